@@ -1,0 +1,49 @@
+package io.nftpolicy.cluster;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The fields of a pod that policy reads.
+ *
+ * @param nodeName    spec.nodeName; empty when not yet scheduled
+ * @param ips         status.podIPs (or status.podIP), as written in the object: validated by the compiler
+ * @param terminating metadata.deletionTimestamp is set
+ * @param ports       ports of all containers and init containers
+ */
+public record Pod(
+        String namespace,
+        String name,
+        Map<String, String> labels,
+        String nodeName,
+        boolean hostNetwork,
+        PodPhase phase,
+        boolean terminating,
+        List<String> ips,
+        List<ContainerPort> ports) {
+
+    public Pod {
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(name, "name");
+        labels = java.util.Collections.unmodifiableMap(new TreeMap<>(labels == null ? Map.of() : labels));
+        nodeName = nodeName == null ? "" : nodeName;
+        phase = phase == null ? PodPhase.UNKNOWN : phase;
+        ips = List.copyOf(ips == null ? List.of() : ips);
+        ports = List.copyOf(ports == null ? List.of() : ports);
+    }
+
+    /** namespace/name, the way kubectl and every message in this project name a pod. */
+    public String ref() {
+        return namespace + "/" + name;
+    }
+
+    /**
+     * Whether the pod takes part in policy at all, as a subject or as a peer. hostNetwork pods are node traffic;
+     * finished and terminating pods must leave every set because their addresses are handed to new pods.
+     */
+    public boolean participates() {
+        return !hostNetwork && !phase.finished() && !terminating;
+    }
+}
