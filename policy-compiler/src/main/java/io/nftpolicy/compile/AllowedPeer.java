@@ -1,0 +1,19 @@
+package io.nftpolicy.compile;
+
+import io.nftpolicy.net.IpRange;
+import io.nftpolicy.selector.Selector;
+import java.util.List;
+import java.util.Optional;
+
+/** A validated peer of a rule. */
+sealed interface AllowedPeer {
+
+    /**
+     * Pods chosen by selectors. namespaces absent: the policy's own namespace. Both present: pods matching
+     * podSelector in namespaces matching namespaceSelector (AND).
+     */
+    record Pods(String policyNamespace, Optional<Selector> pods, Optional<Selector> namespaces) implements AllowedPeer {}
+
+    /** An ipBlock: the cidr minus its excepts, already cut into disjoint ranges. */
+    record Block(List<IpRange> ranges) implements AllowedPeer {}
+}

@@ -1,0 +1,155 @@
+package io.nftpolicy.compile;
+
+import io.nftpolicy.net.IpAddress;
+import io.nftpolicy.net.IpFamily;
+import io.nftpolicy.policy.PolicyType;
+import io.nftpolicy.ruleset.BaseHook;
+import io.nftpolicy.ruleset.Chain;
+import io.nftpolicy.ruleset.KeyType;
+import io.nftpolicy.ruleset.MapElement;
+import io.nftpolicy.ruleset.NamedSet;
+import io.nftpolicy.ruleset.Rule;
+import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.ruleset.SetElement;
+import io.nftpolicy.ruleset.Source;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Lays out the table. Per packet the cost is constant, whatever the number of pods and policies:
+ *
+ * <pre>
+ * filter-forward (hook forward, after Service DNAT in prerouting)
+ *   ct state established,related accept          replies and allowed flows: first, and cheapest
+ *   IPv6 neighbour discovery accept
+ *   ip saddr vmap @egress-v4                      local source isolated for egress: jump to its group chain,
+ *                                                 which returns when allowed (so ingress is still checked)
+ *   ip daddr vmap @ingress-v4                     local destination isolated for ingress: its group chain
+ *                                                 accepts when allowed, otherwise drops
+ * filter-input (hook input): egress of local pods towards this node
+ * group chain: one lookup in the any-port set, one in the address·protocol·port set, then drop
+ * </pre>
+ *
+ * Traffic from the node to its own pods leaves through the output hook, which this table does not filter: kubelet
+ * probes always pass.
+ */
+final class RulesetAssembler {
+    static final int FILTER_PRIORITY = 0;
+
+    private final List<NamedSet> sets = new ArrayList<>();
+    private final List<Chain> groupChains = new ArrayList<>();
+    private final Map<PolicyType, Map<IpFamily, List<MapElement>>> dispatch = new EnumMap<>(PolicyType.class);
+
+    RulesetAssembler() {
+        for (PolicyType direction : PolicyType.values()) {
+            Map<IpFamily, List<MapElement>> byFamily = new EnumMap<>(IpFamily.class);
+            for (IpFamily family : IpFamily.values()) {
+                byFamily.put(family, new ArrayList<>());
+            }
+            dispatch.put(direction, byFamily);
+        }
+    }
+
+    void add(PodGroup group, Allowances allowances) {
+        PolicyType direction = group.direction;
+        String chainName = ObjectNames.groupChain(direction, group.key, group.policies.get(0));
+        boolean ingress = direction == PolicyType.INGRESS;
+        String peerField = ingress ? "saddr" : "daddr";
+        // An egress allow must not end the base chain (ingress of the destination is still to be checked).
+        String verdict = ingress ? "accept" : "return";
+        String policies = group.policies.stream()
+                .map(p -> p.valid() ? p.ref() : p.ref() + " (invalid)")
+                .collect(Collectors.joining(", "));
+
+        List<Rule> rules = new ArrayList<>();
+        for (IpFamily family : IpFamily.values()) {
+            List<SetElement> any = allowances.anyElements(family);
+            if (!any.isEmpty()) {
+                String name = ObjectNames.anySet(chainName, family);
+                sets.add(new NamedSet(name, List.of(addressType(family)), true,
+                        direction.field() + " peers allowed on every port", any));
+                rules.add(new Rule(family.nftPayload() + " " + peerField + " @" + name + " " + verdict,
+                        "allowed on every port", sourcesOf(any)));
+            }
+        }
+        for (IpFamily family : IpFamily.values()) {
+            List<SetElement> ports = allowances.portElements(family);
+            if (!ports.isEmpty()) {
+                String name = ObjectNames.portSet(chainName, family);
+                sets.add(new NamedSet(name, List.of(addressType(family), KeyType.INET_PROTO, KeyType.INET_SERVICE), true,
+                        direction.field() + " peer, protocol and port allowed", ports));
+                rules.add(new Rule(family.nftPayload() + " " + peerField + " . meta l4proto . th dport @" + name + " "
+                        + verdict, "allowed on these ports", sourcesOf(ports)));
+            }
+        }
+        rules.add(new Rule("drop", "isolated for " + direction.field() + " by " + policies, List.of()));
+        groupChains.add(new Chain(chainName, Optional.empty(),
+                direction.field() + " of pods selected by " + policies, rules));
+
+        for (ClusterIndex.Member member : group.members) {
+            for (IpAddress address : member.addresses()) {
+                dispatch.get(direction).get(address.family()).add(new MapElement(address, chainName, member.ref()));
+            }
+        }
+    }
+
+    Ruleset build() {
+        List<io.nftpolicy.ruleset.VerdictMap> maps = new ArrayList<>();
+        for (PolicyType direction : PolicyType.values()) {
+            for (IpFamily family : IpFamily.values()) {
+                List<MapElement> elements = new ArrayList<>(dispatch.get(direction).get(family));
+                elements.sort(null);
+                maps.add(new io.nftpolicy.ruleset.VerdictMap(ObjectNames.dispatchMap(direction, family),
+                        addressType(family), "local pods isolated for " + direction.field(), elements));
+            }
+        }
+        List<Chain> chains = new ArrayList<>();
+        chains.add(new Chain(ObjectNames.FORWARD_CHAIN, Optional.of(new BaseHook("forward", FILTER_PRIORITY)),
+                "pod traffic crossing this node: egress of local pods, then ingress of local pods",
+                List.of(established(), neighbourDiscovery(),
+                        dispatchRule(PolicyType.EGRESS, IpFamily.IPV4), dispatchRule(PolicyType.EGRESS, IpFamily.IPV6),
+                        dispatchRule(PolicyType.INGRESS, IpFamily.IPV4), dispatchRule(PolicyType.INGRESS, IpFamily.IPV6))));
+        chains.add(new Chain(ObjectNames.INPUT_CHAIN, Optional.of(new BaseHook("input", FILTER_PRIORITY)),
+                "traffic from local pods to this node: their egress policy applies",
+                List.of(established(), neighbourDiscovery(),
+                        dispatchRule(PolicyType.EGRESS, IpFamily.IPV4), dispatchRule(PolicyType.EGRESS, IpFamily.IPV6))));
+        List<Chain> sortedGroups = new ArrayList<>(groupChains);
+        sortedGroups.sort(Comparator.comparing(Chain::name));
+        chains.addAll(sortedGroups);
+        List<NamedSet> sortedSets = new ArrayList<>(sets);
+        sortedSets.sort(Comparator.comparing(NamedSet::name));
+        return new Ruleset(Ruleset.FAMILY, Ruleset.TABLE, "Kubernetes NetworkPolicy, compiled by nftpolicy",
+                sortedSets, maps, chains);
+    }
+
+    private static Rule established() {
+        return Rule.of("ct state established,related accept", "replies and flows already allowed");
+    }
+
+    private static Rule neighbourDiscovery() {
+        return Rule.of("icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, "
+                + "nd-redirect } accept", "IPv6 neighbour discovery");
+    }
+
+    private static Rule dispatchRule(PolicyType direction, IpFamily family) {
+        String field = direction == PolicyType.INGRESS ? "daddr" : "saddr";
+        return Rule.of(family.nftPayload() + " " + field + " vmap @" + ObjectNames.dispatchMap(direction, family),
+                direction.field() + " of isolated local pods");
+    }
+
+    private static KeyType addressType(IpFamily family) {
+        return family == IpFamily.IPV4 ? KeyType.IPV4_ADDR : KeyType.IPV6_ADDR;
+    }
+
+    private static List<Source> sourcesOf(List<SetElement> elements) {
+        TreeSet<Source> all = new TreeSet<>();
+        elements.forEach(e -> all.addAll(e.sources()));
+        return List.copyOf(all);
+    }
+}
