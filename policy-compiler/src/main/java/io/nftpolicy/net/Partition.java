@@ -36,48 +36,55 @@ public final class Partition {
         if (pieces.isEmpty()) {
             return List.of();
         }
-        // A label becomes active at its first point and inactive at the point after its last.
-        TreeMap<P, List<L>> activate = new TreeMap<>();
-        TreeMap<P, List<L>> deactivate = new TreeMap<>();
+        // A label becomes active at its first point and inactive at the point after its last. Events sorted by
+        // point; at one point, deactivations and activations are applied together before the cell is emitted.
+        List<Event<P, L>> events = new ArrayList<>(pieces.size() * 2);
         P domainEnd = null;
         for (Piece<P, L> p : pieces) {
             if (p.first().compareTo(p.last()) > 0) {
                 throw new IllegalArgumentException("empty piece " + p);
             }
-            activate.computeIfAbsent(p.first(), k -> new ArrayList<>()).add(p.label());
+            events.add(new Event<>(p.first(), true, p.label()));
             if (domain.isMax().test(p.last())) {
                 domainEnd = p.last();
             } else {
-                deactivate.computeIfAbsent(domain.successor().apply(p.last()), k -> new ArrayList<>()).add(p.label());
+                events.add(new Event<>(domain.successor().apply(p.last()), false, p.label()));
             }
         }
-        TreeSet<P> boundaries = new TreeSet<>(activate.keySet());
-        boundaries.addAll(deactivate.keySet());
-        List<P> points = new ArrayList<>(boundaries);
+        events.sort((a, b) -> a.point().compareTo(b.point()));
 
         List<Cell<P, L>> cells = new ArrayList<>();
         TreeMap<L, Integer> active = new TreeMap<>();
-        for (int i = 0; i < points.size(); i++) {
-            P point = points.get(i);
-            for (L l : deactivate.getOrDefault(point, List.of())) {
-                active.computeIfPresent(l, (k, n) -> n == 1 ? null : n - 1);
+        SortedSet<L> current = null;
+        int i = 0;
+        while (i < events.size()) {
+            P point = events.get(i).point();
+            boolean changed = false;
+            while (i < events.size() && events.get(i).point().compareTo(point) == 0) {
+                Event<P, L> e = events.get(i++);
+                if (e.activates()) {
+                    changed |= active.merge(e.label(), 1, Integer::sum) == 1;
+                } else {
+                    changed |= active.computeIfPresent(e.label(), (k, n) -> n == 1 ? null : n - 1) == null;
+                }
             }
-            for (L l : activate.getOrDefault(point, List.of())) {
-                active.merge(l, 1, Integer::sum);
+            if (changed || current == null) {
+                current = Collections.unmodifiableSortedSet(new TreeSet<>(active.keySet()));
             }
             if (active.isEmpty()) {
                 continue;
             }
-            P last = i + 1 < points.size() ? domain.predecessor().apply(points.get(i + 1)) : domainEnd;
-            SortedSet<L> labels = Collections.unmodifiableSortedSet(new TreeSet<>(active.keySet()));
+            P last = i < events.size() ? domain.predecessor().apply(events.get(i).point()) : domainEnd;
             Cell<P, L> previous = cells.isEmpty() ? null : cells.get(cells.size() - 1);
-            if (previous != null && previous.labels().equals(labels)
+            if (previous != null && previous.labels().equals(current)
                     && domain.successor().apply(previous.last()).equals(point)) {
-                cells.set(cells.size() - 1, new Cell<>(previous.first(), last, labels));
+                cells.set(cells.size() - 1, new Cell<>(previous.first(), last, current));
             } else {
-                cells.add(new Cell<>(point, last, labels));
+                cells.add(new Cell<>(point, last, current));
             }
         }
         return cells;
     }
+
+    private record Event<P, L>(P point, boolean activates, L label) {}
 }
