@@ -184,7 +184,7 @@ final class PolicyValidator {
                 return Optional.empty();
             }
             if (named.name() == null || !named.name().matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || named.name().length() > 15
-                    || !named.name().matches(".*[a-z].*")) {
+                    || !named.name().matches(".*[a-z].*") || named.name().contains("--")) {
                 report.problem(field + ".port", "\"" + named.name() + "\" is neither a port number nor a valid port name");
                 return Optional.empty();
             }

@@ -68,8 +68,20 @@ public final class IpAddress implements Comparable<IpAddress> {
         if (v6 && !text.matches("[0-9A-Fa-f:.]+")) {
             throw new IllegalArgumentException("not an IP address: \"" + text + "\"");
         }
+        if (!v6) {
+            long value = 0;
+            for (String octet : text.split("\\.")) {
+                int n = Integer.parseInt(octet);
+                if (n > 255) {
+                    throw new IllegalArgumentException("not an IP address: \"" + text + "\"");
+                }
+                value = (value << 8) | n;
+            }
+            return new IpAddress(IpFamily.IPV4, 0, value);
+        }
         byte[] bytes;
         try {
+            // Only IPv6 literals reach here (they contain ':'), which InetAddress never looks up as names.
             bytes = InetAddress.getByName(text).getAddress();
         } catch (UnknownHostException | SecurityException e) {
             throw new IllegalArgumentException("not an IP address: \"" + text + "\"");

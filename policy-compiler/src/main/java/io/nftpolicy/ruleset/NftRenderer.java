@@ -92,21 +92,28 @@ public final class NftRenderer {
         return rule.statement() + comment(rule.comment());
     }
 
-    /** Provenance for an element: every source, shortened to what the kernel keeps. */
+    /** Provenance for an element: every source that fits in what the kernel keeps, then how many more there are. */
     public static String sourcesComment(List<Source> sources) {
         if (sources.isEmpty()) {
             return "";
         }
-        StringBuilder text = new StringBuilder(sources.get(0).toString());
-        for (int i = 1; i < sources.size(); i++) {
-            String next = "; " + sources.get(i);
-            String more = " +" + (sources.size() - i) + " more";
-            if (utf8Length(text) + utf8Length(next) + (i + 1 < sources.size() ? more.length() : 0)
-                    > MAX_COMMENT_BYTES - 1) {
-                text.append(more);
-                break;
+        int limit = MAX_COMMENT_BYTES - 1;
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < sources.size(); i++) {
+            String next = (i == 0 ? "" : "; ") + sources.get(i);
+            int remaining = sources.size() - i - 1;
+            String more = remaining == 0 ? "" : " +" + remaining + " more";
+            if (utf8Length(text) + utf8Length(next) + utf8Length(more) <= limit) {
+                text.append(next);
+                continue;
             }
-            text.append(next);
+            String cut = " +" + (sources.size() - i) + " more";
+            if (i == 0) {
+                // Even the first source does not fit: shorten it, but keep the count of the others.
+                String tail = remaining == 0 ? "" : " +" + remaining + " more";
+                return truncate(next, limit - utf8Length(tail)) + tail;
+            }
+            return text + cut;
         }
         return text.toString();
     }
@@ -126,12 +133,17 @@ public final class NftRenderer {
             return text;
         }
         StringBuilder out = new StringBuilder();
-        for (int i = 0; i < text.length(); i++) {
-            String ch = String.valueOf(text.charAt(i));
-            if (utf8Length(out) + utf8Length(ch) + 3 > maxBytes) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); ) {
+            int codePoint = text.codePointAt(i);
+            String ch = new String(Character.toChars(codePoint));
+            int size = utf8Length(ch);
+            if (bytes + size + 3 > maxBytes) {
                 break;
             }
             out.append(ch);
+            bytes += size;
+            i += Character.charCount(codePoint);
         }
         return out + "...";
     }
