@@ -1,0 +1,154 @@
+package io.nftpolicy.lab;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A thread that lives inside one named network namespace for its whole life.
+ *
+ * <p>setns(2) changes only the calling thread, and a socket belongs for good to the namespace of the thread that
+ * created it. So creating sockets (and reading per-namespace files such as {@code /proc/sys/net}) is delegated to
+ * a thread that entered the namespace once and never leaves; everything else (connect, select, read) can then
+ * happen on any thread. A thread of its own, rather than a pooled thread that enters and leaves, means no code path
+ * can ever leave a JVM thread stranded in the wrong namespace.
+ */
+final class NetnsThread implements AutoCloseable {
+    private static final Path NETNS_DIR = Path.of("/var/run/netns");
+
+    private final String netns;
+    private final Thread thread;
+    private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Void> entered = new CompletableFuture<>();
+    private volatile boolean stopping;
+
+    private NetnsThread(String netns) {
+        this.netns = netns;
+        this.thread = new Thread(this::run, "netns-" + netns);
+        this.thread.setDaemon(true);
+    }
+
+    /** Starts the thread and waits until it is inside {@code netns} (created with {@code ip netns add}). */
+    static NetnsThread enter(String netns) throws LabException {
+        NetnsThread t = new NetnsThread(netns);
+        t.thread.start();
+        try {
+            t.entered.get(10, TimeUnit.SECONDS);
+            return t;
+        } catch (ExecutionException e) {
+            t.close();
+            throw new LabException("cannot enter network namespace " + netns + ": " + e.getCause().getMessage(),
+                    e.getCause());
+        } catch (TimeoutException | InterruptedException e) {
+            t.close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new LabException("cannot enter network namespace " + netns + ": " + e, e);
+        }
+    }
+
+    String netns() {
+        return netns;
+    }
+
+    /** Runs {@code task} inside the namespace and returns its result; exceptions come back unchanged. */
+    <T> T call(Callable<T> task) throws Exception {
+        try {
+            return submit(task).get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Exception ex) {
+                throw ex;
+            }
+            throw (Error) cause;
+        }
+    }
+
+    /** Queues {@code task} to run inside the namespace, so that several namespaces can work at once. */
+    <T> CompletableFuture<T> submit(Callable<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        synchronized (tasks) {
+            if (stopping) {
+                throw new IllegalStateException("namespace thread for " + netns + " is closed");
+            }
+            tasks.add(() -> {
+                try {
+                    result.complete(task.call());
+                } catch (Throwable e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        }
+        return result;
+    }
+
+    private void run() {
+        try {
+            enterNamespace();
+            entered.complete(null);
+        } catch (Throwable e) {
+            entered.completeExceptionally(e);
+            return;
+        }
+        while (!stopping) {
+            Runnable task;
+            try {
+                task = tasks.poll(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                continue;
+            }
+            if (task != null) {
+                task.run(); // never throws: call() wraps every task
+            }
+        }
+        // Run what was queued before close(): nothing can be queued after it, so no caller is left waiting.
+        Runnable late;
+        while ((late = tasks.poll()) != null) {
+            late.run();
+        }
+    }
+
+    private void enterNamespace() throws IOException {
+        Path file = NETNS_DIR.resolve(netns);
+        LibC.Calls libc = LibC.calls();
+        int fd = libc.open(file.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC);
+        if (fd < 0) {
+            throw new IOException("open " + file + ": " + LibC.lastError());
+        }
+        try {
+            if (libc.setns(fd, LibC.CLONE_NEWNET) != 0) {
+                throw new IOException("setns " + file + ": " + LibC.lastError());
+            }
+        } finally {
+            libc.close(fd);
+        }
+        // Prove it rather than trust it: the thread's own namespace link must now name the file's inode.
+        String link = Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
+        Object inode = Files.getAttribute(file, "unix:ino");
+        if (!link.equals("net:[" + inode + "]")) {
+            throw new IOException("setns " + file + " left the thread in " + link + ", expected inode " + inode);
+        }
+    }
+
+    /** Stops the thread and waits for it, so that it no longer pins the namespace when it is deleted. */
+    @Override
+    public void close() {
+        synchronized (tasks) {
+            stopping = true;
+        }
+        thread.interrupt();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
