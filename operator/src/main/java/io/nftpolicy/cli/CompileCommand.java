@@ -1,0 +1,100 @@
+package io.nftpolicy.cli;
+
+import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.cluster.Pod;
+import io.nftpolicy.compile.Compilation;
+import io.nftpolicy.compile.PolicyCompiler;
+import io.nftpolicy.ruleset.NftRenderer;
+import io.nftpolicy.snapshot.SnapshotConverter.Conversion;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code nftpolicy compile}: a snapshot and a node name in, the node's nft script out. */
+@Command(
+        name = "compile",
+        mixinStandardHelpOptions = true,
+        description = {"Compile a cluster snapshot into the nftables ruleset one node enforces.",
+                "The script is written for 'nft -f'. Problems with objects of the snapshot are warnings: the "
+                        + "object is skipped (a broken policy still isolates its pods) and the exit status stays 0."})
+final class CompileCommand implements Callable<Integer> {
+    private final Main.Context context;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE",
+            description = "Namespaces, pods and policies: the output of 'kubectl get namespaces,pods,networkpolicies "
+                    + "-A -o yaml', or YAML/JSON documents of such objects; - reads standard input.")
+    String input;
+
+    @Option(names = {"-n", "--node"}, required = true, paramLabel = "NODE", description = "The node to compile for.")
+    String node;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the script here, not to standard output.")
+    Path output;
+
+    CompileCommand(Main.Context context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() throws UserException {
+        PrintWriter err = spec.commandLine().getErr();
+        Conversion conversion = SnapshotInput.load(input, context.stdin(), err);
+        ClusterSnapshot snapshot = conversion.snapshot();
+        warnIfNodeUnknown(snapshot, err);
+        Compilation compilation = new PolicyCompiler().compile(snapshot, node);
+        compilation.diagnostics().forEach(d -> Messages.warning(err, d.format()));
+        String script = NftRenderer.render(compilation.ruleset());
+        if (output == null) {
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(script);
+            out.flush();
+        } else {
+            try {
+                Files.writeString(output, script, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UserException("cannot write " + output + ": " + describe(e), e);
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    /** A node name with a typo compiles silently into a ruleset that isolates nothing: say so. */
+    private void warnIfNodeUnknown(ClusterSnapshot snapshot, PrintWriter err) {
+        Set<String> nodes = snapshot.pods().stream()
+                .map(Pod::nodeName)
+                .filter(n -> !n.isEmpty())
+                .collect(Collectors.toCollection(TreeSet::new));
+        if (!snapshot.pods().isEmpty() && !nodes.contains(node)) {
+            String known = nodes.isEmpty() ? "none of its pods is scheduled"
+                    : "its nodes: " + nodes.stream().limit(10).collect(Collectors.joining(", "))
+                            + (nodes.size() > 10 ? ", ..." : "");
+            Messages.warning(err, "no pod of the snapshot runs on node " + node + " (" + known + ")");
+        }
+    }
+
+    static String describe(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason();
+        }
+        return String.valueOf(e.getMessage());
+    }
+}

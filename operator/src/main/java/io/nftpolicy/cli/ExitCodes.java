@@ -1,0 +1,15 @@
+package io.nftpolicy.cli;
+
+/** The exit codes of every nftpolicy command. */
+final class ExitCodes {
+    /** Done; warnings do not change it. */
+    static final int OK = 0;
+    /** sandbox --expect: the measured reachability differs from the expected one. */
+    static final int DIFFERENT = 1;
+    /** A usage error, an unusable input file, or a host that cannot run the command (not root, missing tools). */
+    static final int ERROR = 2;
+    /** A bug in nftpolicy: an exception nobody expected. */
+    static final int INTERNAL = 3;
+
+    private ExitCodes() {}
+}

@@ -1,0 +1,203 @@
+package io.nftpolicy.snapshot;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Jackson trees of every document of a YAML or JSON stream that remember where each value starts, so that a problem
+ * found after parsing (a missing name, a value of the wrong type) can still be reported as {@code line:column}.
+ */
+final class LocatedTree {
+    /** One root value of the stream: a YAML document, or one top-level JSON value. */
+    record Document(int index, JsonNode root, Position start) {}
+
+    /** 1-based line and column; 0 when unknown. */
+    record Position(int line, int column) {
+        static final Position UNKNOWN = new Position(0, 0);
+
+        static Position of(JsonLocation location) {
+            if (location == null || location.getLineNr() <= 0) {
+                return UNKNOWN;
+            }
+            return new Position(location.getLineNr(), Math.max(location.getColumnNr(), 0));
+        }
+
+        boolean known() {
+            return line > 0;
+        }
+
+        /** {@code line:column}, or just {@code line} when the column is unknown. */
+        String format() {
+            return column > 0 ? line + ":" + column : Integer.toString(line);
+        }
+    }
+
+    /**
+     * Something the parser accepts but kubectl does not, or that would be misread: a key that appears twice in one
+     * mapping (the parser would keep either), an alias without its anchor.
+     */
+    static final class TreeException extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient Position position;
+
+        TreeException(String message, Position position) {
+            super(message);
+            this.position = position;
+        }
+    }
+
+    /** YAML's merge key: {@code <<: *defaults} copies the keys of the anchored mapping that are not written. */
+    private static final String MERGE_KEY = "<<";
+
+    private final JsonNodeFactory nodes = JsonNodeFactory.instance;
+    private final Map<JsonNode, Position> starts = new IdentityHashMap<>();
+    private final Map<JsonNode, Map<Object, Position>> children = new IdentityHashMap<>();
+    private final Map<String, JsonNode> anchors = new HashMap<>();
+
+    /** Reads every root value of the stream. Empty YAML documents come back with a null root. */
+    List<Document> readAll(JsonParser parser) throws IOException, TreeException {
+        List<Document> documents = new ArrayList<>();
+        while (parser.nextToken() != null) {
+            Position start = Position.of(parser.currentTokenLocation());
+            JsonNode root = read(parser);
+            // An empty YAML document (a stray "---") comes as null or as an empty plain scalar.
+            boolean empty = root.isNull() || (root.isTextual() && root.asText().isEmpty());
+            documents.add(new Document(documents.size() + 1, empty ? null : root, start));
+        }
+        return documents;
+    }
+
+    /** Where a container value (mapping or sequence) starts. */
+    Position start(JsonNode container) {
+        return starts.getOrDefault(container, Position.UNKNOWN);
+    }
+
+    /** Where the value of a mapping's key, or a sequence's element, starts. */
+    Position childStart(JsonNode container, Object keyOrIndex) {
+        Map<Object, Position> known = children.get(container);
+        return known == null ? Position.UNKNOWN : known.getOrDefault(keyOrIndex, Position.UNKNOWN);
+    }
+
+    private JsonNode read(JsonParser parser) throws IOException, TreeException {
+        Position start = Position.of(parser.currentTokenLocation());
+        if (parser instanceof YAMLParser yaml) {
+            // Jackson reports an alias as a string holding the anchor's name; kubectl expands it.
+            if (yaml.isCurrentAlias()) {
+                JsonNode anchored = anchors.get(yaml.getText());
+                if (anchored == null) {
+                    throw new TreeException("alias *" + yaml.getText() + " has no anchor &" + yaml.getText()
+                            + " before it", start);
+                }
+                return anchored.deepCopy();
+            }
+            String anchor = yaml.getCurrentAnchor();
+            JsonNode node = readValue(parser, start);
+            if (anchor != null) {
+                anchors.put(anchor, node);
+            }
+            return node;
+        }
+        return readValue(parser, start);
+    }
+
+    /** Applies {@code <<: *a} or {@code <<: [*a, *b]}: keys written in the mapping win, then earlier sources. */
+    private static void merge(ObjectNode object, Map<Object, Position> positions) throws TreeException {
+        JsonNode sources = object.remove(MERGE_KEY);
+        Position at = positions.remove(MERGE_KEY);
+        List<JsonNode> list = new ArrayList<>();
+        if (sources.isArray()) {
+            sources.forEach(list::add);
+        } else {
+            list.add(sources);
+        }
+        for (JsonNode source : list) {
+            if (!source.isObject()) {
+                throw new TreeException("merge key << needs a mapping or a sequence of mappings", at);
+            }
+            for (Map.Entry<String, JsonNode> field : source.properties()) {
+                if (!object.has(field.getKey())) {
+                    object.set(field.getKey(), field.getValue());
+                    positions.put(field.getKey(), at);
+                }
+            }
+        }
+    }
+
+    private JsonNode readValue(JsonParser parser, Position start) throws IOException, TreeException {
+        JsonToken token = parser.currentToken();
+        switch (token) {
+            case START_OBJECT -> {
+                ObjectNode object = nodes.objectNode();
+                Map<Object, Position> positions = new HashMap<>();
+                starts.put(object, start);
+                children.put(object, positions);
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = parser.currentName();
+                    parser.nextToken();
+                    Position valueStart = Position.of(parser.currentTokenLocation());
+                    JsonNode value = read(parser);
+                    if (object.has(key)) {
+                        throw new TreeException("duplicate key \"" + key + "\" (first at line "
+                                + positions.get(key).line() + ")", valueStart);
+                    }
+                    positions.put(key, valueStart);
+                    object.set(key, value);
+                }
+                if (parser instanceof YAMLParser && object.has(MERGE_KEY)) {
+                    merge(object, positions);
+                }
+                return object;
+            }
+            case START_ARRAY -> {
+                ArrayNode array = nodes.arrayNode();
+                Map<Object, Position> positions = new HashMap<>();
+                starts.put(array, start);
+                children.put(array, positions);
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    positions.put(array.size(), Position.of(parser.currentTokenLocation()));
+                    array.add(read(parser));
+                }
+                return array;
+            }
+            case VALUE_STRING -> {
+                return nodes.textNode(parser.getText());
+            }
+            case VALUE_NUMBER_INT -> {
+                return switch (parser.getNumberType()) {
+                    case INT -> nodes.numberNode(parser.getIntValue());
+                    case LONG -> nodes.numberNode(parser.getLongValue());
+                    default -> nodes.numberNode(parser.getBigIntegerValue());
+                };
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                try {
+                    return nodes.numberNode(parser.getDecimalValue());
+                } catch (NumberFormatException | com.fasterxml.jackson.core.exc.InputCoercionException e) {
+                    return nodes.textNode(parser.getText()); // YAML .inf, .nan: not a number policy reads
+                }
+            }
+            case VALUE_TRUE, VALUE_FALSE -> {
+                return nodes.booleanNode(token == JsonToken.VALUE_TRUE);
+            }
+            case VALUE_NULL -> {
+                return nodes.nullNode();
+            }
+            default -> {
+                // VALUE_EMBEDDED_OBJECT (YAML !!binary and the like): nothing policy reads; keep its text.
+                return nodes.textNode(parser.getText());
+            }
+        }
+    }
+}

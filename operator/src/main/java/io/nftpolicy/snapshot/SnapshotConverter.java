@@ -1,0 +1,269 @@
+package io.nftpolicy.snapshot;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.PodIP;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.networking.v1.IPBlock;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
+import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.cluster.ContainerPort;
+import io.nftpolicy.cluster.Namespace;
+import io.nftpolicy.cluster.Pod;
+import io.nftpolicy.cluster.PodPhase;
+import io.nftpolicy.cluster.Protocol;
+import io.nftpolicy.compile.Diagnostic;
+import io.nftpolicy.policy.IpBlock;
+import io.nftpolicy.policy.LabelSelector;
+import io.nftpolicy.policy.NetworkPolicy;
+import io.nftpolicy.policy.PolicyPeer;
+import io.nftpolicy.policy.PolicyPort;
+import io.nftpolicy.policy.PolicyRule;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * Converts fabric8 model objects (read from a file, or held by informers) into the compiler's input records. Values
+ * are carried over as written: the compiler validates policies and reports their errors. The only judgement made
+ * here is on pod ports, which the compiler takes already typed: a port with an unknown protocol or no number is
+ * dropped with a diagnostic.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class SnapshotConverter {
+    /** The namespace of namespaced objects that do not name one, as kubectl applies them. */
+    public static final String DEFAULT_NAMESPACE = "default";
+
+    /** A snapshot and what was dropped while converting it. */
+    public record Conversion(ClusterSnapshot snapshot, List<Diagnostic> diagnostics) {
+        public Conversion {
+            diagnostics = List.copyOf(diagnostics);
+        }
+    }
+
+    /**
+     * Converts a whole set of objects. Namespaces that pods or policies live in but that are not among
+     * {@code namespaces} are added without labels (hand-written files rarely list them); the compiler's Namespace
+     * record gives each its {@code kubernetes.io/metadata.name} label.
+     */
+    public Conversion convert(
+            Collection<io.fabric8.kubernetes.api.model.Namespace> namespaces,
+            Collection<io.fabric8.kubernetes.api.model.Pod> pods,
+            Collection<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy> policies) {
+        List<Diagnostic> diagnostics = new ArrayList<>();
+        List<Namespace> namespaceRecords = new ArrayList<>();
+        Set<String> known = new LinkedHashSet<>();
+        for (var namespace : namespaces) {
+            Namespace record = namespace(namespace);
+            if (known.add(record.name())) {
+                namespaceRecords.add(record);
+            }
+        }
+        List<Pod> podRecords = new ArrayList<>();
+        for (var pod : pods) {
+            podRecords.add(pod(pod, diagnostics));
+        }
+        List<NetworkPolicy> policyRecords = new ArrayList<>();
+        for (var policy : policies) {
+            policyRecords.add(policy(policy));
+        }
+        Set<String> missing = new TreeSet<>();
+        podRecords.forEach(p -> missing.add(p.namespace()));
+        policyRecords.forEach(p -> missing.add(p.namespace()));
+        missing.removeAll(known);
+        missing.forEach(name -> namespaceRecords.add(new Namespace(name, Map.of())));
+        return new Conversion(new ClusterSnapshot(namespaceRecords, podRecords, policyRecords), diagnostics);
+    }
+
+    public Namespace namespace(io.fabric8.kubernetes.api.model.Namespace namespace) {
+        ObjectMeta metadata = metadata(namespace.getMetadata());
+        return new Namespace(nullToEmpty(metadata.getName()), labels(metadata.getLabels()));
+    }
+
+    /**
+     * Converts a pod. Ports come from containers and init containers (sidecars serve too); addresses from
+     * status.podIPs, or status.podIP when podIPs is empty.
+     *
+     * @param diagnostics receives one entry per dropped port
+     */
+    public Pod pod(io.fabric8.kubernetes.api.model.Pod pod, List<Diagnostic> diagnostics) {
+        ObjectMeta metadata = metadata(pod.getMetadata());
+        String namespace = namespaceOf(metadata);
+        String name = nullToEmpty(metadata.getName());
+        PodSpec spec = pod.getSpec() == null ? new PodSpec() : pod.getSpec();
+        PodStatus status = pod.getStatus() == null ? new PodStatus() : pod.getStatus();
+
+        List<ContainerPort> ports = new ArrayList<>();
+        String ref = namespace + "/" + name;
+        containerPorts(spec.getContainers(), "spec.containers", ref, ports, diagnostics);
+        containerPorts(spec.getInitContainers(), "spec.initContainers", ref, ports, diagnostics);
+
+        List<String> ips = new ArrayList<>();
+        for (PodIP ip : nullToEmpty(status.getPodIPs())) {
+            if (ip != null && ip.getIp() != null && !ip.getIp().isEmpty()) {
+                ips.add(ip.getIp());
+            }
+        }
+        if (ips.isEmpty() && status.getPodIP() != null && !status.getPodIP().isEmpty()) {
+            ips.add(status.getPodIP());
+        }
+        return new Pod(
+                namespace,
+                name,
+                labels(metadata.getLabels()),
+                spec.getNodeName(),
+                Boolean.TRUE.equals(spec.getHostNetwork()),
+                PodPhase.fromKubernetes(status.getPhase()),
+                metadata.getDeletionTimestamp() != null,
+                ips,
+                ports);
+    }
+
+    private static void containerPorts(
+            List<Container> containers, String field, String ref, List<ContainerPort> into, List<Diagnostic> out) {
+        List<Container> list = nullToEmpty(containers);
+        for (int c = 0; c < list.size(); c++) {
+            Container container = list.get(c);
+            if (container == null) {
+                continue;
+            }
+            List<io.fabric8.kubernetes.api.model.ContainerPort> ports = nullToEmpty(container.getPorts());
+            for (int p = 0; p < ports.size(); p++) {
+                var port = ports.get(p);
+                if (port == null) {
+                    continue;
+                }
+                String path = field + "[" + c + "].ports[" + p + "]";
+                String protocolName = port.getProtocol() == null ? "TCP" : port.getProtocol();
+                Optional<Protocol> protocol = Protocol.fromKubernetes(protocolName);
+                if (protocol.isEmpty()) {
+                    out.add(new Diagnostic("Pod", ref, path + ".protocol",
+                            "\"" + protocolName + "\" is not TCP, UDP or SCTP", "port ignored"));
+                } else if (port.getContainerPort() == null) {
+                    out.add(new Diagnostic("Pod", ref, path + ".containerPort", "missing", "port ignored"));
+                } else {
+                    into.add(new ContainerPort(nullToEmpty(port.getName()), port.getContainerPort(), protocol.get()));
+                }
+            }
+        }
+    }
+
+    /** Converts a policy as written; policyTypes stays empty when absent (the compiler applies the defaulting). */
+    public NetworkPolicy policy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy policy) {
+        ObjectMeta metadata = metadata(policy.getMetadata());
+        NetworkPolicySpec spec = policy.getSpec() == null ? new NetworkPolicySpec() : policy.getSpec();
+        List<PolicyRule> ingress = map(spec.getIngress(), rule -> rule == null
+                ? PolicyRule.allowAll()
+                : new PolicyRule(map(rule.getFrom(), SnapshotConverter::peer), map(rule.getPorts(), SnapshotConverter::port)));
+        List<PolicyRule> egress = map(spec.getEgress(), rule -> rule == null
+                ? PolicyRule.allowAll()
+                : new PolicyRule(map(rule.getTo(), SnapshotConverter::peer), map(rule.getPorts(), SnapshotConverter::port)));
+        return new NetworkPolicy(
+                namespaceOf(metadata),
+                nullToEmpty(metadata.getName()),
+                selector(spec.getPodSelector()),
+                strings(spec.getPolicyTypes()),
+                ingress,
+                egress);
+    }
+
+    private static PolicyPeer peer(NetworkPolicyPeer peer) {
+        if (peer == null) {
+            return new PolicyPeer(Optional.empty(), Optional.empty(), Optional.empty());
+        }
+        IPBlock block = peer.getIpBlock();
+        return new PolicyPeer(
+                Optional.ofNullable(peer.getPodSelector()).map(SnapshotConverter::selector),
+                Optional.ofNullable(peer.getNamespaceSelector()).map(SnapshotConverter::selector),
+                Optional.ofNullable(block).map(b -> new IpBlock(b.getCidr(), strings(b.getExcept()))));
+    }
+
+    private static PolicyPort port(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort port) {
+        if (port == null) {
+            return new PolicyPort(Optional.empty(), Optional.empty(), Optional.empty());
+        }
+        return new PolicyPort(
+                Optional.ofNullable(port.getProtocol()),
+                Optional.ofNullable(port.getPort()).flatMap(SnapshotConverter::portRef),
+                Optional.ofNullable(port.getEndPort()));
+    }
+
+    private static Optional<PolicyPort.PortRef> portRef(IntOrString port) {
+        if (port.getIntVal() != null) {
+            return Optional.of(new PolicyPort.PortRef.Number(port.getIntVal()));
+        }
+        if (port.getStrVal() != null) {
+            return Optional.of(new PolicyPort.PortRef.Named(port.getStrVal()));
+        }
+        return Optional.empty();
+    }
+
+    /** A selector as written; an absent spec.podSelector (invalid in the API) selects like {}, as Go decodes it. */
+    private static LabelSelector selector(io.fabric8.kubernetes.api.model.LabelSelector selector) {
+        if (selector == null) {
+            return LabelSelector.all();
+        }
+        List<LabelSelector.Requirement> requirements = new ArrayList<>();
+        for (LabelSelectorRequirement r : nullToEmpty(selector.getMatchExpressions())) {
+            if (r != null) {
+                requirements.add(new LabelSelector.Requirement(r.getKey(), r.getOperator(), strings(r.getValues())));
+            }
+        }
+        return new LabelSelector(labels(selector.getMatchLabels()), requirements);
+    }
+
+    private static ObjectMeta metadata(ObjectMeta metadata) {
+        return metadata == null ? new ObjectMeta() : metadata;
+    }
+
+    private static String namespaceOf(ObjectMeta metadata) {
+        String namespace = metadata.getNamespace();
+        return namespace == null || namespace.isEmpty() ? DEFAULT_NAMESPACE : namespace;
+    }
+
+    /** Labels with null values (YAML {@code app:} with nothing after it) read as "", as the API server decodes them. */
+    private static Map<String, String> labels(Map<String, String> labels) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (labels != null) {
+            labels.forEach((k, v) -> {
+                if (k != null) {
+                    out.put(k, v == null ? "" : v);
+                }
+            });
+        }
+        return out;
+    }
+
+    private static <A, B> List<B> map(List<A> list, Function<A, B> f) {
+        List<B> out = new ArrayList<>();
+        for (A a : nullToEmpty(list)) {
+            out.add(f.apply(a));
+        }
+        return out;
+    }
+
+    /** A list of strings as written; null entries (YAML {@code - } with nothing) read as "". */
+    private static List<String> strings(List<String> list) {
+        return map(list, SnapshotConverter::nullToEmpty);
+    }
+
+    private static <T> List<T> nullToEmpty(List<T> list) {
+        return list == null ? List.of() : list;
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}

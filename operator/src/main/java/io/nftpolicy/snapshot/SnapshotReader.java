@@ -1,0 +1,338 @@
+package io.nftpolicy.snapshot;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.nftpolicy.snapshot.LocatedTree.Document;
+import io.nftpolicy.snapshot.LocatedTree.Position;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+
+/**
+ * Reads the Namespaces, Pods and NetworkPolicies of a snapshot file into fabric8 model objects.
+ *
+ * <p>The file is what {@code kubectl get namespaces,pods,networkpolicies -A -o yaml} prints (a {@code kind: List}),
+ * or a multi-document YAML of objects, or the same as JSON. Lists are flattened, at any depth; objects of other kinds
+ * (Services, Deployments, ...) are skipped. Every error is one line naming the file and, when known, line:column.
+ * The objects are returned as written: defaulting (namespace "default") and conversion happen in
+ * {@link SnapshotConverter}.
+ */
+public final class SnapshotReader {
+    /** The kinds policy reads, and the apiVersion each must have (absent is accepted in hand-written files). */
+    private static final Map<String, String> API_VERSIONS =
+            Map.of("Namespace", "v1", "Pod", "v1", "NetworkPolicy", "networking.k8s.io/v1");
+
+    private static final Map<String, Class<? extends HasMetadata>> TYPES =
+            Map.of("Namespace", Namespace.class, "Pod", Pod.class, "NetworkPolicy", NetworkPolicy.class);
+
+    private final KubernetesSerialization serialization = new KubernetesSerialization(new ObjectMapper(), true);
+    private final JsonFactory jsonFactory = JsonFactory.builder().build();
+    private final YAMLFactory yamlFactory;
+
+    public SnapshotReader() {
+        LoaderOptions loader = new LoaderOptions();
+        // SnakeYAML refuses documents over 3 MB by default; kubectl dumps of real clusters are larger.
+        loader.setCodePointLimit(Integer.MAX_VALUE);
+        yamlFactory = YAMLFactory.builder().loaderOptions(loader).build();
+    }
+
+    /** Reads a file; its name in messages is the path as given. */
+    public KubernetesObjects read(Path file) throws SnapshotException {
+        String name = file.toString();
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new SnapshotException(name + ": no such file", e);
+        } catch (AccessDeniedException e) {
+            throw new SnapshotException(name + ": permission denied", e);
+        } catch (IOException e) {
+            if (Files.isDirectory(file)) {
+                throw new SnapshotException(name + ": is a directory, not a file", e);
+            }
+            throw new SnapshotException(name + ": cannot read: " + e.getMessage(), e);
+        }
+        return read(name, content);
+    }
+
+    /** Reads content that came from elsewhere (standard input, a test); {@code name} is used in messages. */
+    public KubernetesObjects read(String name, byte[] content) throws SnapshotException {
+        String text = decode(name, content);
+        boolean json = looksLikeJson(text);
+        LocatedTree tree = new LocatedTree();
+        List<Document> documents;
+        try (JsonParser parser = json ? jsonFactory.createParser(text) : yamlFactory.createParser(text)) {
+            documents = tree.readAll(parser);
+        } catch (LocatedTree.TreeException e) {
+            throw new SnapshotException(at(name, e.position) + e.getMessage(), e);
+        } catch (JsonProcessingException e) {
+            throw new SnapshotException(syntaxError(name, e), e);
+        } catch (IOException e) {
+            throw new SnapshotException(name + ": cannot read: " + e.getMessage(), e);
+        }
+        if (documents.stream().allMatch(d -> d.root() == null)) {
+            throw new SnapshotException(name + ": no Kubernetes objects in the file (it is empty)");
+        }
+        Collector collector = new Collector(name, tree);
+        boolean multi = documents.size() > 1;
+        for (Document document : documents) {
+            if (document.root() != null) {
+                collector.value(document.root(), document.start(), multi ? "document " + document.index() : "");
+            }
+        }
+        return new KubernetesObjects(collector.namespaces, collector.pods, collector.policies, collector.warnings);
+    }
+
+    private static String decode(String name, byte[] content) throws SnapshotException {
+        try {
+            String text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(content))
+                    .toString();
+            return text.startsWith("\uFEFF") ? text.substring(1) : text;
+        } catch (CharacterCodingException e) {
+            throw new SnapshotException(name + ": not a YAML or JSON file (not UTF-8 text)", e);
+        }
+    }
+
+    private static boolean looksLikeJson(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!Character.isWhitespace(c)) {
+                return c == '{' || c == '[';
+            }
+        }
+        return false;
+    }
+
+    private static String at(String name, Position position) {
+        return position.known() ? name + ":" + position.format() + ": " : name + ": ";
+    }
+
+    /** {@code file:line:column: problem}, from a SnakeYAML error when there is one underneath, else Jackson's. */
+    static String syntaxError(String name, JsonProcessingException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof MarkedYAMLException yaml && yaml.getProblemMark() != null) {
+                Mark mark = yaml.getProblemMark();
+                String message = at(name, new Position(mark.getLine() + 1, mark.getColumn() + 1)) + yaml.getProblem();
+                Mark contextMark = yaml.getContextMark();
+                if (yaml.getContext() != null && contextMark != null) {
+                    message += " (" + yaml.getContext() + " at " + (contextMark.getLine() + 1) + ":"
+                            + (contextMark.getColumn() + 1) + ")";
+                }
+                return message;
+            }
+        }
+        return at(name, Position.of(e.getLocation())) + e.getOriginalMessage();
+    }
+
+    /** Walks the documents, flattening Lists, and keeps the objects policy reads. */
+    private final class Collector {
+        private final String file;
+        private final LocatedTree tree;
+        private final List<Namespace> namespaces = new ArrayList<>();
+        private final List<Pod> pods = new ArrayList<>();
+        private final List<NetworkPolicy> policies = new ArrayList<>();
+        private final List<String> warnings = new ArrayList<>();
+        private final Map<String, Position> seen = new HashMap<>();
+
+        Collector(String file, LocatedTree tree) {
+            this.file = file;
+            this.tree = tree;
+        }
+
+        /** One value that should be an object or a list of them; {@code where} names it for messages. */
+        void value(JsonNode node, Position position, String where) throws SnapshotException {
+            if (node.isArray()) {
+                items(node, where);
+            } else if (!node.isObject()) {
+                throw error(position, where, "expected a Kubernetes object (a mapping), found " + describe(node));
+            } else {
+                object(node, position, where);
+            }
+        }
+
+        private void items(JsonNode array, String where) throws SnapshotException {
+            for (int i = 0; i < array.size(); i++) {
+                JsonNode item = array.get(i);
+                String itemWhere = (where.isEmpty() ? "" : where + " ") + "items[" + i + "]";
+                if (!item.isNull()) {
+                    value(item, tree.childStart(array, i), itemWhere);
+                }
+            }
+        }
+
+        private void object(JsonNode node, Position position, String where) throws SnapshotException {
+            JsonNode kindNode = node.path("kind");
+            if (!kindNode.isTextual() || kindNode.asText().isEmpty()) {
+                throw error(position, where, "object has no kind");
+            }
+            String kind = kindNode.asText();
+            if (node.has("items") && (kind.equals("List") || kind.endsWith("List"))) {
+                JsonNode items = node.get("items");
+                if (items.isNull()) {
+                    return;
+                }
+                if (!items.isArray()) {
+                    throw error(tree.childStart(node, "items"), where, kind + ": items must be a sequence, found "
+                            + describe(items));
+                }
+                items(items, where);
+                return;
+            }
+            Class<? extends HasMetadata> type = TYPES.get(kind);
+            if (type == null) {
+                return; // Services, Deployments, ...: nothing policy reads
+            }
+            String name = text(node.path("metadata").path("name"));
+            if (name.isEmpty()) {
+                throw error(position, where, kind + " has no metadata.name");
+            }
+            String namespace = text(node.path("metadata").path("namespace"));
+            String ref = kind.equals("Namespace") ? name : (namespace.isEmpty() ? "default" : namespace) + "/" + name;
+            String apiVersion = text(node.path("apiVersion"));
+            if (!apiVersion.isEmpty() && !apiVersion.equals(API_VERSIONS.get(kind))) {
+                warnings.add(at(file, position) + kind + " " + ref + " of apiVersion " + apiVersion
+                        + " skipped: only " + API_VERSIONS.get(kind) + " " + kind + " objects are read");
+                return;
+            }
+            Position first = seen.putIfAbsent(kind + " " + ref, position);
+            if (first != null) {
+                throw error(position, "", kind + " " + ref + " appears twice (first at line " + first.line() + ")");
+            }
+            HasMetadata object = convert(node, position, type, kind + " " + ref);
+            if (object instanceof Namespace n) {
+                namespaces.add(n);
+            } else if (object instanceof Pod p) {
+                pods.add(p);
+            } else if (object instanceof NetworkPolicy p) {
+                policies.add(p);
+            }
+        }
+
+        private <T extends HasMetadata> T convert(JsonNode node, Position position, Class<T> type, String what)
+                throws SnapshotException {
+            try {
+                return serialization.convertValue(node, type);
+            } catch (RuntimeException e) {
+                JsonMappingException mapping = find(e, JsonMappingException.class);
+                if (mapping == null) {
+                    throw new SnapshotException(at(file, position) + what + ": " + e.getMessage(), e);
+                }
+                // Walk the tree along Jackson's path to find the offending value and where it starts.
+                StringBuilder field = new StringBuilder();
+                JsonNode current = node;
+                Position where = position;
+                for (JsonMappingException.Reference step : mapping.getPath()) {
+                    Object key = step.getFieldName() != null ? step.getFieldName() : step.getIndex();
+                    if (key instanceof String s) {
+                        field.append(field.length() == 0 ? "" : ".").append(s);
+                    } else {
+                        field.append('[').append(key).append(']');
+                    }
+                    if (current != null) {
+                        Position child = tree.childStart(current, key);
+                        where = child.known() ? child : where;
+                        current = key instanceof String s ? current.get(s) : current.get((Integer) key);
+                    }
+                }
+                String problem = mapping instanceof MismatchedInputException mismatch && current != null
+                        ? "expected " + expected(mismatch.getTargetType()) + ", found " + describe(current)
+                        : mapping.getOriginalMessage();
+                throw new SnapshotException(
+                        at(file, where) + what + ": " + (field.length() == 0 ? "" : field + ": ") + problem, e);
+            }
+        }
+
+        private SnapshotException error(Position position, String where, String problem) {
+            return new SnapshotException(at(file, position) + (where.isEmpty() ? "" : where + ": ") + problem);
+        }
+    }
+
+    private static String text(JsonNode node) {
+        return node.isValueNode() && !node.isNull() ? node.asText() : "";
+    }
+
+    private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+
+    /** How a value found in the file reads in a message. */
+    static String describe(JsonNode node) {
+        if (node.isObject()) {
+            return "a mapping";
+        }
+        if (node.isArray()) {
+            return "a sequence";
+        }
+        if (node.isNull()) {
+            return "null";
+        }
+        if (node.isTextual()) {
+            return "\"" + node.asText() + "\"";
+        }
+        return node.asText();
+    }
+
+    /** What a Java type of the model expects, in YAML terms. */
+    static String expected(Class<?> type) {
+        if (type == null) {
+            return "another value";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class
+                || type == Short.class || type == short.class) {
+            return "an integer";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == IntOrString.class) {
+            return "a number or a name";
+        }
+        if (Map.class.isAssignableFrom(type)) {
+            return "a mapping";
+        }
+        if (Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "a sequence";
+        }
+        if (type.getName().startsWith("java.")) {
+            return "a " + type.getSimpleName().toLowerCase(java.util.Locale.ROOT);
+        }
+        return "a mapping";
+    }
+}

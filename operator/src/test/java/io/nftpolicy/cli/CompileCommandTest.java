@@ -1,0 +1,140 @@
+package io.nftpolicy.cli;
+
+import static io.nftpolicy.testing.Fixtures.snapshot;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nftpolicy.cli.Cli.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CompileCommandTest {
+    @TempDir
+    Path tmp;
+
+    private final Cli cli = Cli.system();
+
+    private static void assertNoStackTrace(Result result) {
+        assertThat(result.err()).doesNotContain("Exception").doesNotContain("at io.").doesNotContain("at java.");
+    }
+
+    @Test
+    void aYamlSyntaxErrorExitsTwoWithOneLineNamingFileLineAndColumn() {
+        Path file = snapshot("syntax-error.yaml");
+
+        Result result = cli.run("compile", "--input", file.toString(), "--node", "node-a");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("nftpolicy: error: " + file + ":10:17: mapping values are not allowed here\n");
+        assertThat(result.out()).isEmpty();
+        assertNoStackTrace(result);
+    }
+
+    @Test
+    void aMissingInputFileExitsTwo() {
+        Path missing = tmp.resolve("nope.yaml");
+
+        Result result = cli.run("compile", "--input", missing.toString(), "--node", "node-a");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("nftpolicy: error: " + missing + ": no such file\n");
+        assertNoStackTrace(result);
+    }
+
+    @Test
+    void aMissingNodeIsAUsageErrorExitingTwo() {
+        Result result = cli.run("compile", "--input", snapshot("tiny.yaml").toString());
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).startsWith("nftpolicy: error: Missing required option: '--node=NODE'\n")
+                .contains("nftpolicy compile --help");
+    }
+
+    @Test
+    void anUnknownOptionIsAUsageErrorExitingTwo() {
+        Result result = cli.run("compile", "--input", "x.yaml", "--node", "n", "--frobnicate");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).startsWith("nftpolicy: error: Unknown option: '--frobnicate'");
+    }
+
+    @Test
+    void writesTheNodesRulesetToStandardOutput() {
+        Result result = cli.run("compile", "--input", snapshot("tiny.yaml").toString(), "--node", "node-a");
+
+        assertThat(result.err()).isEmpty();
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).contains("table inet nftpolicy");
+    }
+
+    @Test
+    void theRulesetIsTheSameOnEveryRun() {
+        String[] args = {"compile", "--input", snapshot("kubectl-list.yaml").toString(), "--node", "node-b"};
+
+        Result first = cli.run(args);
+        Result second = cli.run(args);
+
+        assertThat(first.exitCode()).isZero();
+        assertThat(first.out()).contains("table inet nftpolicy").isEqualTo(second.out());
+    }
+
+    @Test
+    void writesTheRulesetToTheOutputFileWhenGiven() throws Exception {
+        Path output = tmp.resolve("node-a.nft");
+
+        Result result = cli.run("compile", "-i", snapshot("tiny.yaml").toString(), "-n", "node-a", "-o", output.toString());
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).isEmpty();
+        assertThat(Files.readString(output)).contains("table inet nftpolicy");
+    }
+
+    @Test
+    void readsTheSnapshotFromStandardInputGivenAsDash() throws Exception {
+        Result result = Cli.withStdin(Files.readString(snapshot("tiny.yaml"))).run("compile", "-i", "-", "-n", "node-a");
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).contains("table inet nftpolicy");
+    }
+
+    @Test
+    void problemsWithObjectsAreWarningsAndDoNotFailTheCommand() throws Exception {
+        Path file = Files.writeString(tmp.resolve("warn.yaml"), """
+                kind: Pod
+                metadata: {name: a, namespace: x}
+                spec:
+                  nodeName: node-a
+                  containers:
+                  - name: main
+                    ports:
+                    - {containerPort: 7, protocol: ICMP}
+                status: {phase: Running, podIP: 10.0.0.1}
+                """);
+
+        Result result = cli.run("compile", "--input", file.toString(), "--node", "node-a");
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.err()).isEqualTo("nftpolicy: warning: Pod x/a: spec.containers[0].ports[0].protocol: "
+                + "\"ICMP\" is not TCP, UDP or SCTP (port ignored)\n");
+    }
+
+    @Test
+    void warnsWhenNoPodRunsOnTheNode() {
+        Result result = cli.run("compile", "--input", snapshot("tiny.yaml").toString(), "--node", "node-z");
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.err()).isEqualTo(
+                "nftpolicy: warning: no pod of the snapshot runs on node node-z (its nodes: node-a)\n");
+    }
+
+    @Test
+    void anUnwritableOutputExitsTwo() {
+        Path output = tmp.resolve("no-such-dir").resolve("out.nft");
+
+        Result result = cli.run("compile", "-i", snapshot("tiny.yaml").toString(), "-n", "node-a", "-o", output.toString());
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("nftpolicy: error: cannot write " + output + ": no such file or directory\n");
+    }
+}

@@ -1,0 +1,220 @@
+package io.nftpolicy.snapshot;
+
+import static io.nftpolicy.testing.Fixtures.snapshot;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SnapshotReaderTest {
+    private final SnapshotReader reader = new SnapshotReader();
+
+    @TempDir
+    Path tmp;
+
+    private KubernetesObjects read(String yaml) throws SnapshotException {
+        return reader.read("test.yaml", yaml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String name(HasMetadata object) {
+        return object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
+    }
+
+    @Test
+    void readsTheNamespacesPodsAndPoliciesOfAKubectlList() throws Exception {
+        KubernetesObjects objects = reader.read(snapshot("kubectl-list.yaml"));
+
+        assertThat(objects.namespaces()).extracting(n -> n.getMetadata().getName()).containsExactly("prod", "default");
+        assertThat(objects.pods()).extracting(SnapshotReaderTest::name)
+                .containsExactly("prod/api-7c9d8b6f5-x2x9k", "prod/db-0");
+        assertThat(objects.policies()).extracting(SnapshotReaderTest::name).containsExactly("prod/db-from-api");
+        assertThat(objects.warnings()).isEmpty();
+    }
+
+    @Test
+    void readsMultiDocumentYamlFlatteningNestedListsAndSkippingOtherKinds() throws Exception {
+        KubernetesObjects objects = reader.read(snapshot("multi-doc.yaml"));
+
+        assertThat(objects.pods()).extracting(p -> p.getMetadata().getName()).containsExactly("client", "web");
+        assertThat(objects.policies()).extracting(p -> p.getMetadata().getName())
+                .containsExactly("web-ingress", "default-deny-egress");
+        assertThat(objects.namespaces()).isEmpty();
+        assertThat(objects.warnings()).isEmpty();
+    }
+
+    @Test
+    void readsJson() throws Exception {
+        KubernetesObjects objects = reader.read(snapshot("cluster.json"));
+
+        assertThat(objects.pods()).extracting(SnapshotReaderTest::name).containsExactly("shop/web");
+        assertThat(objects.policies()).extracting(SnapshotReaderTest::name).containsExactly("shop/deny");
+    }
+
+    @Test
+    void reportsAYamlSyntaxErrorAsOneLineWithFileLineAndColumn() {
+        Path file = snapshot("syntax-error.yaml");
+
+        assertThatThrownBy(() -> reader.read(file))
+                .isInstanceOf(SnapshotException.class)
+                .hasMessage(file + ":10:17: mapping values are not allowed here");
+    }
+
+    @Test
+    void reportsAJsonSyntaxErrorWithLineAndColumn() {
+        assertThatThrownBy(() -> reader.read("c.json", "{\"kind\": \"List\",\n  \"items\": [}\n".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(SnapshotException.class)
+                .hasMessageStartingWith("c.json:2:13: ")
+                .hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void reportsAMissingFile() {
+        Path missing = tmp.resolve("absent.yaml");
+
+        assertThatThrownBy(() -> reader.read(missing)).hasMessage(missing + ": no such file");
+    }
+
+    @Test
+    void reportsADirectoryGivenAsFile() {
+        assertThatThrownBy(() -> reader.read(tmp)).hasMessage(tmp + ": is a directory, not a file");
+    }
+
+    @Test
+    void rejectsAFileWithoutObjects() throws Exception {
+        Path empty = Files.writeString(tmp.resolve("empty.yaml"), "# nothing\n---\n");
+
+        assertThatThrownBy(() -> reader.read(empty)).hasMessage(empty + ": no Kubernetes objects in the file (it is empty)");
+    }
+
+    @Test
+    void acceptsAnEmptyList() throws Exception {
+        assertThat(read("apiVersion: v1\nkind: List\nitems: []\n").pods()).isEmpty();
+    }
+
+    @Test
+    void namesTheListIndexOfAnObjectWithoutName() {
+        String yaml = """
+                kind: List
+                items:
+                - kind: Namespace
+                  metadata: {name: a}
+                - kind: Pod
+                  metadata:
+                    namespace: a
+                """;
+
+        assertThatThrownBy(() -> read(yaml)).hasMessage("test.yaml:5:3: items[1]: Pod has no metadata.name");
+    }
+
+    @Test
+    void namesTheDocumentOfAnObjectWithoutName() {
+        String yaml = "kind: Namespace\nmetadata: {name: a}\n---\nkind: NetworkPolicy\nmetadata: {namespace: a}\n";
+
+        assertThatThrownBy(() -> read(yaml)).hasMessage("test.yaml:4:1: document 2: NetworkPolicy has no metadata.name");
+    }
+
+    @Test
+    void rejectsAnObjectWithoutKind() {
+        assertThatThrownBy(() -> read("metadata: {name: a}\n")).hasMessage("test.yaml:1:1: object has no kind");
+    }
+
+    @Test
+    void reportsAValueOfTheWrongTypeAtItsLineWithItsField() {
+        String yaml = """
+                kind: Pod
+                metadata: {name: web, namespace: shop}
+                spec:
+                  containers:
+                  - name: web
+                    ports:
+                    - containerPort: eighty
+                """;
+
+        assertThatThrownBy(() -> read(yaml)).hasMessage(
+                "test.yaml:7:22: Pod shop/web: spec.containers[0].ports[0].containerPort: expected an integer, found \"eighty\"");
+    }
+
+    @Test
+    void rejectsADuplicateKey() {
+        String yaml = """
+                kind: NetworkPolicy
+                metadata: {name: p}
+                spec:
+                  podSelector: {}
+                  podSelector: {matchLabels: {app: web}}
+                """;
+
+        assertThatThrownBy(() -> read(yaml)).hasMessage("test.yaml:5:16: duplicate key \"podSelector\" (first at line 4)");
+    }
+
+    @Test
+    void rejectsTheSameObjectTwice() {
+        String yaml = "kind: Pod\nmetadata: {name: a}\n---\nkind: Pod\nmetadata: {name: a, namespace: default}\n";
+
+        assertThatThrownBy(() -> read(yaml)).hasMessage("test.yaml:4:1: Pod default/a appears twice (first at line 1)");
+    }
+
+    @Test
+    void skipsANetworkPolicyOfAnotherApiGroupWithAWarning() throws Exception {
+        String yaml = "apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\n";
+
+        KubernetesObjects objects = read(yaml);
+
+        assertThat(objects.policies()).isEmpty();
+        assertThat(objects.warnings()).containsExactly("test.yaml:1:1: NetworkPolicy a/p of apiVersion "
+                + "crd.projectcalico.org/v1 skipped: only networking.k8s.io/v1 NetworkPolicy objects are read");
+    }
+
+    @Test
+    void rejectsADocumentThatIsNotAnObject() {
+        assertThatThrownBy(() -> read("just a string\n"))
+                .hasMessage("test.yaml:1:1: expected a Kubernetes object (a mapping), found \"just a string\"");
+    }
+
+    @Test
+    void rejectsABinaryFile() {
+        assertThatThrownBy(() -> reader.read("x.gz", new byte[] {0x1f, (byte) 0x8b, 8, 0, (byte) 0xff}))
+                .hasMessage("x.gz: not a YAML or JSON file (not UTF-8 text)");
+    }
+
+    @Test
+    void expandsYamlAliasesAsKubectlDoes() throws Exception {
+        String yaml = """
+                kind: List
+                items:
+                - kind: Pod
+                  metadata: {name: a, labels: &common {app: shop, tier: web}}
+                - kind: Pod
+                  metadata: {name: b, labels: *common}
+                """;
+
+        assertThat(read(yaml).pods().get(1).getMetadata().getLabels()).containsEntry("app", "shop").containsEntry("tier", "web");
+    }
+
+    @Test
+    void appliesYamlMergeKeysWithWrittenKeysWinning() throws Exception {
+        String yaml = """
+                kind: List
+                items:
+                - kind: Pod
+                  metadata: &base {name: a, namespace: shop}
+                - kind: Pod
+                  metadata:
+                    <<: *base
+                    name: b
+                """;
+
+        assertThat(read(yaml).pods()).extracting(SnapshotReaderTest::name).containsExactly("shop/a", "shop/b");
+    }
+
+    @Test
+    void rejectsAnAliasWithoutAnchor() {
+        assertThatThrownBy(() -> read("kind: Pod\nmetadata: {name: a, labels: *nope}\n"))
+                .hasMessage("test.yaml:2:29: alias *nope has no anchor &nope before it");
+    }
+}
