@@ -14,6 +14,10 @@ sealed interface AllowedPeer {
      */
     record Pods(String policyNamespace, Optional<Selector> pods, Optional<Selector> namespaces) implements AllowedPeer {}
 
-    /** An ipBlock: the cidr minus its excepts, already cut into disjoint ranges. */
-    record Block(List<IpRange> ranges) implements AllowedPeer {}
+    /**
+     * An ipBlock: the cidr minus its excepts, already cut into disjoint ranges.
+     *
+     * @param description the block as written, e.g. {@code 172.17.0.0/16 except 172.17.1.0/24}
+     */
+    record Block(List<IpRange> ranges, String description) implements AllowedPeer {}
 }

@@ -80,6 +80,15 @@ final class ClusterIndex {
         }
     }
 
+    /** The address families pods of this cluster use; IPv4 alone when no pod has an address yet. */
+    java.util.Set<io.nftpolicy.net.IpFamily> families() {
+        java.util.Set<io.nftpolicy.net.IpFamily> families = java.util.EnumSet.noneOf(io.nftpolicy.net.IpFamily.class);
+        for (Member m : members) {
+            m.addresses().forEach(a -> families.add(a.family()));
+        }
+        return families.isEmpty() ? java.util.EnumSet.of(io.nftpolicy.net.IpFamily.IPV4) : families;
+    }
+
     Map<String, Namespace> namespaces() {
         return namespaces;
     }

@@ -19,7 +19,8 @@ import java.util.TreeSet;
  *
  * <p>Only this node's pods get chains; every pod of the cluster can be a peer. Pods are grouped per direction by
  * what they share (the policies selecting them, and for ingress how their named ports resolve), and each group
- * gets one chain and its sets: see {@link RulesetAssembler} for the shape of the table.
+ * gets one chain: a rule per policy peer over shared peer sets ({@link GroupRules}), or, when its policies name
+ * too many peers for that, merged sets ({@link Allowances}). See {@link RulesetAssembler} for the table's shape.
  */
 public final class PolicyCompiler {
 
@@ -35,12 +36,19 @@ public final class PolicyCompiler {
             policiesByNamespace.computeIfAbsent(policy.namespace(), n -> new ArrayList<>()).add(valid);
         }
 
-        RulesetAssembler assembler = new RulesetAssembler();
+        PeerSets peerSets = new PeerSets();
+        RulesetAssembler assembler = new RulesetAssembler(peerSets);
         PeerResolver peers = new PeerResolver(index);
+        GroupRules rulesPerPeer = new GroupRules(peerSets, peers, index, index.families());
         List<ClusterIndex.Member> local = index.localMembers(nodeName);
         for (PolicyType direction : PolicyType.values()) {
             for (PodGroup group : group(direction, local, policiesByNamespace)) {
-                assembler.add(group, allowances(group, peers, index));
+                var rules = rulesPerPeer.rules(group);
+                if (rules.isPresent()) {
+                    assembler.add(group, rules.get());
+                } else {
+                    assembler.add(group, allowances(group, peers, index));
+                }
             }
         }
         return new Compilation(assembler.build(), diagnostics);
@@ -87,7 +95,7 @@ public final class PolicyCompiler {
     }
 
     /** The numbers a named port has on a destination pod: name and protocol must both match. */
-    private static List<Integer> resolve(ClusterIndex.Member pod, AllowedPort.Named named) {
+    static List<Integer> resolve(ClusterIndex.Member pod, AllowedPort.Named named) {
         TreeSet<Integer> numbers = new TreeSet<>();
         for (ContainerPort cp : pod.ports()) {
             if (cp.name().equals(named.name()) && cp.protocol() == named.protocol()) {

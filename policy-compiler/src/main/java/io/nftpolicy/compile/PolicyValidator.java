@@ -118,7 +118,9 @@ final class PolicyValidator {
                 report.problem(field, "ipBlock cannot be combined with podSelector or namespaceSelector");
                 return Optional.empty();
             }
-            return ipBlock(peer.ipBlock().get(), field + ".ipBlock", report).map(AllowedPeer.Block::new);
+            IpBlock block = peer.ipBlock().get();
+            String description = block.cidr() + (block.except().isEmpty() ? "" : " except " + String.join(", ", block.except()));
+            return ipBlock(block, field + ".ipBlock", report).map(ranges -> new AllowedPeer.Block(ranges, description));
         }
         if (!hasSelector) {
             report.problem(field, "must specify one of podSelector, namespaceSelector or ipBlock");

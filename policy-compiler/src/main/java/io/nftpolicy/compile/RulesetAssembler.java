@@ -33,7 +33,9 @@ import java.util.stream.Collectors;
  *   ip daddr vmap @ingress-v4                     local destination isolated for ingress: its group chain
  *                                                 accepts when allowed, otherwise drops
  * filter-input (hook input): egress of local pods towards this node
- * group chain: one lookup in the any-port set, one in the address·protocol·port set, then drop
+ * group chain: one rule per policy peer (peer set, then an inline port set), at most GroupRules.MAX_RULES
+ *              per family; beyond that, one lookup in a merged any-port set and one in a merged
+ *              address·protocol·port set; then drop
  * </pre>
  *
  * Traffic from the node to its own pods leaves through the output hook, which this table does not filter: kubelet
@@ -46,7 +48,10 @@ final class RulesetAssembler {
     private final List<Chain> groupChains = new ArrayList<>();
     private final Map<PolicyType, Map<IpFamily, List<MapElement>>> dispatch = new EnumMap<>(PolicyType.class);
 
-    RulesetAssembler() {
+    private final PeerSets peerSets;
+
+    RulesetAssembler(PeerSets peerSets) {
+        this.peerSets = peerSets;
         for (PolicyType direction : PolicyType.values()) {
             Map<IpFamily, List<MapElement>> byFamily = new EnumMap<>(IpFamily.class);
             for (IpFamily family : IpFamily.values()) {
@@ -56,17 +61,18 @@ final class RulesetAssembler {
         }
     }
 
+    /** A chain with one rule per policy peer (see {@link GroupRules}). */
+    void add(PodGroup group, List<Rule> allowRules) {
+        addChain(group, allowRules);
+    }
+
+    /** A chain whose allowances are merged into per-chain sets (see {@link Allowances}). */
     void add(PodGroup group, Allowances allowances) {
         PolicyType direction = group.direction;
-        String chainName = ObjectNames.groupChain(direction, group.key, group.policies.get(0));
+        String chainName = chainName(group);
         boolean ingress = direction == PolicyType.INGRESS;
         String peerField = ingress ? "saddr" : "daddr";
-        // An egress allow must not end the base chain (ingress of the destination is still to be checked).
         String verdict = ingress ? "accept" : "return";
-        String policies = group.policies.stream()
-                .map(p -> p.valid() ? p.ref() : p.ref() + " (invalid)")
-                .collect(Collectors.joining(", "));
-
         List<Rule> rules = new ArrayList<>();
         for (IpFamily family : IpFamily.values()) {
             List<SetElement> any = allowances.anyElements(family);
@@ -75,7 +81,7 @@ final class RulesetAssembler {
                 sets.add(new NamedSet(name, List.of(addressType(family)), true,
                         direction.field() + " peers allowed on every port", any));
                 rules.add(new Rule(family.nftPayload() + " " + peerField + " @" + name + " " + verdict,
-                        "allowed on every port", sourcesOf(any)));
+                        "merged: allowed on every port", sourcesOf(any)));
             }
         }
         for (IpFamily family : IpFamily.values()) {
@@ -85,13 +91,26 @@ final class RulesetAssembler {
                 sets.add(new NamedSet(name, List.of(addressType(family), KeyType.INET_PROTO, KeyType.INET_SERVICE), true,
                         direction.field() + " peer, protocol and port allowed", ports));
                 rules.add(new Rule(family.nftPayload() + " " + peerField + " . meta l4proto . th dport @" + name + " "
-                        + verdict, "allowed on these ports", sourcesOf(ports)));
+                        + verdict, "merged: allowed on these ports", sourcesOf(ports)));
             }
         }
+        addChain(group, rules);
+    }
+
+    private static String chainName(PodGroup group) {
+        return ObjectNames.groupChain(group.direction, group.key, group.policies.get(0));
+    }
+
+    private void addChain(PodGroup group, List<Rule> allowRules) {
+        PolicyType direction = group.direction;
+        String chainName = chainName(group);
+        String policies = group.policies.stream()
+                .map(p -> p.valid() ? p.ref() : p.ref() + " (invalid)")
+                .collect(Collectors.joining(", "));
+        List<Rule> rules = new ArrayList<>(allowRules);
         rules.add(new Rule("drop", "isolated for " + direction.field() + " by " + policies, List.of()));
         groupChains.add(new Chain(chainName, Optional.empty(),
                 direction.field() + " of pods selected by " + policies, rules));
-
         for (ClusterIndex.Member member : group.members) {
             for (IpAddress address : member.addresses()) {
                 dispatch.get(direction).get(address.family()).add(new MapElement(address, chainName, member.ref()));
@@ -123,6 +142,7 @@ final class RulesetAssembler {
         sortedGroups.sort(Comparator.comparing(Chain::name));
         chains.addAll(sortedGroups);
         List<NamedSet> sortedSets = new ArrayList<>(sets);
+        sortedSets.addAll(peerSets.all());
         sortedSets.sort(Comparator.comparing(NamedSet::name));
         return new Ruleset(Ruleset.FAMILY, Ruleset.TABLE, "Kubernetes NetworkPolicy, compiled by nftpolicy",
                 sortedSets, maps, chains);

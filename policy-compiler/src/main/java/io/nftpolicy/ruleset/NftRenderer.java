@@ -65,7 +65,8 @@ public final class NftRenderer {
         if (!set.elements().isEmpty()) {
             out.append("\t\telements = {\n");
             out.append(set.elements().stream()
-                    .map(e -> "\t\t\t" + e.keyToNft() + comment(sourcesComment(e.sources())))
+                    .map(e -> "\t\t\t" + e.keyToNft()
+                            + comment(e.comment().isEmpty() ? sourcesComment(e.sources()) : e.comment()))
                     .collect(Collectors.joining(",\n")));
             out.append("\n\t\t}\n");
         }

@@ -1,5 +1,8 @@
 package io.nftpolicy.compile;
 
+import static io.nftpolicy.cluster.Protocol.SCTP;
+import static io.nftpolicy.cluster.Protocol.TCP;
+import static io.nftpolicy.cluster.Protocol.UDP;
 import static io.nftpolicy.compile.Clusters.cluster;
 import static io.nftpolicy.compile.Clusters.egress;
 import static io.nftpolicy.compile.Clusters.ingress;
@@ -12,7 +15,6 @@ import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.PodPhase;
-import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.policy.LabelSelector;
 import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.policy.PolicyPeer;
@@ -22,36 +24,45 @@ import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.MapElement;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.NftRenderer;
+import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
+import io.nftpolicy.ruleset.VerdictMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-
 import java.util.Optional;
 import java.util.Random;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** What the compiled ruleset of a node contains, read through the model (the kernel tests prove the verdicts). */
+/**
+ * What a node's compiled ruleset allows, read through {@link FakeKernel}, and how it is laid out. The kernel tests
+ * in nft-backend prove the same semantics on the real kernel.
+ */
 class PolicyCompilerTest {
     private final PolicyCompiler compiler = new PolicyCompiler();
+
+    private static final String DB = "10.244.1.5";
+    private static final String FE = "10.244.1.6";
+    private static final String FE2 = "10.244.2.6";
+    private static final String DB2 = "10.244.2.5";
 
     private static final PolicyRule FROM_FRONTEND_TCP_80 =
             new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))), List.of(PolicyPort.tcp(80)));
 
     private static Clusters twoNodes() {
         return cluster().namespace("dev")
-                .pod("dev/db", "n1", "10.244.1.5", "role=db")
-                .pod("dev/fe", "n1", "10.244.1.6", "role=frontend")
-                .pod("dev/fe2", "n2", "10.244.2.6", "role=frontend")
-                .pod("dev/db2", "n2", "10.244.2.5", "role=db");
+                .pod("dev/db", "n1", DB, "role=db")
+                .pod("dev/fe", "n1", FE, "role=frontend")
+                .pod("dev/fe2", "n2", FE2, "role=frontend")
+                .pod("dev/db2", "n2", DB2, "role=db");
     }
 
     @Test
-    void podsNoPolicySelectsAreNotDispatched() {
+    void podsThatNoPolicySelectsAreNotDispatched() {
         Ruleset rs = compile(twoNodes().snapshot(), "n1");
         assertThat(rs.maps()).allSatisfy(m -> assertThat(m.elements()).isEmpty());
+        assertThat(kernel(rs).forwards(FE2, DB, TCP, 1234)).isTrue();
     }
 
     @Test
@@ -62,80 +73,93 @@ class PolicyCompilerTest {
     }
 
     @Test
-    void selectorPeersResolveToPodsOnEveryNode() {
-        Ruleset rs = compile(twoNodes().policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1");
-        assertThat(keys(portSetOf(rs, "10.244.1.5", "ingress-v4")))
-                .containsExactly("10.244.1.6 . tcp . 80", "10.244.2.6 . tcp . 80");
+    void selectorPeersOnEveryNodeAreAllowedAndOthersAreNot() {
+        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1"));
+        assertThat(k.forwards(FE, DB, TCP, 80)).isTrue();
+        assertThat(k.forwards(FE2, DB, TCP, 80)).isTrue();
+        assertThat(k.forwards(DB2, DB, TCP, 80)).isFalse();
+        assertThat(k.forwards(FE, DB, TCP, 81)).isFalse();
+        assertThat(k.forwards(FE, DB, UDP, 80)).isFalse();
     }
 
     @Test
     void policyTypesAbsentWithEgressRulesIsolatesBothDirections() {
         NetworkPolicy noTypes = new NetworkPolicy("dev", "p", selector("role=db"), List.of(),
-                List.of(), List.of(PolicyRule.allowAll()));
-        Ruleset rs = compile(twoNodes().policy(noTypes).snapshot(), "n1");
-        assertThat(map(rs, "ingress-v4").elements()).hasSize(1);
-        assertThat(map(rs, "egress-v4").elements()).hasSize(1);
+                List.of(), List.of(new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))), List.of())));
+        FakeKernel k = kernel(compile(twoNodes().policy(noTypes).snapshot(), "n1"));
+        assertThat(k.forwards(FE, DB, TCP, 80)).isFalse();
+        assertThat(k.forwards(DB, FE, TCP, 80)).isTrue();
+        assertThat(k.forwards(DB, DB2, TCP, 80)).isFalse();
     }
 
     @Test
     void policyTypesAbsentWithoutEgressRulesIsolatesIngressOnly() {
         NetworkPolicy noTypes = new NetworkPolicy("dev", "p", selector("role=db"), List.of(), List.of(), List.of());
-        Ruleset rs = compile(twoNodes().policy(noTypes).snapshot(), "n1");
-        assertThat(map(rs, "ingress-v4").elements()).hasSize(1);
-        assertThat(map(rs, "egress-v4").elements()).isEmpty();
+        FakeKernel k = kernel(compile(twoNodes().policy(noTypes).snapshot(), "n1"));
+        assertThat(k.forwards(FE, DB, TCP, 80)).isFalse();
+        assertThat(k.forwards(DB, DB2, TCP, 80)).isTrue();
     }
 
     @Test
     void emptyRuleListIsolatesWithoutAllowingAnything() {
         Ruleset rs = compile(twoNodes().policy(ingress("dev/deny", LabelSelector.all())).snapshot(), "n1");
-        Chain chain = chainOf(rs, "10.244.1.5", "ingress-v4");
-        assertThat(chain.rules()).extracting(r -> r.statement()).containsExactly("drop");
+        assertThat(chainOf(rs, DB, "ingress-v4").rules()).extracting(Rule::statement).containsExactly("drop");
     }
 
     @Test
-    void ruleWithoutPeersOrPortsAllowsEveryAddressOfBothFamilies() {
-        Ruleset rs = compile(twoNodes().policy(ingress("dev/all", LabelSelector.all(), PolicyRule.allowAll())).snapshot(), "n1");
-        Chain chain = chainOf(rs, "10.244.1.5", "ingress-v4");
-        assertThat(setsUsedBy(rs, chain)).extracting(s -> keys(s))
-                .containsExactlyInAnyOrder(List.of("0.0.0.0/0"), List.of("::/0"));
+    void ruleWithoutPeersOrPortsAllowsEverything() {
+        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/all", LabelSelector.all(), PolicyRule.allowAll())).snapshot(), "n1"));
+        assertThat(k.forwards("192.0.2.1", DB, UDP, 9)).isTrue();
+        assertThat(k.forwards(FE2, DB, SCTP, 7)).isTrue();
     }
 
     @Test
-    void aRuleWithoutPeersButWithPortsAllowsEveryAddressOnThosePorts() {
+    void aRuleWithoutPeersButWithPortsAllowsEveryAddressOnThosePortsOnly() {
         PolicyRule rule = new PolicyRule(List.of(), List.of(PolicyPort.of("UDP", 53)));
-        Ruleset rs = compile(twoNodes().policy(ingress("dev/dns", LabelSelector.all(), rule)).snapshot(), "n1");
-        assertThat(keys(portSetOf(rs, "10.244.1.5", "ingress-v4"))).containsExactly("0.0.0.0/0 . udp . 53");
+        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/dns", LabelSelector.all(), rule)).snapshot(), "n1"));
+        assertThat(k.forwards("192.0.2.1", DB, UDP, 53)).isTrue();
+        assertThat(k.forwards("192.0.2.1", DB, TCP, 53)).isFalse();
     }
 
     @Test
-    void portEntryWithoutPortOrProtocolMeansEveryTcpPort() {
+    void portEntryWithoutPortOrProtocolMeansEveryTcpPortOnly() {
         PolicyRule rule = new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))),
                 List.of(new PolicyPort(Optional.empty(), Optional.empty(), Optional.empty())));
-        Ruleset rs = compile(twoNodes().policy(ingress("dev/p", selector("role=db"), rule)).snapshot(), "n1");
-        assertThat(keys(portSetOf(rs, "10.244.1.5", "ingress-v4")))
-                .containsExactly("10.244.1.6 . tcp . 0-65535", "10.244.2.6 . tcp . 0-65535");
+        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/p", selector("role=db"), rule)).snapshot(), "n1"));
+        assertThat(k.forwards(FE, DB, TCP, 1)).isTrue();
+        assertThat(k.forwards(FE, DB, TCP, 65535)).isTrue();
+        assertThat(k.forwards(FE, DB, UDP, 80)).isFalse();
     }
 
     @Test
-    void sctpOnlyPolicyNeverOpensTcp() {
+    void sctpOnlyPolicyNeverOpensTcpOrUdp() {
         PolicyRule rule = new PolicyRule(List.of(), List.of(PolicyPort.of("SCTP", 80)));
-        Ruleset rs = compile(twoNodes().policy(ingress("dev/sctp", selector("role=db"), rule)).snapshot(), "n1");
-        assertThat(keys(portSetOf(rs, "10.244.1.5", "ingress-v4"))).containsExactly("0.0.0.0/0 . sctp . 80");
+        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/sctp", selector("role=db"), rule)).snapshot(), "n1"));
+        assertThat(k.forwards(FE, DB, SCTP, 80)).isTrue();
+        assertThat(k.forwards(FE, DB, TCP, 80)).isFalse();
+        assertThat(k.forwards(FE, DB, UDP, 80)).isFalse();
     }
 
     @Test
-    void endPortBecomesOneInclusiveRange() {
+    void endPortIsAnInclusiveRange() {
         PolicyRule rule = new PolicyRule(List.of(), List.of(PolicyPort.range("TCP", 8000, 8080)));
-        Ruleset rs = compile(twoNodes().policy(ingress("dev/r", selector("role=db"), rule)).snapshot(), "n1");
-        assertThat(keys(portSetOf(rs, "10.244.1.5", "ingress-v4"))).containsExactly("0.0.0.0/0 . tcp . 8000-8080");
+        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/r", selector("role=db"), rule)).snapshot(), "n1"));
+        assertThat(k.forwards(FE, DB, TCP, 7999)).isFalse();
+        assertThat(k.forwards(FE, DB, TCP, 8000)).isTrue();
+        assertThat(k.forwards(FE, DB, TCP, 8080)).isTrue();
+        assertThat(k.forwards(FE, DB, TCP, 8081)).isFalse();
     }
 
     @Test
-    void ipBlockExceptIsCarvedOutAsDisjointRanges() {
+    void ipBlockExceptIsCarvedOut() {
         PolicyRule rule = new PolicyRule(List.of(PolicyPeer.ipBlock("172.17.0.0/16", "172.17.1.0/24")), List.of());
         Ruleset rs = compile(twoNodes().policy(ingress("dev/b", selector("role=db"), rule)).snapshot(), "n1");
-        Chain chain = chainOf(rs, "10.244.1.5", "ingress-v4");
-        assertThat(setsUsedBy(rs, chain)).singleElement().extracting(s -> keys(s))
+        FakeKernel k = kernel(rs);
+        assertThat(k.forwards("172.17.0.9", DB, TCP, 80)).isTrue();
+        assertThat(k.forwards("172.17.1.9", DB, TCP, 80)).isFalse();
+        assertThat(k.forwards("172.17.2.0", DB, TCP, 80)).isTrue();
+        assertThat(k.forwards("172.18.0.1", DB, TCP, 80)).isFalse();
+        assertThat(setsUsedBy(rs, chainOf(rs, DB, "ingress-v4"))).singleElement().extracting(PolicyCompilerTest::keys)
                 .isEqualTo(List.of("172.17.0.0/24", "172.17.2.0-172.17.255.255"));
     }
 
@@ -143,50 +167,64 @@ class PolicyCompilerTest {
     void exceptOfOnePeerDoesNotRemoveWhatAnotherPeerAllows() {
         PolicyRule rule = new PolicyRule(List.of(PolicyPeer.ipBlock("10.244.0.0/16", "10.244.2.0/24"),
                 PolicyPeer.pods(selector("role=frontend"))), List.of());
-        Ruleset rs = compile(twoNodes().policy(ingress("dev/b", selector("role=db"), rule)).snapshot(), "n1");
-        Chain chain = chainOf(rs, "10.244.1.5", "ingress-v4");
-        List<String> keys = keys(setsUsedBy(rs, chain).get(0));
-        assertThat(keys).contains("10.244.2.6");
+        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/b", selector("role=db"), rule)).snapshot(), "n1"));
+        assertThat(k.forwards(FE2, DB, TCP, 80)).isTrue();
+        assertThat(k.forwards(DB2, DB, TCP, 80)).isFalse();
     }
 
     @Test
     void ingressNamedPortResolvesOnTheSelectedPod() {
         Clusters c = cluster().namespace("dev")
-                .add(pod("dev/a", "n1", List.of("10.244.1.2"), labels("app=web"), List.of(ContainerPort.named("http", 8080, Protocol.TCP))))
-                .add(pod("dev/b", "n1", List.of("10.244.1.3"), labels("app=web"), List.of(ContainerPort.named("http", 9090, Protocol.TCP))));
+                .add(pod("dev/a", "n1", List.of("10.244.1.2"), labels("app=web"), List.of(ContainerPort.named("http", 8080, TCP))))
+                .add(pod("dev/b", "n1", List.of("10.244.1.3"), labels("app=web"), List.of(ContainerPort.named("http", 9090, TCP))));
         PolicyRule rule = new PolicyRule(List.of(), List.of(PolicyPort.named("TCP", "http")));
-        Ruleset rs = compile(c.policy(ingress("dev/web", selector("app=web"), rule)).snapshot(), "n1");
-        assertThat(keys(portSetOf(rs, "10.244.1.2", "ingress-v4"))).containsExactly("0.0.0.0/0 . tcp . 8080");
-        assertThat(keys(portSetOf(rs, "10.244.1.3", "ingress-v4"))).containsExactly("0.0.0.0/0 . tcp . 9090");
+        FakeKernel k = kernel(compile(c.policy(ingress("dev/web", selector("app=web"), rule)).snapshot(), "n1"));
+        assertThat(k.forwards(FE, "10.244.1.2", TCP, 8080)).isTrue();
+        assertThat(k.forwards(FE, "10.244.1.2", TCP, 9090)).isFalse();
+        assertThat(k.forwards(FE, "10.244.1.3", TCP, 9090)).isTrue();
+        assertThat(k.forwards(FE, "10.244.1.3", TCP, 8080)).isFalse();
     }
 
     @Test
     void namedPortMustMatchProtocolToo() {
         Clusters c = cluster().namespace("dev")
-                .add(pod("dev/a", "n1", List.of("10.244.1.2"), labels("app=web"), List.of(ContainerPort.named("dns", 53, Protocol.UDP))));
+                .add(pod("dev/a", "n1", List.of("10.244.1.2"), labels("app=web"), List.of(ContainerPort.named("dns", 53, UDP))));
         PolicyRule rule = new PolicyRule(List.of(), List.of(PolicyPort.named("TCP", "dns")));
-        Ruleset rs = compile(c.policy(ingress("dev/web", selector("app=web"), rule)).snapshot(), "n1");
-        assertThat(chainOf(rs, "10.244.1.2", "ingress-v4").rules()).extracting(r -> r.statement()).containsExactly("drop");
+        FakeKernel k = kernel(compile(c.policy(ingress("dev/web", selector("app=web"), rule)).snapshot(), "n1"));
+        assertThat(k.forwards(FE, "10.244.1.2", TCP, 53)).isFalse();
+        assertThat(k.forwards(FE, "10.244.1.2", UDP, 53)).isFalse();
     }
 
     @Test
     void egressNamedPortResolvesOnEachDestinationPod() {
         Clusters c = cluster().namespace("dev")
                 .add(pod("dev/client", "n1", List.of("10.244.1.2"), labels("app=client"), List.of()))
-                .add(pod("dev/s1", "n1", List.of("10.244.1.3"), labels("app=server"), List.of(ContainerPort.named("http", 8080, Protocol.TCP))))
-                .add(pod("dev/s2", "n2", List.of("10.244.2.3"), labels("app=server"), List.of(ContainerPort.named("http", 80, Protocol.TCP))));
+                .add(pod("dev/s1", "n1", List.of("10.244.1.3"), labels("app=server"), List.of(ContainerPort.named("http", 8080, TCP))))
+                .add(pod("dev/s2", "n2", List.of("10.244.2.3"), labels("app=server"), List.of(ContainerPort.named("http", 80, TCP))));
         PolicyRule rule = new PolicyRule(List.of(PolicyPeer.pods(selector("app=server"))), List.of(PolicyPort.named("TCP", "http")));
-        Ruleset rs = compile(c.policy(egress("dev/out", selector("app=client"), rule)).snapshot(), "n1");
-        assertThat(keys(portSetOf(rs, "10.244.1.2", "egress-v4")))
-                .containsExactly("10.244.1.3 . tcp . 8080", "10.244.2.3 . tcp . 80");
+        FakeKernel k = kernel(compile(c.policy(egress("dev/out", selector("app=client"), rule)).snapshot(), "n1"));
+        assertThat(k.forwards("10.244.1.2", "10.244.1.3", TCP, 8080)).isTrue();
+        assertThat(k.forwards("10.244.1.2", "10.244.1.3", TCP, 80)).isFalse();
+        assertThat(k.forwards("10.244.1.2", "10.244.2.3", TCP, 80)).isTrue();
+        assertThat(k.forwards("10.244.1.2", "10.244.2.3", TCP, 8080)).isFalse();
+    }
+
+    @Test
+    void egressNamedPortWithoutPeersCoversEveryPodWithThatName() {
+        Clusters c = cluster().namespace("dev").namespace("ops")
+                .add(pod("dev/client", "n1", List.of("10.244.1.2"), labels("app=client"), List.of()))
+                .add(pod("ops/s", "n2", List.of("10.244.2.3"), labels(), List.of(ContainerPort.named("http", 8443, TCP))));
+        PolicyRule rule = new PolicyRule(List.of(), List.of(PolicyPort.named("TCP", "http")));
+        FakeKernel k = kernel(compile(c.policy(egress("dev/out", selector("app=client"), rule)).snapshot(), "n1"));
+        assertThat(k.forwards("10.244.1.2", "10.244.2.3", TCP, 8443)).isTrue();
+        assertThat(k.forwards("10.244.1.2", "192.0.2.1", TCP, 8443)).isFalse();
     }
 
     @Test
     void egressNamedPortNeverMatchesAnIpBlock() {
-        Clusters c = twoNodes();
         PolicyRule rule = new PolicyRule(List.of(PolicyPeer.ipBlock("10.0.0.0/8")), List.of(PolicyPort.named("TCP", "http")));
-        Ruleset rs = compile(c.policy(egress("dev/out", selector("role=db"), rule)).snapshot(), "n1");
-        assertThat(chainOf(rs, "10.244.1.5", "egress-v4").rules()).extracting(r -> r.statement()).containsExactly("drop");
+        Ruleset rs = compile(twoNodes().policy(egress("dev/out", selector("role=db"), rule)).snapshot(), "n1");
+        assertThat(chainOf(rs, DB, "egress-v4").rules()).extracting(Rule::statement).containsExactly("drop");
     }
 
     @Test
@@ -197,43 +235,76 @@ class PolicyCompilerTest {
                 .add(new Pod("dev", "going", labels("role=frontend"), "n2", false, PodPhase.RUNNING, true, List.of("10.244.2.9"), List.of()))
                 .add(new Pod("dev", "failed-db", labels("role=db"), "n1", false, PodPhase.FAILED, false, List.of("10.244.1.10"), List.of()));
         Ruleset rs = compile(c.policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1");
-        assertThat(keys(portSetOf(rs, "10.244.1.5", "ingress-v4")))
-                .containsExactly("10.244.1.6 . tcp . 80", "10.244.2.6 . tcp . 80");
+        FakeKernel k = kernel(rs);
+        assertThat(k.forwards("192.168.0.1", DB, TCP, 80)).isFalse();
+        assertThat(k.forwards("10.244.1.9", DB, TCP, 80)).isFalse();
+        assertThat(k.forwards("10.244.2.9", DB, TCP, 80)).isFalse();
+        assertThat(k.forwards(FE, DB, TCP, 80)).isTrue();
         assertThat(map(rs, "ingress-v4").elements()).extracting(MapElement::comment).containsExactly("dev/db");
     }
 
     @Test
-    void dualStackPodsAreDispatchedAndAllowedInBothFamilies() {
+    void dualStackPodsAreIsolatedAndAllowedInBothFamilies() {
         Clusters c = cluster().namespace("dev")
-                .add(pod("dev/db", "n1", List.of("10.244.1.5", "fd00:10:244:1::5"), labels("role=db"), List.of()))
-                .add(pod("dev/fe", "n2", List.of("10.244.2.6", "fd00:10:244:2::6"), labels("role=frontend"), List.of()));
-        Ruleset rs = compile(c.policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1");
-        assertThat(keys(portSetOf(rs, "fd00:10:244:1::5", "ingress-v6"))).containsExactly("fd00:10:244:2::6 . tcp . 80");
-        assertThat(keys(portSetOf(rs, "10.244.1.5", "ingress-v4"))).containsExactly("10.244.2.6 . tcp . 80");
+                .add(pod("dev/db", "n1", List.of(DB, "fd00:10:244:1::5"), labels("role=db"), List.of()))
+                .add(pod("dev/fe", "n2", List.of(FE2, "fd00:10:244:2::6"), labels("role=frontend"), List.of()))
+                .add(pod("dev/other", "n2", List.of(DB2, "fd00:10:244:2::7"), labels("role=other"), List.of()));
+        FakeKernel k = kernel(compile(c.policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1"));
+        assertThat(k.forwards("fd00:10:244:2::6", "fd00:10:244:1::5", TCP, 80)).isTrue();
+        assertThat(k.forwards("fd00:10:244:2::7", "fd00:10:244:1::5", TCP, 80)).isFalse();
+        assertThat(k.forwards(FE2, DB, TCP, 80)).isTrue();
+        assertThat(k.forwards(DB2, DB, TCP, 80)).isFalse();
     }
 
     @Test
-    void aPodSelectedByManyPoliciesStillCostsAConstantNumberOfRules() {
+    void eachAllowRuleNamesThePolicyRuleAndPeerItCameFrom() {
+        PolicyRule rule = new PolicyRule(List.of(PolicyPeer.ipBlock("172.17.0.0/16"), PolicyPeer.pods(selector("role=frontend"))),
+                List.of(PolicyPort.tcp(80)));
+        Ruleset rs = compile(twoNodes().policy(ingress("dev/db-access", selector("role=db"), rule)).snapshot(), "n1");
+        assertThat(chainOf(rs, DB, "ingress-v4").rules()).extracting(Rule::comment)
+                .contains("dev/db-access ingress[0].from[0]", "dev/db-access ingress[0].from[1]");
+    }
+
+    @Test
+    void peersNamedByManyPoliciesShareOneSet() {
+        Clusters c = twoNodes();
+        c.policy(ingress("dev/a", selector("role=db"), FROM_FRONTEND_TCP_80));
+        c.policy(egress("dev/b", selector("role=frontend"), new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))), List.of())));
+        Ruleset rs = compile(c.snapshot(), "n1");
+        assertThat(rs.sets()).filteredOn(s -> s.name().startsWith("peer-")).singleElement()
+                .satisfies(s -> assertThat(s.comment()).isEqualTo("pods role=frontend in namespace dev"))
+                .extracting(PolicyCompilerTest::keys).isEqualTo(List.of(FE, FE2));
+    }
+
+    @Test
+    void aPodSelectedByManyPoliciesStillCostsABoundedNumberOfRules() {
         Clusters c = twoNodes();
         for (int i = 0; i < 30; i++) {
-            PolicyRule rule = new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))), List.of(PolicyPort.tcp(1000 + i)));
+            PolicyRule rule = new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend")), PolicyPeer.ipBlock("172.16." + i + ".0/24")),
+                    List.of(PolicyPort.tcp(1000 + i)));
             c.policy(ingress("dev/p" + i, selector("role=db"), rule));
         }
-        Chain chain = chainOf(compile(c.snapshot(), "n1"), "10.244.1.5", "ingress-v4");
-        assertThat(chain.rules()).hasSizeLessThanOrEqualTo(5);
+        Ruleset rs = compile(c.snapshot(), "n1");
+        assertThat(chainOf(rs, DB, "ingress-v4").rules()).hasSizeLessThanOrEqualTo(GroupRules.MAX_RULES + 1);
+        FakeKernel k = kernel(rs);
+        assertThat(k.forwards(FE2, DB, TCP, 1029)).isTrue();
+        assertThat(k.forwards("172.16.7.1", DB, TCP, 1007)).isTrue();
+        assertThat(k.forwards("172.16.7.1", DB, TCP, 1008)).isFalse();
     }
 
     @Test
-    void overlappingAllowancesBecomeDisjointElementsThatNameEverySource() {
-        Clusters c = twoNodes()
-                .policy(ingress("dev/a", selector("role=db"), FROM_FRONTEND_TCP_80))
-                .policy(ingress("dev/b", selector("role=db"), new PolicyRule(List.of(PolicyPeer.ipBlock("10.244.2.0/24")),
-                        List.of(PolicyPort.range("TCP", 80, 90)))));
-        NamedSet set = portSetOf(compile(c.snapshot(), "n1"), "10.244.1.5", "ingress-v4");
-        SetElement shared = set.elements().stream().filter(e -> e.keyToNft().equals("10.244.2.6 . tcp . 80")).findFirst().orElseThrow();
-        assertThat(shared.sources()).extracting(Object::toString)
-                .containsExactly("dev/a ingress[0].from[0]", "dev/b ingress[0].from[0]");
-        assertThat(keys(set)).doesNotHaveDuplicates();
+    void mergedSetsKeepDisjointElementsThatNameEverySource() {
+        Clusters c = twoNodes();
+        for (int i = 0; i < 10; i++) {
+            c.policy(ingress("dev/p" + i, selector("role=db"), new PolicyRule(List.of(PolicyPeer.ipBlock("10.244.2.0/24")),
+                    List.of(PolicyPort.range("TCP", 80, 90 + i)))));
+        }
+        Ruleset rs = compile(c.snapshot(), "n1");
+        NamedSet merged = setsUsedBy(rs, chainOf(rs, DB, "ingress-v4")).get(0);
+        SetElement first = merged.elements().get(0);
+        assertThat(first.keyToNft()).isEqualTo("10.244.2.0/24 . tcp . 80-90");
+        assertThat(first.sources()).hasSize(10);
+        assertThat(keys(merged)).doesNotHaveDuplicates();
     }
 
     @Test
@@ -247,9 +318,10 @@ class PolicyCompilerTest {
             assertThat(d.field()).isEqualTo("spec.ingress[0].from[0].ipBlock.cidr");
             assertThat(d.format()).contains("stay isolated for ingress");
         });
-        assertThat(chainOf(result.ruleset(), "10.244.1.5", "ingress-v4").rules()).extracting(r -> r.statement())
-                .containsExactly("drop");
-        assertThat(keys(portSetOf(result.ruleset(), "10.244.1.6", "ingress-v4"))).isNotEmpty();
+        FakeKernel k = kernel(result.ruleset());
+        assertThat(k.forwards(FE, DB, TCP, 80)).isFalse();
+        assertThat(k.forwards(FE2, FE, TCP, 80)).isTrue();
+        assertThat(k.forwards(DB, FE, TCP, 80)).isFalse();
     }
 
     @Test
@@ -267,7 +339,7 @@ class PolicyCompilerTest {
     }
 
     @Test
-    void aNewPeerPodChangesElementsButNoChainOrSetName() {
+    void aNewPeerPodAddsOneElementAndChangesNoChain() {
         Clusters before = twoNodes().policy(ingress("dev/a", selector("role=db"), FROM_FRONTEND_TCP_80));
         Ruleset first = compile(before.snapshot(), "n1");
         Ruleset second = compile(before.pod("dev/fe3", "n2", "10.244.2.9", "role=frontend").snapshot(), "n1");
@@ -279,45 +351,46 @@ class PolicyCompilerTest {
     @Test
     void namespaceSelectorPeerMatchesByTheImplicitNameLabel() {
         Clusters c = cluster().namespace("dev").namespace("ops")
-                .pod("dev/db", "n1", "10.244.1.5", "role=db")
-                .pod("ops/tool", "n2", "10.244.2.8", "app=tool");
+                .pod("dev/db", "n1", DB, "role=db")
+                .pod("ops/tool", "n2", "10.244.2.8", "app=tool")
+                .pod("dev/tool", "n2", "10.244.2.9", "app=tool");
         PolicyRule rule = new PolicyRule(List.of(PolicyPeer.namespaces(selector("kubernetes.io/metadata.name=ops"))), List.of());
-        Ruleset rs = compile(c.policy(ingress("dev/p", selector("role=db"), rule)).snapshot(), "n1");
-        assertThat(setsUsedBy(rs, chainOf(rs, "10.244.1.5", "ingress-v4"))).singleElement()
-                .extracting(s -> keys(s)).isEqualTo(List.of("10.244.2.8"));
+        FakeKernel k = kernel(compile(c.policy(ingress("dev/p", selector("role=db"), rule)).snapshot(), "n1"));
+        assertThat(k.forwards("10.244.2.8", DB, TCP, 80)).isTrue();
+        assertThat(k.forwards("10.244.2.9", DB, TCP, 80)).isFalse();
     }
 
     @Test
-    void podAndNamespaceSelectorInOnePeerAreAnded() {
+    void podAndNamespaceSelectorInOnePeerAreAndedWhileSeparatePeersAreOred() {
         Clusters c = cluster().namespace("dev").namespace("ops", "team=ops")
-                .pod("dev/db", "n1", "10.244.1.5", "role=db")
-                .pod("dev/fe", "n1", "10.244.1.6", "role=frontend")
-                .pod("ops/fe", "n2", "10.244.2.6", "role=frontend")
+                .pod("dev/db", "n1", DB, "role=db")
+                .pod("dev/fe", "n1", FE, "role=frontend")
+                .pod("ops/fe", "n2", FE2, "role=frontend")
                 .pod("ops/other", "n2", "10.244.2.7", "role=other");
         PolicyRule and = new PolicyRule(List.of(PolicyPeer.podsInNamespaces(selector("role=frontend"), selector("team=ops"))), List.of());
-        Ruleset rs = compile(c.policy(ingress("dev/p", selector("role=db"), and)).snapshot(), "n1");
-        assertThat(setsUsedBy(rs, chainOf(rs, "10.244.1.5", "ingress-v4"))).singleElement()
-                .extracting(s -> keys(s)).isEqualTo(List.of("10.244.2.6"));
-    }
+        FakeKernel k = kernel(compile(c.policy(ingress("dev/p", selector("role=db"), and)).snapshot(), "n1"));
+        assertThat(k.forwards(FE2, DB, TCP, 80)).isTrue();
+        assertThat(k.forwards(FE, DB, TCP, 80)).isFalse();
+        assertThat(k.forwards("10.244.2.7", DB, TCP, 80)).isFalse();
 
-    @Test
-    void separatePodAndNamespacePeersAreOred() {
-        Clusters c = cluster().namespace("dev").namespace("ops", "team=ops")
-                .pod("dev/db", "n1", "10.244.1.5", "role=db")
-                .pod("dev/fe", "n1", "10.244.1.6", "role=frontend")
-                .pod("ops/other", "n2", "10.244.2.7", "role=other");
         PolicyRule or = new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend")), PolicyPeer.namespaces(selector("team=ops"))), List.of());
-        Ruleset rs = compile(c.policy(ingress("dev/p", selector("role=db"), or)).snapshot(), "n1");
-        assertThat(setsUsedBy(rs, chainOf(rs, "10.244.1.5", "ingress-v4"))).singleElement()
-                .extracting(s -> keys(s)).isEqualTo(List.of("10.244.1.6", "10.244.2.7"));
+        Clusters c2 = cluster().namespace("dev").namespace("ops", "team=ops")
+                .pod("dev/db", "n1", DB, "role=db").pod("dev/fe", "n1", FE, "role=frontend")
+                .pod("ops/fe", "n2", FE2, "role=frontend").pod("ops/other", "n2", "10.244.2.7", "role=other");
+        FakeKernel k2 = kernel(compile(c2.policy(ingress("dev/p", selector("role=db"), or)).snapshot(), "n1"));
+        assertThat(k2.forwards(FE, DB, TCP, 80)).isTrue();
+        assertThat(k2.forwards("10.244.2.7", DB, TCP, 80)).isTrue();
     }
 
     @Test
-    void egressChainsReturnSoThatIngressIsStillChecked() {
-        Clusters c = twoNodes().policy(egress("dev/e", selector("role=frontend"), PolicyRule.allowAll()));
-        Chain chain = chainOf(compile(c.snapshot(), "n1"), "10.244.1.6", "egress-v4");
-        assertThat(chain.rules()).extracting(r -> r.statement()).allSatisfy(s -> assertThat(s).doesNotContain("accept"));
-        assertThat(chain.rules().get(0).statement()).endsWith(" return");
+    void egressAllowReturnsSoThatTheDestinationsIngressIsStillChecked() {
+        Clusters c = twoNodes()
+                .policy(egress("dev/e", selector("role=frontend"), PolicyRule.allowAll()))
+                .policy(ingress("dev/i", selector("role=db")));
+        Ruleset rs = compile(c.snapshot(), "n1");
+        assertThat(chainOf(rs, FE, "egress-v4").rules()).extracting(Rule::statement)
+                .allSatisfy(s -> assertThat(s).doesNotContain("accept"));
+        assertThat(kernel(rs).forwards(FE, DB, TCP, 80)).isFalse();
     }
 
     private Ruleset compile(ClusterSnapshot snapshot, String node) {
@@ -326,7 +399,11 @@ class PolicyCompilerTest {
         return result.ruleset();
     }
 
-    private static io.nftpolicy.ruleset.VerdictMap map(Ruleset rs, String name) {
+    private static FakeKernel kernel(Ruleset rs) {
+        return new FakeKernel(rs);
+    }
+
+    private static VerdictMap map(Ruleset rs, String name) {
         return rs.maps().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
     }
 
@@ -342,15 +419,7 @@ class PolicyCompilerTest {
                 .toList();
     }
 
-    private static NamedSet portSetOf(Ruleset rs, String podIp, String mapName) {
-        String family = mapName.substring(mapName.length() - 2);
-        return setsUsedBy(rs, chainOf(rs, podIp, mapName)).stream()
-                .filter(s -> s.keyType().size() == 3 && s.name().endsWith(family))
-                .findFirst().orElseThrow(() -> new AssertionError("no port set for " + podIp));
-    }
-
     private static List<String> keys(NamedSet set) {
-        return set.elements().stream().map(SetElement::keyToNft).collect(Collectors.toList());
+        return set.elements().stream().map(SetElement::keyToNft).toList();
     }
-
 }

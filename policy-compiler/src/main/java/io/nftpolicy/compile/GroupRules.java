@@ -1,0 +1,198 @@
+package io.nftpolicy.compile;
+
+import io.nftpolicy.net.IpFamily;
+import io.nftpolicy.policy.PolicyType;
+import io.nftpolicy.ruleset.KeyPart;
+import io.nftpolicy.ruleset.Rule;
+import io.nftpolicy.ruleset.Source;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The allow rules of one group chain, one per policy peer, each matching a shared peer set and an inline set of
+ * ports. A rule per peer makes the table read like the policies (each rule's comment names its policy, rule and
+ * peer) and lets peers share sets across chains.
+ *
+ * <p>Per-packet cost is bounded: a chain gets at most {@link #MAX_RULES} such rules. A group whose policies name
+ * more peers than that is compiled into merged sets instead (see {@link Allowances}), which cost two lookups per
+ * family however many policies contribute.
+ */
+final class GroupRules {
+    static final int MAX_RULES = 8;
+
+    private final PeerSets sets;
+    private final PeerResolver resolver;
+    private final ClusterIndex index;
+    private final Set<IpFamily> families;
+
+    GroupRules(PeerSets sets, PeerResolver resolver, ClusterIndex index, Set<IpFamily> families) {
+        this.sets = sets;
+        this.resolver = resolver;
+        this.index = index;
+        this.families = families;
+    }
+
+    /** Empty when the group names too many peers for a rule each; then no set was added for it. */
+    Optional<List<Rule>> rules(PodGroup group) {
+        int limit = MAX_RULES * families.size();
+        List<Rule> rules = new ArrayList<>();
+        for (ValidPolicy policy : group.policies) {
+            for (AllowRule rule : policy.rules(group.direction)) {
+                if (rule.peers().isEmpty()) {
+                    everyPeer(group, rule, new Source(policy.ref(), group.direction, rule.index(), -1), rules);
+                }
+                for (int i = 0; i < rule.peers().size(); i++) {
+                    Source source = new Source(policy.ref(), group.direction, rule.index(), i);
+                    AllowedPeer peer = rule.peers().get(i);
+                    if (peer instanceof AllowedPeer.Block block) {
+                        blockPeer(group, rule, block, source, rules);
+                    } else {
+                        podPeer(group, rule, (AllowedPeer.Pods) peer, source, rules);
+                    }
+                }
+                if (rules.size() > limit) {
+                    sets.discardStaged();
+                    return Optional.empty();
+                }
+            }
+        }
+        sets.commitStaged();
+        return Optional.of(rules);
+    }
+
+    private void everyPeer(PodGroup group, AllowRule rule, Source source, List<Rule> rules) {
+        String verdict = verdict(group);
+        if (rule.ports().isEmpty()) {
+            rules.add(new Rule(verdict, source.toString(), List.of(source)));
+            return;
+        }
+        inlinePorts(group, rule).ifPresent(ports ->
+                rules.add(new Rule(ports + " " + verdict, source.toString(), List.of(source))));
+        List<AllowedPort.Named> named = egressNamedPorts(group, rule);
+        if (!named.isEmpty()) {
+            for (IpFamily family : families) {
+                String set = sets.namedPorts("every pod", "every pod, by named port " + describe(named),
+                        index.members(), named, family);
+                rules.add(new Rule(family.nftPayload() + " daddr . meta l4proto . th dport @" + set + " " + verdict,
+                        source.toString(), List.of(source)));
+            }
+        }
+    }
+
+    private void blockPeer(PodGroup group, AllowRule rule, AllowedPeer.Block block, Source source, List<Rule> rules) {
+        Optional<String> ports = rule.ports().isEmpty() ? Optional.of("") : inlinePorts(group, rule);
+        if (ports.isEmpty()) {
+            return; // only named ports: an ipBlock has no container ports to resolve them on
+        }
+        IpFamily family = block.ranges().get(0).family();
+        String set = sets.block("ipBlock " + block.description(), block.ranges(), family);
+        rules.add(new Rule(match(group, family, set, ports.get()), source.toString(), List.of(source)));
+    }
+
+    private void podPeer(PodGroup group, AllowRule rule, AllowedPeer.Pods peer, Source source, List<Rule> rules) {
+        List<ClusterIndex.Member> pods = resolver.pods(peer);
+        String key = peerKey(peer);
+        String description = describe(peer);
+        Optional<String> ports = rule.ports().isEmpty() ? Optional.of("") : inlinePorts(group, rule);
+        List<AllowedPort.Named> named = egressNamedPorts(group, rule);
+        for (IpFamily family : families) {
+            if (ports.isPresent()) {
+                String set = sets.pods(key, description, pods, family);
+                rules.add(new Rule(match(group, family, set, ports.get()), source.toString(), List.of(source)));
+            }
+            if (!named.isEmpty()) {
+                String set = sets.namedPorts(key, description + ", by named port " + describe(named), pods, named, family);
+                rules.add(new Rule(family.nftPayload() + " daddr . meta l4proto . th dport @" + set + " " + verdict(group),
+                        source.toString(), List.of(source)));
+            }
+        }
+    }
+
+    private static String match(PodGroup group, IpFamily family, String set, String ports) {
+        String field = group.direction == PolicyType.INGRESS ? "saddr" : "daddr";
+        return family.nftPayload() + " " + field + " @" + set + (ports.isEmpty() ? "" : " " + ports) + " " + verdict(group);
+    }
+
+    /**
+     * The rule's numeric ports, and for ingress its named ports resolved on the group's pods, as an anonymous set;
+     * empty when nothing remains (e.g. only names that the pods do not have).
+     */
+    private static Optional<String> inlinePorts(PodGroup group, AllowRule rule) {
+        List<KeyPart[]> parts = new ArrayList<>();
+        for (AllowedPort port : rule.ports()) {
+            if (port instanceof AllowedPort.Range range) {
+                parts.add(new KeyPart[] {new KeyPart.Proto(range.protocol()), new KeyPart.Ports(range.first(), range.last())});
+            } else if (group.direction == PolicyType.INGRESS) {
+                for (int number : PolicyCompiler.resolve(group.representative(), (AllowedPort.Named) port)) {
+                    parts.add(new KeyPart[] {new KeyPart.Proto(port.protocol()), new KeyPart.Ports(number, number)});
+                }
+            }
+        }
+        parts.sort((a, b) -> a[0].compareTo(b[0]) != 0 ? a[0].compareTo(b[0]) : a[1].compareTo(b[1]));
+        if (parts.isEmpty()) {
+            return Optional.empty();
+        }
+        // Overlapping ranges are legal in an anonymous set only when merged; keep them disjoint by construction.
+        return Optional.of("meta l4proto . th dport { " + String.join(", ", mergeOverlaps(parts)) + " }");
+    }
+
+    private static List<String> mergeOverlaps(List<KeyPart[]> sorted) {
+        List<String> out = new ArrayList<>();
+        KeyPart.Proto proto = null;
+        int first = -1;
+        int last = -1;
+        for (KeyPart[] p : sorted) {
+            KeyPart.Proto pr = (KeyPart.Proto) p[0];
+            KeyPart.Ports ports = (KeyPart.Ports) p[1];
+            if (proto != null && pr.equals(proto) && ports.first() <= last + 1) {
+                last = Math.max(last, ports.last());
+                continue;
+            }
+            if (proto != null) {
+                out.add(proto.toNft() + " . " + new KeyPart.Ports(first, last).toNft());
+            }
+            proto = pr;
+            first = ports.first();
+            last = ports.last();
+        }
+        if (proto != null) {
+            out.add(proto.toNft() + " . " + new KeyPart.Ports(first, last).toNft());
+        }
+        return out;
+    }
+
+    private static List<AllowedPort.Named> egressNamedPorts(PodGroup group, AllowRule rule) {
+        if (group.direction != PolicyType.EGRESS) {
+            return List.of();
+        }
+        return rule.ports().stream().filter(p -> p instanceof AllowedPort.Named).map(p -> (AllowedPort.Named) p)
+                .sorted((a, b) -> (a.name() + a.protocol()).compareTo(b.name() + b.protocol())).distinct()
+                .collect(Collectors.toList());
+    }
+
+    private static String verdict(PodGroup group) {
+        // An egress allow must not end the base chain: ingress of the destination is still to be checked.
+        return group.direction == PolicyType.INGRESS ? "accept" : "return";
+    }
+
+    /** Identity of a selector peer: the same selectors in the same scope are the same set of pods. */
+    static String peerKey(AllowedPeer.Pods peer) {
+        String scope = peer.namespaces().map(ns -> "namespaces " + ns).orElse("namespace " + peer.policyNamespace());
+        return "pods " + peer.pods().map(Object::toString).orElse("{}") + " in " + scope;
+    }
+
+    static String describe(AllowedPeer.Pods peer) {
+        String pods = peer.pods().map(s -> s.selectsAll() ? "all pods" : "pods " + s).orElse("all pods");
+        String where = peer.namespaces()
+                .map(ns -> ns.selectsAll() ? " in every namespace" : " in namespaces " + ns)
+                .orElse(" in namespace " + peer.policyNamespace());
+        return pods + where;
+    }
+
+    private static String describe(List<AllowedPort.Named> named) {
+        return named.stream().map(n -> n.name() + "/" + n.protocol()).collect(Collectors.joining(","));
+    }
+}
