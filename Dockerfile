@@ -19,7 +19,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends openjdk-17-jre-headless libnftables1 nftables iproute2 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/operator/target/nftpolicy.jar /opt/nftpolicy/nftpolicy.jar
-# The agent needs only CAP_NET_ADMIN (granted by the DaemonSet), not root's other powers.
-USER 65534:65534
+# Runs as uid 0 but with every capability dropped except NET_ADMIN (the DaemonSet's securityContext): Kubernetes
+# gives added capabilities to a non-root user only through ambient capabilities, which it does not set, so a
+# non-root agent could not program nftables.
 ENTRYPOINT ["java", "-XX:+UseSerialGC", "-XX:MaxRAMPercentage=75", "-jar", "/opt/nftpolicy/nftpolicy.jar"]
 CMD ["--help"]
