@@ -39,7 +39,8 @@ final class ObjectNames {
         return chain + "-ports-" + family.suffix();
     }
 
-    private static String hash(String text) {
+    /** Eight hex digits of SHA-256: short enough to read, long enough not to collide within one table. */
+    static String hash(String text) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 4);

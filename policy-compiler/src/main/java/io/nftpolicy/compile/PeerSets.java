@@ -8,11 +8,7 @@ import io.nftpolicy.ruleset.KeyPart;
 import io.nftpolicy.ruleset.KeyType;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.SetElement;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -121,12 +117,7 @@ final class PeerSets {
         return family == IpFamily.IPV4 ? KeyType.IPV4_ADDR : KeyType.IPV6_ADDR;
     }
 
-    static String hash(String text) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 4);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+    private static String hash(String text) {
+        return ObjectNames.hash(text);
     }
 }

@@ -164,7 +164,7 @@ final class RulesetAssembler {
     }
 
     private static KeyType addressType(IpFamily family) {
-        return family == IpFamily.IPV4 ? KeyType.IPV4_ADDR : KeyType.IPV6_ADDR;
+        return PeerSets.addressType(family);
     }
 
     private static List<Source> sourcesOf(List<SetElement> elements) {
