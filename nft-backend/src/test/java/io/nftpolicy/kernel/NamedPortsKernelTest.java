@@ -1,0 +1,128 @@
+package io.nftpolicy.kernel;
+
+import static io.nftpolicy.kernel.Expect.expect;
+import static io.nftpolicy.kernel.Policies.all;
+import static io.nftpolicy.kernel.Policies.egress;
+import static io.nftpolicy.kernel.Policies.ingress;
+import static io.nftpolicy.kernel.Policies.labels;
+import static io.nftpolicy.kernel.Policies.named;
+import static io.nftpolicy.kernel.Policies.namespaces;
+import static io.nftpolicy.kernel.Policies.ports;
+import static io.nftpolicy.kernel.Policies.rule;
+
+import io.nftpolicy.cluster.ContainerPort;
+import io.nftpolicy.cluster.Protocol;
+import io.nftpolicy.lab.Endpoint;
+import io.nftpolicy.lab.LabException;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * One port name, different numbers on different pods: named ports resolve on the DESTINATION pod (semantics.md
+ * "Ports"; the bugs of this kind: OVN-K opened other ports, Cilium dropped the egress rule when a name maps to
+ * several numbers, AWS resolved on the wrong pod). On top of the upstream ports, the snapshot gives:
+ *
+ * <pre>
+ * x/a x/b x/c   web = TCP 82     (the egress tests' source x/a: resolving on it would open 82 everywhere)
+ * y/a           web = TCP 80     (node-1)
+ * y/b           web = TCP 81     (node-1, same node as y/a: one ingress policy, two resolutions)
+ * y/c           no port named web
+ * z/a z/b       web = TCP 80
+ * z/c           web = TCP 80 and web = UDP 81
+ * </pre>
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NamedPortsKernelTest {
+    private static final Endpoint TCP80 = Endpoint.tcp(80);
+    private static final Endpoint TCP81 = Endpoint.tcp(81);
+    private static final Endpoint TCP82 = Endpoint.tcp(82);
+    private static final Endpoint UDP80 = Endpoint.udp(80);
+    private static final Endpoint UDP81 = Endpoint.udp(81);
+
+    private PolicyLab lab;
+
+    static List<ContainerPort> containerPorts(String pod) {
+        List<ContainerPort> ports = new ArrayList<>(UpstreamModel.UPSTREAM_PORTS);
+        switch (pod) {
+            case "x/a", "x/b", "x/c" -> ports.add(ContainerPort.named("web", 82, Protocol.TCP));
+            case "y/a", "z/a", "z/b" -> ports.add(ContainerPort.named("web", 80, Protocol.TCP));
+            case "y/b" -> ports.add(ContainerPort.named("web", 81, Protocol.TCP));
+            case "z/c" -> {
+                ports.add(ContainerPort.named("web", 80, Protocol.TCP));
+                ports.add(ContainerPort.named("web", 81, Protocol.UDP));
+            }
+            default -> { }
+        }
+        return ports;
+    }
+
+    /** The chain shape; {@link NamedPortsMergedSetsKernelTest} runs every test here in the other one. */
+    Layout layout() {
+        return Layout.RULE_PER_PEER;
+    }
+
+    @BeforeAll
+    void startLab() throws LabException {
+        lab = PolicyLab.start(UpstreamModel.withPorts(NamedPortsKernelTest::containerPorts), layout());
+    }
+
+    @AfterAll
+    void closeLab() {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    @BeforeEach
+    void noPolicies() throws LabException {
+        lab.reset();
+    }
+
+    @Test
+    void anIngressNamedPortOpensOnEachSelectedPodTheNumberItHasThere() throws LabException {
+        lab.enforce(ingress("y/web-from-anyone", all(), ports(named("TCP", "web"))));
+
+        lab.check(expect(TCP80).denyTo("y/b", "y/c"),
+                expect(TCP81).denyTo("y/a", "y/c"),
+                expect(TCP82).denyTo("y/*"),
+                expect(UDP81).denyTo("y/*"));
+    }
+
+    @Test
+    void anEgressNamedPortResolvesOnEachDestinationPodAndNotOnTheSource() throws LabException {
+        lab.enforce(egress("x/a-web-anywhere", labels("pod=a"),
+                rule(List.of(namespaces(all())), List.of(named("TCP", "web")))));
+
+        lab.check(egressByName());
+    }
+
+    @Test
+    void anEgressNamedPortWithoutToResolvesOnEveryDestinationPodThatHasTheName() throws LabException {
+        lab.enforce(egress("x/a-web-anywhere", labels("pod=a"), ports(named("TCP", "web"))));
+
+        lab.check(egressByName());
+    }
+
+    private static Expect[] egressByName() {
+        return new Expect[] {
+            expect(TCP80).denyFrom("x/a").allowFrom("x/a", "y/a", "z/a", "z/b", "z/c"),
+            expect(TCP81).denyFrom("x/a").allowFrom("x/a", "y/b"),
+            expect(TCP82).denyFrom("x/a").allowFrom("x/a", "x/b", "x/c"),
+            expect(UDP80).denyFrom("x/a"),
+        };
+    }
+
+    @Test
+    void anEgressNamedPortMatchesOnlyDestinationsWhereNameAndProtocolBothMatch() throws LabException {
+        lab.enforce(egress("x/a-web-udp", labels("pod=a"), ports(named("UDP", "web"))));
+
+        lab.check(expect(UDP81).denyFrom("x/a").allowFrom("x/a", "z/c"),
+                expect(UDP80).denyFrom("x/a"),
+                expect(TCP80).denyFrom("x/a"));
+    }
+}
