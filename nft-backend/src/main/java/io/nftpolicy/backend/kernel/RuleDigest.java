@@ -1,0 +1,48 @@
+package io.nftpolicy.backend.kernel;
+
+import io.nftpolicy.ruleset.NftRenderer;
+import io.nftpolicy.ruleset.Rule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a rule is, in terms both sides can compute: the model from its nft text, the kernel from its JSON.
+ *
+ * @param comment the rule's comment
+ * @param sets    names of the named sets and maps it refers to ({@code @name}), sorted
+ * @param verdict accept, drop, return, vmap (a verdict-map dispatch) or jump/goto with its target
+ */
+public record RuleDigest(String comment, List<String> sets, String verdict) {
+    private static final Pattern SET_REFERENCE = Pattern.compile("@([A-Za-z0-9_.\\-]+)");
+    private static final Pattern JUMP = Pattern.compile("\\b(jump|goto) ([A-Za-z0-9_.\\-]+)\\s*$");
+
+    public RuleDigest {
+        comment = comment == null ? "" : comment;
+        sets = List.copyOf(sets);
+    }
+
+    /** The digest of a rule of the model, as the kernel's JSON of the same rule would give it. */
+    public static RuleDigest of(Rule rule) {
+        String statement = rule.statement().trim();
+        List<String> sets = new ArrayList<>();
+        Matcher m = SET_REFERENCE.matcher(statement);
+        while (m.find()) {
+            sets.add(m.group(1));
+        }
+        sets.sort(null);
+        String verdict;
+        Matcher jump = JUMP.matcher(statement);
+        if (jump.find()) {
+            verdict = jump.group(1) + " " + jump.group(2);
+        } else if (statement.contains(" vmap ")) {
+            verdict = "vmap";
+        } else {
+            verdict = statement.substring(statement.lastIndexOf(' ') + 1);
+        }
+        // The kernel keeps the comment as the renderer wrote it, shortened to what fits.
+        String comment = NftRenderer.renderRule(Rule.of("", rule.comment())).replaceFirst("^ comment \"", "");
+        return new RuleDigest(comment.isEmpty() ? "" : comment.substring(0, comment.length() - 1), sets, verdict);
+    }
+}
