@@ -135,4 +135,17 @@ class SandboxCommandTest {
         assertThat(result.out()).contains("1 cell differs from " + expect + ":\n"
                 + "  x/other -> x/web TCP/80 IPv4: expected ., got X\n");
     }
+
+    @Test
+    void theReadmeDemoAgreesWithItsExpectedMatrices() {
+        assumeKernelLab();
+        // The README's main command, run from the module directory as surefire does.
+        Path demo = Path.of("..", "samples", "demo");
+
+        Result result = Cli.system().run("sandbox", "--input", demo.resolve("cluster.yaml").toString(),
+                "--expect", demo.resolve("expected.txt").toString());
+
+        assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
+        assertThat(result.err()).contains("nftpolicy: note: all 128 cells of");
+    }
 }
