@@ -1,0 +1,123 @@
+package io.nftpolicy.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.nftpolicy.status.NodePolicyStatus;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/** deploy/rbac.yaml: exactly the rights the agent needs. */
+class RbacTest {
+    private final ClusterRole role = Manifests.one("rbac.yaml", ClusterRole.class);
+    private final ClusterRoleBinding binding = Manifests.one("rbac.yaml", ClusterRoleBinding.class);
+    private final ServiceAccount account = Manifests.one("rbac.yaml", ServiceAccount.class);
+
+    /** Every (apiGroup, resource, verb) the role grants, as "group/resource:verb" ("" is the core group). */
+    private Set<String> grants() {
+        Set<String> grants = new TreeSet<>();
+        for (PolicyRule rule : role.getRules()) {
+            for (String group : rule.getApiGroups()) {
+                for (String resource : rule.getResources()) {
+                    for (String verb : rule.getVerbs()) {
+                        grants.add(group + "/" + resource + ":" + verb);
+                    }
+                }
+            }
+        }
+        return grants;
+    }
+
+    private static List<String> grants(String group, String resource, String... verbs) {
+        return List.of(verbs).stream().map(v -> group + "/" + resource + ":" + v).toList();
+    }
+
+    @Test
+    void grantsExactlyReadOnPodsNamespacesAndPoliciesEventsAndItsStatusResource() {
+        Set<String> expected = new TreeSet<>();
+        expected.addAll(grants("", "pods", "get", "list", "watch"));
+        expected.addAll(grants("", "namespaces", "get", "list", "watch"));
+        expected.addAll(grants("networking.k8s.io", "networkpolicies", "get", "list", "watch"));
+        expected.addAll(grants("", "events", "create", "patch"));
+        expected.addAll(grants("events.k8s.io", "events", "create", "patch"));
+        for (String resource : List.of("nodepolicystatuses", "nodepolicystatuses/status")) {
+            expected.addAll(grants("nftpolicy.io", resource, "get", "list", "watch", "create", "update", "patch"));
+        }
+
+        assertThat(grants()).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void grantsTheStatusResourceThatTheJavaClassDefines() {
+        String group = NodePolicyStatus.GROUP;
+        String plural = NodePolicyStatus.PLURAL;
+        assertThat(grants()).contains(group + "/" + plural + ":patch", group + "/" + plural + "/status:patch");
+    }
+
+    @Test
+    void hasNoWildcardsResourceNamesOrNonResourceUrls() {
+        assertThat(role.getRules()).allSatisfy(rule -> {
+            assertThat(rule.getApiGroups()).doesNotContain("*");
+            assertThat(rule.getResources()).doesNotContain("*").noneMatch(r -> r.endsWith("/*"));
+            assertThat(rule.getVerbs()).doesNotContain("*");
+            assertThat(rule.getNonResourceURLs()).isEmpty();
+            assertThat(rule.getResourceNames()).isEmpty();
+        });
+        assertThat(role.getAggregationRule()).isNull();
+    }
+
+    @Test
+    void grantsNothingOnSecretsOrOtherSensitiveResources() {
+        assertThat(grants()).noneMatch(g -> g.matches(
+                "[^/]*/(secrets|configmaps|serviceaccounts|serviceaccounts/token|nodes|nodes/proxy|pods/exec"
+                        + "|pods/attach|pods/portforward|pods/ephemeralcontainers|roles|rolebindings|clusterroles"
+                        + "|clusterrolebindings|customresourcedefinitions|daemonsets|deployments):.*"));
+        assertThat(grants()).noneMatch(g -> g.endsWith(":escalate") || g.endsWith(":bind")
+                || g.endsWith(":impersonate") || g.endsWith(":delete") || g.endsWith(":deletecollection"));
+    }
+
+    @Test
+    void cannotWriteUsersPodsNamespacesOrNetworkPolicies() {
+        assertThat(grants()).filteredOn(g -> g.matches("(|networking\\.k8s\\.io)/(pods|pods/.*|namespaces"
+                        + "|networkpolicies|networkpolicies/.*):.*"))
+                .isNotEmpty()
+                .allSatisfy(g -> assertThat(g).matches(".*:(get|list|watch)"));
+    }
+
+    @Test
+    void bindsTheClusterRoleToTheServiceAccountThatExist() {
+        assertThat(binding.getRoleRef().getApiGroup()).isEqualTo("rbac.authorization.k8s.io");
+        assertThat(binding.getRoleRef().getKind()).isEqualTo("ClusterRole");
+        assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+
+        assertThat(binding.getSubjects()).singleElement().satisfies(subject -> {
+            assertThat(subject.getKind()).isEqualTo("ServiceAccount");
+            assertThat(subject.getName()).isEqualTo(account.getMetadata().getName());
+            assertThat(subject.getNamespace()).isEqualTo(account.getMetadata().getNamespace())
+                    .isEqualTo(Manifests.NAMESPACE);
+        });
+    }
+
+    @Test
+    void theDaemonSetRunsAsTheBoundServiceAccount() {
+        DaemonSet daemonSet = Manifests.one("daemonset.yaml", DaemonSet.class);
+        assertThat(daemonSet.getSpec().getTemplate().getSpec().getServiceAccountName())
+                .isEqualTo(account.getMetadata().getName());
+        assertThat(daemonSet.getMetadata().getNamespace()).isEqualTo(account.getMetadata().getNamespace());
+    }
+
+    @Test
+    void definesNoOtherRoles() {
+        assertThat(Manifests.all()).noneMatch(o -> o instanceof Role || o instanceof RoleBinding);
+        assertThat(Manifests.all()).filteredOn(ClusterRole.class::isInstance).hasSize(1);
+        assertThat(Manifests.all()).filteredOn(ClusterRoleBinding.class::isInstance).hasSize(1);
+    }
+}
