@@ -6,16 +6,17 @@ import jnr.ffi.annotations.SaveError;
 /**
  * The libc calls the JDK does not offer. Moving one thread into another network namespace is what lets a single
  * JVM own sockets in many namespaces without a helper process per pod.
+ *
+ * <p>Public for the libnftables binding, which also needs a file that lives only in memory ({@code memfd_create}).
  */
-final class LibC {
-    static final int O_RDONLY = 0;
-    static final int O_CLOEXEC = 0x80000;
-    static final int CLONE_NEWNET = 0x40000000;
+public final class LibC {
+    public static final int O_RDONLY = 0;
+    public static final int O_CLOEXEC = 0x80000;
+    public static final int CLONE_NEWNET = 0x40000000;
+    /** memfd_create(2): close the descriptor on exec. */
+    public static final int MFD_CLOEXEC = 1;
 
-    /**
-     * Public only because jnr-ffi implements it in a class loader of its own; the enclosing class keeps it out of
-     * the lab's API.
-     */
+    /** Public because jnr-ffi implements it in a class loader of its own. */
     public interface Calls {
         @SaveError
         int open(String path, int flags);
@@ -28,6 +29,10 @@ final class LibC {
         int setns(int fd, int nstype);
 
         String strerror(int errnum);
+
+        /** A file with no name in any file system, gone when its last descriptor is closed (glibc 2.27+). */
+        @SaveError
+        int memfd_create(String name, int flags);
     }
 
     /** Loaded on first use, so that code which never enters a namespace never loads native code. */
@@ -35,12 +40,12 @@ final class LibC {
         static final Calls CALLS = LibraryLoader.create(Calls.class).load("c");
     }
 
-    static Calls calls() {
+    public static Calls calls() {
         return Loaded.CALLS;
     }
 
     /** The errno of the calling thread's last {@link SaveError} call, as text. */
-    static String lastError() {
+    public static String lastError() {
         return calls().strerror(jnr.ffi.Runtime.getRuntime(calls()).getLastError());
     }
 

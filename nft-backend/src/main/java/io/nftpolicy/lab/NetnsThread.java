@@ -19,25 +19,29 @@ import java.util.concurrent.TimeoutException;
  * a thread that entered the namespace once and never leaves; everything else (connect, select, read) can then
  * happen on any thread. A thread of its own, rather than a pooled thread that enters and leaves, means no code path
  * can ever leave a JVM thread stranded in the wrong namespace.
+ *
+ * <p>Public for the libnftables binding ({@code io.nftpolicy.backend.libnftables.Nftables}), whose context must
+ * likewise live on one thread in one namespace; {@link #inCurrentNamespace} gives it the same task thread without
+ * moving it.
  */
-final class NetnsThread implements AutoCloseable {
+public final class NetnsThread implements AutoCloseable {
     private static final Path NETNS_DIR = Path.of("/var/run/netns");
 
-    private final String netns;
+    private final String netns; // null: stays in the namespace the JVM was in when it started
     private final Thread thread;
     private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
     private final CompletableFuture<Void> entered = new CompletableFuture<>();
     private volatile boolean stopping;
 
-    private NetnsThread(String netns) {
+    private NetnsThread(String netns, String threadName) {
         this.netns = netns;
-        this.thread = new Thread(this::run, "netns-" + netns);
+        this.thread = new Thread(this::run, threadName);
         this.thread.setDaemon(true);
     }
 
     /** Starts the thread and waits until it is inside {@code netns} (created with {@code ip netns add}). */
-    static NetnsThread enter(String netns) throws LabException {
-        NetnsThread t = new NetnsThread(netns);
+    public static NetnsThread enter(String netns) throws LabException {
+        NetnsThread t = new NetnsThread(netns, "netns-" + netns);
         t.thread.start();
         try {
             t.entered.get(10, TimeUnit.SECONDS);
@@ -55,12 +59,24 @@ final class NetnsThread implements AutoCloseable {
         }
     }
 
-    String netns() {
+    /**
+     * Starts a task thread that stays in the calling process's namespace: the same one-thread discipline for code
+     * that only needs a thread of its own.
+     */
+    public static NetnsThread inCurrentNamespace(String threadName) {
+        NetnsThread t = new NetnsThread(null, threadName);
+        t.thread.start();
+        t.entered.join(); // completes at once: there is nothing to enter
+        return t;
+    }
+
+    /** The namespace's name, or null for a thread made by {@link #inCurrentNamespace}. */
+    public String netns() {
         return netns;
     }
 
     /** Runs {@code task} inside the namespace and returns its result; exceptions come back unchanged. */
-    <T> T call(Callable<T> task) throws Exception {
+    public <T> T call(Callable<T> task) throws Exception {
         try {
             return submit(task).get();
         } catch (ExecutionException e) {
@@ -73,11 +89,12 @@ final class NetnsThread implements AutoCloseable {
     }
 
     /** Queues {@code task} to run inside the namespace, so that several namespaces can work at once. */
-    <T> CompletableFuture<T> submit(Callable<T> task) {
+    public <T> CompletableFuture<T> submit(Callable<T> task) {
         CompletableFuture<T> result = new CompletableFuture<>();
         synchronized (tasks) {
             if (stopping) {
-                throw new IllegalStateException("namespace thread for " + netns + " is closed");
+                throw new IllegalStateException(netns != null ? "namespace thread for " + netns + " is closed"
+                        : "thread " + thread.getName() + " is closed");
             }
             tasks.add(() -> {
                 try {
@@ -92,7 +109,9 @@ final class NetnsThread implements AutoCloseable {
 
     private void run() {
         try {
-            enterNamespace();
+            if (netns != null) {
+                enterNamespace();
+            }
             entered.complete(null);
         } catch (Throwable e) {
             entered.completeExceptionally(e);

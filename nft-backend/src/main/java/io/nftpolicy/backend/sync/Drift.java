@@ -1,0 +1,222 @@
+package io.nftpolicy.backend.sync;
+
+import io.nftpolicy.backend.kernel.RuleDigest;
+import io.nftpolicy.backend.sync.TableState.ChainState;
+import io.nftpolicy.backend.sync.TableState.MapState;
+import io.nftpolicy.backend.sync.TableState.SetState;
+import io.nftpolicy.net.IpAddress;
+import io.nftpolicy.ruleset.Chain;
+import io.nftpolicy.ruleset.KeyPart;
+import io.nftpolicy.ruleset.MapElement;
+import io.nftpolicy.ruleset.NamedSet;
+import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.ruleset.SetElement;
+import io.nftpolicy.ruleset.VerdictMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How the kernel's table differs from the model, in words, one difference per entry; empty when they agree.
+ * {@code nftpolicy verify} prints them and exits 1 when there are any.
+ *
+ * <p>Per set, map or chain at most {@value #MAX_PER_OBJECT} differences are listed, then how many more there are.
+ * Rules are compared by their {@link RuleDigest} (comment, sets looked up, verdict) unless both sides know the rule
+ * text.
+ *
+ * @param differences e.g. {@code set peer-1d2b870c-v4: element 10.244.2.20 comment "myproject/client" missing}
+ */
+public record Drift(List<String> differences) {
+    /** Most differences listed per set, map or chain. */
+    public static final int MAX_PER_OBJECT = 20;
+
+    public Drift {
+        differences = List.copyOf(differences);
+    }
+
+    public boolean isEmpty() {
+        return differences.isEmpty();
+    }
+
+    /** The differences between what the kernel holds ({@code actual}) and the model. */
+    public static Drift between(TableState actual, Ruleset desired) {
+        RulesetDiff.checkTable(desired);
+        TableState want = TableState.committed(desired);
+        List<String> out = new ArrayList<>();
+        String table = "table " + Ruleset.FAMILY + " " + Ruleset.TABLE;
+        if (!actual.tablePresent()) {
+            out.add(table + ": missing");
+            return new Drift(out);
+        }
+        if (!actual.tableComment().equals(want.tableComment())) {
+            out.add(table + ": comment \"" + actual.tableComment() + "\" in the kernel, \"" + want.tableComment()
+                    + "\" expected (cannot be repaired without deleting the table)");
+        }
+        for (NamedSet set : desired.sets()) {
+            SetState have = actual.sets().get(set.name());
+            SetState w = want.sets().get(set.name());
+            String what = "set " + set.name();
+            if (have == null) {
+                out.add(what + ": missing");
+                continue;
+            }
+            if (!have.sameDeclaration(w)) {
+                out.add(what + ": declared as " + have.declaration() + " in the kernel, " + w.declaration() + " expected");
+            }
+            Limited list = new Limited(out, what);
+            for (SetElement e : set.elements()) {
+                SetElement k = have.elements().get(e.key());
+                if (k == null) {
+                    list.add("element " + describe(e) + " missing");
+                } else if (!TableState.sameElement(k, e)) {
+                    list.add("element " + e.keyToNft() + " has comment \"" + NftText.effectiveComment(k)
+                            + "\" in the kernel, \"" + NftText.effectiveComment(e) + "\" expected");
+                }
+            }
+            for (Map.Entry<List<KeyPart>, SetElement> k : have.elements().entrySet()) {
+                if (!w.elements().containsKey(k.getKey())) {
+                    list.add("extra element " + describe(k.getValue()));
+                }
+            }
+            list.close();
+        }
+        for (String name : actual.sets().keySet()) {
+            if (!want.sets().containsKey(name)) {
+                out.add("set " + name + ": not in the model");
+            }
+        }
+        for (VerdictMap map : desired.maps()) {
+            MapState have = actual.maps().get(map.name());
+            MapState w = want.maps().get(map.name());
+            String what = "map " + map.name();
+            if (have == null) {
+                out.add(what + ": missing");
+                continue;
+            }
+            if (!have.sameDeclaration(w)) {
+                out.add(what + ": declared as " + have.declaration() + " in the kernel, " + w.declaration() + " expected");
+            }
+            Limited list = new Limited(out, what);
+            for (MapElement e : map.elements()) {
+                MapElement k = have.elements().get(e.key());
+                if (k == null) {
+                    list.add("element " + describe(e) + " missing");
+                } else if (!TableState.sameElement(k, e)) {
+                    list.add("element " + describe(k) + " in the kernel, " + describe(e) + " expected");
+                }
+            }
+            for (Map.Entry<IpAddress, MapElement> k : have.elements().entrySet()) {
+                if (!w.elements().containsKey(k.getKey())) {
+                    list.add("extra element " + describe(k.getValue()));
+                }
+            }
+            list.close();
+        }
+        for (String name : actual.maps().keySet()) {
+            if (!want.maps().containsKey(name)) {
+                out.add("map " + name + ": not in the model");
+            }
+        }
+        for (Chain chain : desired.chains()) {
+            ChainState have = actual.chains().get(chain.name());
+            ChainState w = want.chains().get(chain.name());
+            String what = "chain " + chain.name();
+            if (have == null) {
+                out.add(what + ": missing");
+                continue;
+            }
+            if (!have.hook().equals(w.hook())) {
+                out.add(what + ": " + hook(have) + " in the kernel, " + hook(w) + " expected");
+            }
+            if (!have.comment().equals(w.comment())) {
+                out.add(what + ": comment \"" + have.comment() + "\" in the kernel, \"" + w.comment() + "\" expected");
+            }
+            if (!have.sameRules(w)) {
+                compareRules(out, what, have, w);
+            }
+        }
+        for (String name : actual.chains().keySet()) {
+            if (!want.chains().containsKey(name)) {
+                out.add("chain " + name + ": not in the model");
+            }
+        }
+        return new Drift(out);
+    }
+
+    @Override
+    public String toString() {
+        return isEmpty() ? "no drift" : String.join("\n", differences);
+    }
+
+    private static void compareRules(List<String> out, String what, ChainState have, ChainState want) {
+        Limited list = new Limited(out, what);
+        boolean text = have.rules().isPresent() && want.rules().isPresent();
+        int n = Math.max(have.digests().size(), want.digests().size());
+        if (have.digests().size() != want.digests().size()) {
+            list.add(have.digests().size() + " rules in the kernel, " + want.digests().size() + " expected");
+        }
+        for (int i = 0; i < n; i++) {
+            Optional<String> k = rule(have, i, text);
+            Optional<String> w = rule(want, i, text);
+            if (k.isEmpty()) {
+                list.add("rule " + (i + 1) + " missing: " + w.get());
+            } else if (w.isEmpty()) {
+                list.add("extra rule " + (i + 1) + ": " + k.get());
+            } else if (!k.equals(w)) {
+                list.add("rule " + (i + 1) + " is " + k.get() + " in the kernel, " + w.get() + " expected");
+            }
+        }
+        list.close();
+    }
+
+    private static Optional<String> rule(ChainState chain, int i, boolean text) {
+        if (i >= chain.digests().size()) {
+            return Optional.empty();
+        }
+        return Optional.of(text ? "{" + chain.rules().get().get(i) + "}" : describe(chain.digests().get(i)));
+    }
+
+    private static String hook(ChainState chain) {
+        return chain.hook().map(h -> "hook " + h.hook() + " priority " + h.priority()).orElse("no hook");
+    }
+
+    static String describe(RuleDigest d) {
+        return "{" + d.verdict() + (d.sets().isEmpty() ? "" : " using @" + String.join(", @", d.sets()))
+                + (d.comment().isEmpty() ? "" : " comment \"" + d.comment() + "\"") + "}";
+    }
+
+    private static String describe(SetElement e) {
+        String comment = NftText.effectiveComment(e);
+        return e.keyToNft() + (comment.isEmpty() ? "" : " comment \"" + comment + "\"");
+    }
+
+    private static String describe(MapElement e) {
+        String comment = NftText.effectiveComment(e.comment());
+        return e.key() + (comment.isEmpty() ? "" : " comment \"" + comment + "\"") + " : jump " + e.chain();
+    }
+
+    /** Lists at most MAX_PER_OBJECT differences of one object, then a count of the rest. */
+    private static final class Limited {
+        private final List<String> out;
+        private final String object;
+        private int count;
+
+        Limited(List<String> out, String object) {
+            this.out = out;
+            this.object = object;
+        }
+
+        void add(String difference) {
+            if (count++ < MAX_PER_OBJECT) {
+                out.add(object + ": " + difference);
+            }
+        }
+
+        void close() {
+            if (count > MAX_PER_OBJECT) {
+                out.add(object + ": " + (count - MAX_PER_OBJECT) + " more differences");
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.nftpolicy.backend.sync;
+
+import io.nftpolicy.backend.kernel.KernelTable;
+import io.nftpolicy.backend.kernel.KernelTableFormatException;
+import io.nftpolicy.backend.kernel.KernelTableReader;
+import io.nftpolicy.backend.libnftables.Nftables;
+import io.nftpolicy.backend.libnftables.NftablesException;
+import io.nftpolicy.ruleset.Ruleset;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The kernel through libnftables: a script is one {@link Nftables#run} (one transaction), and the table is read
+ * back with {@link KernelTableReader}. Acts on the network namespace its {@link Nftables} context was opened in.
+ */
+public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
+    private final Nftables nft;
+    private final boolean owned;
+
+    /** Uses {@code nft}, which the caller keeps and closes. */
+    public LibnftablesExecutor(Nftables nft) {
+        this(nft, false);
+    }
+
+    private LibnftablesExecutor(Nftables nft, boolean owned) {
+        this.nft = Objects.requireNonNull(nft, "nft");
+        this.owned = owned;
+    }
+
+    /** An executor on a context of its own in the current network namespace; {@link #close()} frees it. */
+    public static LibnftablesExecutor open() throws ApplyException {
+        try {
+            return new LibnftablesExecutor(Nftables.open(), true);
+        } catch (NftablesException e) {
+            throw new ApplyException("cannot open libnftables", e);
+        }
+    }
+
+    /** An executor on a context of its own in network namespace {@code netns}; {@link #close()} frees it. */
+    public static LibnftablesExecutor openInNamespace(String netns) throws ApplyException {
+        try {
+            return new LibnftablesExecutor(Nftables.openInNamespace(netns), true);
+        } catch (NftablesException e) {
+            throw new ApplyException("cannot open libnftables in network namespace " + netns, e);
+        }
+    }
+
+    @Override
+    public String run(String script) throws ApplyException {
+        try {
+            return nft.run(script);
+        } catch (NftablesException e) {
+            String failing = e.failingCommand().or(() -> ApplyException.failingCommand(script, e.errorText()))
+                    .orElse(null);
+            ApplyException refused = new ApplyException("nft refused the transaction", e.errorText().isEmpty()
+                    ? e.getMessage() : e.errorText(), failing);
+            refused.initCause(e);
+            throw refused;
+        }
+    }
+
+    @Override
+    public Optional<KernelTable> readBack() throws ApplyException {
+        try {
+            return KernelTableReader.read(nft);
+        } catch (NftablesException e) {
+            ApplyException failed = new ApplyException("cannot list table " + Ruleset.FAMILY + " " + Ruleset.TABLE,
+                    e.errorText().isEmpty() ? e.getMessage() : e.errorText(), null);
+            failed.initCause(e);
+            throw failed;
+        } catch (KernelTableFormatException e) {
+            throw new ApplyException("cannot read table " + Ruleset.FAMILY + " " + Ruleset.TABLE + " back", e);
+        }
+    }
+
+    /** Frees the libnftables context if this executor opened it. */
+    @Override
+    public void close() {
+        if (owned) {
+            nft.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LibnftablesExecutor[" + nft + "]";
+    }
+}

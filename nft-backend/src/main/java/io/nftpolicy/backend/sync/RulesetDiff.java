@@ -1,0 +1,266 @@
+package io.nftpolicy.backend.sync;
+
+import io.nftpolicy.backend.sync.TableState.ChainState;
+import io.nftpolicy.backend.sync.TableState.MapState;
+import io.nftpolicy.backend.sync.TableState.SetState;
+import io.nftpolicy.net.IpAddress;
+import io.nftpolicy.ruleset.Chain;
+import io.nftpolicy.ruleset.KeyPart;
+import io.nftpolicy.ruleset.MapElement;
+import io.nftpolicy.ruleset.NamedSet;
+import io.nftpolicy.ruleset.Rule;
+import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.ruleset.SetElement;
+import io.nftpolicy.ruleset.VerdictMap;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The one transaction that turns what the kernel holds into the desired ruleset, sending only the difference.
+ *
+ * <p>The order makes the transaction valid (every object exists before it is used, nothing is deleted while
+ * something still refers to it) and safe (the table and its base chains are never deleted, and the kernel applies
+ * the whole transaction at once):
+ * <ol>
+ *   <li>{@code add table}, only when there is none.</li>
+ *   <li>Chains that look up a set or map whose declaration changes (rare) are flushed first, so that the set can
+ *       go; that set or map is then deleted and declared again, and refilled with all its elements below.</li>
+ *   <li>New sets and maps are declared.</li>
+ *   <li>Set elements, set by set: removals, then additions (an interval may only be added once the interval it
+ *       replaces is gone). An element whose comment changed is deleted and added again.</li>
+ *   <li>Chains whose hook or comment changed (neither can be altered in place; never in steady state) are
+ *       recreated: the map elements jumping to them are deleted, then the chain. New chains are declared (all
+ *       before any rule), then filled; chains whose rules differ are flushed and refilled with all their rules,
+ *       base chains included, which stay on their hook throughout.</li>
+ *   <li>Map elements: all removals, then all additions. A pod moving to another chain is a delete and an add of
+ *       its element in this one transaction.</li>
+ *   <li>Stale chains are deleted, once no map element jumps to them any more (same transaction: verified on kernel
+ *       6.18), then stale sets and maps last, once no rule looks them up.</li>
+ * </ol>
+ * Identical states give an empty transaction.
+ *
+ * <p>What cannot be repaired without deleting the table is left alone: a table comment that differs (only
+ * {@link Drift} reports it).
+ */
+public final class RulesetDiff {
+    private RulesetDiff() {}
+
+    /**
+     * The transaction from {@code committed} to {@code desired}.
+     *
+     * @param committed what the kernel holds; {@code null} or {@link TableState#absent()} for nothing
+     * @throws IllegalArgumentException if {@code desired} is not nftpolicy's table ({@code inet nftpolicy})
+     */
+    public static Transaction between(TableState committed, Ruleset desired) {
+        return between(committed, desired, false);
+    }
+
+    /**
+     * As {@link #between(TableState, Ruleset)}, and with {@code rewriteChains} every chain both sides have is
+     * flushed and refilled even when it looks the same (for a read-back state, whose rule digests cannot see a
+     * change in an inline literal).
+     */
+    public static Transaction between(TableState committed, Ruleset desired, boolean rewriteChains) {
+        checkTable(desired);
+        TableState have = committed == null ? TableState.absent() : committed;
+        TableState want = TableState.committed(desired);
+        Transaction tx = new Transaction();
+
+        Set<String> redeclared = new LinkedHashSet<>();
+        have.sets().forEach((name, s) -> {
+            SetState w = want.sets().get(name);
+            if (w != null && !w.sameDeclaration(s)) {
+                redeclared.add(name);
+            }
+        });
+        have.maps().forEach((name, m) -> {
+            MapState w = want.maps().get(name);
+            if (w != null && !w.sameDeclaration(m)) {
+                redeclared.add(name);
+            }
+        });
+        Set<String> recreated = new LinkedHashSet<>();
+        Set<String> refilled = new LinkedHashSet<>();
+        Set<String> stale = new LinkedHashSet<>();
+        have.chains().forEach((name, c) -> {
+            ChainState w = want.chains().get(name);
+            if (w == null) {
+                stale.add(name);
+            } else if (!w.sameDeclaration(c)) {
+                recreated.add(name);
+            } else if (rewriteChains || !w.sameRules(c)) {
+                refilled.add(name);
+            }
+        });
+
+        // 1. The table.
+        if (!have.tablePresent()) {
+            tx.addTable(desired.comment());
+        }
+
+        // 2. Let go of what is deleted before its chains are refilled: sets and maps declared anew, and chains
+        //    recreated (which only a drifted kernel would jump to from a rule).
+        Set<String> flushed = new LinkedHashSet<>();
+        for (ChainState c : have.chains().values()) {
+            boolean letGo = redeclared.stream().anyMatch(c::uses)
+                    || recreated.stream().anyMatch(r -> jumpsTo(c, r));
+            if (letGo) {
+                tx.flushChain(c.name());
+                flushed.add(c.name());
+                if (!stale.contains(c.name()) && !recreated.contains(c.name())) {
+                    refilled.add(c.name());
+                }
+            }
+        }
+        for (NamedSet set : desired.sets()) {
+            if (redeclared.contains(set.name()) && have.sets().containsKey(set.name())) {
+                tx.deleteSet(set.name());
+                tx.addSet(set);
+            }
+        }
+        for (VerdictMap map : desired.maps()) {
+            if (redeclared.contains(map.name()) && have.maps().containsKey(map.name())) {
+                tx.deleteMap(map.name());
+                tx.addMap(map);
+            }
+        }
+
+        // 3. New sets and maps.
+        for (NamedSet set : desired.sets()) {
+            if (!have.sets().containsKey(set.name())) {
+                tx.addSet(set);
+            }
+        }
+        for (VerdictMap map : desired.maps()) {
+            if (!have.maps().containsKey(map.name())) {
+                tx.addMap(map);
+            }
+        }
+
+        // 4. Set elements: removals, then additions, per set.
+        for (NamedSet set : desired.sets()) {
+            SetState old = redeclared.contains(set.name()) ? null : have.sets().get(set.name());
+            Map<List<KeyPart>, SetElement> wanted = want.sets().get(set.name()).elements();
+            List<List<KeyPart>> removals = new ArrayList<>();
+            if (old != null) {
+                old.elements().forEach((key, e) -> {
+                    SetElement w = wanted.get(key);
+                    if (w == null || !TableState.sameElement(w, e)) {
+                        removals.add(key);
+                    }
+                });
+            }
+            List<SetElement> additions = new ArrayList<>();
+            for (SetElement e : set.elements()) {
+                SetElement o = old == null ? null : old.elements().get(e.key());
+                if (o == null || !TableState.sameElement(o, e)) {
+                    additions.add(e);
+                }
+            }
+            tx.deleteElements(set.name(), removals);
+            tx.addElements(set.name(), additions);
+        }
+
+        // What the maps hold as the transaction goes (maps declared anew start empty).
+        Map<String, Map<IpAddress, MapElement>> current = new LinkedHashMap<>();
+        have.maps().forEach((name, m) -> current.put(name,
+                redeclared.contains(name) ? new LinkedHashMap<>() : new LinkedHashMap<>(m.elements())));
+
+        // 5. Chains: recreated ones go first (nothing may jump to them), then every chain is declared before any
+        //    rule is written.
+        for (String name : recreated) {
+            current.forEach((map, elements) -> {
+                List<IpAddress> jumping = elements.values().stream()
+                        .filter(e -> e.chain().equals(name)).map(MapElement::key).toList();
+                tx.deleteMapElements(map, jumping);
+                jumping.forEach(elements::remove);
+            });
+            tx.deleteChain(name);
+        }
+        for (Chain chain : desired.chains()) {
+            if (!have.chains().containsKey(chain.name()) || recreated.contains(chain.name())) {
+                tx.addChain(chain.name(), chain.hook(), chain.comment());
+            }
+        }
+        for (Chain chain : desired.chains()) {
+            boolean fresh = !have.chains().containsKey(chain.name()) || recreated.contains(chain.name());
+            if (!fresh && !refilled.contains(chain.name())) {
+                continue;
+            }
+            if (!fresh && !flushed.contains(chain.name())) {
+                tx.flushChain(chain.name());
+            }
+            for (Rule rule : chain.rules()) {
+                tx.addRule(chain.name(), rule);
+            }
+        }
+
+        // 6. Map elements: every removal, then every addition. Elements of stale maps that jump to stale chains go
+        //    too, so that those chains can be deleted.
+        for (VerdictMap map : desired.maps()) {
+            Map<IpAddress, MapElement> old = current.get(map.name());
+            if (old == null) {
+                continue;
+            }
+            Map<IpAddress, MapElement> wanted = want.maps().get(map.name()).elements();
+            List<IpAddress> removals = new ArrayList<>();
+            old.forEach((key, e) -> {
+                MapElement w = wanted.get(key);
+                if (w == null || !TableState.sameElement(w, e)) {
+                    removals.add(key);
+                }
+            });
+            tx.deleteMapElements(map.name(), removals);
+            removals.forEach(old::remove);
+        }
+        current.forEach((map, elements) -> {
+            if (!want.maps().containsKey(map)) {
+                tx.deleteMapElements(map, elements.values().stream()
+                        .filter(e -> stale.contains(e.chain())).map(MapElement::key).toList());
+            }
+        });
+        for (VerdictMap map : desired.maps()) {
+            Map<IpAddress, MapElement> old = current.getOrDefault(map.name(), Map.of());
+            tx.addMapElements(map.name(), map.elements().stream().filter(e -> !old.containsKey(e.key())).toList());
+        }
+
+        // 7. Stale chains, then stale sets and maps. Stale chains that jump to others or look up a stale map (only
+        //    in a drifted kernel) are emptied first, so that the order of deletion does not matter.
+        for (String name : stale) {
+            ChainState c = have.chains().get(name);
+            boolean refersToStale = c.jumps() || have.maps().keySet().stream()
+                    .anyMatch(m -> !want.maps().containsKey(m) && c.uses(m));
+            if (refersToStale && !flushed.contains(name)) {
+                tx.flushChain(name);
+            }
+        }
+        stale.forEach(tx::deleteChain);
+        for (String name : have.sets().keySet()) {
+            if (!want.sets().containsKey(name)) {
+                tx.deleteSet(name);
+            }
+        }
+        for (String name : have.maps().keySet()) {
+            if (!want.maps().containsKey(name)) {
+                tx.deleteMap(name);
+            }
+        }
+        return tx;
+    }
+
+    static void checkTable(Ruleset desired) {
+        if (!Ruleset.FAMILY.equals(desired.family()) || !Ruleset.TABLE.equals(desired.table())) {
+            throw new IllegalArgumentException("the backend manages table " + Ruleset.FAMILY + " " + Ruleset.TABLE
+                    + " only, not " + desired.family() + " " + desired.table());
+        }
+    }
+
+    private static boolean jumpsTo(ChainState chain, String target) {
+        return chain.digests().stream()
+                .anyMatch(d -> d.verdict().equals("jump " + target) || d.verdict().equals("goto " + target));
+    }
+}

@@ -1,0 +1,104 @@
+package io.nftpolicy.backend.libnftables;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A network namespace of its own for one test, created with {@code ip netns add} under a name no other test (or
+ * concurrent run) uses, and deleted on {@link #close()}. {@link #nft} runs the nft command line inside it: the
+ * independent witness of what the binding did.
+ */
+public final class TestNamespace implements AutoCloseable {
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    private final String name;
+
+    private TestNamespace(String name) {
+        this.name = name;
+    }
+
+    /** Skips the test unless root; creates {@code nftt-<what>-<pid>-<n>}. */
+    public static TestNamespace create(String what) {
+        assumeTrue(isRoot(), "kernel tests need root (network namespaces, nftables)");
+        String name = "nftt-" + what + "-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+        exec(List.of("ip", "netns", "add", name), "");
+        return new TestNamespace(name);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** {@code nft ARGS} inside the namespace; its standard output. */
+    public String nft(String... args) {
+        List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", name, "nft"));
+        argv.addAll(List.of(args));
+        return exec(argv, "");
+    }
+
+    /** {@code nft -f -} inside the namespace, with this script. */
+    public void load(String script) {
+        exec(List.of("ip", "netns", "exec", name, "nft", "-f", "-"), script);
+    }
+
+    /** {@code nft list tables} in the namespace the test JVM itself is in (the root one, on this machine). */
+    public static String rootTables() {
+        return exec(List.of("nft", "list", "tables"), "");
+    }
+
+    @Override
+    public void close() {
+        exec(List.of("ip", "netns", "delete", name), "");
+    }
+
+    public static boolean isRoot() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                    .anyMatch(l -> l.matches("Uid:\\s+0\\s.*"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static String exec(List<String> argv, String stdin) {
+        try {
+            Process p = new ProcessBuilder(argv).start();
+            Thread writer = new Thread(() -> {
+                try (OutputStream in = p.getOutputStream()) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    // the tool exited early; its status says why
+                }
+            });
+            writer.start();
+            var err = p.getErrorStream();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String errors = new String(err.readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", argv) + " timed out");
+            }
+            writer.join();
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", argv) + " failed (exit " + p.exitValue() + "): "
+                        + errors.strip());
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

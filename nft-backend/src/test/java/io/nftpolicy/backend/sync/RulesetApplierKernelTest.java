@@ -1,0 +1,310 @@
+package io.nftpolicy.backend.sync;
+
+import static io.nftpolicy.backend.sync.Snapshots.compile;
+import static io.nftpolicy.backend.sync.Snapshots.demo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.generate.ClusterGenerator;
+import io.nftpolicy.ruleset.NftRenderer;
+import io.nftpolicy.ruleset.Ruleset;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The applier on the real kernel through libnftables, in a fresh network namespace per test (needs root; skipped
+ * otherwise). What the unit specifications state with the fake, here proven on the kernel: the transactions the
+ * diff writes are accepted in the order it writes them, they leave exactly the model, a re-apply sends nothing,
+ * drift made by hand is reported and repaired, and the fake refuses what the kernel refuses.
+ */
+class RulesetApplierKernelTest {
+    private String netns;
+    private LibnftablesExecutor executor;
+    private final List<String> namespaces = new ArrayList<>();
+
+    @BeforeEach
+    void namespace() throws Exception {
+        assumeTrue(isRoot(), "kernel tests need root (network namespaces, nftables)");
+        netns = newNamespace();
+        executor = LibnftablesExecutor.openInNamespace(netns);
+    }
+
+    @AfterEach
+    void removeNamespaces() throws Exception {
+        if (executor != null) {
+            executor.close();
+        }
+        for (String ns : namespaces) {
+            host(List.of("ip", "netns", "delete", ns), "");
+        }
+    }
+
+    @Test
+    void theDemoLoadsThenReappliesAsNothingAlsoAfterARestart() throws Exception {
+        Ruleset ruleset = compile(demo());
+        RulesetApplier applier = new RulesetApplier(executor);
+
+        ApplyResult first = applier.apply(ruleset);
+        ApplyResult again = applier.apply(compile(demo()));
+        ApplyResult restarted = new RulesetApplier(executor).apply(compile(demo()));
+
+        assertThat(first.kind()).isEqualTo(ApplyResult.Kind.FULL);
+        assertThat(again.operations()).isZero();
+        assertThat(restarted.readBack()).isTrue();
+        assertThat(restarted.operations()).as("read back from the kernel, the table equals the model").isZero();
+        assertThat(applier.verify(ruleset).differences()).isEmpty();
+        assertSameChainsAsAFreshLoad(ruleset);
+    }
+
+    @Test
+    void aPodLabelChangeIsOnlyElementOperations() throws Exception {
+        RulesetApplier applier = new RulesetApplier(executor);
+        applier.apply(compile(demo()));
+        ClusterSnapshot relabelled = Snapshots.mapPod(demo(), "dev/frontend",
+                p -> Snapshots.relabelled(p, Map.of("role", "backend")));
+
+        ApplyResult result = applier.apply(compile(relabelled));
+
+        assertThat(result.operations()).isPositive();
+        assertThat(result.counts()).isEqualTo(new Transaction.Counts(0, 0, result.counts().elementsAdded(),
+                result.counts().elementsRemoved(), 0, 0, 0, 0));
+        assertThat(applier.verify(compile(relabelled)).differences()).isEmpty();
+    }
+
+    @Test
+    void anElementDeletedByHandIsReportedThenRepaired() throws Exception {
+        Ruleset ruleset = compile(demo());
+        RulesetApplier applier = new RulesetApplier(executor);
+        applier.apply(ruleset);
+        host(List.of("ip", "netns", "exec", netns, "nft", "-f", "-"),
+                "delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }\n");
+
+        Drift drift = applier.verify(ruleset);
+        ApplyResult repair = applier.apply(ruleset);
+
+        assertThat(drift.differences()).containsExactly(
+                "set peer-9a3bd8b3-v4: element 10.244.1.11 comment \"dev/frontend\" missing");
+        assertThat(repair.readBack()).isTrue();
+        assertThat(repair.operations()).isEqualTo(1);
+        assertThat(applier.verify(ruleset).differences()).isEmpty();
+    }
+
+    @Test
+    void aRefusedTransactionNamesItsCommandAndTheNextApplyResynchronises() throws Exception {
+        RulesetApplier applier = new RulesetApplier(executor);
+        applier.apply(compile(demo()));
+        host(List.of("ip", "netns", "exec", netns, "nft", "-f", "-"),
+                "delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }\n");
+        Ruleset renamed = compile(Snapshots.mapPod(demo(), "dev/frontend",
+                p -> new io.nftpolicy.cluster.Pod(p.namespace(), "frontend-new", p.labels(), p.nodeName(), false,
+                        p.phase(), false, p.ips(), p.ports())));
+
+        assertThatThrownBy(() -> applier.apply(renamed)).isInstanceOfSatisfying(ApplyException.class, e -> {
+            assertThat(e.failingCommand()).contains("delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }");
+            assertThat(e.nftError()).contains("Error:");
+        });
+        assertThat(applier.knowsCommittedState()).isFalse();
+        ApplyResult retry = applier.apply(renamed);
+
+        assertThat(retry.readBack()).isTrue();
+        assertThat(retry.operations()).isEqualTo(1);
+        assertThat(applier.verify(renamed).differences()).isEmpty();
+    }
+
+    @Test
+    void theKernelAcceptsEveryKindOfChangeInTheOrderTheDiffWritesIt() throws Exception {
+        Transaction.Counts total = Transaction.Counts.NONE;
+        for (long seed = 1; seed <= 3; seed++) {
+            ClusterSnapshot cluster = Snapshots.generated(seed);
+            String node = ClusterGenerator.nodeName((int) (seed % 3));
+            Snapshots.Mutator mutator = new Snapshots.Mutator(seed * 7919);
+            RulesetApplier applier = new RulesetApplier(executor);
+            List<String> log = new ArrayList<>();
+            for (int step = 0; step < 15; step++) {
+                for (int i = 0; step > 0 && i < 1 + step % 3; i++) {
+                    cluster = mutator.mutate(cluster, log);
+                }
+                Ruleset desired = compile(cluster, node);
+                String where = "seed " + seed + " step " + step + " after " + log;
+                try {
+                    total = total.plus(applier.apply(desired).counts());
+                } catch (ApplyException e) {
+                    fail(where + ": " + e.getMessage() + "\nfailing command: " + e.failingCommand().orElse("?"));
+                }
+                assertThat(applier.verify(desired).differences()).as(where).isEmpty();
+            }
+            assertSameChainsAsAFreshLoad(compile(cluster, node));
+            host(List.of("ip", "netns", "exec", netns, "nft", "delete", "table", "inet", "nftpolicy"), "");
+        }
+        assertThat(total.chainsRemoved()).isPositive();
+        assertThat(total.chainsChanged()).isPositive();
+        assertThat(total.setsRemoved()).isPositive();
+        assertThat(total.elementsRemoved()).isPositive();
+    }
+
+    @Test
+    void rareRedeclarationsAreAcceptedInOneTransaction() throws Exception {
+        Ruleset before = compile(demo());
+        RulesetApplier applier = new RulesetApplier(executor);
+        applier.apply(before);
+        // The peer set becomes an interval set, and a group chain's comment changes.
+        Ruleset after = new Ruleset(before.family(), before.table(), before.comment(),
+                before.sets().stream().map(s -> s.name().equals("peer-9a3bd8b3-v4")
+                        ? new io.nftpolicy.ruleset.NamedSet(s.name(), s.keyType(), true, s.comment(), s.elements()) : s)
+                        .toList(),
+                before.maps(),
+                before.chains().stream().map(c -> c.name().startsWith("ing-")
+                        ? new io.nftpolicy.ruleset.Chain(c.name(), c.hook(), "renamed", c.rules()) : c).toList());
+
+        ApplyResult result = applier.apply(after);
+
+        assertThat(result.transactions()).isEqualTo(1);
+        assertThat(new RulesetApplier(executor).verify(after).differences()).isEmpty();
+    }
+
+    @Test
+    void aLargeColdStartIsSplitAndEveryPartIsAccepted() throws Exception {
+        Ruleset ruleset = compile(ClusterGenerator.generate(new ClusterGenerator.Size(20, 30, 2, 8, 5)), "node-0");
+        RulesetApplier applier = new RulesetApplier(executor,
+                RulesetApplier.Options.defaults().withColdStartMaxOperations(300));
+
+        ApplyResult result = applier.apply(ruleset);
+
+        assertThat(result.transactions()).isGreaterThan(2);
+        assertThat(applier.verify(ruleset).differences()).isEmpty();
+        assertSameChainsAsAFreshLoad(ruleset);
+    }
+
+    @Test
+    void theFakeRefusesWhatTheKernelRefuses() throws Exception {
+        String setup = """
+                add table inet nftpolicy { comment "t"; }
+                add set inet nftpolicy s { type ipv4_addr; comment "one"; }
+                add set inet nftpolicy r { type ipv4_addr; flags interval; }
+                add map inet nftpolicy m { type ipv4_addr : verdict; }
+                add chain inet nftpolicy c1 { comment "c1"; }
+                add chain inet nftpolicy c2
+                add chain inet nftpolicy base { type filter hook forward priority 0; policy accept; }
+                add element inet nftpolicy s { 10.0.0.1 comment "a" }
+                add element inet nftpolicy r { 10.1.0.0/24 comment "x" }
+                add element inet nftpolicy m { 10.0.0.1 comment "pod" : jump c1 }
+                add rule inet nftpolicy c1 ip saddr @s accept comment "r1"
+                add rule inet nftpolicy base ip saddr vmap @m
+                """;
+        Map<String, Boolean> cases = new TreeMap<>();
+        cases.put("delete chain inet nftpolicy c1", false);
+        cases.put("delete element inet nftpolicy m { 10.0.0.1 }\ndelete chain inet nftpolicy c1", true);
+        cases.put("delete set inet nftpolicy s", false);
+        cases.put("delete chain inet nftpolicy c2\ndelete set inet nftpolicy r", true);
+        cases.put("add element inet nftpolicy r { 10.1.0.0/23 }", false);
+        cases.put("delete element inet nftpolicy r { 10.1.0.0/24 }\nadd element inet nftpolicy r { 10.1.0.0/23 }", true);
+        cases.put("add element inet nftpolicy r { 10.1.0.0/23 }\ndelete element inet nftpolicy r { 10.1.0.0/24 }", false);
+        cases.put("delete element inet nftpolicy s { 10.0.0.9 }", false);
+        cases.put("add element inet nftpolicy m { 10.0.0.1 comment \"pod\" : jump c2 }", false);
+        cases.put("delete element inet nftpolicy m { 10.0.0.1 }\nadd element inet nftpolicy m { 10.0.0.1 comment \"moved\" : jump c2 }", true);
+        cases.put("delete element inet nftpolicy s { 10.0.0.1 }\nadd element inet nftpolicy s { 10.0.0.1 comment \"b\" }", true);
+        cases.put("add set inet nftpolicy s { type ipv4_addr; flags interval; }", false);
+        cases.put("add set inet nftpolicy s { type ipv4_addr; comment \"two\"; }", true);
+        cases.put("flush chain inet nftpolicy c1\ndelete set inet nftpolicy s\nadd set inet nftpolicy s { type ipv4_addr; flags interval; }\n"
+                + "add rule inet nftpolicy c1 ip saddr @s accept", true);
+        cases.put("add chain inet nftpolicy c2 { type filter hook input priority 0; policy accept; }", false);
+        cases.put("add rule inet nftpolicy c2 ip saddr @nothing accept", false);
+        cases.put("add element inet nftpolicy s { 10.2.0.0/16 }", false);
+        cases.put("delete element inet nftpolicy m { 10.0.0.1 }\ndelete chain inet nftpolicy c1\n"
+                + "add chain inet nftpolicy c1 { comment \"new\"; }\nadd element inet nftpolicy m { 10.0.0.1 : jump c1 }", true);
+        cases.put("flush chain inet nftpolicy base\nadd rule inet nftpolicy base ip saddr vmap @m", true);
+
+        for (Map.Entry<String, Boolean> c : cases.entrySet()) {
+            String script = c.getKey() + "\n";
+            FakeNftExecutor fake = new FakeNftExecutor();
+            fake.run(setup);
+            host(List.of("ip", "netns", "exec", netns, "nft", "flush", "ruleset"), "");
+            executor.run(setup);
+            assertThat(accepts(executor, script)).as("kernel: " + c.getKey()).isEqualTo(c.getValue());
+            assertThat(accepts(fake, script)).as("fake: " + c.getKey()).isEqualTo(c.getValue());
+        }
+    }
+
+    private static boolean accepts(NftExecutor executor, String script) {
+        try {
+            executor.run(script);
+            return true;
+        } catch (ApplyException e) {
+            return false;
+        }
+    }
+
+    /** Every chain lists in the kernel exactly as after loading the compiled script into an empty namespace. */
+    private void assertSameChainsAsAFreshLoad(Ruleset ruleset) throws Exception {
+        String fresh = newNamespace();
+        host(List.of("ip", "netns", "exec", fresh, "nft", "-f", "-"), NftRenderer.render(ruleset));
+        assertThat(chains(listing(netns))).isEqualTo(chains(listing(fresh)));
+    }
+
+    private static String listing(String ns) throws Exception {
+        return host(List.of("ip", "netns", "exec", ns, "nft", "list", "table", "inet", "nftpolicy"), "");
+    }
+
+    /** Chain name → its listing (hook, comment, rules in order). */
+    private static Map<String, String> chains(String listing) {
+        Map<String, String> out = new TreeMap<>();
+        String name = null;
+        StringBuilder body = new StringBuilder();
+        for (String line : listing.split("\n")) {
+            if (line.startsWith("\tchain ")) {
+                name = line.substring("\tchain ".length(), line.length() - 2);
+                body.setLength(0);
+            } else if (name != null && line.equals("\t}")) {
+                out.put(name, body.toString());
+                name = null;
+            } else if (name != null) {
+                body.append(line).append('\n');
+            }
+        }
+        return out;
+    }
+
+    private String newNamespace() throws Exception {
+        String name = "nftpolicy-sync-" + UUID.randomUUID().toString().substring(0, 8);
+        host(List.of("ip", "netns", "add", name), "");
+        namespaces.add(name);
+        return name;
+    }
+
+    /** Runs a host command with {@code stdin}; returns stdout, fails the test with stderr when it fails. */
+    private static String host(List<String> argv, String stdin) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(argv).start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException(String.join(" ", argv) + " failed: " + err);
+        }
+        return out;
+    }
+
+    private static boolean isRoot() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream().anyMatch(l -> l.matches("Uid:\\s+0\\s.*"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,286 @@
+package io.nftpolicy.backend.sync;
+
+import static io.nftpolicy.backend.sync.Snapshots.compile;
+import static io.nftpolicy.backend.sync.Snapshots.demo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.cluster.Pod;
+import io.nftpolicy.policy.LabelSelector;
+import io.nftpolicy.policy.NetworkPolicy;
+import io.nftpolicy.policy.PolicyPeer;
+import io.nftpolicy.policy.PolicyPort;
+import io.nftpolicy.policy.PolicyRule;
+import io.nftpolicy.ruleset.Chain;
+import io.nftpolicy.ruleset.NamedSet;
+import io.nftpolicy.ruleset.NftRenderer;
+import io.nftpolicy.ruleset.Rule;
+import io.nftpolicy.ruleset.Ruleset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What {@link RulesetDiff} sends for the changes the agent sees, on the README's demo cluster. Each transaction is
+ * also run on the fake kernel, which refuses what the kernel would refuse, and must leave exactly the model.
+ */
+class RulesetDiffTest {
+    private final FakeNftExecutor kernel = new FakeNftExecutor();
+
+    /** Loads {@code committed} into the fake, then runs the diff to {@code desired} and checks the result. */
+    private Transaction applyChange(Ruleset committed, Ruleset desired) throws ApplyException {
+        kernel.run(RulesetDiff.between(TableState.absent(), committed).render());
+        Transaction tx = RulesetDiff.between(TableState.committed(committed), desired);
+        kernel.run(tx.render());
+        assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
+                .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(desired)));
+        return tx;
+    }
+
+    private static String setNamed(Ruleset ruleset, String comment) {
+        return ruleset.sets().stream().filter(s -> s.comment().equals(comment)).map(NamedSet::name).findFirst()
+                .orElseThrow();
+    }
+
+    private static String chainFor(Ruleset ruleset, String prefix, String policy) {
+        return ruleset.chains().stream().map(Chain::name)
+                .filter(n -> n.startsWith(prefix) && n.endsWith(policy)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void identicalRulesetsGiveAnEmptyTransaction() {
+        Ruleset ruleset = compile(demo());
+
+        Transaction tx = RulesetDiff.between(TableState.committed(ruleset), compile(demo()));
+
+        assertThat(tx.isEmpty()).isTrue();
+        assertThat(tx.operations()).isZero();
+        assertThat(tx.render()).isEmpty();
+    }
+
+    @Test
+    void firstApplyCreatesEverythingInDependencyOrder() throws ApplyException {
+        Ruleset ruleset = compile(demo());
+
+        Transaction tx = RulesetDiff.between(null, ruleset);
+        kernel.run(tx.render());
+
+        List<String> commands = tx.commands();
+        assertThat(commands.get(0)).isEqualTo("add table inet nftpolicy { comment \"Kubernetes NetworkPolicy, compiled by nftpolicy\"; }");
+        assertThat(kinds(commands)).containsExactly("add table", "add set", "add map", "add element", "add chain",
+                "add rule", "add element");
+        assertThat(commands).contains(
+                "add element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 comment \"dev/frontend\" }",
+                "add element inet nftpolicy block-1b2c0c61-v4 { 172.17.0.0/24, 172.17.2.0-172.17.255.255 }",
+                "add chain inet nftpolicy filter-forward { type filter hook forward priority 0; policy accept; "
+                        + "comment \"pod traffic crossing this node: egress of local pods, then ingress of local pods\"; }",
+                "add rule inet nftpolicy ing-e2d199a7-dev_test-network-policy ip saddr @peer-9a3bd8b3-v4 meta l4proto . "
+                        + "th dport { tcp . 6379 } accept comment \"dev/test-network-policy ingress[0].from[2]\"");
+        assertThat(commands.get(commands.size() - 1)).isEqualTo("add element inet nftpolicy egress-v4 { 10.244.1.10 "
+                + "comment \"dev/db\" : jump egr-fdc9e1ef-dev_test-network-policy }");
+        assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
+                .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(ruleset)));
+    }
+
+    @Test
+    void aNewPeerPodIsOneElementInOnePeerSet() throws ApplyException {
+        Ruleset before = compile(demo());
+        Ruleset after = compile(Snapshots.withPod(demo(), Snapshots.pod("dev/frontend-2", "node-2", "10.244.2.30",
+                Map.of("role", "frontend"), List.of())));
+
+        Transaction tx = applyChange(before, after);
+
+        String set = setNamed(before, "pods role=frontend in namespace dev");
+        assertThat(tx.commands()).containsExactly(
+                "add element inet nftpolicy " + set + " { 10.244.2.30 comment \"dev/frontend-2\" }");
+        assertThat(tx.operations()).isEqualTo(1);
+    }
+
+    @Test
+    void aPodMovingToAnotherChainIsAMapDeleteThenAdd() throws ApplyException {
+        NetworkPolicy cache = new NetworkPolicy("dev", "cache-policy", LabelSelector.matchLabels(Map.of("role", "cache")),
+                List.of("Ingress"), List.of(new PolicyRule(List.of(PolicyPeer.pods(LabelSelector.matchLabels(
+                        Map.of("role", "frontend")))), List.of(PolicyPort.tcp(11211)))), List.of());
+        ClusterSnapshot cluster = Snapshots.withPod(Snapshots.withPod(Snapshots.withPolicy(demo(), cache),
+                Snapshots.pod("dev/db-2", "node-1", "10.244.1.12", Map.of("role", "db"), List.of())),
+                Snapshots.pod("dev/cache-1", "node-1", "10.244.1.13", Map.of("role", "cache"), List.of()));
+        Ruleset before = compile(cluster);
+        Ruleset after = compile(Snapshots.mapPod(cluster, "dev/db-2", p -> Snapshots.relabelled(p, Map.of("role", "cache"))));
+
+        Transaction tx = applyChange(before, after);
+
+        assertThat(tx.commands()).containsExactly(
+                "delete element inet nftpolicy ingress-v4 { 10.244.1.12 }",
+                "delete element inet nftpolicy egress-v4 { 10.244.1.12 }",
+                "add element inet nftpolicy ingress-v4 { 10.244.1.12 comment \"dev/db-2\" : jump "
+                        + chainFor(after, "ing-", "dev_cache-policy") + " }");
+    }
+
+    @Test
+    void aRemovedPolicyDeletesItsChainsAndSetsAfterTheMapElementsThatJumpedThere() throws ApplyException {
+        Ruleset before = compile(demo());
+        Ruleset after = compile(Snapshots.withoutPolicy(demo(), "dev/test-network-policy"));
+
+        Transaction tx = applyChange(before, after);
+
+        assertThat(tx.commands()).containsExactly(
+                "delete element inet nftpolicy ingress-v4 { 10.244.1.10 }",
+                "delete element inet nftpolicy egress-v4 { 10.244.1.10 }",
+                "delete chain inet nftpolicy egr-fdc9e1ef-dev_test-network-policy",
+                "delete chain inet nftpolicy ing-e2d199a7-dev_test-network-policy",
+                "delete set inet nftpolicy block-1b2c0c61-v4",
+                "delete set inet nftpolicy block-9b9fd711-v4",
+                "delete set inet nftpolicy peer-1d2b870c-v4",
+                "delete set inet nftpolicy peer-9a3bd8b3-v4");
+        assertThat(tx.counts()).isEqualTo(new Transaction.Counts(0, 4, 0, 2, 0, 0, 2, 0));
+    }
+
+    @Test
+    void aChangedBaseChainIsFlushedAndRefilledNeverDeleted() throws ApplyException {
+        Ruleset before = compile(demo());
+        List<Chain> chains = new ArrayList<>();
+        for (Chain c : before.chains()) {
+            if (c.name().equals("filter-forward")) {
+                List<Rule> rules = new ArrayList<>(c.rules());
+                rules.remove(1); // say, neighbour discovery is no longer exempted
+                c = new Chain(c.name(), c.hook(), c.comment(), rules);
+            }
+            chains.add(c);
+        }
+        Ruleset after = new Ruleset(before.family(), before.table(), before.comment(), before.sets(), before.maps(), chains);
+
+        Transaction tx = applyChange(before, after);
+
+        assertThat(tx.commands()).containsExactly(
+                "flush chain inet nftpolicy filter-forward",
+                "add rule inet nftpolicy filter-forward ct state established,related accept comment \"replies and flows already allowed\"",
+                "add rule inet nftpolicy filter-forward ip saddr vmap @egress-v4 comment \"egress of isolated local pods\"",
+                "add rule inet nftpolicy filter-forward ip6 saddr vmap @egress-v6 comment \"egress of isolated local pods\"",
+                "add rule inet nftpolicy filter-forward ip daddr vmap @ingress-v4 comment \"ingress of isolated local pods\"",
+                "add rule inet nftpolicy filter-forward ip6 daddr vmap @ingress-v6 comment \"ingress of isolated local pods\"");
+    }
+
+    @Test
+    void aPolicyWhosePortsChangeRefillsItsChainOnly() throws ApplyException {
+        Ruleset before = compile(demo());
+        NetworkPolicy old = demo().policies().get(0);
+        NetworkPolicy changed = new NetworkPolicy(old.namespace(), old.name(), old.podSelector(), old.policyTypes(),
+                List.of(new PolicyRule(old.ingress().get(0).peers(), List.of(PolicyPort.tcp(6380)))), old.egress());
+        Ruleset after = compile(Snapshots.withPolicy(Snapshots.withoutPolicy(demo(), old.ref()), changed));
+
+        Transaction tx = applyChange(before, after);
+
+        String chain = chainFor(after, "ing-", "dev_test-network-policy");
+        assertThat(tx.commands()).hasSize(5).first().isEqualTo("flush chain inet nftpolicy " + chain);
+        assertThat(tx.commands()).allSatisfy(c -> assertThat(c).contains(chain));
+        assertThat(tx.commands().get(1)).contains("{ tcp . 6380 }");
+    }
+
+    @Test
+    void anElementWhoseCommentChangesIsDeletedAndAddedAgain() throws ApplyException {
+        // A pod replaced by one of another name that got the same address.
+        ClusterSnapshot renamed = Snapshots.mapPod(demo(), "dev/frontend", p -> new Pod(p.namespace(), "frontend-new",
+                p.labels(), p.nodeName(), false, p.phase(), false, p.ips(), p.ports()));
+
+        Transaction tx = applyChange(compile(demo()), compile(renamed));
+
+        assertThat(tx.commands()).containsExactly(
+                "delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }",
+                "add element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 comment \"dev/frontend-new\" }");
+    }
+
+    @Test
+    void aSetDeclaredAnewIsDeletedAndAddedBetweenFlushingAndRefillingTheChainsThatUseIt() throws ApplyException {
+        Ruleset before = compile(demo());
+        String peer = setNamed(before, "pods role=frontend in namespace dev");
+        List<NamedSet> sets = before.sets().stream()
+                .map(s -> s.name().equals(peer) ? new NamedSet(s.name(), s.keyType(), true, s.comment(), s.elements()) : s)
+                .toList();
+        Ruleset after = new Ruleset(before.family(), before.table(), before.comment(), sets, before.maps(), before.chains());
+
+        Transaction tx = applyChange(before, after);
+
+        String chain = chainFor(before, "ing-", "dev_test-network-policy");
+        assertThat(kinds(tx.commands())).containsExactly("flush chain", "delete set", "add set", "add element", "add rule");
+        assertThat(tx.commands().get(0)).isEqualTo("flush chain inet nftpolicy " + chain);
+        assertThat(tx.commands().get(2)).isEqualTo("add set inet nftpolicy " + peer
+                + " { type ipv4_addr; flags interval; comment \"pods role=frontend in namespace dev\"; }");
+    }
+
+    @Test
+    void aChainWhoseCommentChangesIsRecreatedWithTheElementsThatJumpThere() throws ApplyException {
+        Ruleset before = compile(demo());
+        String ing = chainFor(before, "ing-", "dev_test-network-policy");
+        List<Chain> chains = before.chains().stream()
+                .map(c -> c.name().equals(ing) ? new Chain(c.name(), c.hook(), "another comment", c.rules()) : c).toList();
+        Ruleset after = new Ruleset(before.family(), before.table(), before.comment(), before.sets(), before.maps(), chains);
+
+        Transaction tx = applyChange(before, after);
+
+        assertThat(kinds(tx.commands())).containsExactly("delete element", "delete chain", "add chain", "add rule",
+                "add element");
+        assertThat(tx.commands()).noneMatch(c -> c.contains("filter-forward"));
+    }
+
+    @Test
+    void aReadBackTableDiffsByDigestsToNothingWhenItHoldsTheModel() throws ApplyException {
+        Ruleset ruleset = compile(demo());
+        kernel.run(RulesetDiff.between(null, ruleset).render());
+
+        TableState readBack = TableState.readBack(kernel.readBack());
+
+        assertThat(readBack.exactRules()).isFalse();
+        assertThat(RulesetDiff.between(readBack, ruleset).isEmpty()).isTrue();
+    }
+
+    @Test
+    void aReadBackTableCannotSeeAPortOnlyChangeUnlessChainsAreRewritten() throws ApplyException {
+        Ruleset before = compile(demo());
+        kernel.run(RulesetDiff.between(null, before).render());
+        NetworkPolicy old = demo().policies().get(0);
+        NetworkPolicy changed = new NetworkPolicy(old.namespace(), old.name(), old.podSelector(), old.policyTypes(),
+                List.of(new PolicyRule(old.ingress().get(0).peers(), List.of(PolicyPort.tcp(6380)))), old.egress());
+        Ruleset after = compile(Snapshots.withPolicy(Snapshots.withoutPolicy(demo(), old.ref()), changed));
+        TableState readBack = TableState.readBack(kernel.readBack());
+
+        assertThat(RulesetDiff.between(readBack, after).isEmpty()).isTrue();
+        Transaction rewrite = RulesetDiff.between(readBack, after, true);
+        kernel.run(rewrite.render());
+
+        assertThat(rewrite.counts().chainsChanged()).isEqualTo(after.chains().size());
+        assertThat(rewrite.counts().elementsAdded() + rewrite.counts().elementsRemoved()).isZero();
+        assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
+                .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(after)));
+    }
+
+    @Test
+    void driftRepairAgainstAReadBackTableSendsOnlyTheMissingPieces() throws ApplyException {
+        Ruleset ruleset = compile(demo());
+        kernel.run(RulesetDiff.between(null, ruleset).render());
+        kernel.run("delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }\n"
+                + "add element inet nftpolicy peer-9a3bd8b3-v4 { 10.9.9.9 comment \"intruder\" }\n"
+                + "flush chain inet nftpolicy filter-input\n");
+
+        Transaction tx = RulesetDiff.between(TableState.readBack(kernel.readBack()), ruleset);
+        kernel.run(tx.render());
+
+        assertThat(kinds(tx.commands())).containsExactly("delete element", "add element", "flush chain", "add rule");
+        assertThat(tx.counts().rulesWritten()).isEqualTo(4);
+        assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
+                .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(ruleset)));
+    }
+
+    /** Consecutive commands of one kind ("add element", "flush chain", ...) collapsed to one entry. */
+    static List<String> kinds(List<String> commands) {
+        List<String> out = new ArrayList<>();
+        for (String c : commands) {
+            String[] words = c.split(" ");
+            String kind = words[0] + " " + words[1];
+            if (out.isEmpty() || !out.get(out.size() - 1).equals(kind)) {
+                out.add(kind);
+            }
+        }
+        return out;
+    }
+}
