@@ -267,7 +267,44 @@ public final class KernelTableReader {
                 }
             }
         }
-        return new RuleDigest(comment, sets, verdict);
+        List<String> literals = new ArrayList<>();
+        collectAnonymousSets(statements, literals);
+        return new RuleDigest(comment, sets, verdict, literals);
+    }
+
+    /** Every {@code {"set": [...]}} in a rule, in order: the rule's anonymous sets, e.g. its inline ports. */
+    private static void collectAnonymousSets(Object value, List<String> out) {
+        if (value instanceof Map<?, ?> m) {
+            Object set = m.get("set");
+            if (m.size() == 1 && set instanceof List<?> elements) {
+                List<String> rendered = new ArrayList<>();
+                elements.forEach(e -> rendered.add(literalElement(e)));
+                out.add(RuleDigest.literal(rendered));
+                return;
+            }
+            m.values().forEach(v -> collectAnonymousSets(v, out));
+        } else if (value instanceof List<?> l) {
+            l.forEach(v -> collectAnonymousSets(v, out));
+        }
+    }
+
+    /** An anonymous set element in nft's own text form: {@code tcp . 8000-8999}, {@code 10.0.0.0/8}, a name. */
+    private static String literalElement(Object element) {
+        if (element instanceof Map<?, ?> m && m.size() == 1) {
+            var entry = m.entrySet().iterator().next();
+            if (entry.getKey().equals("concat") && entry.getValue() instanceof List<?> parts) {
+                List<String> rendered = new ArrayList<>();
+                parts.forEach(p -> rendered.add(literalElement(p)));
+                return String.join(" . ", rendered);
+            }
+            if (entry.getKey().equals("range") && entry.getValue() instanceof List<?> bounds && bounds.size() == 2) {
+                return literalElement(bounds.get(0)) + "-" + literalElement(bounds.get(1));
+            }
+            if (entry.getKey().equals("prefix") && entry.getValue() instanceof Map<?, ?> prefix) {
+                return literalElement(prefix.get("addr")) + "/" + literalElement(prefix.get("len"));
+            }
+        }
+        return String.valueOf(element);
     }
 
     /** Every string that starts with {@code @}, anywhere: the JSON's way of naming a set or map. */

@@ -13,14 +13,31 @@ import java.util.regex.Pattern;
  * @param comment the rule's comment
  * @param sets    names of the named sets and maps it refers to ({@code @name}), sorted
  * @param verdict accept, drop, return, vmap (a verdict-map dispatch) or jump/goto with its target
+ * @param literals the elements of each anonymous set the rule carries (its inline ports, say), each set's elements
+ *                 sorted and joined with ", ": so a rule whose ports changed while its comment did not still differs
  */
-public record RuleDigest(String comment, List<String> sets, String verdict) {
+public record RuleDigest(String comment, List<String> sets, String verdict, List<String> literals) {
     private static final Pattern SET_REFERENCE = Pattern.compile("@([A-Za-z0-9_.\\-]+)");
     private static final Pattern JUMP = Pattern.compile("\\b(jump|goto) ([A-Za-z0-9_.\\-]+)\\s*$");
+
+    private static final Pattern ANONYMOUS_SET = Pattern.compile("\\{ ([^{}]*) \\}");
 
     public RuleDigest {
         comment = comment == null ? "" : comment;
         sets = List.copyOf(sets);
+        literals = List.copyOf(literals);
+    }
+
+    /** A digest of a rule without anonymous sets. */
+    public RuleDigest(String comment, List<String> sets, String verdict) {
+        this(comment, sets, verdict, List.of());
+    }
+
+    /** The canonical form of one anonymous set: its elements sorted, joined with ", ". */
+    public static String literal(List<String> elements) {
+        List<String> sorted = new ArrayList<>(elements);
+        sorted.sort(null);
+        return String.join(", ", sorted);
     }
 
     /** The digest of a rule of the model, as the kernel's JSON of the same rule would give it. */
@@ -41,8 +58,14 @@ public record RuleDigest(String comment, List<String> sets, String verdict) {
         } else {
             verdict = statement.substring(statement.lastIndexOf(' ') + 1);
         }
+        List<String> literals = new ArrayList<>();
+        Matcher anonymous = ANONYMOUS_SET.matcher(statement);
+        while (anonymous.find()) {
+            literals.add(literal(List.of(anonymous.group(1).split(", "))));
+        }
         // The kernel keeps the comment as the renderer wrote it, shortened to what fits.
         String comment = NftRenderer.renderRule(Rule.of("", rule.comment())).replaceFirst("^ comment \"", "");
-        return new RuleDigest(comment.isEmpty() ? "" : comment.substring(0, comment.length() - 1), sets, verdict);
+        return new RuleDigest(comment.isEmpty() ? "" : comment.substring(0, comment.length() - 1), sets, verdict,
+                literals);
     }
 }

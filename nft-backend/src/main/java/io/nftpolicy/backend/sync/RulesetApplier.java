@@ -38,9 +38,11 @@ public final class RulesetApplier {
     /**
      * @param coldStartMaxOperations     most operations per transaction when creating the table from nothing
      * @param rewriteChainsAfterReadBack after a read-back, flush and refill every chain even when its rule digests
-     *                                   agree: a {@link io.nftpolicy.backend.kernel.RuleDigest} sees a rule's
-     *                                   comment, sets and verdict but not its inline literals (a port list), so a
-     *                                   rule changed only there while the agent was down would otherwise stay
+     *                                   agree, as kube-proxy's full sync does. Off by default: a
+     *                                   {@link io.nftpolicy.backend.kernel.RuleDigest} covers a rule's comment,
+     *                                   sets, verdict and inline literals (its port list), which is everything the
+     *                                   compiler varies; what it cannot see is a hand edit of a match expression
+     *                                   itself (say saddr turned into daddr) that keeps all of those
      */
     public record Options(int coldStartMaxOperations, boolean rewriteChainsAfterReadBack) {
         public Options {

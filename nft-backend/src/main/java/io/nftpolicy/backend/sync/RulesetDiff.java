@@ -62,7 +62,7 @@ public final class RulesetDiff {
     /**
      * As {@link #between(TableState, Ruleset)}, and with {@code rewriteChains} every chain both sides have is
      * flushed and refilled even when it looks the same (for a read-back state, whose rule digests cannot see a
-     * change in an inline literal).
+     * hand edit of a match expression that keeps comment, sets, verdict and literals).
      */
     public static Transaction between(TableState committed, Ruleset desired, boolean rewriteChains) {
         checkTable(desired);

@@ -28,8 +28,9 @@ import java.util.Optional;
  * <p>Sets and maps are exact in every case: declaration, and per element its key and its comment as the kernel
  * keeps it. Chains are their name, hook, comment and, per rule, a {@link RuleDigest}; a committed ruleset also
  * knows each rule's exact text. Two chains are equal when hook and comment agree and, if both sides know the rule
- * texts, the texts agree, otherwise the digests do. A read-back state therefore cannot see a change that leaves
- * every digest alone (a rule whose only difference is in an inline literal such as its port set): see
+ * texts, the texts agree, otherwise the digests do. A digest covers comment, referenced sets, verdict and inline
+ * literals (port sets), all that the compiler varies; a read-back state cannot see a hand edit that leaves all of
+ * them alone (a match on saddr turned into daddr, say): see
  * {@link RulesetApplier.Options#rewriteChainsAfterReadBack()}.
  *
  * <p>Immutable.

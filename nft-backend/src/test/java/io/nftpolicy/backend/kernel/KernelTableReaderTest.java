@@ -125,7 +125,7 @@ class KernelTableReaderTest {
 
         assertThat(table.chains()).containsExactly(new KernelChain("c", Optional.empty(), "", List.of(
                 new RuleDigest("r", List.of("m6"), "return"),
-                new RuleDigest("", List.of(), "accept"),
+                new RuleDigest("", List.of(), "accept", List.of("tcp . 80, udp . 53-54")),
                 new RuleDigest("", List.of(), "drop"))));
     }
 

@@ -235,7 +235,7 @@ class RulesetDiffTest {
     }
 
     @Test
-    void aReadBackTableCannotSeeAPortOnlyChangeUnlessChainsAreRewritten() throws ApplyException {
+    void aPortOnlyChangeIsSeenInAReadBackTableAndRefillsOnlyThatChain() throws ApplyException {
         Ruleset before = compile(demo());
         kernel.run(RulesetDiff.between(null, before).render());
         NetworkPolicy old = demo().policies().get(0);
@@ -244,14 +244,24 @@ class RulesetDiffTest {
         Ruleset after = compile(Snapshots.withPolicy(Snapshots.withoutPolicy(demo(), old.ref()), changed));
         TableState readBack = TableState.readBack(kernel.readBack());
 
-        assertThat(RulesetDiff.between(readBack, after).isEmpty()).isTrue();
-        Transaction rewrite = RulesetDiff.between(readBack, after, true);
-        kernel.run(rewrite.render());
+        Transaction tx = RulesetDiff.between(readBack, after);
+        kernel.run(tx.render());
 
-        assertThat(rewrite.counts().chainsChanged()).isEqualTo(after.chains().size());
-        assertThat(rewrite.counts().elementsAdded() + rewrite.counts().elementsRemoved()).isZero();
+        assertThat(tx.counts().chainsChanged()).isEqualTo(1);
+        assertThat(tx.counts().elementsAdded() + tx.counts().elementsRemoved()).isZero();
         assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
                 .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(after)));
+    }
+
+    @Test
+    void rewritingChainsAfterAReadBackRefillsEveryChainAndNoElement() throws ApplyException {
+        Ruleset ruleset = compile(demo());
+        kernel.run(RulesetDiff.between(null, ruleset).render());
+
+        Transaction rewrite = RulesetDiff.between(TableState.readBack(kernel.readBack()), ruleset, true);
+
+        assertThat(rewrite.counts().chainsChanged()).isEqualTo(ruleset.chains().size());
+        assertThat(rewrite.counts().elementsAdded() + rewrite.counts().elementsRemoved()).isZero();
     }
 
     @Test
