@@ -1,20 +1,13 @@
 package io.nftpolicy.cli;
 
-import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.Compilation;
-import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.ruleset.NftRenderer;
-import io.nftpolicy.snapshot.SnapshotConverter.Conversion;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -51,11 +44,7 @@ final class CompileCommand implements Callable<Integer> {
     @Override
     public Integer call() throws UserException {
         PrintWriter err = spec.commandLine().getErr();
-        Conversion conversion = SnapshotInput.load(input, context.stdin(), err);
-        ClusterSnapshot snapshot = conversion.snapshot();
-        warnIfNodeUnknown(snapshot, err);
-        Compilation compilation = new PolicyCompiler().compile(snapshot, node);
-        compilation.diagnostics().forEach(d -> Messages.warning(err, d.format()));
+        Compilation compilation = NodeRuleset.compile(input, node, context, err);
         String script = NftRenderer.render(compilation.ruleset());
         if (output == null) {
             PrintWriter out = spec.commandLine().getOut();
@@ -69,20 +58,6 @@ final class CompileCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
-    }
-
-    /** A node name with a typo compiles silently into a ruleset that isolates nothing: say so. */
-    private void warnIfNodeUnknown(ClusterSnapshot snapshot, PrintWriter err) {
-        Set<String> nodes = snapshot.pods().stream()
-                .map(Pod::nodeName)
-                .filter(n -> !n.isEmpty())
-                .collect(Collectors.toCollection(TreeSet::new));
-        if (!snapshot.pods().isEmpty() && !nodes.contains(node)) {
-            String known = nodes.isEmpty() ? "none of its pods is scheduled"
-                    : "its nodes: " + nodes.stream().limit(10).collect(Collectors.joining(", "))
-                            + (nodes.size() > 10 ? ", ..." : "");
-            Messages.warning(err, "no pod of the snapshot runs on node " + node + " (" + known + ")");
-        }
     }
 
     static String describe(IOException e) {

@@ -1,5 +1,7 @@
 package io.nftpolicy.cli;
 
+import io.nftpolicy.backend.libnftables.Nftables;
+import io.nftpolicy.backend.libnftables.NftablesException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,10 +11,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** What the sandbox needs of the machine: root, and the nft and ip programs. */
+/** What the commands need of the machine: root, the nft and ip programs, and libnftables. */
 public interface Host {
     /** Whether the process runs with effective user id 0. */
     boolean isRoot();
+
+    /**
+     * A libnftables context acting on the network namespace this process runs in ({@code netns} null), or on the
+     * named one ({@code /var/run/netns/NAME}). Tests replace it to stand for a machine without the library.
+     *
+     * @throws io.nftpolicy.backend.libnftables.NftablesUnavailableException libnftables is missing or too old
+     * @throws NftablesException the namespace cannot be entered, or the context not created
+     */
+    default Nftables nftables(String netns) throws NftablesException {
+        return netns == null ? Nftables.open() : Nftables.openInNamespace(netns);
+    }
 
     /** The program of that name on PATH, where the lab looks for ip and nft. */
     Optional<Path> findProgram(String name);

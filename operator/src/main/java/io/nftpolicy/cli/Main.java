@@ -15,14 +15,19 @@ import picocli.CommandLine.Spec;
         name = "nftpolicy",
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
-        description = "Compiles Kubernetes NetworkPolicies into nftables rulesets, and tries them out.",
-        subcommands = {CompileCommand.class, SandboxCommand.class, MeasureCompileCommand.class, VersionCommand.class,
+        description = "Compiles Kubernetes NetworkPolicies into nftables rulesets, applies them to the kernel, and "
+                + "tries them out.",
+        subcommands = {CompileCommand.class, ApplyCommand.class, VerifyCommand.class, SandboxCommand.class,
+                MeasureCompileCommand.class, MeasureApplyCommand.class, VersionCommand.class,
                 HelpCommand.class},
         footer = {"", "Exit status:",
                 "  0  done (warnings do not change it)",
-                "  1  sandbox: the reachability differs from --expect",
-                "  2  usage error, unusable input, or a host that cannot run the command",
-                "  3  internal error (a bug: --debug shows where)"})
+                "  1  sandbox: the reachability differs from --expect; verify: the kernel's table differs",
+                "  2  usage error, unusable input, or a host that cannot run the command (not root,",
+                "     libnftables missing)",
+                "  3  internal error (a bug: --debug shows where)",
+                "  4  apply: the kernel refused the transaction; nothing of it was applied (libnftables'",
+                "     error and the failing command are on standard error)"})
 public final class Main implements Runnable {
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print the stack trace of errors.")
     boolean debug;
@@ -32,7 +37,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (compile, sandbox, version)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (compile, apply, verify, sandbox, version)");
     }
 
     public static void main(String[] args) {
@@ -79,6 +84,15 @@ public final class Main implements Runnable {
             }
             if (type == SandboxCommand.class) {
                 return type.cast(new SandboxCommand(context));
+            }
+            if (type == ApplyCommand.class) {
+                return type.cast(new ApplyCommand(context));
+            }
+            if (type == VerifyCommand.class) {
+                return type.cast(new VerifyCommand(context));
+            }
+            if (type == MeasureApplyCommand.class) {
+                return type.cast(new MeasureApplyCommand(context));
             }
             return CommandLine.defaultFactory().create(type);
         }

@@ -20,7 +20,7 @@ final class Messages {
         line(err, "note: ", message);
     }
 
-    private static void line(PrintWriter err, String level, String message) {
+    static void line(PrintWriter err, String level, String message) {
         err.println(PREFIX + level + oneLine(message));
         err.flush();
     }

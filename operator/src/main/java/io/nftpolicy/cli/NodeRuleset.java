@@ -1,0 +1,41 @@
+package io.nftpolicy.cli;
+
+import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.cluster.Pod;
+import io.nftpolicy.compile.Compilation;
+import io.nftpolicy.compile.PolicyCompiler;
+import java.io.PrintWriter;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The ruleset one node enforces, from a command's {@code --input}: reads the snapshot, compiles it for the node, and
+ * reports on standard error, as warnings, what was skipped or is invalid. Shared by compile, apply and verify, so
+ * that the three say the same things about the same input.
+ */
+final class NodeRuleset {
+    private NodeRuleset() {}
+
+    static Compilation compile(String input, String node, Main.Context context, PrintWriter err) throws UserException {
+        ClusterSnapshot snapshot = SnapshotInput.load(input, context.stdin(), err).snapshot();
+        warnIfNodeUnknown(snapshot, node, err);
+        Compilation compilation = new PolicyCompiler().compile(snapshot, node);
+        compilation.diagnostics().forEach(d -> Messages.warning(err, d.format()));
+        return compilation;
+    }
+
+    /** A node name with a typo compiles silently into a ruleset that isolates nothing: say so. */
+    static void warnIfNodeUnknown(ClusterSnapshot snapshot, String node, PrintWriter err) {
+        Set<String> nodes = snapshot.pods().stream()
+                .map(Pod::nodeName)
+                .filter(n -> !n.isEmpty())
+                .collect(Collectors.toCollection(TreeSet::new));
+        if (!snapshot.pods().isEmpty() && !nodes.contains(node)) {
+            String known = nodes.isEmpty() ? "none of its pods is scheduled"
+                    : "its nodes: " + nodes.stream().limit(10).collect(Collectors.joining(", "))
+                            + (nodes.size() > 10 ? ", ..." : "");
+            Messages.warning(err, "no pod of the snapshot runs on node " + node + " (" + known + ")");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.nftpolicy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.nftpolicy.cli.Cli.Result;
+import java.io.File;
+import java.util.Arrays;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** measure-apply on a small cluster: it runs both figures and leaves no network namespace behind (needs root). */
+class MeasureApplyCommandTest {
+
+    @Test
+    void measuresBothFiguresSideBySideAndRemovesItsNamespaces() {
+        assumeTrue(Host.system().isRoot(), "needs root");
+
+        Result result = Cli.system().run("measure-apply", "--namespaces", "6", "--pods-per-namespace", "10",
+                "--nodes", "2", "--policies-per-namespace", "4", "--changes", "4", "--rounds", "1");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("incremental: pod ns-0/measure-added added on node-1")
+                .containsPattern("ratio applier / bare: \\d+\\.\\d\\dx")
+                .contains("RulesetApplier, cold start split at 2000 operations", "RulesetApplier, one transaction",
+                        "nft -f of the rendered text")
+                .containsPattern("ratio to nft -f \\d+\\.\\d\\dx");
+        String prefix = "nftpolicy-measure-" + ProcessHandle.current().pid() + "-";
+        String[] left = Optional.ofNullable(new File("/var/run/netns").list()).orElse(new String[0]);
+        assertThat(Arrays.stream(left).filter(n -> n.startsWith(prefix))).isEmpty();
+    }
+}
