@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
         description = "Compiles Kubernetes NetworkPolicies into nftables rulesets, applies them to the kernel, and "
                 + "tries them out.",
         subcommands = {CompileCommand.class, ApplyCommand.class, VerifyCommand.class, SandboxCommand.class,
-                MeasureCompileCommand.class, MeasureApplyCommand.class, VersionCommand.class,
+                MeasureCompileCommand.class, MeasureApplyCommand.class, RunCommand.class, VersionCommand.class,
                 HelpCommand.class},
         footer = {"", "Exit status:",
                 "  0  done (warnings do not change it)",

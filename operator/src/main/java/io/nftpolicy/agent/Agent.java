@@ -1,0 +1,167 @@
+package io.nftpolicy.agent;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nftpolicy.agent.cache.ClusterCache;
+import io.nftpolicy.agent.metrics.AgentMetrics;
+import io.nftpolicy.agent.metrics.HealthServer;
+import io.nftpolicy.agent.status.StatusReporter;
+import io.nftpolicy.agent.sync.SyncLoop;
+import io.nftpolicy.agent.sync.SyncObserver;
+import io.nftpolicy.backend.sync.NftExecutor;
+import io.nftpolicy.backend.sync.RulesetApplier;
+import io.nftpolicy.compile.PolicyCompiler;
+import io.nftpolicy.snapshot.SnapshotConverter;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-node agent, wired: informers ({@link ClusterCache}) feed one worker ({@link SyncLoop}) that compiles this
+ * node's ruleset and applies it through the backend; the {@link StatusReporter} and {@link AgentMetrics} watch the
+ * worker; {@link HealthServer} serves /metrics, /healthz and /readyz.
+ *
+ * <p>Lifecycle: {@link #start()} opens the HTTP port (so the probes answer while it starts), lists the cluster,
+ * then starts the worker, whose first sync reads the kernel's table back and sends only the difference: after a
+ * restart, the rules the previous agent left keep filtering throughout. {@link #close()} stops the informers, then
+ * the worker after its current step, and leaves the kernel's table as it is.
+ *
+ * <p>The client and the executor belong to the caller, who closes them after the agent.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+    /**
+     * @param node             the node whose pods this agent enforces (the NodePolicyStatus is named after it)
+     * @param metricsAddress   where /metrics, /healthz and /readyz listen (port 0: any free port)
+     * @param loop             the sync loop's timing
+     * @param cacheSyncTimeout how long {@link #start()} waits for the first list of every kind
+     */
+    public record Config(String node, InetSocketAddress metricsAddress, SyncLoop.Options loop,
+                         Duration cacheSyncTimeout) {
+        public static final int DEFAULT_METRICS_PORT = 9402;
+
+        public Config {
+            Objects.requireNonNull(node, "node");
+            if (node.isBlank()) {
+                throw new IllegalArgumentException("node name is empty");
+            }
+            Objects.requireNonNull(metricsAddress, "metricsAddress");
+            Objects.requireNonNull(loop, "loop");
+            Objects.requireNonNull(cacheSyncTimeout, "cacheSyncTimeout");
+        }
+
+        /** Defaults: port 9402 on every address, the loop's defaults, 5 minutes to list the cluster. */
+        public static Config forNode(String node) {
+            return new Config(node, new InetSocketAddress(DEFAULT_METRICS_PORT), SyncLoop.Options.defaults(),
+                    Duration.ofMinutes(5));
+        }
+
+        public Config withMetricsAddress(InetSocketAddress address) {
+            return new Config(node, address, loop, cacheSyncTimeout);
+        }
+
+        public Config withLoop(SyncLoop.Options options) {
+            return new Config(node, metricsAddress, options, cacheSyncTimeout);
+        }
+    }
+
+    private final Config config;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ClusterCache cache;
+    private final SyncLoop loop;
+    private final StatusReporter status;
+    private HealthServer http;
+    private volatile boolean started;
+
+    public Agent(Config config, KubernetesClient client, NftExecutor executor) {
+        this(config, client, executor, Clock.systemUTC());
+    }
+
+    public Agent(Config config, KubernetesClient client, NftExecutor executor, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(client, "client");
+        Objects.requireNonNull(executor, "executor");
+        SyncLoop[] loopRef = new SyncLoop[1];
+        this.cache = new ClusterCache(client, new SnapshotConverter(), (kind, key, nanos) -> loopRef[0].changed(nanos));
+        this.loop = new SyncLoop(config.node(), cache::snapshot, new PolicyCompiler(), new RulesetApplier(executor),
+                config.loop(), clock);
+        loopRef[0] = loop;
+        this.status = new StatusReporter(client, config.node(), clock);
+        loop.addObserver(new AgentMetrics(registry));
+        loop.addObserver(status);
+    }
+
+    /** Adds an observer of the sync loop (before {@link #start()}). */
+    public void addObserver(SyncObserver observer) {
+        loop.addObserver(observer);
+    }
+
+    /**
+     * Serves the probes, lists the cluster and starts syncing; returns once the worker runs (its first sync
+     * follows at once, see {@link #ready()}).
+     *
+     * @throws IOException      when the metrics port cannot be bound
+     * @throws TimeoutException when the cluster could not be listed within {@link Config#cacheSyncTimeout()}
+     */
+    public void start() throws IOException, TimeoutException, InterruptedException {
+        http = new HealthServer(config.metricsAddress(), registry, this::healthy, this::ready);
+        LOG.info("node {}: serving /metrics, /healthz, /readyz on port {}; listing the cluster", config.node(),
+                http.port());
+        cache.start(config.cacheSyncTimeout());
+        int[] sizes = cache.sizes();
+        LOG.info("listed {} namespaces, {} pods, {} networkpolicies; syncing", sizes[0], sizes[1], sizes[2]);
+        loop.start();
+        started = true;
+    }
+
+    /** Alive: starting, or the worker running and not stuck. */
+    public boolean healthy() {
+        return !started || loop.healthy();
+    }
+
+    /** Ready: the node's ruleset has been applied once. */
+    public boolean ready() {
+        return loop.hasSynced();
+    }
+
+    /** The port of /metrics, /healthz and /readyz (after {@link #start()}). */
+    public int metricsPort() {
+        return http.port();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    public ClusterCache cache() {
+        return cache;
+    }
+
+    /**
+     * Stops watching, then the worker after its current step, then the status thread and the HTTP server. The
+     * kernel's table stays: it keeps enforcing the last applied ruleset until the next agent takes over.
+     */
+    @Override
+    public void close() {
+        cache.close();
+        try {
+            loop.close();
+        } finally {
+            try {
+                status.close();
+            } finally {
+                if (http != null) {
+                    http.close();
+                }
+                registry.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,303 @@
+package io.nftpolicy.agent.cache;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
+import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.cluster.Namespace;
+import io.nftpolicy.cluster.Pod;
+import io.nftpolicy.compile.Diagnostic;
+import io.nftpolicy.policy.NetworkPolicy;
+import io.nftpolicy.snapshot.SnapshotConverter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the compiler reads of the cluster, kept current by three cluster-wide informers (Namespaces, Pods,
+ * networking.k8s.io/v1 NetworkPolicies).
+ *
+ * <p>Memory. Each object is converted on arrival ({@link SnapshotConverter}) into the compiler's records, and only
+ * those are kept, in maps keyed by namespace/name. The informers' own stores are {@link ReducedStateItemStore}s that
+ * hold the key and resourceVersion of each object and nothing else: enough for the informer to tell deletions
+ * apart on a relist, which is all it needs them for. Pods are watched whatever their node: every pod can be a
+ * peer, and the compiler picks this node's pods itself (the API's field selector on spec.nodeName would not do).
+ *
+ * <p>Events. An add, update or delete that changes a record is passed to the {@link ChangeListener} with the time
+ * it arrived. An update that changes nothing the compiler reads (a pod's status conditions, an annotation) is
+ * dropped here, so it never costs a sync.
+ *
+ * <p>Thread-safe: the informers write from their threads, {@link #snapshot()} reads from any thread. A snapshot is
+ * taken while events may still arrive; a change it misses has notified the listener, which syncs again.
+ */
+public final class ClusterCache implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterCache.class);
+
+    private final KubernetesClient client;
+    private final SnapshotConverter converter;
+    private final ChangeListener listener;
+    private final Map<String, Namespace> namespaces = new ConcurrentHashMap<>();
+    private final Map<String, Pod> pods = new ConcurrentHashMap<>();
+    /** Pods whose conversion dropped something; absent for the (usual) pods that converted whole. */
+    private final Map<String, List<Diagnostic>> podDiagnostics = new ConcurrentHashMap<>();
+    private final Map<String, PolicyEntry> policies = new ConcurrentHashMap<>();
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private volatile boolean synced;
+
+    private record PolicyEntry(NetworkPolicy policy, PolicyRef ref) {}
+
+    public ClusterCache(KubernetesClient client, SnapshotConverter converter, ChangeListener listener) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.converter = Objects.requireNonNull(converter, "converter");
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Starts the informers and waits until each has listed its objects once, so that the first snapshot is the
+     * whole cluster: compiling a partial one (policies without their pods) would take allowances away.
+     *
+     * @throws TimeoutException when the API server has not answered every list within {@code timeout}; the
+     *                          informers keep trying until {@link #close()}
+     */
+    public synchronized void start(Duration timeout) throws TimeoutException, InterruptedException {
+        if (!informers.isEmpty()) {
+            throw new IllegalStateException("already started");
+        }
+        var serialization = client.getKubernetesSerialization();
+        SharedIndexInformer<io.fabric8.kubernetes.api.model.Namespace> namespaceInformer =
+                client.namespaces().runnableInformer(0);
+        namespaceInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
+                io.fabric8.kubernetes.api.model.Namespace.class, serialization));
+        SharedIndexInformer<io.fabric8.kubernetes.api.model.Pod> podInformer =
+                client.pods().inAnyNamespace().runnableInformer(0);
+        podInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
+                io.fabric8.kubernetes.api.model.Pod.class, serialization));
+        SharedIndexInformer<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy> policyInformer =
+                client.network().v1().networkPolicies().inAnyNamespace().runnableInformer(0);
+        policyInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
+                io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class, serialization));
+
+        namespaceInformer.addEventHandler(handler(this::putNamespace, this::removeNamespace));
+        podInformer.addEventHandler(handler(this::putPod, this::removePod));
+        policyInformer.addEventHandler(handler(this::putPolicy, this::removePolicy));
+        informers.addAll(List.of(namespaceInformer, podInformer, policyInformer));
+
+        List<CompletableFuture<Void>> started = new ArrayList<>();
+        for (SharedIndexInformer<?> informer : informers) {
+            // The namespace index would map every namespace to its keys: nothing here looks objects up by it.
+            informer.removeNamespaceIndex();
+            informer.exceptionHandler((isStarted, t) -> {
+                LOG.warn("watching {} failed, retrying: {}", informer.getApiTypeClass().getSimpleName(), t.toString());
+                return true;
+            });
+            started.add(informer.start().toCompletableFuture());
+        }
+        try {
+            CompletableFuture.allOf(started.toArray(CompletableFuture[]::new))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("an informer failed to start: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            TimeoutException t = new TimeoutException("the API server did not list namespaces, pods and "
+                    + "networkpolicies within " + timeout.toSeconds() + " s");
+            t.initCause(e);
+            throw t;
+        }
+        awaitHandlers(namespaceInformer, namespaces.keySet(), timeout);
+        awaitHandlers(podInformer, pods.keySet(), timeout);
+        awaitHandlers(policyInformer, policies.keySet(), timeout);
+        synced = true;
+    }
+
+    /**
+     * Waits until the handlers have taken in every object of the informer's first list. An informer's start
+     * completes once its store holds the list, while its handlers are still called one by one on another thread:
+     * without this wait, the first sync could compile part of the cluster and take allowances away for a moment.
+     */
+    private static void awaitHandlers(SharedIndexInformer<?> informer, Set<String> taken, Duration timeout)
+            throws TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!taken.containsAll(informer.getStore().listKeys())) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new TimeoutException("the " + informer.getApiTypeClass().getSimpleName()
+                        + " informer's handlers did not take in its first list within " + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** Whether every informer has listed its objects once (the cache holds the whole cluster). */
+    public boolean hasSynced() {
+        return synced && informers.stream().allMatch(SharedIndexInformer::hasSynced);
+    }
+
+    /** Whether every informer is watching now (false while one reconnects). */
+    public boolean isWatching() {
+        return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::isWatching);
+    }
+
+    /**
+     * The cluster as now known. Namespaces that pods or policies name but that have not arrived yet are added
+     * without labels, as {@link SnapshotConverter#convert} does.
+     */
+    public CacheSnapshot snapshot() {
+        List<Namespace> namespaceList = new ArrayList<>(namespaces.values());
+        List<Pod> podList = new ArrayList<>(pods.values());
+        List<NetworkPolicy> policyList = new ArrayList<>(policies.size());
+        Map<String, PolicyRef> refs = new HashMap<>();
+        for (Map.Entry<String, PolicyEntry> e : policies.entrySet()) {
+            policyList.add(e.getValue().policy());
+            refs.put(e.getKey(), e.getValue().ref());
+        }
+        Set<String> known = new HashSet<>();
+        namespaceList.forEach(n -> known.add(n.name()));
+        Set<String> missing = new HashSet<>();
+        podList.forEach(p -> missing.add(p.namespace()));
+        policyList.forEach(p -> missing.add(p.namespace()));
+        missing.removeAll(known);
+        missing.forEach(name -> namespaceList.add(new Namespace(name, Map.of())));
+        List<Diagnostic> diagnostics = new ArrayList<>();
+        podDiagnostics.values().forEach(diagnostics::addAll);
+        return new CacheSnapshot(new ClusterSnapshot(namespaceList, podList, policyList), diagnostics, refs);
+    }
+
+    /** Sizes, for logs and tests: namespaces, pods, policies held. */
+    public int[] sizes() {
+        return new int[] {namespaces.size(), pods.size(), policies.size()};
+    }
+
+    /** How many objects the informers' own stores hold, by kind (they keep only keys and resourceVersions). */
+    public Map<String, Integer> informerStoreSizes() {
+        Map<String, Integer> out = new HashMap<>();
+        for (SharedIndexInformer<?> informer : informers) {
+            out.put(informer.getApiTypeClass().getSimpleName(), informer.getStore().list().size());
+        }
+        return out;
+    }
+
+    /** The informers' stores, for tests: what they keep of each object. */
+    List<? extends HasMetadata> informerStore(Class<? extends HasMetadata> type) {
+        for (SharedIndexInformer<?> informer : informers) {
+            if (informer.getApiTypeClass() == type) {
+                return informer.getStore().list().stream().map(HasMetadata.class::cast).toList();
+            }
+        }
+        return List.of();
+    }
+
+    /** Stops the informers (their watches close); the records stay readable. */
+    @Override
+    public synchronized void close() {
+        for (SharedIndexInformer<?> informer : informers) {
+            try {
+                informer.stop();
+            } catch (RuntimeException e) {
+                LOG.warn("stopping the {} informer: {}", informer.getApiTypeClass().getSimpleName(), e.toString());
+            }
+        }
+        synced = false;
+    }
+
+    // ---- the informers' handlers ----
+
+    private static <T extends HasMetadata> ResourceEventHandler<T> handler(Consumer<T> put, Consumer<T> remove) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                put.accept(obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                put.accept(newObj);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                remove.accept(obj);
+            }
+        };
+    }
+
+    private void putNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
+        Namespace record = converter.namespace(object);
+        if (!record.equals(namespaces.put(record.name(), record))) {
+            listener.changed("Namespace", record.name(), System.nanoTime());
+        }
+    }
+
+    private void removeNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
+        String name = meta(object).getName();
+        if (name != null && namespaces.remove(name) != null) {
+            listener.changed("Namespace", name, System.nanoTime());
+        }
+    }
+
+    private void putPod(io.fabric8.kubernetes.api.model.Pod object) {
+        List<Diagnostic> diagnostics = new ArrayList<>(0);
+        Pod record = converter.pod(object, diagnostics);
+        String key = record.ref();
+        if (diagnostics.isEmpty()) {
+            podDiagnostics.remove(key);
+        } else {
+            podDiagnostics.put(key, List.copyOf(diagnostics));
+        }
+        if (!record.equals(pods.put(key, record))) {
+            listener.changed("Pod", key, System.nanoTime());
+        }
+    }
+
+    private void removePod(io.fabric8.kubernetes.api.model.Pod object) {
+        String key = key(object);
+        podDiagnostics.remove(key);
+        if (pods.remove(key) != null) {
+            listener.changed("Pod", key, System.nanoTime());
+        }
+    }
+
+    private void putPolicy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy object) {
+        NetworkPolicy record = converter.policy(object);
+        ObjectMeta meta = meta(object);
+        PolicyRef ref = new PolicyRef(record.namespace(), record.name(), meta.getUid(),
+                meta.getGeneration() == null ? 0 : meta.getGeneration());
+        PolicyEntry entry = new PolicyEntry(record, ref);
+        if (!entry.equals(policies.put(record.ref(), entry))) {
+            listener.changed("NetworkPolicy", record.ref(), System.nanoTime());
+        }
+    }
+
+    private void removePolicy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy object) {
+        String key = key(object);
+        if (policies.remove(key) != null) {
+            listener.changed("NetworkPolicy", key, System.nanoTime());
+        }
+    }
+
+    private static ObjectMeta meta(HasMetadata object) {
+        return object.getMetadata() == null ? new ObjectMeta() : object.getMetadata();
+    }
+
+    /** namespace/name as {@link SnapshotConverter} names records (no namespace reads as default). */
+    private static String key(HasMetadata object) {
+        ObjectMeta meta = meta(object);
+        String namespace = meta.getNamespace() == null || meta.getNamespace().isEmpty()
+                ? SnapshotConverter.DEFAULT_NAMESPACE : meta.getNamespace();
+        return namespace + "/" + (meta.getName() == null ? "" : meta.getName());
+    }
+}

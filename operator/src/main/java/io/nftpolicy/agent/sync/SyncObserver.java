@@ -1,0 +1,15 @@
+package io.nftpolicy.agent.sync;
+
+import io.nftpolicy.backend.sync.Drift;
+
+/**
+ * Told what the sync loop did, on the loop's own thread: implementations must return quickly and hand anything
+ * slow (API calls) to a thread of their own. An exception thrown here is logged and does not stop the loop.
+ */
+public interface SyncObserver {
+    /** After every sync, successful or not. */
+    default void synced(SyncReport report) {}
+
+    /** After every periodic read-back of the kernel's table; a non-empty drift is followed by a repair sync. */
+    default void driftChecked(Drift drift, long durationNanos) {}
+}

@@ -1,0 +1,192 @@
+package io.nftpolicy.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.nftpolicy.agent.Agent;
+import io.nftpolicy.agent.sync.SyncLoop;
+import io.nftpolicy.backend.sync.ApplyException;
+import io.nftpolicy.backend.sync.LibnftablesExecutor;
+import io.nftpolicy.backend.sync.NftExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code nftpolicy run}: the per-node agent ({@link Agent}). Runs until SIGTERM (or Ctrl-C), then stops watching
+ * and syncing and leaves the node's table in the kernel, where it keeps being enforced until the next agent
+ * takes over.
+ */
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description = {"Run the per-node agent: watch namespaces, pods and NetworkPolicies, and keep this node's "
+                + "nftables table (inet nftpolicy) equal to the compiled policies.",
+                "Kubernetes access: in-cluster service account, or KUBECONFIG / ~/.kube/config. Needs NET_ADMIN. "
+                        + "Serves /metrics, /healthz and /readyz. Stops on SIGTERM, leaving the rules in place."})
+final class RunCommand implements Callable<Integer> {
+
+    /** What the agent needs from the outside world, replaceable in tests. */
+    interface Environment {
+        KubernetesClient client();
+
+        /** An executor on the current network namespace, or on {@code netns} when not null. */
+        NftExecutor executor(String netns) throws ApplyException;
+
+        /** Returns when the agent should stop (SIGTERM). */
+        void awaitStop() throws InterruptedException;
+
+        /** The agent has stopped; the process may exit. */
+        void stopped();
+
+        static Environment system() {
+            return new Environment() {
+                private final CountDownLatch stop = new CountDownLatch(1);
+                private final CountDownLatch done = new CountDownLatch(1);
+
+                @Override
+                public KubernetesClient client() {
+                    return new KubernetesClientBuilder().build();
+                }
+
+                @Override
+                public NftExecutor executor(String netns) throws ApplyException {
+                    return netns == null ? LibnftablesExecutor.open() : LibnftablesExecutor.openInNamespace(netns);
+                }
+
+                @Override
+                public void awaitStop() throws InterruptedException {
+                    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                        stop.countDown();
+                        try {
+                            done.await(40, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }, "nftpolicy-shutdown"));
+                    stop.await();
+                }
+
+                @Override
+                public void stopped() {
+                    done.countDown();
+                }
+            };
+        }
+    }
+
+    private final Environment environment;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--node", paramLabel = "NAME", defaultValue = "${env:NODE_NAME}",
+            description = "The node this agent enforces (default: the NODE_NAME environment variable).")
+    String node;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "9402",
+            description = "Port of /metrics, /healthz and /readyz; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Option(names = "--netns", paramLabel = "NAME",
+            description = "Program the nftables of this network namespace (ip netns) instead of the agent's own: "
+                    + "for trying the agent out on one machine.")
+    String netns;
+
+    @Option(names = "--coalesce-ms", paramLabel = "MS", defaultValue = "20",
+            description = "Wait after a change before syncing, to take a burst in one transaction "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long coalesceMillis;
+
+    @Option(names = "--drift-check-seconds", paramLabel = "S", defaultValue = "10",
+            description = "Read the table back this often and repair any difference (default: ${DEFAULT-VALUE}).")
+    long driftCheckSeconds;
+
+    RunCommand() {
+        this(Environment.system());
+    }
+
+    RunCommand(Environment environment) {
+        this.environment = environment;
+    }
+
+    @Override
+    public Integer call() throws UserException, InterruptedException {
+        if (node == null || node.isBlank()) {
+            throw new ParameterException(spec.commandLine(),
+                    "no node name: give --node or set NODE_NAME (the downward API's spec.nodeName)");
+        }
+        if (metricsPort < 0 || metricsPort > 65535) {
+            throw new ParameterException(spec.commandLine(), "--metrics-port must be 0-65535, got " + metricsPort);
+        }
+        if (coalesceMillis < 0) {
+            throw new ParameterException(spec.commandLine(), "--coalesce-ms must not be negative, got "
+                    + coalesceMillis);
+        }
+        if (driftCheckSeconds <= 0) {
+            throw new ParameterException(spec.commandLine(), "--drift-check-seconds must be positive, got "
+                    + driftCheckSeconds);
+        }
+        Runnable restoreLog = showAgentLog();
+        SyncLoop.Options loop = SyncLoop.Options.defaults()
+                .withCoalesce(Duration.ofMillis(coalesceMillis))
+                .withDriftInterval(Duration.ofSeconds(driftCheckSeconds));
+        Agent.Config config = Agent.Config.forNode(node)
+                .withMetricsAddress(new InetSocketAddress(metricsPort))
+                .withLoop(loop);
+
+        NftExecutor executor;
+        try {
+            executor = environment.executor(netns);
+        } catch (ApplyException e) {
+            throw new UserException(e.getMessage() + " (the agent needs libnftables1 and NET_ADMIN)", e);
+        }
+        try (KubernetesClient client = environment.client()) {
+            Agent agent = new Agent(config, client, executor);
+            try {
+                agent.start();
+                environment.awaitStop();
+            } catch (IOException e) {
+                throw new UserException("cannot serve metrics on port " + metricsPort + ": " + e.getMessage(), e);
+            } catch (TimeoutException e) {
+                throw new UserException(e.getMessage() + " (check the API server and the agent's RBAC)", e);
+            } finally {
+                agent.close();
+            }
+        } finally {
+            if (executor instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    LoggerFactory.getLogger(RunCommand.class).warn("closing libnftables: {}", e.toString());
+                }
+            }
+            restoreLog.run();
+            environment.stopped();
+        }
+        return ExitCodes.OK;
+    }
+
+    /**
+     * The command line logs only problems; the agent also says what it does (one line per change).
+     *
+     * @return puts the previous level back (for an in-process run, as in tests)
+     */
+    private static Runnable showAgentLog() {
+        if (LoggerFactory.getLogger("io.nftpolicy.agent") instanceof ch.qos.logback.classic.Logger logger) {
+            ch.qos.logback.classic.Level previous = logger.getLevel();
+            logger.setLevel(ch.qos.logback.classic.Level.INFO);
+            return () -> logger.setLevel(previous);
+        }
+        return () -> { };
+    }
+}

@@ -1,0 +1,115 @@
+package io.nftpolicy.agent;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.nftpolicy.agent.sync.SyncLoop;
+import io.nftpolicy.agent.sync.SyncObserver;
+import io.nftpolicy.agent.sync.SyncReport;
+import io.nftpolicy.agent.sync.Trigger;
+import io.nftpolicy.backend.sync.Drift;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One agent under test: on a client of its own to the mock cluster, with the test's executor, its HTTP port on a
+ * free loopback port, and every sync report and drift check kept for assertions.
+ */
+final class AgentHarness implements AutoCloseable {
+    /** Test timing: 20 ms coalescing (the default), drift checks every second, back-off 100 ms to 1.6 s. */
+    static final SyncLoop.Options FAST = SyncLoop.Options.defaults()
+            .withDriftInterval(Duration.ofSeconds(1))
+            .withBackoff(Duration.ofMillis(100), Duration.ofMillis(1600));
+
+    final Agent agent;
+    final RecordingExecutor executor;
+    private final KubernetesClient client;
+    private final List<SyncReport> reports = new ArrayList<>();
+    private final List<Drift> driftChecks = new ArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private AgentHarness(MockCluster cluster, String node, RecordingExecutor executor, SyncLoop.Options options) {
+        this.executor = executor;
+        this.client = cluster.newClient();
+        Agent.Config config = Agent.Config.forNode(node)
+                .withMetricsAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .withLoop(options);
+        this.agent = new Agent(config, client, executor);
+        agent.addObserver(new SyncObserver() {
+            @Override
+            public void synced(SyncReport report) {
+                synchronized (reports) {
+                    reports.add(report);
+                }
+            }
+
+            @Override
+            public void driftChecked(Drift drift, long durationNanos) {
+                synchronized (driftChecks) {
+                    driftChecks.add(drift);
+                }
+            }
+        });
+    }
+
+    static AgentHarness create(MockCluster cluster, String node, RecordingExecutor executor) {
+        return create(cluster, node, executor, FAST);
+    }
+
+    static AgentHarness create(MockCluster cluster, String node, RecordingExecutor executor,
+                               SyncLoop.Options options) {
+        return new AgentHarness(cluster, node, executor, options);
+    }
+
+    /** Created and started. */
+    static AgentHarness start(MockCluster cluster, String node, RecordingExecutor executor) throws Exception {
+        AgentHarness h = create(cluster, node, executor);
+        h.agent.start();
+        return h;
+    }
+
+    List<SyncReport> reports() {
+        synchronized (reports) {
+            return List.copyOf(reports);
+        }
+    }
+
+    List<SyncReport> reports(Trigger trigger) {
+        return reports().stream().filter(r -> r.trigger() == trigger).toList();
+    }
+
+    List<Drift> driftChecks() {
+        synchronized (driftChecks) {
+            return List.copyOf(driftChecks);
+        }
+    }
+
+    /** GET path on the agent's HTTP port: status code and body. */
+    HttpResponse<String> get(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.metricsPort() + path))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            agent.close();
+        } finally {
+            client.close();
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package io.nftpolicy.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nftpolicy.agent.sync.SyncReport;
+import io.nftpolicy.agent.sync.Trigger;
+import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.sync.LibnftablesExecutor;
+import io.nftpolicy.status.Condition;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent against the mock API server and the real kernel: libnftables in a network namespace of the test's own
+ * (needs root; skipped otherwise). The nft command line, run in that namespace, is the independent witness.
+ */
+class AgentKernelTest {
+    private static final String NODE = AgentTest.NODE;
+    private static final Duration TIMEOUT = Duration.ofSeconds(15);
+    private static final Pattern PEER_SET = Pattern.compile("set (peer-[0-9a-f]+-v4) \\{");
+
+    private TestNamespace netns;
+    private MockCluster cluster;
+    private final List<AgentHarness> agents = new ArrayList<>();
+    private final List<LibnftablesExecutor> executors = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        netns = TestNamespace.create("agent");
+        cluster = new MockCluster();
+        cluster.namespace("dev", Map.of("team", "dev"));
+        cluster.pod("dev", "db", NODE, "10.244.1.10", Map.of("app", "db"));
+        cluster.pod("dev", "client", NODE, "10.244.1.11", Map.of("app", "client"));
+        cluster.pod("dev", "idle", NODE, "10.244.1.12", Map.of("app", "idle"));
+        cluster.pod("dev", "remote", "node-2", "10.244.2.10", Map.of("app", "remote"));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            for (AgentHarness agent : agents) {
+                agent.close();
+            }
+            for (LibnftablesExecutor executor : executors) {
+                executor.close();
+            }
+            if (cluster != null) {
+                cluster.close();
+            }
+        } finally {
+            if (netns != null) {
+                netns.close();
+            }
+        }
+    }
+
+    private AgentHarness startAgent() throws Exception {
+        LibnftablesExecutor executor = LibnftablesExecutor.openInNamespace(netns.name());
+        executors.add(executor);
+        AgentHarness agent = AgentHarness.create(cluster, NODE, new RecordingExecutor(executor));
+        agents.add(agent);
+        agent.agent.start();
+        await().atMost(TIMEOUT).until(agent.agent::ready);
+        return agent;
+    }
+
+    private String table() {
+        return netns.nft("list", "table", "inet", "nftpolicy");
+    }
+
+    private boolean hasTable() {
+        return netns.nft("list", "tables").contains("inet nftpolicy");
+    }
+
+    private String peerSet() {
+        Matcher m = PEER_SET.matcher(table());
+        assertThat(m.find()).as("a peer set in\n" + table()).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void aPolicyBecomesAChainALabelBecomesAnElementAndDeletionRemovesTheChain() throws Exception {
+        AgentHarness agent = startAgent();
+        assertThat(table()).contains("chain filter-forward").doesNotContain("dev_allow-db");
+
+        cluster.allowFrom("dev", "allow-db", Map.of("app", "db"), Map.of("role", "frontend"));
+        await().atMost(TIMEOUT).until(() -> table().contains("-dev_allow-db {"));
+        assertThat(table()).contains("comment \"dev/allow-db ingress[0].from[0]\"");
+
+        int before = agent.executor.commits().size();
+        cluster.label("dev", "client", "role", "frontend");
+        await().atMost(TIMEOUT).until(() -> table().contains("10.244.1.11"));
+        List<RecordingExecutor.Commit> commits = agent.executor.commits().subList(before,
+                agent.executor.commits().size());
+        assertThat(commits).hasSize(1);
+        assertThat(commits.get(0).elementsOnly()).as(commits.get(0).script()).isTrue();
+
+        cluster.deletePolicy("dev", "allow-db");
+        await().atMost(TIMEOUT).until(() -> !table().contains("dev_allow-db"));
+        assertThat(table()).contains("chain filter-forward").contains("chain filter-input");
+        await().atMost(TIMEOUT).untilAsserted(() -> {
+            var status = cluster.status(NODE).getStatus();
+            assertThat(status.counts().policies()).isZero();
+            assertThat(status.conditions().get(0).status()).isEqualTo(Condition.TRUE);
+        });
+    }
+
+    @Test
+    void anElementDeletedByHandIsRepairedWithinTheDriftInterval() throws Exception {
+        cluster.allowFrom("dev", "allow-db", Map.of("app", "db"), Map.of("role", "frontend"));
+        cluster.label("dev", "client", "role", "frontend");
+        AgentHarness agent = startAgent();
+        String set = peerSet();
+        assertThat(netns.nft("list", "set", "inet", "nftpolicy", set)).contains("10.244.1.11");
+
+        long start = System.nanoTime();
+        netns.nft("delete", "element", "inet", "nftpolicy", set, "{ 10.244.1.11 }");
+        assertThat(netns.nft("list", "set", "inet", "nftpolicy", set)).doesNotContain("10.244.1.11");
+
+        // Drift checks run every second (AgentHarness.FAST).
+        await().atMost(Duration.ofSeconds(5)).until(
+                () -> netns.nft("list", "set", "inet", "nftpolicy", set).contains("10.244.1.11"));
+        long repairedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(repairedMillis).isLessThan(3000);
+        SyncReport repair = agent.reports(Trigger.DRIFT).get(0);
+        assertThat(repair.result().orElseThrow().operations()).isEqualTo(1);
+        assertThat(repair.result().orElseThrow().readBack()).isTrue();
+        assertThat(agent.driftChecks()).anyMatch(d -> d.differences().stream()
+                .anyMatch(line -> line.contains(set) && line.contains("10.244.1.11") && line.contains("missing")));
+    }
+
+    @Test
+    void theRulesStayWhileTheAgentRestartsAndTheNewAgentSendsOnlyTheDifference() throws Exception {
+        cluster.allowFrom("dev", "allow-db", Map.of("app", "db"), Map.of("role", "frontend"));
+        cluster.label("dev", "client", "role", "frontend");
+        AgentHarness first = startAgent();
+        String enforced = table();
+
+        first.close();
+        agents.remove(first);
+        // Meanwhile: the table is untouched, and the cluster changes.
+        assertThat(table()).isEqualTo(enforced);
+        cluster.label("dev", "idle", "role", "frontend");
+        Thread.sleep(200);
+        assertThat(table()).isEqualTo(enforced);
+
+        AgentHarness second = startAgent();
+
+        SyncReport startup = second.reports().get(0);
+        assertThat(startup.trigger()).isEqualTo(Trigger.STARTUP);
+        assertThat(startup.result().orElseThrow().readBack()).as("the new agent reads the kernel first").isTrue();
+        assertThat(startup.result().orElseThrow().operations()).as("only idle's element").isEqualTo(1);
+        assertThat(second.executor.commits()).hasSize(1);
+        assertThat(second.executor.commits().get(0).elementsOnly()).isTrue();
+        assertThat(table()).contains("10.244.1.12").contains("10.244.1.11").contains("-dev_allow-db {");
+    }
+
+    @Test
+    void aRestartWithNothingChangedIsANoOp() throws Exception {
+        cluster.allowFrom("dev", "allow-db", Map.of("app", "db"), Map.of("role", "frontend"));
+        AgentHarness first = startAgent();
+        String enforced = table();
+        first.close();
+        agents.remove(first);
+
+        AgentHarness second = startAgent();
+
+        assertThat(second.reports().get(0).result().orElseThrow().operations()).isZero();
+        assertThat(second.executor.commits()).isEmpty();
+        assertThat(table()).isEqualTo(enforced);
+    }
+}

@@ -1,0 +1,231 @@
+package io.nftpolicy.agent;
+
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.nftpolicy.agent.sync.SyncLoop;
+import io.nftpolicy.agent.sync.SyncReport;
+import io.nftpolicy.agent.sync.Trigger;
+import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.sync.LibnftablesExecutor;
+import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.generate.ClusterGenerator;
+import io.nftpolicy.ruleset.Ruleset;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Event-to-kernel latency of the agent through the mock API server and the real kernel (a network namespace), on
+ * a generated cluster, and the heap the agent takes. Not part of the default suite (minutes at 10,000 pods); run:
+ *
+ * <pre>
+ * mvn -B -pl operator test -Dtest=AgentLatencyMeasurement -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dnftpolicy.measure=true [-Dnftpolicy.measure.namespaces=200] [-Dnftpolicy.measure.samples=50]
+ * </pre>
+ *
+ * Sizes: {@code namespaces} × 50 pods on 20 nodes, 10 policies per namespace ({@link ClusterGenerator}: the README's
+ * compile figure uses 200 namespaces). The agent runs for node-0 with the default timing (20 ms coalescing, drift
+ * check every 10 s). Each sample is timed from just before the API request to the return of the libnftables call
+ * that committed the transaction carrying the change (found by its content); samples are 150 ms apart.
+ */
+@EnabledIfSystemProperty(named = "nftpolicy.measure", matches = "true")
+class AgentLatencyMeasurement {
+    private static final String NODE = ClusterGenerator.nodeName(0);
+
+    @Test
+    void measure() throws Exception {
+        int namespaces = Integer.getInteger("nftpolicy.measure.namespaces", 20);
+        int samples = Integer.getInteger("nftpolicy.measure.samples", 50);
+        ClusterGenerator.Size size = new ClusterGenerator.Size(namespaces, 50, 20, 10, 1L);
+        ClusterSnapshot generated = ClusterGenerator.generate(size);
+        System.out.printf(Locale.ROOT, "cluster: %d namespaces, %d pods, %d policies, %d nodes; agent for %s%n",
+                namespaces, size.pods(), size.policies(), size.nodes(), NODE);
+
+        try (TestNamespace netns = TestNamespace.create("measure"); MockCluster cluster = new MockCluster()) {
+            long loadStart = System.nanoTime();
+            load(cluster, generated);
+            System.out.printf(Locale.ROOT, "loaded into the mock API server in %.1f s%n",
+                    (System.nanoTime() - loadStart) / 1e9);
+            long heapBefore = heapAfterGc();
+
+            try (LibnftablesExecutor libnftables = LibnftablesExecutor.openInNamespace(netns.name())) {
+                RecordingExecutor kernel = new RecordingExecutor(libnftables);
+                AgentHarness harness = AgentHarness.create(cluster, NODE, kernel, SyncLoop.Options.defaults());
+                try {
+                    long start = System.nanoTime();
+                    harness.agent.start();
+                    await().atMost(Duration.ofMinutes(5)).until(() -> !harness.reports().isEmpty());
+                    SyncReport startup = harness.reports().get(0);
+                    Ruleset ruleset = startup.ruleset().orElseThrow();
+                    System.out.printf(Locale.ROOT, "start to first sync: %.2f s (startup sync %.0f ms: %s)%n",
+                            (System.nanoTime() - start) / 1e9, startup.durationNanos() / 1e6,
+                            startup.result().orElseThrow());
+                    System.out.printf(Locale.ROOT, "node ruleset: %d local pods, %d chains, %d rules, %d sets, "
+                                    + "%d elements%n", startup.localPods(), ruleset.chains().size(),
+                            ruleset.ruleCount(), ruleset.sets().size() + ruleset.maps().size(),
+                            ruleset.elementCount());
+                    Thread.sleep(500);
+                    long heapAfter = heapAfterGc();
+                    System.out.printf(Locale.ROOT, "heap after GC: %.1f MB before the agent (mock server and its "
+                                    + "objects, test), %.1f MB with it: the agent holds %.1f MB%n",
+                            heapBefore / 1e6, heapAfter / 1e6, (heapAfter - heapBefore) / 1e6);
+                    System.out.printf(Locale.ROOT, "informer stores: %s%n", harness.agent.cache().informerStoreSizes());
+
+                    measureAll(cluster, generated, harness, kernel, samples);
+                } finally {
+                    harness.close();
+                }
+            }
+        }
+    }
+
+    private static void load(MockCluster cluster, ClusterSnapshot generated) throws Exception {
+        ForkJoinPool pool = new ForkJoinPool(8);
+        try {
+            pool.submit(() -> generated.namespaces().parallelStream()
+                    .forEach(n -> cluster.client().namespaces().resource(ToKubernetes.namespace(n)).create())).get();
+            pool.submit(() -> generated.pods().parallelStream()
+                    .forEach(p -> cluster.client().pods().inNamespace(p.namespace()).resource(ToKubernetes.pod(p))
+                            .create())).get();
+            pool.submit(() -> generated.policies().parallelStream()
+                    .forEach(p -> cluster.create(ToKubernetes.policy(p)))).get();
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static void measureAll(MockCluster cluster, ClusterSnapshot generated, AgentHarness harness,
+                                   RecordingExecutor kernel, int samples) throws Exception {
+        Random random = new Random(7);
+        List<io.nftpolicy.cluster.Pod> local = generated.pods().stream().filter(p -> p.nodeName().equals(NODE))
+                .sorted(Comparator.comparing(io.nftpolicy.cluster.Pod::ref)).toList();
+        Map<String, String> apps = new HashMap<>(); // each local pod's app label as it is now
+        local.forEach(p -> apps.put(p.ref(), p.labels().get("app")));
+        Map<String, List<Long>> endToEnd = new HashMap<>();
+        Map<String, List<Long>> agentSide = new HashMap<>();
+        Map<String, List<Long>> syncNanos = new HashMap<>();
+        Map<String, List<Long>> operations = new HashMap<>();
+        Map<String, List<Long>> applyNanos = new HashMap<>();
+        for (int i = 0; i < samples; i++) {
+            // A new pod on this node, labelled as an existing one (so the same policies select it, and it joins
+            // the same peer sets).
+            io.nftpolicy.cluster.Pod model = local.get(random.nextInt(local.size()));
+            String ip = "10.200." + (i / 250) + "." + (2 + i % 250);
+            io.nftpolicy.cluster.Pod added = new io.nftpolicy.cluster.Pod(model.namespace(), "measure-" + i,
+                    model.labels(), NODE, false, io.nftpolicy.cluster.PodPhase.RUNNING, false, List.of(ip),
+                    model.ports());
+            Pod object = ToKubernetes.pod(added);
+            sample("pod add", harness, kernel, mentions(ip),
+                    () -> cluster.client().pods().inNamespace(added.namespace()).resource(object).create(),
+                    endToEnd, agentSide, syncNanos, operations, applyNanos);
+
+            // A label change that moves a pod: another app, so other policies select it and other peers name it.
+            io.nftpolicy.cluster.Pod moved = local.get(i % local.size());
+            String address = moved.ips().get(0);
+            String newApp = "app-" + ((Integer.parseInt(apps.get(moved.ref()).substring(4)) + 1 + i % 9) % 10);
+            apps.put(moved.ref(), newApp);
+            sample("pod label change", harness, kernel, mentions(address),
+                    () -> cluster.label(moved.namespace(), moved.name(), "app", newApp),
+                    endToEnd, agentSide, syncNanos, operations, applyNanos);
+
+            // A new policy selecting a local pod's app, allowing a new peer.
+            io.nftpolicy.cluster.Pod subject = local.get(random.nextInt(local.size()));
+            String name = "measure-" + i;
+            String ref = subject.namespace() + "/" + name + " ";
+            var policy = MockCluster.policyObject(subject.namespace(), name,
+                    Map.of("app", apps.get(subject.ref())), Map.of("measure", "peer-" + i));
+            sample("policy create", harness, kernel, s -> s.contains(ref),
+                    () -> cluster.create(policy), endToEnd, agentSide, syncNanos, operations, applyNanos);
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-17s %8s %8s %8s %8s | %-26s | %-12s | %s%n", "change (n=" + samples + ")",
+                "p50 ms", "p90 ms", "p99 ms", "max ms", "agent-side p50/p99 ms", "sync p50 ms", "apply p50 ms, ops p50");
+        for (String what : List.of("pod add", "pod label change", "policy create")) {
+            List<Long> e = endToEnd.get(what);
+            List<Long> a = agentSide.get(what);
+            System.out.printf(Locale.ROOT, "%-17s %8.1f %8.1f %8.1f %8.1f | %11.1f / %-12.1f | %-12.1f | %.1f, %d%n",
+                    what, ms(pct(e, 50)), ms(pct(e, 90)), ms(pct(e, 99)), ms(pct(e, 100)), ms(pct(a, 50)),
+                    ms(pct(a, 99)), ms(pct(syncNanos.get(what), 50)), ms(pct(applyNanos.get(what), 50)),
+                    pct(operations.get(what), 50));
+        }
+        System.out.println("\nmetrics after the run:");
+        harness.get("/metrics").body().lines().filter(l -> l.startsWith("nftpolicy_event_to_kernel_seconds_")
+                || l.startsWith("nftpolicy_syncs_total") || l.startsWith("nftpolicy_set_elements")
+                || l.startsWith("nftpolicy_sync_duration_seconds_sum") || l.startsWith("nftpolicy_sync_duration_seconds_count")
+                || l.startsWith("nftpolicy_drift_check"))
+                .forEach(System.out::println);
+    }
+
+    private static void sample(String what, AgentHarness harness, RecordingExecutor kernel, Predicate<String> carries,
+                               Runnable change, Map<String, List<Long>> endToEnd, Map<String, List<Long>> agentSide,
+                               Map<String, List<Long>> syncNanos, Map<String, List<Long>> operations,
+                               Map<String, List<Long>> applyNanos)
+            throws InterruptedException {
+        int commits = kernel.commits().size();
+        int reports = harness.reports().size();
+        long start = System.nanoTime();
+        change.run();
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2))
+                    .until(() -> kernel.firstCommitSince(commits, carries).isPresent());
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            System.out.println("no commit carried the " + what + "; commits since: ");
+            kernel.commits().stream().skip(commits).forEach(c -> System.out.println(c.script()));
+            harness.reports().stream().skip(reports).forEach(System.out::println);
+            throw e;
+        }
+        long committed = kernel.firstCommitSince(commits, carries).orElseThrow().committedNanos();
+        endToEnd.computeIfAbsent(what, k -> new ArrayList<>()).add(committed - start);
+        await().atMost(Duration.ofSeconds(60)).until(() -> harness.reports().stream().skip(reports)
+                .anyMatch(r -> r.trigger() == Trigger.EVENTS && r.result().map(x -> x.operations() > 0).orElse(false)));
+        SyncReport sync = harness.reports().stream().skip(reports)
+                .filter(r -> r.trigger() == Trigger.EVENTS && r.result().map(x -> x.operations() > 0).orElse(false))
+                .findFirst().orElseThrow();
+        sync.eventToKernelNanos().ifPresent(n -> agentSide.computeIfAbsent(what, k -> new ArrayList<>()).add(n));
+        syncNanos.computeIfAbsent(what, k -> new ArrayList<>()).add(sync.durationNanos());
+        operations.computeIfAbsent(what, k -> new ArrayList<>()).add((long) sync.result().orElseThrow().operations());
+        applyNanos.computeIfAbsent(what, k -> new ArrayList<>()).add(sync.result().orElseThrow().durationNanos());
+        Thread.sleep(150);
+    }
+
+    /** Whether a script names this address (not as the prefix of another). */
+    private static Predicate<String> mentions(String address) {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(
+                "(?<![0-9.])" + java.util.regex.Pattern.quote(address) + "(?![0-9])");
+        return s -> p.matcher(s).find();
+    }
+
+    private static long pct(List<Long> values, int p) {
+        if (values == null || values.isEmpty()) {
+            return 0;
+        }
+        List<Long> sorted = values.stream().sorted().toList();
+        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+
+    private static long heapAfterGc() throws InterruptedException {
+        Runtime runtime = Runtime.getRuntime();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            Thread.sleep(200);
+            used = Math.min(used, runtime.totalMemory() - runtime.freeMemory());
+        }
+        return used;
+    }
+}

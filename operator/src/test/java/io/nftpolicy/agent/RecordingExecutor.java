@@ -1,0 +1,87 @@
+package io.nftpolicy.agent;
+
+import io.nftpolicy.backend.kernel.KernelTable;
+import io.nftpolicy.backend.sync.ApplyException;
+import io.nftpolicy.backend.sync.NftExecutor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * An executor around another (the fake, or libnftables in a test namespace) that the test thread can inspect while
+ * the agent's worker uses it: every script with the time its transaction was committed, and failures on demand.
+ */
+final class RecordingExecutor implements NftExecutor {
+    /** A transaction the kernel (or the fake) accepted, with {@link System#nanoTime()} after it returned. */
+    record Commit(String script, long committedNanos) {
+        /** Whether every command of the script changes set or map elements only. */
+        boolean elementsOnly() {
+            return script.lines().filter(l -> !l.isBlank())
+                    .allMatch(l -> l.startsWith("add element ") || l.startsWith("delete element "));
+        }
+    }
+
+    private final NftExecutor delegate;
+    private final List<Commit> commits = new ArrayList<>();
+    private int failuresToInject;
+    private int refused;
+
+    RecordingExecutor(NftExecutor delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public synchronized String run(String script) throws ApplyException {
+        if (failuresToInject > 0) {
+            failuresToInject--;
+            refused++;
+            throw ApplyException.refused("nft", script,
+                    "Error: Could not process rule: Cannot allocate memory (injected by the test)\n");
+        }
+        String out = delegate.run(script);
+        commits.add(new Commit(script, System.nanoTime()));
+        return out;
+    }
+
+    @Override
+    public synchronized Optional<KernelTable> readBack() throws ApplyException {
+        return delegate.readBack();
+    }
+
+    /** Makes the next {@code n} runs fail as the kernel would, applying nothing. */
+    synchronized void failNext(int n) {
+        failuresToInject = n;
+    }
+
+    synchronized int refused() {
+        return refused;
+    }
+
+    synchronized List<Commit> commits() {
+        return List.copyOf(commits);
+    }
+
+    synchronized Optional<Commit> firstCommitSince(int index, Predicate<String> script) {
+        for (int i = index; i < commits.size(); i++) {
+            if (script.test(commits.get(i).script())) {
+                return Optional.of(commits.get(i));
+            }
+        }
+        return Optional.empty();
+    }
+
+    synchronized <T> T locked(java.util.function.Supplier<T> read) {
+        return read.get();
+    }
+
+    NftExecutor delegate() {
+        return delegate;
+    }
+
+    static List<String> lines(String script) {
+        List<String> out = new ArrayList<>();
+        script.lines().filter(l -> !l.isBlank()).forEach(out::add);
+        return out;
+    }
+}
