@@ -4,6 +4,7 @@ import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.policy.PolicyType;
 import io.nftpolicy.ruleset.KeyPart;
 import io.nftpolicy.ruleset.Rule;
+import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.Source;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,10 +118,15 @@ final class GroupRules {
     }
 
     /**
-     * The rule's numeric ports, and for ingress its named ports resolved on the group's pods, as an anonymous set;
-     * empty when nothing remains (e.g. only names that the pods do not have).
+     * The rule's numeric ports, and for ingress its named ports resolved on the group's pods, as a match on a
+     * shared named set of protocol·port; empty when nothing remains (e.g. only names that the pods do not have).
+     *
+     * <p>A named set rather than an anonymous one: refilling a chain re-adds its rules, and an anonymous interval
+     * set is created anew with each of them. On this kernel (6.18) a rule whose anonymous interval set is created in
+     * the same transaction occasionally drops a packet it should match while the transaction commits
+     * (nft-backend's PortRangeRefillKernelTest). A named set that already exists is untouched by the refill.
      */
-    private static Optional<String> inlinePorts(PodGroup group, AllowRule rule) {
+    private Optional<String> inlinePorts(PodGroup group, AllowRule rule) {
         List<KeyPart[]> parts = new ArrayList<>();
         for (AllowedPort port : rule.ports()) {
             if (port instanceof AllowedPort.Range range) {
@@ -135,12 +141,12 @@ final class GroupRules {
         if (parts.isEmpty()) {
             return Optional.empty();
         }
-        // Overlapping ranges are legal in an anonymous set only when merged; keep them disjoint by construction.
-        return Optional.of("meta l4proto . th dport { " + String.join(", ", mergeOverlaps(parts)) + " }");
+        return Optional.of("meta l4proto . th dport @" + sets.ports(mergeOverlaps(parts)));
     }
 
-    private static List<String> mergeOverlaps(List<KeyPart[]> sorted) {
-        List<String> out = new ArrayList<>();
+    /** Sorted protocol·port pairs with touching or overlapping ranges merged: a set takes no overlaps. */
+    private static List<SetElement> mergeOverlaps(List<KeyPart[]> sorted) {
+        List<SetElement> out = new ArrayList<>();
         KeyPart.Proto proto = null;
         int first = -1;
         int last = -1;
@@ -152,14 +158,14 @@ final class GroupRules {
                 continue;
             }
             if (proto != null) {
-                out.add(proto.toNft() + " . " + new KeyPart.Ports(first, last).toNft());
+                out.add(new SetElement(List.of(proto, new KeyPart.Ports(first, last)), List.of()));
             }
             proto = pr;
             first = ports.first();
             last = ports.last();
         }
         if (proto != null) {
-            out.add(proto.toNft() + " . " + new KeyPart.Ports(first, last).toNft());
+            out.add(new SetElement(List.of(proto, new KeyPart.Ports(first, last)), List.of()));
         }
         return out;
     }

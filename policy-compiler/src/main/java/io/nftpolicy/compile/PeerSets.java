@@ -109,6 +109,24 @@ final class PeerSets {
         staged.clear();
     }
 
+    /**
+     * Protocol·port pairs, shared by every rule that allows the same ports. An interval set only when a range is
+     * among them: a plain hash set is cheaper to look up and to create.
+     */
+    String ports(List<SetElement> elements) {
+        StringBuilder key = new StringBuilder("ports|");
+        elements.forEach(e -> key.append(e.keyToNft()).append(','));
+        String name = "ports-" + hash(key.toString());
+        boolean interval = elements.stream().anyMatch(e -> {
+            KeyPart.Ports ports = (KeyPart.Ports) e.key().get(1);
+            return ports.first() != ports.last();
+        });
+        String description = elements.stream().map(SetElement::keyToNft).collect(java.util.stream.Collectors.joining(", "));
+        define(name, n -> new NamedSet(n, List.of(KeyType.INET_PROTO, KeyType.INET_SERVICE), interval,
+                "ports " + description, elements));
+        return name;
+    }
+
     List<NamedSet> all() {
         return List.copyOf(sets.values());
     }

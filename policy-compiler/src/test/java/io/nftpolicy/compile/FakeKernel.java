@@ -23,9 +23,9 @@ import java.util.regex.Pattern;
  */
 final class FakeKernel {
     private static final Pattern VERDICT = Pattern.compile("(accept|return|drop)");
-    private static final Pattern PORTS_ONLY = Pattern.compile("meta l4proto \\. th dport \\{ (.*) \\} (accept|return)");
+    private static final Pattern PORTS_ONLY = Pattern.compile("meta l4proto \\. th dport @(\\S+) (accept|return)");
     private static final Pattern ADDRESS_SET = Pattern.compile(
-            "(ip6?) (saddr|daddr) @(\\S+)(?: meta l4proto \\. th dport \\{ (.*) \\})? (accept|return)");
+            "(ip6?) (saddr|daddr) @(\\S+)(?: meta l4proto \\. th dport @(\\S+))? (accept|return)");
     private static final Pattern CONCAT_SET = Pattern.compile(
             "(ip6?) (saddr|daddr) \\. meta l4proto \\. th dport @(\\S+) (accept|return)");
     private static final Pattern DISPATCH = Pattern.compile("(ip6?) (saddr|daddr) vmap @(\\S+)");
@@ -72,13 +72,13 @@ final class FakeKernel {
             if (VERDICT.matcher(s).matches()) {
                 return s;
             } else if ((m = PORTS_ONLY.matcher(s)).matches()) {
-                if (inlineContains(m.group(1), packet)) {
+                if (portSetContains(set(m.group(1)), packet)) {
                     return m.group(2);
                 }
             } else if ((m = ADDRESS_SET.matcher(s)).matches()) {
                 IpAddress address = m.group(2).equals("saddr") ? packet.src() : packet.dst();
                 if (familyMatches(m.group(1), address) && setContains(set(m.group(3)), List.of(address), packet, false)
-                        && (m.group(4) == null || inlineContains(m.group(4), packet))) {
+                        && (m.group(4) == null || portSetContains(set(m.group(4)), packet))) {
                     return m.group(5);
                 }
             } else if ((m = CONCAT_SET.matcher(s)).matches()) {
@@ -115,13 +115,11 @@ final class FakeKernel {
         return false;
     }
 
-    private static boolean inlineContains(String entries, Packet packet) {
-        for (String entry : entries.split(", ")) {
-            String[] parts = entry.split(" \\. ");
-            String[] range = parts[1].split("-");
-            int first = Integer.parseInt(range[0]);
-            int last = Integer.parseInt(range[range.length - 1]);
-            if (parts[0].equals(packet.protocol().nftName()) && first <= packet.port() && packet.port() <= last) {
+    private static boolean portSetContains(NamedSet set, Packet packet) {
+        for (SetElement e : set.elements()) {
+            KeyPart.Proto proto = (KeyPart.Proto) e.key().get(0);
+            KeyPart.Ports ports = (KeyPart.Ports) e.key().get(1);
+            if (proto.protocol() == packet.protocol() && ports.first() <= packet.port() && packet.port() <= ports.last()) {
                 return true;
             }
         }

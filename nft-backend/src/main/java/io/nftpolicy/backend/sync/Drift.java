@@ -2,7 +2,9 @@ package io.nftpolicy.backend.sync;
 
 import io.nftpolicy.backend.kernel.RuleDigest;
 import io.nftpolicy.backend.sync.TableState.ChainState;
+import io.nftpolicy.backend.sync.TableState.MapEntry;
 import io.nftpolicy.backend.sync.TableState.MapState;
+import io.nftpolicy.backend.sync.TableState.SetEntry;
 import io.nftpolicy.backend.sync.TableState.SetState;
 import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.ruleset.Chain;
@@ -66,17 +68,18 @@ public record Drift(List<String> differences) {
             }
             Limited list = new Limited(out, what);
             for (SetElement e : set.elements()) {
-                SetElement k = have.elements().get(e.key());
+                SetEntry k = have.elements().get(e.key());
+                SetEntry x = new SetEntry(e);
                 if (k == null) {
                     list.add("element " + describe(e) + " missing");
-                } else if (!TableState.sameElement(k, e)) {
-                    list.add("element " + e.keyToNft() + " has comment \"" + NftText.effectiveComment(k)
-                            + "\" in the kernel, \"" + NftText.effectiveComment(e) + "\" expected");
+                } else if (!k.sameAs(x)) {
+                    list.add("element " + e.keyToNft() + " has comment \"" + k.effectiveComment()
+                            + "\" in the kernel, \"" + x.effectiveComment() + "\" expected");
                 }
             }
-            for (Map.Entry<List<KeyPart>, SetElement> k : have.elements().entrySet()) {
+            for (Map.Entry<List<KeyPart>, SetEntry> k : have.elements().entrySet()) {
                 if (!w.elements().containsKey(k.getKey())) {
-                    list.add("extra element " + describe(k.getValue()));
+                    list.add("extra element " + describe(k.getValue().element()));
                 }
             }
             list.close();
@@ -99,16 +102,16 @@ public record Drift(List<String> differences) {
             }
             Limited list = new Limited(out, what);
             for (MapElement e : map.elements()) {
-                MapElement k = have.elements().get(e.key());
+                MapEntry k = have.elements().get(e.key());
                 if (k == null) {
                     list.add("element " + describe(e) + " missing");
-                } else if (!TableState.sameElement(k, e)) {
-                    list.add("element " + describe(k) + " in the kernel, " + describe(e) + " expected");
+                } else if (!k.sameAs(new MapEntry(e))) {
+                    list.add("element " + describe(k.element()) + " in the kernel, " + describe(e) + " expected");
                 }
             }
-            for (Map.Entry<IpAddress, MapElement> k : have.elements().entrySet()) {
+            for (Map.Entry<IpAddress, MapEntry> k : have.elements().entrySet()) {
                 if (!w.elements().containsKey(k.getKey())) {
-                    list.add("extra element " + describe(k.getValue()));
+                    list.add("extra element " + describe(k.getValue().element()));
                 }
             }
             list.close();

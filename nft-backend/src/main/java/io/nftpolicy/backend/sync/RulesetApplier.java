@@ -89,15 +89,19 @@ public final class RulesetApplier {
         long start = System.nanoTime();
         boolean readBack = committed == null;
         TableState base = readBack ? TableState.readBack(executor.readBack()) : committed;
-        Transaction tx = RulesetDiff.between(base, desired, readBack && options.rewriteChainsAfterReadBack());
+        RulesetDiff.checkTable(desired);
+        // Built once: what the diff compares with, and what is committed after. It takes over unchanged sets, maps
+        // and chains from the base, so that the diff and the next one skip them.
+        TableState next = TableState.committed(desired, base);
+        Transaction tx = RulesetDiff.between(base, next, desired, readBack && options.rewriteChainsAfterReadBack());
         if (tx.isEmpty()) {
-            committed = TableState.committed(desired);
+            committed = next;
             return new ApplyResult(ApplyResult.Kind.NO_OP, readBack, Transaction.Counts.NONE, 0, 0, 0,
                     System.nanoTime() - start);
         }
         List<Transaction> transactions = !base.tablePresent() && tx.operations() > options.coldStartMaxOperations()
                 ? tx.splitForColdStart(options.coldStartMaxOperations())
-                : List.of(tx);
+                : base.tablePresent() ? tx.splitNewObjectsFirst().orElse(List.of(tx)) : List.of(tx);
         committed = null;
         long bytes = 0;
         int done = 0;
@@ -118,7 +122,7 @@ public final class RulesetApplier {
             }
             done++;
         }
-        committed = TableState.committed(desired);
+        committed = next;
         return new ApplyResult(base.tablePresent() ? ApplyResult.Kind.INCREMENTAL : ApplyResult.Kind.FULL, readBack,
                 tx.counts(), tx.operations(), bytes, transactions.size(), System.nanoTime() - start);
     }

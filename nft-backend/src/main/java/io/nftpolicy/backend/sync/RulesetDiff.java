@@ -1,7 +1,9 @@
 package io.nftpolicy.backend.sync;
 
 import io.nftpolicy.backend.sync.TableState.ChainState;
+import io.nftpolicy.backend.sync.TableState.MapEntry;
 import io.nftpolicy.backend.sync.TableState.MapState;
+import io.nftpolicy.backend.sync.TableState.SetEntry;
 import io.nftpolicy.backend.sync.TableState.SetState;
 import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.ruleset.Chain;
@@ -67,7 +69,17 @@ public final class RulesetDiff {
     public static Transaction between(TableState committed, Ruleset desired, boolean rewriteChains) {
         checkTable(desired);
         TableState have = committed == null ? TableState.absent() : committed;
-        TableState want = TableState.committed(desired);
+        return between(have, TableState.committed(desired, have), desired, rewriteChains);
+    }
+
+    /**
+     * The transaction from {@code have} to {@code desired}, where {@code want} is
+     * {@code TableState.committed(desired, have)} (built by the caller, who keeps it as the next committed state).
+     * Sets, maps and chains that {@code want} took over from {@code have} unchanged are the same objects on both
+     * sides and are passed over without looking at their elements or rules.
+     */
+    static Transaction between(TableState have, TableState want, Ruleset desired, boolean rewriteChains) {
+        checkTable(desired);
         Transaction tx = new Transaction();
 
         Set<String> redeclared = new LinkedHashSet<>();
@@ -105,27 +117,31 @@ public final class RulesetDiff {
         // 2. Let go of what is deleted before its chains are refilled: sets and maps declared anew, and chains
         //    recreated (which only a drifted kernel would jump to from a rule).
         Set<String> flushed = new LinkedHashSet<>();
-        for (ChainState c : have.chains().values()) {
-            boolean letGo = redeclared.stream().anyMatch(c::uses)
-                    || recreated.stream().anyMatch(r -> jumpsTo(c, r));
-            if (letGo) {
-                tx.flushChain(c.name());
-                flushed.add(c.name());
-                if (!stale.contains(c.name()) && !recreated.contains(c.name())) {
-                    refilled.add(c.name());
+        if (!redeclared.isEmpty() || !recreated.isEmpty()) {
+            for (ChainState c : have.chains().values()) {
+                boolean letGo = redeclared.stream().anyMatch(c::uses)
+                        || recreated.stream().anyMatch(r -> jumpsTo(c, r));
+                if (letGo) {
+                    tx.flushChain(c.name());
+                    flushed.add(c.name());
+                    if (!stale.contains(c.name()) && !recreated.contains(c.name())) {
+                        refilled.add(c.name());
+                    }
                 }
             }
         }
-        for (NamedSet set : desired.sets()) {
-            if (redeclared.contains(set.name()) && have.sets().containsKey(set.name())) {
-                tx.deleteSet(set.name());
-                tx.addSet(set);
+        if (!redeclared.isEmpty()) {
+            for (NamedSet set : desired.sets()) {
+                if (redeclared.contains(set.name()) && have.sets().containsKey(set.name())) {
+                    tx.deleteSet(set.name());
+                    tx.addSet(set);
+                }
             }
-        }
-        for (VerdictMap map : desired.maps()) {
-            if (redeclared.contains(map.name()) && have.maps().containsKey(map.name())) {
-                tx.deleteMap(map.name());
-                tx.addMap(map);
+            for (VerdictMap map : desired.maps()) {
+                if (redeclared.contains(map.name()) && have.maps().containsKey(map.name())) {
+                    tx.deleteMap(map.name());
+                    tx.addMap(map);
+                }
             }
         }
 
@@ -141,40 +157,56 @@ public final class RulesetDiff {
             }
         }
 
-        // 4. Set elements: removals, then additions, per set.
+        // 4. Set elements: removals, then additions, per set. A set whose state was taken over unchanged has
+        //    neither (when set names are unique and no set holds a key twice, as the compiler writes them). A set
+        //    that follows the state it is compared with is compared only where the two element lists differ: the
+        //    elements before and after are equal on both sides, and with each key once per list their keys are
+        //    found nowhere else.
+        boolean uniqueSets = want.sets().size() == desired.sets().size();
         for (NamedSet set : desired.sets()) {
+            SetState w = want.sets().get(set.name());
             SetState old = redeclared.contains(set.name()) ? null : have.sets().get(set.name());
-            Map<List<KeyPart>, SetElement> wanted = want.sets().get(set.name()).elements();
-            List<List<KeyPart>> removals = new ArrayList<>();
-            if (old != null) {
-                old.elements().forEach((key, e) -> {
-                    SetElement w = wanted.get(key);
-                    if (w == null || !TableState.sameElement(w, e)) {
-                        removals.add(key);
-                    }
-                });
+            if (old == null) {
+                tx.addElements(set.name(), set.elements());
+                continue;
             }
-            List<SetElement> additions = new ArrayList<>();
-            for (SetElement e : set.elements()) {
-                SetElement o = old == null ? null : old.elements().get(e.key());
-                if (o == null || !TableState.sameElement(o, e)) {
-                    additions.add(e);
-                }
+            if (old == w && uniqueSets && w.uniqueKeys()) {
+                continue;
             }
-            tx.deleteElements(set.name(), removals);
-            tx.addElements(set.name(), additions);
+            SetState.Trim trim = w.trim();
+            List<SetElement> elements = set.elements();
+            if (trim != null && trim.basis().get() == old && w.elementList() == elements && old.uniqueKeys()
+                    && w.uniqueKeys()) {
+                List<SetElement> had = old.elementList();
+                int to = elements.size() - trim.suffix();
+                elements = elements.subList(trim.prefix(), to);
+                setElements(tx, set.name(), entries(had.subList(trim.prefix(), had.size() - trim.suffix())),
+                        entries(elements), elements);
+            } else {
+                setElements(tx, set.name(), old.elements(), w.elements(), elements);
+            }
         }
 
-        // What the maps hold as the transaction goes (maps declared anew start empty).
-        Map<String, Map<IpAddress, MapElement>> current = new LinkedHashMap<>();
-        have.maps().forEach((name, m) -> current.put(name,
-                redeclared.contains(name) ? new LinkedHashMap<>() : new LinkedHashMap<>(m.elements())));
+        // What the maps hold as the transaction goes (maps declared anew start empty). A map whose state was taken
+        // over unchanged keeps all its elements and is left out, unless a chain is recreated.
+        boolean uniqueMaps = want.maps().size() == desired.maps().size();
+        Set<String> untouched = new LinkedHashSet<>();
+        Map<String, Map<IpAddress, MapEntry>> current = new LinkedHashMap<>();
+        have.maps().forEach((name, m) -> {
+            if (redeclared.contains(name)) {
+                current.put(name, new LinkedHashMap<>());
+            } else if (recreated.isEmpty() && uniqueMaps && want.maps().get(name) == m) {
+                untouched.add(name);
+            } else {
+                current.put(name, new LinkedHashMap<>(m.elements()));
+            }
+        });
 
         // 5. Chains: recreated ones go first (nothing may jump to them), then every chain is declared before any
         //    rule is written.
         for (String name : recreated) {
             current.forEach((map, elements) -> {
-                List<IpAddress> jumping = elements.values().stream()
+                List<IpAddress> jumping = elements.values().stream().map(MapEntry::element)
                         .filter(e -> e.chain().equals(name)).map(MapElement::key).toList();
                 tx.deleteMapElements(map, jumping);
                 jumping.forEach(elements::remove);
@@ -202,15 +234,15 @@ public final class RulesetDiff {
         // 6. Map elements: every removal, then every addition. Elements of stale maps that jump to stale chains go
         //    too, so that those chains can be deleted.
         for (VerdictMap map : desired.maps()) {
-            Map<IpAddress, MapElement> old = current.get(map.name());
+            Map<IpAddress, MapEntry> old = current.get(map.name());
             if (old == null) {
                 continue;
             }
-            Map<IpAddress, MapElement> wanted = want.maps().get(map.name()).elements();
+            Map<IpAddress, MapEntry> wanted = want.maps().get(map.name()).elements();
             List<IpAddress> removals = new ArrayList<>();
             old.forEach((key, e) -> {
-                MapElement w = wanted.get(key);
-                if (w == null || !TableState.sameElement(w, e)) {
+                MapEntry w = wanted.get(key);
+                if (w == null || !w.sameAs(e)) {
                     removals.add(key);
                 }
             });
@@ -219,12 +251,15 @@ public final class RulesetDiff {
         }
         current.forEach((map, elements) -> {
             if (!want.maps().containsKey(map)) {
-                tx.deleteMapElements(map, elements.values().stream()
+                tx.deleteMapElements(map, elements.values().stream().map(MapEntry::element)
                         .filter(e -> stale.contains(e.chain())).map(MapElement::key).toList());
             }
         });
         for (VerdictMap map : desired.maps()) {
-            Map<IpAddress, MapElement> old = current.getOrDefault(map.name(), Map.of());
+            if (untouched.contains(map.name())) {
+                continue;
+            }
+            Map<IpAddress, MapEntry> old = current.getOrDefault(map.name(), Map.of());
             tx.addMapElements(map.name(), map.elements().stream().filter(e -> !old.containsKey(e.key())).toList());
         }
 
@@ -250,6 +285,45 @@ public final class RulesetDiff {
             }
         }
         return tx;
+    }
+
+    /**
+     * Removals, then additions, of one set: every element of {@code had} that {@code wanted} does not hold the same
+     * (key and effective comment), in {@code had}'s order; then every element of {@code elements} (the desired
+     * ones, in the model's order) that {@code had} does not hold the same.
+     */
+    private static void setElements(Transaction tx, String set, Map<List<KeyPart>, SetEntry> had,
+                                    Map<List<KeyPart>, SetEntry> wanted, List<SetElement> elements) {
+        List<List<KeyPart>> removals = new ArrayList<>();
+        had.forEach((key, e) -> {
+            SetEntry x = wanted.get(key);
+            if (x == null || !x.sameAs(e)) {
+                removals.add(key);
+            }
+        });
+        List<SetElement> additions = new ArrayList<>();
+        for (SetElement e : elements) {
+            SetEntry o = had.get(e.key());
+            if (o == null || !o.sameAs(entry(wanted, e))) {
+                additions.add(e);
+            }
+        }
+        tx.deleteElements(set, removals);
+        tx.addElements(set, additions);
+    }
+
+    private static Map<List<KeyPart>, SetEntry> entries(List<SetElement> elements) {
+        Map<List<KeyPart>, SetEntry> out = new LinkedHashMap<>();
+        for (SetElement e : elements) {
+            out.put(e.key(), new SetEntry(e));
+        }
+        return out;
+    }
+
+    /** The desired state's entry for {@code e}, with its comment cached, or a new one if the set repeats a key. */
+    private static SetEntry entry(Map<List<KeyPart>, SetEntry> wanted, SetElement e) {
+        SetEntry w = wanted.get(e.key());
+        return w != null && w.element() == e ? w : new SetEntry(e);
     }
 
     static void checkTable(Ruleset desired) {

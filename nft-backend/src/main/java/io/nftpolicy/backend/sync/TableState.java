@@ -11,9 +11,11 @@ import io.nftpolicy.ruleset.KeyType;
 import io.nftpolicy.ruleset.MapElement;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.NftRenderer;
+import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.VerdictMap;
+import java.lang.ref.WeakReference;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +35,14 @@ import java.util.Optional;
  * them alone (a match on saddr turned into daddr, say): see
  * {@link RulesetApplier.Options#rewriteChainsAfterReadBack()}.
  *
- * <p>Immutable.
+ * <p>Cost. A state committed from a model keeps the model's sets, maps and chains, and computes what it derives
+ * from them (the element index by key, each element's effective comment, rule texts and digests) only when first
+ * asked, once. {@link #committed(Ruleset, TableState)} takes over from the previous state every set, map and chain
+ * whose model value is equal (a chain: same hook, comment, rule statements and rule comments), in one equality pass
+ * without rendering, so that an incremental diff ({@link RulesetDiff}) recognises them by identity and the work of
+ * an apply follows what changed, not what exists.
+ *
+ * <p>Immutable (the values computed on first use are computed the same by any thread).
  */
 public final class TableState {
     private static final TableState ABSENT = new TableState(false, "", Map.of(), Map.of(), Map.of(), true);
@@ -45,9 +54,216 @@ public final class TableState {
     private final Map<String, ChainState> chains;
     private final boolean exactRules;
 
-    /** A set: declaration, and its elements by key (the kernel's comment as the element's comment). */
-    record SetState(String name, List<KeyType> keyType, boolean interval, String comment,
-                    Map<List<KeyPart>, SetElement> elements) {
+    /** A set element and its comment as the kernel keeps it, computed on first use. */
+    static final class SetEntry {
+        private final SetElement element;
+        /** Racy single-check: any thread computes the same immutable String. */
+        private String effectiveComment;
+
+        SetEntry(SetElement element) {
+            this.element = element;
+        }
+
+        SetElement element() {
+            return element;
+        }
+
+        String effectiveComment() {
+            String c = effectiveComment;
+            if (c == null) {
+                c = NftText.effectiveComment(element);
+                effectiveComment = c;
+            }
+            return c;
+        }
+
+        /**
+         * Whether the kernel sees the two as the same element: same key and same effective comment. Equal elements
+         * are, without rendering their comments.
+         */
+        boolean sameAs(SetEntry o) {
+            return this == o || element.equals(o.element)
+                    || element.key().equals(o.element.key()) && effectiveComment().equals(o.effectiveComment());
+        }
+    }
+
+    /** A verdict-map element and its comment as the kernel keeps it, computed on first use. */
+    static final class MapEntry {
+        private final MapElement element;
+        private String effectiveComment;
+
+        MapEntry(MapElement element) {
+            this.element = element;
+        }
+
+        MapElement element() {
+            return element;
+        }
+
+        String effectiveComment() {
+            String c = effectiveComment;
+            if (c == null) {
+                c = NftText.effectiveComment(element.comment());
+                effectiveComment = c;
+            }
+            return c;
+        }
+
+        /** Same key, same chain, same effective comment (equal elements are, without rendering). */
+        boolean sameAs(MapEntry o) {
+            return this == o || element.equals(o.element)
+                    || element.key().equals(o.element.key()) && element.chain().equals(o.element.chain())
+                    && effectiveComment().equals(o.effectiveComment());
+        }
+    }
+
+    /**
+     * A set: declaration, and its elements by key (the kernel's comment as the element's comment).
+     *
+     * <p>A set committed after a previous state of the same name remembers how its element list compares with that
+     * one's ({@link Trim}): equal up to an index and from another on. With both lists in strictly ascending key
+     * order (so each key once, as the compiler writes them), the elements that differ lie between the two, and
+     * {@link RulesetDiff} compares only those.
+     */
+    static final class SetState {
+        private final String name;
+        private final List<KeyType> keyType;
+        private final boolean interval;
+        private final String comment;
+        private final List<SetElement> elementList;
+        /** The model's set this state was committed from; null when read back. */
+        private final NamedSet source;
+        /** How the element list compares with the previous state's; null when there was none. */
+        private final Trim trim;
+        private volatile Map<List<KeyPart>, SetEntry> elements;
+        /** 0: not known yet; 1: keys strictly ascending, so unique; 2: not. Racy single-check of a primitive. */
+        private int ascending;
+
+        /**
+         * The element lists of {@code basis} and of this state are equal (element by element) in their first
+         * {@code prefix} and in their last {@code suffix} elements, which do not overlap on either side. The basis
+         * is only needed while the diff from it is computed, and is not kept alive by this state.
+         */
+        record Trim(WeakReference<SetState> basis, int prefix, int suffix) {}
+
+        private SetState(NamedSet set, boolean committed, Trim trim) {
+            this.name = set.name();
+            this.keyType = set.keyType();
+            this.interval = set.interval();
+            this.comment = NftText.effectiveComment(set.comment());
+            this.elementList = set.elements();
+            this.source = committed ? set : null;
+            this.trim = trim;
+        }
+
+        /**
+         * The state of {@code set} committed after {@code previous} (committed from a model too): {@code previous}
+         * itself when it was committed from an equal set, else a new state that knows how the two element lists
+         * compare. One pass over the elements, comparing them by {@code equals}.
+         */
+        static SetState following(SetState previous, NamedSet set) {
+            NamedSet before = previous.source;
+            if (before == set) {
+                return previous;
+            }
+            List<SetElement> a = before.elements();
+            List<SetElement> b = set.elements();
+            int n = a.size();
+            int m = b.size();
+            int limit = Math.min(n, m);
+            int prefix = 0;
+            while (prefix < limit && same(a.get(prefix), b.get(prefix))) {
+                prefix++;
+            }
+            if (prefix == n && n == m && before.keyType().equals(set.keyType())
+                    && before.interval() == set.interval() && before.comment().equals(set.comment())) {
+                return previous;
+            }
+            int suffix = 0;
+            while (suffix < limit - prefix && same(a.get(n - 1 - suffix), b.get(m - 1 - suffix))) {
+                suffix++;
+            }
+            return new SetState(set, true, new Trim(new WeakReference<>(previous), prefix, suffix));
+        }
+
+        private static boolean same(SetElement x, SetElement y) {
+            return x == y || x.equals(y);
+        }
+
+        String name() {
+            return name;
+        }
+
+        List<KeyType> keyType() {
+            return keyType;
+        }
+
+        boolean interval() {
+            return interval;
+        }
+
+        String comment() {
+            return comment;
+        }
+
+        /** The elements in the model's order (the read-back table's for a read-back state). */
+        List<SetElement> elementList() {
+            return elementList;
+        }
+
+        /** How the elements compare with the previous state's, or null. */
+        Trim trim() {
+            return trim;
+        }
+
+        /** Its elements by key (for equal keys, the last one). */
+        Map<List<KeyPart>, SetEntry> elements() {
+            Map<List<KeyPart>, SetEntry> e = elements;
+            if (e == null) {
+                Map<List<KeyPart>, SetEntry> built = new LinkedHashMap<>();
+                for (SetElement element : elementList) {
+                    built.put(element.key(), new SetEntry(element));
+                }
+                e = Collections.unmodifiableMap(built);
+                elements = e;
+            }
+            return e;
+        }
+
+        /** Whether no key is there twice (known without hashing when the keys are in ascending order). */
+        boolean uniqueKeys() {
+            return ascending() || elements().size() == elementList.size();
+        }
+
+        /** Whether the elements are in strictly ascending key order, so that no key is there twice. */
+        boolean ascending() {
+            int a = ascending;
+            if (a == 0) {
+                a = computeAscending() ? 1 : 2;
+                ascending = a;
+            }
+            return a == 1;
+        }
+
+        private boolean computeAscending() {
+            int m = elementList.size();
+            int from = 1;
+            int to = m - 1;
+            Trim t = trim;
+            SetState basis = t == null ? null : t.basis().get();
+            if (basis != null && basis.ascending()) {
+                // The first prefix and the last suffix elements are the basis's own, in ascending order already.
+                from = Math.max(1, t.prefix());
+                to = Math.min(m - 1, m - t.suffix());
+            }
+            for (int i = from; i <= to; i++) {
+                if (elementList.get(i - 1).compareTo(elementList.get(i)) >= 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         boolean sameDeclaration(SetState o) {
             return keyType.equals(o.keyType) && interval == o.interval && comment.equals(o.comment);
         }
@@ -59,7 +275,54 @@ public final class TableState {
     }
 
     /** A verdict map: declaration, and its elements by key. */
-    record MapState(String name, KeyType keyType, String comment, Map<IpAddress, MapElement> elements) {
+    static final class MapState {
+        private final String name;
+        private final KeyType keyType;
+        private final String comment;
+        private final List<MapElement> elementList;
+        /** The model's map this state was committed from; null when read back. */
+        private final VerdictMap source;
+        private volatile Map<IpAddress, MapEntry> elements;
+
+        private MapState(VerdictMap map, boolean committed) {
+            this.name = map.name();
+            this.keyType = map.keyType();
+            this.comment = NftText.effectiveComment(map.comment());
+            this.elementList = map.elements();
+            this.source = committed ? map : null;
+        }
+
+        String name() {
+            return name;
+        }
+
+        KeyType keyType() {
+            return keyType;
+        }
+
+        String comment() {
+            return comment;
+        }
+
+        /** Its elements by key (for equal keys, the last one). */
+        Map<IpAddress, MapEntry> elements() {
+            Map<IpAddress, MapEntry> e = elements;
+            if (e == null) {
+                Map<IpAddress, MapEntry> built = new LinkedHashMap<>();
+                for (MapElement element : elementList) {
+                    built.put(element.key(), new MapEntry(element));
+                }
+                e = Collections.unmodifiableMap(built);
+                elements = e;
+            }
+            return e;
+        }
+
+        /** Whether this state was committed from a map equal to {@code map}. */
+        boolean describes(VerdictMap map) {
+            return source != null && (source == map || source.equals(map));
+        }
+
         boolean sameDeclaration(MapState o) {
             return keyType == o.keyType && comment.equals(o.comment);
         }
@@ -70,30 +333,117 @@ public final class TableState {
     }
 
     /**
-     * A chain.
-     *
-     * @param rules the exact rules when known (a committed model), else empty (read back: digests only)
+     * A chain: name, hook, comment, a digest per rule, and the exact rules when known (a committed model; read
+     * back: digests only). A committed chain renders its rules and computes their digests on first use.
      */
-    record ChainState(String name, Optional<BaseHook> hook, String comment, List<RuleDigest> digests,
-                      Optional<List<String>> rules) {
+    static final class ChainState {
+        private final String name;
+        private final Optional<BaseHook> hook;
+        private final String comment;
+        /** The model's chain this state was committed from; null when read back. */
+        private final Chain source;
+        private volatile List<RuleDigest> digests;
+        private volatile Optional<List<String>> rules;
+
+        private ChainState(Chain chain) {
+            this.name = chain.name();
+            this.hook = chain.hook();
+            this.comment = NftText.effectiveComment(chain.comment());
+            this.source = chain;
+        }
+
+        private ChainState(KernelChain chain) {
+            this.name = chain.name();
+            this.hook = chain.hook();
+            this.comment = NftText.effectiveComment(chain.comment());
+            this.source = null;
+            this.digests = chain.rules();
+            this.rules = Optional.empty();
+        }
+
+        String name() {
+            return name;
+        }
+
+        Optional<BaseHook> hook() {
+            return hook;
+        }
+
+        String comment() {
+            return comment;
+        }
+
+        List<RuleDigest> digests() {
+            List<RuleDigest> d = digests;
+            if (d == null) {
+                d = source.rules().stream().map(RuleDigest::of).toList();
+                digests = d;
+            }
+            return d;
+        }
+
+        /** The exact rules when known (a committed model), else empty (read back: digests only). */
+        Optional<List<String>> rules() {
+            Optional<List<String>> r = rules;
+            if (r == null) {
+                r = Optional.of(source.rules().stream().map(NftRenderer::renderRule).toList());
+                rules = r;
+            }
+            return r;
+        }
+
+        /**
+         * Whether this state, committed from a model's chain, is what {@code chain} gives: same hook and comment, and
+         * rules of the same statements and comments (what their text and digests are made of; which policies a rule
+         * stands for does not reach the kernel).
+         */
+        boolean describes(Chain chain) {
+            if (source == null) {
+                return false;
+            }
+            if (source == chain) {
+                return true;
+            }
+            if (!source.hook().equals(chain.hook()) || !source.comment().equals(chain.comment())) {
+                return false;
+            }
+            List<Rule> a = source.rules();
+            List<Rule> b = chain.rules();
+            if (a.size() != b.size()) {
+                return false;
+            }
+            for (int i = 0; i < a.size(); i++) {
+                Rule x = a.get(i);
+                Rule y = b.get(i);
+                if (x != y && !(x.statement().equals(y.statement()) && x.comment().equals(y.comment()))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         boolean sameDeclaration(ChainState o) {
             return hook.equals(o.hook) && comment.equals(o.comment);
         }
 
         boolean sameRules(ChainState o) {
-            if (rules.isPresent() && o.rules.isPresent()) {
-                return rules.get().equals(o.rules.get());
+            if (this == o) {
+                return true;
             }
-            return digests.equals(o.digests);
+            if (source != null && o.source != null) {
+                // Equal rules render the same; otherwise compare what the kernel would get.
+                return source.rules().equals(o.source.rules()) || rules().get().equals(o.rules().get());
+            }
+            return digests().equals(o.digests());
         }
 
-        /** Names of the sets and maps its rules look up. */
+        /** Whether one of its rules looks up this set or map. */
         boolean uses(String setOrMap) {
-            return digests.stream().anyMatch(d -> d.sets().contains(setOrMap));
+            return digests().stream().anyMatch(d -> d.sets().contains(setOrMap));
         }
 
         boolean jumps() {
-            return digests.stream().anyMatch(d -> d.verdict().startsWith("jump ") || d.verdict().startsWith("goto "));
+            return digests().stream().anyMatch(d -> d.verdict().startsWith("jump ") || d.verdict().startsWith("goto "));
         }
     }
 
@@ -114,18 +464,31 @@ public final class TableState {
 
     /** The kernel holds exactly this ruleset, as committed by the backend. */
     public static TableState committed(Ruleset ruleset) {
+        return committed(ruleset, null);
+    }
+
+    /**
+     * As {@link #committed(Ruleset)}, taking over from {@code previous} (may be null) every set, map and chain
+     * committed from an equal model value: the result is the same, and a diff from {@code previous} sees those as
+     * the very same objects.
+     */
+    static TableState committed(Ruleset ruleset, TableState previous) {
         Objects.requireNonNull(ruleset, "ruleset");
+        TableState from = previous == null ? ABSENT : previous;
         Map<String, SetState> sets = new LinkedHashMap<>();
         for (NamedSet set : ruleset.sets()) {
-            sets.put(set.name(), setState(set));
+            SetState p = from.sets.get(set.name());
+            sets.put(set.name(), p != null && p.source != null ? SetState.following(p, set) : new SetState(set, true, null));
         }
         Map<String, MapState> maps = new LinkedHashMap<>();
         for (VerdictMap map : ruleset.maps()) {
-            maps.put(map.name(), mapState(map));
+            MapState p = from.maps.get(map.name());
+            maps.put(map.name(), p != null && p.describes(map) ? p : new MapState(map, true));
         }
         Map<String, ChainState> chains = new LinkedHashMap<>();
         for (Chain chain : ruleset.chains()) {
-            chains.put(chain.name(), chainState(chain));
+            ChainState p = from.chains.get(chain.name());
+            chains.put(chain.name(), p != null && p.describes(chain) ? p : new ChainState(chain));
         }
         return new TableState(true, NftText.effectiveComment(ruleset.comment()), sets, maps, chains, true);
     }
@@ -135,16 +498,15 @@ public final class TableState {
         Objects.requireNonNull(table, "table");
         Map<String, SetState> sets = new LinkedHashMap<>();
         for (NamedSet set : table.sets()) {
-            sets.put(set.name(), setState(set));
+            sets.put(set.name(), new SetState(set, false, null));
         }
         Map<String, MapState> maps = new LinkedHashMap<>();
         for (VerdictMap map : table.maps()) {
-            maps.put(map.name(), mapState(map));
+            maps.put(map.name(), new MapState(map, false));
         }
         Map<String, ChainState> chains = new LinkedHashMap<>();
         for (KernelChain chain : table.chains()) {
-            chains.put(chain.name(), new ChainState(chain.name(), chain.hook(),
-                    NftText.effectiveComment(chain.comment()), chain.rules(), Optional.empty()));
+            chains.put(chain.name(), new ChainState(chain));
         }
         return new TableState(true, NftText.effectiveComment(table.comment()), sets, maps, chains, false);
     }
@@ -191,38 +553,6 @@ public final class TableState {
 
     Map<String, ChainState> chains() {
         return chains;
-    }
-
-    static SetState setState(NamedSet set) {
-        Map<List<KeyPart>, SetElement> elements = new LinkedHashMap<>();
-        for (SetElement e : set.elements()) {
-            elements.put(e.key(), e);
-        }
-        return new SetState(set.name(), set.keyType(), set.interval(), NftText.effectiveComment(set.comment()), elements);
-    }
-
-    static MapState mapState(VerdictMap map) {
-        Map<IpAddress, MapElement> elements = new LinkedHashMap<>();
-        for (MapElement e : map.elements()) {
-            elements.put(e.key(), e);
-        }
-        return new MapState(map.name(), map.keyType(), NftText.effectiveComment(map.comment()), elements);
-    }
-
-    static ChainState chainState(Chain chain) {
-        return new ChainState(chain.name(), chain.hook(), NftText.effectiveComment(chain.comment()),
-                chain.rules().stream().map(RuleDigest::of).toList(),
-                Optional.of(chain.rules().stream().map(NftRenderer::renderRule).toList()));
-    }
-
-    /** Equal set elements: same key (the map key) and same comment as the kernel keeps it. */
-    static boolean sameElement(SetElement a, SetElement b) {
-        return a.key().equals(b.key()) && NftText.effectiveComment(a).equals(NftText.effectiveComment(b));
-    }
-
-    static boolean sameElement(MapElement a, MapElement b) {
-        return a.key().equals(b.key()) && a.chain().equals(b.chain())
-                && NftText.effectiveComment(a.comment()).equals(NftText.effectiveComment(b.comment()));
     }
 
     @Override

@@ -64,10 +64,8 @@ import org.junit.jupiter.api.TestInstance;
  * So x→y and x→z differ between A and B; w→y, w→z, w→u are allowed in both; v→y, v→z, v→u, x→u are blocked in
  * both.
  *
- * <p>Known limit of the kernel, not of the applier ({@link PortRangeRefillWindowCheck}, run explicitly): when the
- * refilled rule's inline set holds a port range ({@code { tcp . 80-81 }}, an interval concatenation that the kernel
- * keeps in a pipapo set), about one new connection in a few thousand that the rule allows is dropped while the
- * chain is refilled: kernel 6.18 makes the new rule visible a moment before the new set's elements.
+ * <p>{@link PortRangeRefillKernelTest} runs the same with a port range that changes between A and B, the case in
+ * which kernel 6.18 once dropped allowed connections (a rule committed with a new interval set it looks up).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ApplyUnderTrafficKernelTest {
@@ -319,8 +317,8 @@ class ApplyUnderTrafficKernelTest {
     }
 
     /**
-     * The ports z admits in A: 80 and 82, whose inline set {@code { tcp . 80, tcp . 82 }} is a hash. A range here
-     * ({@link PortRangeRefillWindowCheck}) gives an interval concatenation, which the kernel keeps in a pipapo set.
+     * The ports z admits in A: 80 and 82, a hash set. A range here ({@link PortRangeRefillKernelTest}) gives an
+     * interval set, which the kernel keeps in a pipapo set.
      */
     List<PolicyPort> zPortsInA() {
         return List.of(PolicyPort.tcp(80), PolicyPort.tcp(82));

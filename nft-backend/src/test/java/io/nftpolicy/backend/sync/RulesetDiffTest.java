@@ -75,8 +75,10 @@ class RulesetDiffTest {
                 "add element inet nftpolicy block-1b2c0c61-v4 { 172.17.0.0/24, 172.17.2.0-172.17.255.255 }",
                 "add chain inet nftpolicy filter-forward { type filter hook forward priority 0; policy accept; "
                         + "comment \"pod traffic crossing this node: egress of local pods, then ingress of local pods\"; }",
+                "add element inet nftpolicy " + setNamed(ruleset, "ports tcp . 6379") + " { tcp . 6379 }",
                 "add rule inet nftpolicy ing-e2d199a7-dev_test-network-policy ip saddr @peer-9a3bd8b3-v4 meta l4proto . "
-                        + "th dport { tcp . 6379 } accept comment \"dev/test-network-policy ingress[0].from[2]\"");
+                        + "th dport @" + setNamed(ruleset, "ports tcp . 6379")
+                        + " accept comment \"dev/test-network-policy ingress[0].from[2]\"");
         assertThat(commands.get(commands.size() - 1)).isEqualTo("add element inet nftpolicy egress-v4 { 10.244.1.10 "
                 + "comment \"dev/db\" : jump egr-fdc9e1ef-dev_test-network-policy }");
         assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
@@ -132,8 +134,10 @@ class RulesetDiffTest {
                 "delete set inet nftpolicy block-1b2c0c61-v4",
                 "delete set inet nftpolicy block-9b9fd711-v4",
                 "delete set inet nftpolicy peer-1d2b870c-v4",
-                "delete set inet nftpolicy peer-9a3bd8b3-v4");
-        assertThat(tx.counts()).isEqualTo(new Transaction.Counts(0, 4, 0, 2, 0, 0, 2, 0));
+                "delete set inet nftpolicy peer-9a3bd8b3-v4",
+                "delete set inet nftpolicy " + setNamed(before, "ports tcp . 6379"),
+                "delete set inet nftpolicy " + setNamed(before, "ports tcp . 5978"));
+        assertThat(tx.counts()).isEqualTo(new Transaction.Counts(0, 6, 0, 2, 0, 0, 2, 0));
     }
 
     @Test
@@ -172,9 +176,15 @@ class RulesetDiffTest {
         Transaction tx = applyChange(before, after);
 
         String chain = chainFor(after, "ing-", "dev_test-network-policy");
-        assertThat(tx.commands()).hasSize(5).first().isEqualTo("flush chain inet nftpolicy " + chain);
-        assertThat(tx.commands()).allSatisfy(c -> assertThat(c).contains(chain));
-        assertThat(tx.commands().get(1)).contains("{ tcp . 6380 }");
+        String newPorts = setNamed(after, "ports tcp . 6380");
+        String oldPorts = setNamed(before, "ports tcp . 6379");
+        assertThat(tx.commands()).hasSize(8).containsSubsequence(
+                "add set inet nftpolicy " + newPorts + " { type inet_proto . inet_service; comment \"ports tcp . 6380\"; }",
+                "add element inet nftpolicy " + newPorts + " { tcp . 6380 }",
+                "flush chain inet nftpolicy " + chain,
+                "delete set inet nftpolicy " + oldPorts);
+        assertThat(tx.commands().subList(2, 7)).allSatisfy(c -> assertThat(c).contains(chain));
+        assertThat(tx.commands().get(3)).contains("@" + newPorts);
     }
 
     @Test
@@ -248,7 +258,9 @@ class RulesetDiffTest {
         kernel.run(tx.render());
 
         assertThat(tx.counts().chainsChanged()).isEqualTo(1);
-        assertThat(tx.counts().elementsAdded() + tx.counts().elementsRemoved()).isZero();
+        // The new ports are a new shared set: declared and filled, and the old one deleted.
+        assertThat(tx.counts().setsAdded()).isEqualTo(1);
+        assertThat(tx.counts().setsRemoved()).isEqualTo(1);
         assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
                 .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(after)));
     }
