@@ -5,8 +5,10 @@ import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Namespace;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.net.IpAddress;
+import io.nftpolicy.net.IpFamily;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -80,12 +82,12 @@ final class ClusterIndex {
     }
 
     /** The address families pods of this cluster use; IPv4 alone when no pod has an address yet. */
-    java.util.Set<io.nftpolicy.net.IpFamily> families() {
-        java.util.Set<io.nftpolicy.net.IpFamily> families = java.util.EnumSet.noneOf(io.nftpolicy.net.IpFamily.class);
+    Set<IpFamily> families() {
+        Set<IpFamily> families = EnumSet.noneOf(IpFamily.class);
         for (Member m : members) {
             m.addresses().forEach(a -> families.add(a.family()));
         }
-        return families.isEmpty() ? java.util.EnumSet.of(io.nftpolicy.net.IpFamily.IPV4) : families;
+        return families.isEmpty() ? EnumSet.of(IpFamily.IPV4) : families;
     }
 
     Map<String, Namespace> namespaces() {

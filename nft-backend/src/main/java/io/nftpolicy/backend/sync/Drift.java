@@ -84,11 +84,7 @@ public record Drift(List<String> differences) {
             }
             list.close();
         }
-        for (String name : actual.sets().keySet()) {
-            if (!want.sets().containsKey(name)) {
-                out.add("set " + name + ": not in the model");
-            }
-        }
+        notInTheModel("set", actual.sets().keySet(), want.sets().keySet(), out);
         for (VerdictMap map : desired.maps()) {
             MapState have = actual.maps().get(map.name());
             MapState w = want.maps().get(map.name());
@@ -116,11 +112,7 @@ public record Drift(List<String> differences) {
             }
             list.close();
         }
-        for (String name : actual.maps().keySet()) {
-            if (!want.maps().containsKey(name)) {
-                out.add("map " + name + ": not in the model");
-            }
-        }
+        notInTheModel("map", actual.maps().keySet(), want.maps().keySet(), out);
         for (Chain chain : desired.chains()) {
             ChainState have = actual.chains().get(chain.name());
             ChainState w = want.chains().get(chain.name());
@@ -139,11 +131,7 @@ public record Drift(List<String> differences) {
                 compareRules(out, what, have, w);
             }
         }
-        for (String name : actual.chains().keySet()) {
-            if (!want.chains().containsKey(name)) {
-                out.add("chain " + name + ": not in the model");
-            }
-        }
+        notInTheModel("chain", actual.chains().keySet(), want.chains().keySet(), out);
         return new Drift(out);
     }
 
@@ -219,6 +207,16 @@ public record Drift(List<String> differences) {
         void close() {
             if (count > MAX_PER_OBJECT) {
                 out.add(object + ": " + (count - MAX_PER_OBJECT) + " more differences");
+            }
+        }
+    }
+
+    /** Objects the kernel holds that the model does not: drift too (someone added them, or a deletion was lost). */
+    private static void notInTheModel(String kind, java.util.Set<String> actual, java.util.Set<String> wanted,
+                                      List<String> out) {
+        for (String name : actual) {
+            if (!wanted.contains(name)) {
+                out.add(kind + " " + name + ": not in the model");
             }
         }
     }
