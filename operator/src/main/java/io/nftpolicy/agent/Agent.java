@@ -11,7 +11,7 @@ import io.nftpolicy.agent.sync.SyncLoop;
 import io.nftpolicy.agent.sync.SyncObserver;
 import io.nftpolicy.backend.sync.NftExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
-import io.nftpolicy.compile.PolicyCompiler;
+import io.nftpolicy.compile.IncrementalCompiler;
 import io.nftpolicy.snapshot.SnapshotConverter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -90,7 +90,8 @@ public final class Agent implements AutoCloseable {
         Objects.requireNonNull(executor, "executor");
         SyncLoop[] loopRef = new SyncLoop[1];
         this.cache = new ClusterCache(client, new SnapshotConverter(), (kind, key, nanos) -> loopRef[0].changed(nanos));
-        this.loop = new SyncLoop(config.node(), cache::snapshot, new PolicyCompiler(), new RulesetApplier(executor),
+        this.loop = new SyncLoop(config.node(), cache::snapshot, new IncrementalCompiler(config.node())::compile,
+                new RulesetApplier(executor),
                 config.loop(), clock);
         loopRef[0] = loop;
         this.status = new StatusReporter(client, config.node(), clock);

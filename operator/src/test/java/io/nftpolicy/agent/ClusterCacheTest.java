@@ -138,4 +138,45 @@ class ClusterCacheTest {
         assertThat(cache.snapshot().conversionDiagnostics().get(0).format())
                 .contains("Pod dev/odd").contains("\"ICMP\" is not TCP, UDP or SCTP");
     }
+
+    @Test
+    void unchangedRecordsStayTheSameInstancesAndAnUnchangedKindTheSameList() {
+        CacheSnapshot before = cache.snapshot();
+        assertThat(cache.snapshot()).as("nothing changed: the same snapshot").isSameAs(before);
+        int changesBefore = changes().size();
+
+        cluster.client().pods().inNamespace("dev").withName("db").edit(p -> {
+            p.getMetadata().setAnnotations(Map.of("note", "unrelated"));
+            return p;
+        });
+        cluster.label("dev", "remote", "role", "frontend");
+        await().atMost(TIMEOUT).until(() -> changes().size() > changesBefore);
+        CacheSnapshot after = cache.snapshot();
+
+        io.nftpolicy.cluster.Pod dbBefore = pod(before, "db");
+        assertThat(pod(after, "db")).as("annotated only: the record of the previous snapshot").isSameAs(dbBefore);
+        assertThat(pod(after, "remote")).isNotSameAs(pod(before, "remote"));
+        assertThat(after.cluster().policies()).isSameAs(before.cluster().policies());
+        assertThat(after.cluster().namespaces().get(0)).isSameAs(before.cluster().namespaces().get(0));
+    }
+
+    @Test
+    void aPlaceholderNamespaceStaysTheSameInstance() {
+        cluster.pod("staging", "web", "node-1", "10.244.1.20", Map.of("app", "web"));
+        await().atMost(TIMEOUT).until(() -> cache.snapshot().cluster().pods().size() == 3);
+        Namespace placeholder = namespace(cache.snapshot(), "staging");
+
+        cluster.label("dev", "db", "role", "frontend");
+        await().atMost(TIMEOUT).until(() -> pod(cache.snapshot(), "db").labels().containsKey("role"));
+
+        assertThat(namespace(cache.snapshot(), "staging")).isSameAs(placeholder);
+    }
+
+    private static io.nftpolicy.cluster.Pod pod(CacheSnapshot snapshot, String name) {
+        return snapshot.cluster().pods().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static Namespace namespace(CacheSnapshot snapshot, String name) {
+        return snapshot.cluster().namespaces().stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
+    }
 }

@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,14 @@ public final class ClusterCache implements AutoCloseable {
     private final Map<String, PolicyEntry> policies = new ConcurrentHashMap<>();
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private volatile boolean synced;
+    // What the previous snapshot was taken from: a change counter per kind, bumped after the record changed.
+    private final AtomicLong namespaceVersion = new AtomicLong();
+    private final AtomicLong podVersion = new AtomicLong();
+    private final AtomicLong policyVersion = new AtomicLong();
+    private CacheSnapshot last;
+    private long[] lastVersions;
+    /** Label-less namespaces standing in for ones not yet arrived, kept so that they stay the same instances. */
+    private final Map<String, Namespace> placeholders = new HashMap<>();
 
     private record PolicyEntry(NetworkPolicy policy, PolicyRef ref) {}
 
@@ -155,26 +164,44 @@ public final class ClusterCache implements AutoCloseable {
     /**
      * The cluster as now known. Namespaces that pods or policies name but that have not arrived yet are added
      * without labels, as {@link SnapshotConverter#convert} does.
+     *
+     * <p>Cheap when little changed, and stable for the incremental compiler: a record that did not change is the
+     * same instance as in the previous snapshot (an update equal to the record keeps the old instance), and a kind
+     * with no change since the previous snapshot gives the very same list. Only a kind that changed is copied
+     * again (one array copy of its records).
      */
-    public CacheSnapshot snapshot() {
-        List<Namespace> namespaceList = new ArrayList<>(namespaces.values());
-        List<Pod> podList = new ArrayList<>(pods.values());
-        List<NetworkPolicy> policyList = new ArrayList<>(policies.size());
-        Map<String, PolicyRef> refs = new HashMap<>();
-        for (Map.Entry<String, PolicyEntry> e : policies.entrySet()) {
-            policyList.add(e.getValue().policy());
-            refs.put(e.getKey(), e.getValue().ref());
+    public synchronized CacheSnapshot snapshot() {
+        long[] now = {namespaceVersion.get(), podVersion.get(), policyVersion.get()};
+        if (last != null && java.util.Arrays.equals(now, lastVersions)) {
+            return last;
         }
-        Set<String> known = new HashSet<>();
-        namespaceList.forEach(n -> known.add(n.name()));
+        boolean podsChanged = last == null || now[1] != lastVersions[1];
+        boolean policiesChanged = last == null || now[2] != lastVersions[2];
+        List<Pod> podList = podsChanged ? List.copyOf(pods.values()) : last.cluster().pods();
+        List<NetworkPolicy> policyList = last == null ? null : last.cluster().policies();
+        Map<String, PolicyRef> refs = last == null ? null : last.policies();
+        if (policiesChanged) {
+            List<NetworkPolicy> list = new ArrayList<>(policies.size());
+            Map<String, PolicyRef> byRef = new HashMap<>();
+            for (Map.Entry<String, PolicyEntry> e : policies.entrySet()) {
+                list.add(e.getValue().policy());
+                byRef.put(e.getKey(), e.getValue().ref());
+            }
+            policyList = List.copyOf(list);
+            refs = Map.copyOf(byRef);
+        }
+        List<Namespace> namespaceList = new ArrayList<>(namespaces.values());
         Set<String> missing = new HashSet<>();
         podList.forEach(p -> missing.add(p.namespace()));
         policyList.forEach(p -> missing.add(p.namespace()));
-        missing.removeAll(known);
-        missing.forEach(name -> namespaceList.add(new Namespace(name, Map.of())));
+        missing.removeAll(namespaces.keySet());
+        placeholders.keySet().retainAll(missing);
+        missing.forEach(name -> namespaceList.add(placeholders.computeIfAbsent(name, n -> new Namespace(n, Map.of()))));
         List<Diagnostic> diagnostics = new ArrayList<>();
         podDiagnostics.values().forEach(diagnostics::addAll);
-        return new CacheSnapshot(new ClusterSnapshot(namespaceList, podList, policyList), diagnostics, refs);
+        last = new CacheSnapshot(new ClusterSnapshot(namespaceList, podList, policyList), diagnostics, refs);
+        lastVersions = now;
+        return last;
     }
 
     /** Sizes, for logs and tests: namespaces, pods, policies held. */
@@ -237,15 +264,16 @@ public final class ClusterCache implements AutoCloseable {
 
     private void putNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
         Namespace record = converter.namespace(object);
-        if (!record.equals(namespaces.put(record.name(), record))) {
-            listener.changed("Namespace", record.name(), System.nanoTime());
+        if (!record.equals(namespaces.get(record.name()))) {
+            namespaces.put(record.name(), record);
+            changed(namespaceVersion, "Namespace", record.name());
         }
     }
 
     private void removeNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
         String name = meta(object).getName();
         if (name != null && namespaces.remove(name) != null) {
-            listener.changed("Namespace", name, System.nanoTime());
+            changed(namespaceVersion, "Namespace", name);
         }
     }
 
@@ -253,21 +281,24 @@ public final class ClusterCache implements AutoCloseable {
         List<Diagnostic> diagnostics = new ArrayList<>(0);
         Pod record = converter.pod(object, diagnostics);
         String key = record.ref();
-        if (diagnostics.isEmpty()) {
-            podDiagnostics.remove(key);
-        } else {
-            podDiagnostics.put(key, List.copyOf(diagnostics));
+        List<Diagnostic> previous = diagnostics.isEmpty() ? podDiagnostics.remove(key)
+                : podDiagnostics.put(key, List.copyOf(diagnostics));
+        if (!diagnostics.equals(previous == null ? List.of() : previous)) {
+            podVersion.incrementAndGet(); // the snapshot carries them
         }
-        if (!record.equals(pods.put(key, record))) {
-            listener.changed("Pod", key, System.nanoTime());
+        if (!record.equals(pods.get(key))) {
+            pods.put(key, record);
+            changed(podVersion, "Pod", key);
         }
     }
 
     private void removePod(io.fabric8.kubernetes.api.model.Pod object) {
         String key = key(object);
-        podDiagnostics.remove(key);
+        if (podDiagnostics.remove(key) != null) {
+            podVersion.incrementAndGet();
+        }
         if (pods.remove(key) != null) {
-            listener.changed("Pod", key, System.nanoTime());
+            changed(podVersion, "Pod", key);
         }
     }
 
@@ -277,16 +308,23 @@ public final class ClusterCache implements AutoCloseable {
         PolicyRef ref = new PolicyRef(record.namespace(), record.name(), meta.getUid(),
                 meta.getGeneration() == null ? 0 : meta.getGeneration());
         PolicyEntry entry = new PolicyEntry(record, ref);
-        if (!entry.equals(policies.put(record.ref(), entry))) {
-            listener.changed("NetworkPolicy", record.ref(), System.nanoTime());
+        if (!entry.equals(policies.get(record.ref()))) {
+            policies.put(record.ref(), entry);
+            changed(policyVersion, "NetworkPolicy", record.ref());
         }
     }
 
     private void removePolicy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy object) {
         String key = key(object);
         if (policies.remove(key) != null) {
-            listener.changed("NetworkPolicy", key, System.nanoTime());
+            changed(policyVersion, "NetworkPolicy", key);
         }
+    }
+
+    /** After a record changed: the next snapshot copies this kind again, and the listener hears of it. */
+    private void changed(AtomicLong version, String kind, String key) {
+        version.incrementAndGet();
+        listener.changed(kind, key, System.nanoTime());
     }
 
     private static ObjectMeta meta(HasMetadata object) {

@@ -9,7 +9,6 @@ import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.compile.Diagnostic;
-import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.ruleset.Ruleset;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Coalescing.</b> A change marks the loop dirty. The sync starts {@link Options#coalesce()} after the first
  *       change that found it clean, so a burst (a Deployment scaled up, a namespace relabelled) becomes one sync.
  *       Changes arriving during a sync make the next one.</li>
- *   <li><b>Sync.</b> A snapshot of the cache, compiled for this node ({@link PolicyCompiler}), applied as a
+ *   <li><b>Sync.</b> A snapshot of the cache, compiled for this node ({@link NodeCompiler}: incremental, so
+ *       the cost follows what changed), applied as a
  *       difference ({@link RulesetApplier#apply}).</li>
  *   <li><b>Failure.</b> The applier then forgets what it committed, so the retry reads the table back and
  *       re-syncs in full. Retries back off exponentially, {@link Options#initialBackoff()} doubling up to
@@ -98,7 +98,7 @@ public final class SyncLoop implements AutoCloseable {
 
     private final String node;
     private final Supplier<CacheSnapshot> input;
-    private final PolicyCompiler compiler;
+    private final NodeCompiler compiler;
     private final RulesetApplier applier;
     private final Options options;
     private final Clock clock;
@@ -124,12 +124,12 @@ public final class SyncLoop implements AutoCloseable {
     private volatile long busySinceNanos;
     private volatile boolean synced;
 
-    public SyncLoop(String node, Supplier<CacheSnapshot> input, PolicyCompiler compiler, RulesetApplier applier,
+    public SyncLoop(String node, Supplier<CacheSnapshot> input, NodeCompiler compiler, RulesetApplier applier,
                     Options options) {
         this(node, input, compiler, applier, options, Clock.systemUTC());
     }
 
-    public SyncLoop(String node, Supplier<CacheSnapshot> input, PolicyCompiler compiler, RulesetApplier applier,
+    public SyncLoop(String node, Supplier<CacheSnapshot> input, NodeCompiler compiler, RulesetApplier applier,
                     Options options, Clock clock) {
         this.node = Objects.requireNonNull(node, "node");
         this.input = Objects.requireNonNull(input, "input");
@@ -286,7 +286,7 @@ public final class SyncLoop implements AutoCloseable {
         Compilation compilation = null;
         try {
             snapshot = input.get();
-            compilation = compiler.compile(snapshot.cluster(), node);
+            compilation = compiler.compile(snapshot.cluster());
             ApplyResult result = applier.apply(compilation.ruleset());
             long commit = System.nanoTime();
             applied = compilation.ruleset();

@@ -10,7 +10,7 @@ import io.nftpolicy.backend.sync.FakeNftExecutor;
 import io.nftpolicy.backend.sync.NftExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.compile.PolicyCompiler;
+import io.nftpolicy.compile.IncrementalCompiler;
 import io.nftpolicy.generate.ClusterGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,7 +52,7 @@ class SyncLoopTest {
             snapshots.incrementAndGet();
             lastSnapshotNanos.set(System.nanoTime());
             return new CacheSnapshot(cluster.get(), List.of(), Map.of());
-        }, new PolicyCompiler(), new RulesetApplier(executor), options);
+        }, new IncrementalCompiler(NODE)::compile, new RulesetApplier(executor), options);
         loop.addObserver(new SyncObserver() {
             @Override
             public void synced(SyncReport report) {
