@@ -11,12 +11,15 @@ import io.nftpolicy.agent.sync.SyncLoop;
 import io.nftpolicy.agent.sync.SyncObserver;
 import io.nftpolicy.backend.sync.NftExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
+import io.nftpolicy.compile.FailClosed;
 import io.nftpolicy.compile.IncrementalCompiler;
+import io.nftpolicy.net.IpRange;
 import io.nftpolicy.snapshot.SnapshotConverter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -41,10 +44,14 @@ public final class Agent implements AutoCloseable {
      * @param node             the node whose pods this agent enforces (the NodePolicyStatus is named after it)
      * @param metricsAddress   where /metrics, /healthz and /readyz listen (port 0: any free port)
      * @param loop             the sync loop's timing
-     * @param cacheSyncTimeout how long {@link #start()} waits for the first list of every kind
+     * @param cacheSyncTimeout how long {@link #start()} waits for the first list of every kind (and, in
+     *                         fail-closed mode, for the Node's pod CIDRs)
+     * @param failClosed       fail-closed mode ({@link FailClosed}): addresses of the node's pod CIDRs that are not
+     *                         known pods are isolated
+     * @param podCidrs         the pod CIDRs for fail-closed mode; empty: read from the Node's spec.podCIDRs
      */
     public record Config(String node, InetSocketAddress metricsAddress, SyncLoop.Options loop,
-                         Duration cacheSyncTimeout) {
+                         Duration cacheSyncTimeout, boolean failClosed, List<IpRange> podCidrs) {
         public static final int DEFAULT_METRICS_PORT = 9402;
 
         public Config {
@@ -55,26 +62,38 @@ public final class Agent implements AutoCloseable {
             Objects.requireNonNull(metricsAddress, "metricsAddress");
             Objects.requireNonNull(loop, "loop");
             Objects.requireNonNull(cacheSyncTimeout, "cacheSyncTimeout");
+            podCidrs = List.copyOf(podCidrs);
+            if (!failClosed && !podCidrs.isEmpty()) {
+                throw new IllegalArgumentException("pod CIDRs are for fail-closed mode only");
+            }
         }
 
-        /** Defaults: port 9402 on every address, the loop's defaults, 5 minutes to list the cluster. */
+        /** Defaults: port 9402 on every address, the loop's defaults, 5 minutes to list the cluster, open mode. */
         public static Config forNode(String node) {
             return new Config(node, new InetSocketAddress(DEFAULT_METRICS_PORT), SyncLoop.Options.defaults(),
-                    Duration.ofMinutes(5));
+                    Duration.ofMinutes(5), false, List.of());
         }
 
         public Config withMetricsAddress(InetSocketAddress address) {
-            return new Config(node, address, loop, cacheSyncTimeout);
+            return new Config(node, address, loop, cacheSyncTimeout, failClosed, podCidrs);
         }
 
         public Config withLoop(SyncLoop.Options options) {
-            return new Config(node, metricsAddress, options, cacheSyncTimeout);
+            return new Config(node, metricsAddress, options, cacheSyncTimeout, failClosed, podCidrs);
+        }
+
+        /** Fail-closed mode with these pod CIDRs, or with the Node's when {@code cidrs} is empty. */
+        public Config withFailClosed(List<IpRange> cidrs) {
+            return new Config(node, metricsAddress, loop, cacheSyncTimeout, true, cidrs);
         }
     }
 
     private final Config config;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ClusterCache cache;
+    private final KubernetesClient client;
+    /** Set by {@link #start()} in fail-closed mode, before the worker starts; read by the worker only. */
+    private volatile FailClosed failClosed;
     private final SyncLoop loop;
     private final StatusReporter status;
     private HealthServer http;
@@ -90,8 +109,12 @@ public final class Agent implements AutoCloseable {
         Objects.requireNonNull(executor, "executor");
         SyncLoop[] loopRef = new SyncLoop[1];
         this.cache = new ClusterCache(client, new SnapshotConverter(), (kind, key, nanos) -> loopRef[0].changed(nanos));
-        this.loop = new SyncLoop(config.node(), cache::snapshot, new IncrementalCompiler(config.node())::compile,
-                new RulesetApplier(executor),
+        this.client = client;
+        IncrementalCompiler compiler = new IncrementalCompiler(config.node());
+        this.loop = new SyncLoop(config.node(), cache::snapshot, snapshot -> {
+            FailClosed f = failClosed;
+            return f == null ? compiler.compile(snapshot) : f.apply(compiler.compile(snapshot), snapshot);
+        }, new RulesetApplier(executor),
                 config.loop(), clock);
         loopRef[0] = loop;
         this.status = new StatusReporter(client, config.node(), clock);
@@ -115,6 +138,13 @@ public final class Agent implements AutoCloseable {
         http = new HealthServer(config.metricsAddress(), registry, this::healthy, this::ready);
         LOG.info("node {}: serving /metrics, /healthz, /readyz on port {}; listing the cluster", config.node(),
                 http.port());
+        if (config.failClosed()) {
+            List<IpRange> cidrs = config.podCidrs().isEmpty() ? NodePodCidrs.await(client, config.node(),
+                    config.cacheSyncTimeout()) : config.podCidrs();
+            failClosed = new FailClosed(config.node(), cidrs);
+            LOG.info("node {}: fail-closed mode: addresses of {} that are not known pods are isolated", config.node(),
+                    cidrs.stream().map(IpRange::toNft).toList());
+        }
         cache.start(config.cacheSyncTimeout());
         int[] sizes = cache.sizes();
         LOG.info("listed {} namespaces, {} pods, {} networkpolicies; syncing", sizes[0], sizes[1], sizes[2]);

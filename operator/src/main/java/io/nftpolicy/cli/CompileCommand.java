@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,6 +38,11 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the script here, not to standard output.")
     Path output;
 
+    @Option(names = "--pod-cidr", paramLabel = "CIDR",
+            description = "Fail-closed mode: the node's pod CIDR (repeat for dual stack); its addresses that are not "
+                    + "known pods of the node are isolated (the agent's run --fail-closed).")
+    List<String> podCidrs = List.of();
+
     CompileCommand(Main.Context context) {
         this.context = context;
     }
@@ -44,7 +50,7 @@ final class CompileCommand implements Callable<Integer> {
     @Override
     public Integer call() throws UserException {
         PrintWriter err = spec.commandLine().getErr();
-        Compilation compilation = NodeRuleset.compile(input, node, context, err);
+        Compilation compilation = NodeRuleset.compile(input, node, PodCidrs.parse(spec, podCidrs), context, err);
         String script = NftRenderer.render(compilation.ruleset());
         if (output == null) {
             PrintWriter out = spec.commandLine().getOut();

@@ -3,8 +3,11 @@ package io.nftpolicy.cli;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.Compilation;
+import io.nftpolicy.compile.FailClosed;
 import io.nftpolicy.compile.PolicyCompiler;
+import io.nftpolicy.net.IpRange;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -18,9 +21,24 @@ final class NodeRuleset {
     private NodeRuleset() {}
 
     static Compilation compile(String input, String node, Main.Context context, PrintWriter err) throws UserException {
+        return compile(input, node, List.of(), context, err);
+    }
+
+    /** With {@code podCidrs} not empty: in fail-closed mode ({@link FailClosed}) for these pod CIDRs of the node. */
+    static Compilation compile(String input, String node, List<IpRange> podCidrs, Main.Context context,
+                               PrintWriter err) throws UserException {
         ClusterSnapshot snapshot = SnapshotInput.load(input, context.stdin(), err).snapshot();
         warnIfNodeUnknown(snapshot, node, err);
         Compilation compilation = new PolicyCompiler().compile(snapshot, node);
+        if (!podCidrs.isEmpty()) {
+            FailClosed failClosed;
+            try {
+                failClosed = new FailClosed(node, podCidrs);
+            } catch (IllegalArgumentException e) {
+                throw new UserException("--pod-cidr: " + e.getMessage(), e);
+            }
+            compilation = failClosed.apply(compilation, snapshot);
+        }
         compilation.diagnostics().forEach(d -> Messages.warning(err, d.format()));
         return compilation;
     }

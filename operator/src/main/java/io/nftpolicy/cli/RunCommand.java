@@ -7,9 +7,11 @@ import io.nftpolicy.agent.sync.SyncLoop;
 import io.nftpolicy.backend.sync.ApplyException;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.backend.sync.NftExecutor;
+import io.nftpolicy.net.IpRange;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -111,6 +113,16 @@ final class RunCommand implements Callable<Integer> {
             description = "Read the table back this often and repair any difference (default: ${DEFAULT-VALUE}).")
     long driftCheckSeconds;
 
+    @Option(names = "--fail-closed",
+            description = "Isolate addresses of this node's pod CIDRs that are not known pods yet (a pod whose "
+                    + "network exists before the agent has its Pod object is cut off, not open, until programmed). "
+                    + "The CIDRs come from the Node's spec.podCIDRs (RBAC: get on nodes) or --pod-cidr.")
+    boolean failClosed;
+
+    @Option(names = "--pod-cidr", paramLabel = "CIDR",
+            description = "With --fail-closed: this node's pod CIDR instead of the Node's (repeat for dual stack).")
+    List<String> podCidrs = List.of();
+
     RunCommand() {
         this(Environment.system());
     }
@@ -136,6 +148,10 @@ final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--drift-check-seconds must be positive, got "
                     + driftCheckSeconds);
         }
+        List<IpRange> cidrs = PodCidrs.parse(spec, podCidrs);
+        if (!cidrs.isEmpty() && !failClosed) {
+            throw new ParameterException(spec.commandLine(), "--pod-cidr is for fail-closed mode: add --fail-closed");
+        }
         Runnable restoreLog = showAgentLog();
         SyncLoop.Options loop = SyncLoop.Options.defaults()
                 .withCoalesce(Duration.ofMillis(coalesceMillis))
@@ -143,6 +159,9 @@ final class RunCommand implements Callable<Integer> {
         Agent.Config config = Agent.Config.forNode(node)
                 .withMetricsAddress(new InetSocketAddress(metricsPort))
                 .withLoop(loop);
+        if (failClosed) {
+            config = config.withFailClosed(cidrs);
+        }
 
         NftExecutor executor;
         try {
@@ -159,6 +178,8 @@ final class RunCommand implements Callable<Integer> {
                 throw new UserException("cannot serve metrics on port " + metricsPort + ": " + e.getMessage(), e);
             } catch (TimeoutException e) {
                 throw new UserException(e.getMessage() + " (check the API server and the agent's RBAC)", e);
+            } catch (IllegalArgumentException e) {
+                throw new UserException(e.getMessage(), e);
             } finally {
                 agent.close();
             }

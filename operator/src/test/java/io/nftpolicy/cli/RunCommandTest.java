@@ -52,45 +52,67 @@ class RunCommandTest {
     }
 
     @Test
+    void podCidrsAreForFailClosedModeAndMustBeCidrs() {
+        assertThat(Cli.system().run("run", "--node", "n", "--pod-cidr", "10.244.1.0/24").err())
+                .contains("--pod-cidr is for fail-closed mode: add --fail-closed");
+        assertThat(Cli.system().run("run", "--node", "n", "--fail-closed", "--pod-cidr", "10.244.1.0/33").err())
+                .contains("--pod-cidr: \"10.244.1.0/33\" is not a CIDR: prefix length above 32");
+    }
+
+    /** The command on its own thread, against the mock cluster and a network namespace. */
+    private record Running(Thread thread, CountDownLatch stop, AtomicInteger exit, StringWriter err,
+                           AtomicInteger stopped, AtomicReference<String> openedIn) {
+        void stopAndJoin() throws InterruptedException {
+            stop.countDown();
+            thread.join(Duration.ofSeconds(30).toMillis());
+        }
+    }
+
+    private static Running run(MockCluster cluster, String... args) {
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicReference<String> openedIn = new AtomicReference<>();
+        AtomicInteger stopped = new AtomicInteger();
+        RunCommand.Environment environment = new RunCommand.Environment() {
+            @Override
+            public KubernetesClient client() {
+                return cluster.newClient();
+            }
+
+            @Override
+            public NftExecutor executor(String name) throws ApplyException {
+                openedIn.set(name);
+                return LibnftablesExecutor.openInNamespace(name);
+            }
+
+            @Override
+            public void awaitStop() throws InterruptedException {
+                stop.await();
+            }
+
+            @Override
+            public void stopped() {
+                stopped.incrementAndGet();
+            }
+        };
+        CommandLine commandLine = new CommandLine(new RunCommand(environment));
+        ErrorHandler errors = new ErrorHandler();
+        commandLine.setExecutionExceptionHandler(errors).setParameterExceptionHandler(errors);
+        StringWriter err = new StringWriter();
+        commandLine.setErr(new PrintWriter(err, true));
+        AtomicInteger exit = new AtomicInteger(-1);
+        Thread thread = new Thread(() -> exit.set(commandLine.execute(args)));
+        thread.start();
+        return new Running(thread, stop, exit, err, stopped, openedIn);
+    }
+
+    @Test
     void itRunsUntilToldToStopAndLeavesTheRulesInTheKernel() throws Exception {
         try (TestNamespace netns = TestNamespace.create("run"); MockCluster cluster = new MockCluster()) {
             cluster.namespace("dev", Map.of());
             cluster.pod("dev", "db", "node-1", "10.244.1.10", Map.of("app", "db"));
             cluster.allowFrom("dev", "allow-db", Map.of("app", "db"), Map.of("role", "frontend"));
-            CountDownLatch stop = new CountDownLatch(1);
-            AtomicReference<String> openedIn = new AtomicReference<>();
-            AtomicInteger stopped = new AtomicInteger();
-            RunCommand.Environment environment = new RunCommand.Environment() {
-                @Override
-                public KubernetesClient client() {
-                    return cluster.newClient();
-                }
-
-                @Override
-                public NftExecutor executor(String name) throws ApplyException {
-                    openedIn.set(name);
-                    return LibnftablesExecutor.openInNamespace(name);
-                }
-
-                @Override
-                public void awaitStop() throws InterruptedException {
-                    stop.await();
-                }
-
-                @Override
-                public void stopped() {
-                    stopped.incrementAndGet();
-                }
-            };
-            CommandLine commandLine = new CommandLine(new RunCommand(environment));
-            ErrorHandler errors = new ErrorHandler();
-            commandLine.setExecutionExceptionHandler(errors).setParameterExceptionHandler(errors);
-            StringWriter err = new StringWriter();
-            commandLine.setErr(new PrintWriter(err, true));
-            AtomicInteger exit = new AtomicInteger(-1);
-            Thread run = new Thread(() -> exit.set(commandLine.execute("--node", "node-1", "--metrics-port", "0",
-                    "--netns", netns.name(), "--coalesce-ms", "5", "--drift-check-seconds", "1")));
-            run.start();
+            Running run = run(cluster, "--node", "node-1", "--metrics-port", "0", "--netns", netns.name(),
+                    "--coalesce-ms", "5", "--drift-check-seconds", "1");
 
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 var status = cluster.status("node-1");
@@ -99,16 +121,38 @@ class RunCommandTest {
                 assertThat(status.getStatus().conditions().get(0).status()).isEqualTo(Condition.TRUE);
                 assertThat(status.getStatus().counts().policies()).isEqualTo(1);
             });
-            assertThat(openedIn.get()).isEqualTo(netns.name());
+            assertThat(run.openedIn().get()).isEqualTo(netns.name());
             assertThat(netns.nft("list", "table", "inet", "nftpolicy")).contains("-dev_allow-db {");
 
-            stop.countDown();
-            run.join(Duration.ofSeconds(30).toMillis());
+            run.stopAndJoin();
 
-            assertThat(run.isAlive()).isFalse();
-            assertThat(exit.get()).as(err.toString()).isZero();
-            assertThat(stopped.get()).isEqualTo(1);
+            assertThat(run.thread().isAlive()).isFalse();
+            assertThat(run.exit().get()).as(run.err().toString()).isZero();
+            assertThat(run.stopped().get()).isEqualTo(1);
             assertThat(netns.nft("list", "table", "inet", "nftpolicy")).contains("-dev_allow-db {");
+        }
+    }
+
+    @Test
+    void failClosedModeTakesThePodCidrsFromTheNode() throws Exception {
+        try (TestNamespace netns = TestNamespace.create("runfc"); MockCluster cluster = new MockCluster()) {
+            cluster.namespace("dev", Map.of());
+            cluster.pod("dev", "db", "node-1", "10.244.1.10", Map.of("app", "db"));
+            cluster.client().nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder()
+                    .withNewMetadata().withName("node-1").endMetadata()
+                    .withNewSpec().withPodCIDR("10.244.1.0/24").withPodCIDRs("10.244.1.0/24", "fd00:10:244:1::/64")
+                    .endSpec().build()).create();
+            Running run = run(cluster, "--node", "node-1", "--metrics-port", "0", "--netns", netns.name(),
+                    "--fail-closed");
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> netns.nft("list", "tables").contains("nftpolicy"));
+            String table = netns.nft("list", "table", "inet", "nftpolicy");
+            assertThat(table).contains("set pod-cidrs-v4 {", "10.244.1.0/24", "set pod-cidrs-v6 {", "fd00:10:244:1::/64",
+                    "set local-pods-v4 {", "10.244.1.10 comment \"dev/db\"",
+                    "ip saddr @pod-cidrs-v4 ip saddr != @local-pods-v4 drop");
+
+            run.stopAndJoin();
+            assertThat(run.exit().get()).as(run.err().toString()).isZero();
         }
     }
 }

@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
-/** deploy/daemonset.yaml: the agent on every node, with NET_ADMIN and nothing else. */
+/** deploy/base/daemonset.yaml: the agent on every node, with NET_ADMIN and nothing else. */
 class DaemonSetTest {
     private final DaemonSet daemonSet = Manifests.one("daemonset.yaml", DaemonSet.class);
     private final PodSpec pod = daemonSet.getSpec().getTemplate().getSpec();

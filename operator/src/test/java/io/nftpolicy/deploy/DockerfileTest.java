@@ -10,7 +10,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The repository's Dockerfile, read as text: the image deploy/daemonset.yaml runs. */
+/** The repository's Dockerfile, read as text: the image deploy/base/daemonset.yaml runs. */
 class DockerfileTest {
     private final Dockerfile dockerfile = read();
 

@@ -28,9 +28,16 @@ public final class Manifests {
 
     private Manifests() {}
 
-    /** deploy/*.yaml and crds/*.yml: what {@code kubectl apply -f crds/ -f deploy/} reads. */
+    /** The base every bundle builds on: {@code kubectl apply -k deploy/base}. */
+    public static final String BASE = "deploy/base";
+
+    /**
+     * deploy/base/*.yaml (its kustomization.yaml aside) and crds/*.yml: the manifests. deploy/base also holds a copy
+     * of the generated CRD, which {@code KustomizationTest} checks against crds/.
+     */
     public static List<Path> files() {
-        List<Path> files = new ArrayList<>(list(Repository.path("deploy"), ".yaml"));
+        List<Path> files = new ArrayList<>(list(Repository.path(BASE), ".yaml"));
+        files.removeIf(f -> f.getFileName().toString().equals("kustomization.yaml"));
         files.addAll(list(Repository.path("crds"), ".yml"));
         return files;
     }
@@ -80,12 +87,12 @@ public final class Manifests {
         return files().stream().flatMap(f -> load(f).stream()).collect(Collectors.toList());
     }
 
-    /** The only object of {@code type} in deploy/{@code file}. */
+    /** The only object of {@code type} in deploy/base/{@code file}. */
     public static <T extends HasMetadata> T one(String file, Class<T> type) {
-        List<T> matches = load(Repository.path("deploy/" + file)).stream()
+        List<T> matches = load(Repository.path(BASE + "/" + file)).stream()
                 .filter(type::isInstance).map(type::cast).collect(Collectors.toList());
         if (matches.size() != 1) {
-            throw new AssertionError("deploy/" + file + " has " + matches.size() + " " + type.getSimpleName()
+            throw new AssertionError(BASE + "/" + file + " has " + matches.size() + " " + type.getSimpleName()
                     + " objects, expected one");
         }
         return matches.get(0);

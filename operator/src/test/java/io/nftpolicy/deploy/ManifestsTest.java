@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 
-/** Every file of deploy/ and crds/ is a valid manifest: typed objects, named, no unknown fields. */
+/** Every file of deploy/base/ and crds/ is a valid manifest: typed objects, named, no unknown fields. */
 class ManifestsTest {
 
     private static String id(HasMetadata object) {
@@ -30,7 +30,7 @@ class ManifestsTest {
     @Test
     void theManifestsAreTheNamespaceRbacDaemonSetAndCrd() {
         assertThat(Manifests.files()).extracting(p -> Repository.root().relativize(p).toString()).containsExactly(
-                "deploy/daemonset.yaml", "deploy/namespace.yaml", "deploy/rbac.yaml",
+                "deploy/base/daemonset.yaml", "deploy/base/namespace.yaml", "deploy/base/rbac.yaml",
                 "crds/nodepolicystatuses.nftpolicy.io-v1.yml");
         assertThat(Manifests.all()).extracting(Object::getClass).containsExactlyInAnyOrder(
                 DaemonSet.class, Namespace.class, ServiceAccount.class, ClusterRole.class, ClusterRoleBinding.class,

@@ -15,7 +15,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
-/** deploy/rbac.yaml: exactly the rights the agent needs. */
+/** deploy/base/rbac.yaml: exactly the rights the agent needs. */
 class RbacTest {
     private final ClusterRole role = Manifests.one("rbac.yaml", ClusterRole.class);
     private final ClusterRoleBinding binding = Manifests.one("rbac.yaml", ClusterRoleBinding.class);
@@ -46,6 +46,7 @@ class RbacTest {
         expected.addAll(grants("", "pods", "get", "list", "watch"));
         expected.addAll(grants("", "namespaces", "get", "list", "watch"));
         expected.addAll(grants("networking.k8s.io", "networkpolicies", "get", "list", "watch"));
+        expected.addAll(grants("", "nodes", "get")); // fail-closed mode: its Node's spec.podCIDRs
         expected.addAll(grants("", "events", "create", "patch"));
         expected.addAll(grants("events.k8s.io", "events", "create", "patch"));
         for (String resource : List.of("nodepolicystatuses", "nodepolicystatuses/status")) {
@@ -77,11 +78,16 @@ class RbacTest {
     @Test
     void grantsNothingOnSecretsOrOtherSensitiveResources() {
         assertThat(grants()).noneMatch(g -> g.matches(
-                "[^/]*/(secrets|configmaps|serviceaccounts|serviceaccounts/token|nodes|nodes/proxy|pods/exec"
+                "[^/]*/(secrets|configmaps|serviceaccounts|serviceaccounts/token|nodes/.*|pods/exec"
                         + "|pods/attach|pods/portforward|pods/ephemeralcontainers|roles|rolebindings|clusterroles"
                         + "|clusterrolebindings|customresourcedefinitions|daemonsets|deployments):.*"));
         assertThat(grants()).noneMatch(g -> g.endsWith(":escalate") || g.endsWith(":bind")
                 || g.endsWith(":impersonate") || g.endsWith(":delete") || g.endsWith(":deletecollection"));
+    }
+
+    @Test
+    void onNodesOnlyGetsOne() {
+        assertThat(grants()).filteredOn(g -> g.startsWith("/nodes")).containsExactly("/nodes:get");
     }
 
     @Test
