@@ -35,12 +35,9 @@ final class AgentHarness implements AutoCloseable {
     private final List<Drift> driftChecks = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private AgentHarness(MockCluster cluster, String node, RecordingExecutor executor, SyncLoop.Options options) {
+    private AgentHarness(MockCluster cluster, RecordingExecutor executor, Agent.Config config) {
         this.executor = executor;
         this.client = cluster.newClient();
-        Agent.Config config = Agent.Config.forNode(node)
-                .withMetricsAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .withLoop(options);
         this.agent = new Agent(config, client, executor);
         agent.addObserver(new SyncObserver() {
             @Override
@@ -65,7 +62,18 @@ final class AgentHarness implements AutoCloseable {
 
     static AgentHarness create(MockCluster cluster, String node, RecordingExecutor executor,
                                SyncLoop.Options options) {
-        return new AgentHarness(cluster, node, executor, options);
+        return create(cluster, executor, config(node).withLoop(options));
+    }
+
+    static AgentHarness create(MockCluster cluster, RecordingExecutor executor, Agent.Config config) {
+        return new AgentHarness(cluster, executor, config);
+    }
+
+    /** The test configuration: metrics on a free loopback port, {@link #FAST} timing. */
+    static Agent.Config config(String node) {
+        return Agent.Config.forNode(node)
+                .withMetricsAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .withLoop(FAST);
     }
 
     /** Created and started. */
