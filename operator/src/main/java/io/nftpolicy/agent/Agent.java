@@ -49,9 +49,12 @@ public final class Agent implements AutoCloseable {
      * @param failClosed       fail-closed mode ({@link FailClosed}): addresses of the node's pod CIDRs that are not
      *                         known pods are isolated
      * @param podCidrs         the pod CIDRs for fail-closed mode; empty: read from the Node's spec.podCIDRs
+     * @param relistInterval   how often the cache lists every kind again to find deletions its watches missed
+     *                         ({@link ClusterCache}); zero: only when a watch is seen reconnecting
      */
     public record Config(String node, InetSocketAddress metricsAddress, SyncLoop.Options loop,
-                         Duration cacheSyncTimeout, boolean failClosed, List<IpRange> podCidrs) {
+                         Duration cacheSyncTimeout, boolean failClosed, List<IpRange> podCidrs,
+                         Duration relistInterval) {
         public static final int DEFAULT_METRICS_PORT = 9402;
 
         public Config {
@@ -63,6 +66,10 @@ public final class Agent implements AutoCloseable {
             Objects.requireNonNull(loop, "loop");
             Objects.requireNonNull(cacheSyncTimeout, "cacheSyncTimeout");
             podCidrs = List.copyOf(podCidrs);
+            Objects.requireNonNull(relistInterval, "relistInterval");
+            if (relistInterval.isNegative()) {
+                throw new IllegalArgumentException("relistInterval must not be negative: " + relistInterval);
+            }
             if (!failClosed && !podCidrs.isEmpty()) {
                 throw new IllegalArgumentException("pod CIDRs are for fail-closed mode only");
             }
@@ -71,20 +78,24 @@ public final class Agent implements AutoCloseable {
         /** Defaults: port 9402 on every address, the loop's defaults, 5 minutes to list the cluster, open mode. */
         public static Config forNode(String node) {
             return new Config(node, new InetSocketAddress(DEFAULT_METRICS_PORT), SyncLoop.Options.defaults(),
-                    Duration.ofMinutes(5), false, List.of());
+                    Duration.ofMinutes(5), false, List.of(), ClusterCache.DEFAULT_RELIST_INTERVAL);
         }
 
         public Config withMetricsAddress(InetSocketAddress address) {
-            return new Config(node, address, loop, cacheSyncTimeout, failClosed, podCidrs);
+            return new Config(node, address, loop, cacheSyncTimeout, failClosed, podCidrs, relistInterval);
         }
 
         public Config withLoop(SyncLoop.Options options) {
-            return new Config(node, metricsAddress, options, cacheSyncTimeout, failClosed, podCidrs);
+            return new Config(node, metricsAddress, options, cacheSyncTimeout, failClosed, podCidrs, relistInterval);
         }
 
         /** Fail-closed mode with these pod CIDRs, or with the Node's when {@code cidrs} is empty. */
         public Config withFailClosed(List<IpRange> cidrs) {
-            return new Config(node, metricsAddress, loop, cacheSyncTimeout, true, cidrs);
+            return new Config(node, metricsAddress, loop, cacheSyncTimeout, true, cidrs, relistInterval);
+        }
+
+        public Config withRelistInterval(Duration interval) {
+            return new Config(node, metricsAddress, loop, cacheSyncTimeout, failClosed, podCidrs, interval);
         }
     }
 
@@ -108,7 +119,8 @@ public final class Agent implements AutoCloseable {
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(executor, "executor");
         SyncLoop[] loopRef = new SyncLoop[1];
-        this.cache = new ClusterCache(client, new SnapshotConverter(), (kind, key, nanos) -> loopRef[0].changed(nanos));
+        this.cache = new ClusterCache(client, new SnapshotConverter(), (kind, key, nanos) -> loopRef[0].changed(nanos),
+                config.relistInterval());
         this.client = client;
         IncrementalCompiler compiler = new IncrementalCompiler(config.node());
         this.loop = new SyncLoop(config.node(), cache::snapshot, snapshot -> {

@@ -113,6 +113,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Read the table back this often and repair any difference (default: ${DEFAULT-VALUE}).")
     long driftCheckSeconds;
 
+    @Option(names = "--relist-minutes", paramLabel = "M", defaultValue = "30",
+            description = "List namespaces, pods and policies again this often, to find deletions a broken watch "
+                    + "missed; 0: only when a watch is seen reconnecting (default: ${DEFAULT-VALUE}).")
+    long relistMinutes;
+
     @Option(names = "--fail-closed",
             description = "Isolate addresses of this node's pod CIDRs that are not known pods yet (a pod whose "
                     + "network exists before the agent has its Pod object is cut off, not open, until programmed). "
@@ -148,6 +153,10 @@ final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--drift-check-seconds must be positive, got "
                     + driftCheckSeconds);
         }
+        if (relistMinutes < 0) {
+            throw new ParameterException(spec.commandLine(), "--relist-minutes must not be negative, got "
+                    + relistMinutes);
+        }
         List<IpRange> cidrs = PodCidrs.parse(spec, podCidrs);
         if (!cidrs.isEmpty() && !failClosed) {
             throw new ParameterException(spec.commandLine(), "--pod-cidr is for fail-closed mode: add --fail-closed");
@@ -158,7 +167,8 @@ final class RunCommand implements Callable<Integer> {
                 .withDriftInterval(Duration.ofSeconds(driftCheckSeconds));
         Agent.Config config = Agent.Config.forNode(node)
                 .withMetricsAddress(new InetSocketAddress(metricsPort))
-                .withLoop(loop);
+                .withLoop(loop)
+                .withRelistInterval(Duration.ofMinutes(relistMinutes));
         if (failClosed) {
             config = config.withFailClosed(cidrs);
         }

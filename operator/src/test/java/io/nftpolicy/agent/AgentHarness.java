@@ -35,9 +35,9 @@ final class AgentHarness implements AutoCloseable {
     private final List<Drift> driftChecks = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private AgentHarness(MockCluster cluster, RecordingExecutor executor, Agent.Config config) {
+    private AgentHarness(KubernetesClient client, RecordingExecutor executor, Agent.Config config) {
         this.executor = executor;
-        this.client = cluster.newClient();
+        this.client = client;
         this.agent = new Agent(config, client, executor);
         agent.addObserver(new SyncObserver() {
             @Override
@@ -66,7 +66,12 @@ final class AgentHarness implements AutoCloseable {
     }
 
     static AgentHarness create(MockCluster cluster, RecordingExecutor executor, Agent.Config config) {
-        return new AgentHarness(cluster, executor, config);
+        return new AgentHarness(cluster.newClient(), executor, config);
+    }
+
+    /** On a client of the test's (which it closes with the harness). */
+    static AgentHarness create(KubernetesClient client, RecordingExecutor executor, Agent.Config config) {
+        return new AgentHarness(client, executor, config);
     }
 
     /** The test configuration: metrics on a free loopback port, {@link #FAST} timing. */

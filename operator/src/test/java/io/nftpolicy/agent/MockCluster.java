@@ -67,6 +67,22 @@ public final class MockCluster implements AutoCloseable {
         return server.createClient();
     }
 
+    /**
+     * A client that reaches the server through {@code masterUrl} (a proxy in front of it), with WebSocket pings
+     * every {@code pingMillis}: a watch whose connection is closed under it may not notice until its next ping
+     * fails (the JDK WebSocket does not always report the end of the stream), 30 s by default.
+     */
+    public KubernetesClient newClient(String masterUrl, long pingMillis) {
+        return new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration()).withMasterUrl(masterUrl)
+                        .withWebsocketPingInterval(pingMillis).build()).build();
+    }
+
+    /** The server's host and port. */
+    public java.net.URI uri() {
+        return java.net.URI.create(client.getMasterUrl().toString());
+    }
+
     // ---- writing objects ----
 
     public Namespace namespace(String name, Map<String, String> labels) {

@@ -66,16 +66,39 @@ public final class ClusterCache implements AutoCloseable {
     private final AtomicLong policyVersion = new AtomicLong();
     private CacheSnapshot last;
     private long[] lastVersions;
+    // Keys the handlers changed since the kind's last relist began (a relist never removes those).
+    private final Set<String> namespacesTouched = ConcurrentHashMap.newKeySet();
+    private final Set<String> podsTouched = ConcurrentHashMap.newKeySet();
+    private final Set<String> policiesTouched = ConcurrentHashMap.newKeySet();
+    private final List<Relisted> kinds = new ArrayList<>();
+    private final Duration relistInterval;
+    private java.util.concurrent.ScheduledExecutorService relister;
     /** Label-less namespaces standing in for ones not yet arrived, kept so that they stay the same instances. */
     private final Map<String, Namespace> placeholders = new HashMap<>();
 
     private record PolicyEntry(NetworkPolicy policy, PolicyRef ref) {}
 
+    /** With relists after every watch reconnection and every {@link #DEFAULT_RELIST_INTERVAL}. */
     public ClusterCache(KubernetesClient client, SnapshotConverter converter, ChangeListener listener) {
+        this(client, converter, listener, DEFAULT_RELIST_INTERVAL);
+    }
+
+    /**
+     * @param relistInterval how often every kind is listed again to find deletions the watches missed (see
+     *                       {@link #relist}); zero: only after a watch reconnection
+     */
+    public ClusterCache(KubernetesClient client, SnapshotConverter converter, ChangeListener listener,
+                        Duration relistInterval) {
         this.client = Objects.requireNonNull(client, "client");
         this.converter = Objects.requireNonNull(converter, "converter");
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.relistInterval = Objects.requireNonNull(relistInterval, "relistInterval");
     }
+
+    /** Default period of the safety-net relist. */
+    public static final Duration DEFAULT_RELIST_INTERVAL = Duration.ofMinutes(30);
+    /** How often the watches' state is looked at, to relist a kind once its watch is back. */
+    static final Duration WATCH_CHECK_INTERVAL = Duration.ofMillis(500);
 
     /**
      * Starts the informers and waits until each has listed its objects once, so that the first snapshot is the
@@ -102,10 +125,17 @@ public final class ClusterCache implements AutoCloseable {
         policyInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
                 io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class, serialization));
 
-        namespaceInformer.addEventHandler(handler(this::putNamespace, this::removeNamespace));
-        podInformer.addEventHandler(handler(this::putPod, this::removePod));
-        policyInformer.addEventHandler(handler(this::putPolicy, this::removePolicy));
+        namespaceInformer.addEventHandler(handler(namespaces, this::putNamespace, this::removeNamespace));
+        podInformer.addEventHandler(handler(pods, this::putPod, this::removePod));
+        policyInformer.addEventHandler(handler(policies, this::putPolicy, this::removePolicy));
         informers.addAll(List.of(namespaceInformer, podInformer, policyInformer));
+        kinds.add(new Relisted("Namespace", namespaceInformer, namespaces, namespacesTouched, namespaceVersion,
+                () -> client.namespaces().list().getItems(), o -> meta(o).getName(), this::putNamespace));
+        kinds.add(new Relisted("Pod", podInformer, pods, podsTouched, podVersion,
+                () -> client.pods().inAnyNamespace().list().getItems(), ClusterCache::key, this::putPod));
+        kinds.add(new Relisted("NetworkPolicy", policyInformer, policies, policiesTouched, policyVersion,
+                () -> client.network().v1().networkPolicies().inAnyNamespace().list().getItems(), ClusterCache::key,
+                this::putPolicy));
 
         List<CompletableFuture<Void>> started = new ArrayList<>();
         for (SharedIndexInformer<?> informer : informers) {
@@ -132,6 +162,120 @@ public final class ClusterCache implements AutoCloseable {
         awaitHandlers(podInformer, pods.keySet(), timeout);
         awaitHandlers(policyInformer, policies.keySet(), timeout);
         synced = true;
+        relister = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "nftpolicy-relist");
+            t.setDaemon(true);
+            return t;
+        });
+        long listedAt = System.nanoTime();
+        kinds.forEach(k -> k.lastRelistNanos = listedAt);
+        relister.scheduleWithFixedDelay(this::checkWatches, WATCH_CHECK_INTERVAL.toMillis(),
+                WATCH_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * One kind's records and how to list it again. A watch that breaks is reconnected by fabric8 from the last
+     * resourceVersion it saw, without a new list: a real API server then replays what happened meanwhile (or
+     * answers 410 Gone, and fabric8 relists). fabric8's mock server replays only the objects that exist, so a
+     * deletion made while the watch was down never arrives; and a watch whose connection was closed under it may
+     * not notice for a long time (the JDK WebSocket does not always report it, and {@code isWatching()} stays true),
+     * missing every change meanwhile (docs/agent.md, WatchDropTest). The cache therefore lists a kind again once its
+     * watch is seen back, and every {@link #relistInterval}, and brings the records to the list: objects new or
+     * changed are taken in, records whose object is gone are removed. A key that an event touched since the relist
+     * began is left to the event, which is newer than the list.
+     */
+    private static final class Relisted {
+        final String kind;
+        final SharedIndexInformer<?> informer;
+        final Map<String, ?> records;
+        final Set<String> touched;
+        final AtomicLong version;
+        final java.util.function.Supplier<List<? extends HasMetadata>> list;
+        final java.util.function.Function<HasMetadata, String> keyOf;
+        final Consumer<HasMetadata> put;
+        boolean interrupted;
+        long lastRelistNanos;
+
+        @SuppressWarnings("unchecked")
+        <T extends HasMetadata> Relisted(String kind, SharedIndexInformer<T> informer, Map<String, ?> records,
+                                         Set<String> touched, AtomicLong version,
+                                         java.util.function.Supplier<List<T>> list,
+                                         java.util.function.Function<T, String> keyOf, Consumer<T> put) {
+            this.kind = kind;
+            this.informer = informer;
+            this.records = records;
+            this.touched = touched;
+            this.version = version;
+            this.list = list::get;
+            this.keyOf = o -> keyOf.apply((T) o);
+            this.put = o -> put.accept((T) o);
+        }
+    }
+
+    /** On the relist thread: relists a kind whose watch came back, or whose periodic relist is due. */
+    private void checkWatches() {
+        for (Relisted k : kinds) {
+            try {
+                boolean watching = k.informer.isWatching();
+                if (!watching) {
+                    k.interrupted = true;
+                    continue;
+                }
+                boolean due = !relistInterval.isZero()
+                        && System.nanoTime() - k.lastRelistNanos - relistInterval.toNanos() >= 0;
+                if (k.interrupted || due) {
+                    relist(k, k.interrupted ? "its watch reconnected" : "periodic");
+                    k.interrupted = false;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("relisting {} failed, retrying: {}", k.kind, e.toString());
+            }
+        }
+    }
+
+    /** Lists {@code kind} and brings its records to the list; returns how many records it changed. */
+    int relist(String kind) {
+        return kinds.stream().filter(k -> k.kind.equals(kind)).findFirst()
+                .map(k -> relist(k, "asked")).orElseThrow(() -> new IllegalArgumentException("no kind " + kind));
+    }
+
+    private int relist(Relisted k, String why) {
+        k.touched.clear();
+        Map<String, Object> before = new HashMap<>(k.records);
+        Set<String> listed = new HashSet<>();
+        int taken = 0;
+        for (HasMetadata object : k.list.get()) {
+            String key = k.keyOf.apply(object);
+            listed.add(key);
+            synchronized (k.records) { // as the informer's handlers: one writer of this kind at a time
+                if (!k.touched.contains(key)) {
+                    long v = k.version.get();
+                    k.put.accept(object);
+                    taken += k.version.get() != v ? 1 : 0;
+                }
+            }
+        }
+        k.lastRelistNanos = System.nanoTime();
+        int removed = 0;
+        for (Map.Entry<String, Object> e : before.entrySet()) {
+            String key = e.getKey();
+            synchronized (k.records) {
+                if (!listed.contains(key) && !k.touched.contains(key) && k.records.remove(key, e.getValue())) {
+                    if (k.kind.equals("Pod")) {
+                        podDiagnostics.remove(key);
+                    }
+                    changed(k.version, k.kind, key);
+                    removed++;
+                }
+            }
+        }
+        if (taken + removed > 0) {
+            LOG.warn("relisted {} ({}): the watch had missed {} new or changed object(s) and {} deletion(s)", k.kind,
+                    why, taken, removed);
+        } else {
+            LOG.debug("relisted {} ({}): nothing missed", k.kind, why);
+        }
+        return taken + removed;
     }
 
     /**
@@ -154,6 +298,13 @@ public final class ClusterCache implements AutoCloseable {
     /** Whether every informer has listed its objects once (the cache holds the whole cluster). */
     public boolean hasSynced() {
         return synced && informers.stream().allMatch(SharedIndexInformer::hasSynced);
+    }
+
+    /** Per kind, whether its informer is watching now. */
+    public Map<String, Boolean> watching() {
+        Map<String, Boolean> out = new java.util.TreeMap<>();
+        informers.forEach(i -> out.put(i.getApiTypeClass().getSimpleName(), i.isWatching()));
+        return out;
     }
 
     /** Whether every informer is watching now (false while one reconnects). */
@@ -231,6 +382,9 @@ public final class ClusterCache implements AutoCloseable {
     /** Stops the informers (their watches close); the records stay readable. */
     @Override
     public synchronized void close() {
+        if (relister != null) {
+            relister.shutdownNow();
+        }
         for (SharedIndexInformer<?> informer : informers) {
             try {
                 informer.stop();
@@ -243,27 +397,36 @@ public final class ClusterCache implements AutoCloseable {
 
     // ---- the informers' handlers ----
 
-    private static <T extends HasMetadata> ResourceEventHandler<T> handler(Consumer<T> put, Consumer<T> remove) {
+    /** Handlers that write {@code records} holding its lock, as a relist does (see {@link Relisted}). */
+    private static <T extends HasMetadata> ResourceEventHandler<T> handler(Object records, Consumer<T> put,
+                                                                          Consumer<T> remove) {
         return new ResourceEventHandler<>() {
             @Override
             public void onAdd(T obj) {
-                put.accept(obj);
+                synchronized (records) {
+                    put.accept(obj);
+                }
             }
 
             @Override
             public void onUpdate(T oldObj, T newObj) {
-                put.accept(newObj);
+                synchronized (records) {
+                    put.accept(newObj);
+                }
             }
 
             @Override
             public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-                remove.accept(obj);
+                synchronized (records) {
+                    remove.accept(obj);
+                }
             }
         };
     }
 
     private void putNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
         Namespace record = converter.namespace(object);
+        namespacesTouched.add(record.name());
         if (!record.equals(namespaces.get(record.name()))) {
             namespaces.put(record.name(), record);
             changed(namespaceVersion, "Namespace", record.name());
@@ -272,6 +435,9 @@ public final class ClusterCache implements AutoCloseable {
 
     private void removeNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
         String name = meta(object).getName();
+        if (name != null) {
+            namespacesTouched.add(name);
+        }
         if (name != null && namespaces.remove(name) != null) {
             changed(namespaceVersion, "Namespace", name);
         }
@@ -281,6 +447,7 @@ public final class ClusterCache implements AutoCloseable {
         List<Diagnostic> diagnostics = new ArrayList<>(0);
         Pod record = converter.pod(object, diagnostics);
         String key = record.ref();
+        podsTouched.add(key);
         List<Diagnostic> previous = diagnostics.isEmpty() ? podDiagnostics.remove(key)
                 : podDiagnostics.put(key, List.copyOf(diagnostics));
         if (!diagnostics.equals(previous == null ? List.of() : previous)) {
@@ -294,6 +461,7 @@ public final class ClusterCache implements AutoCloseable {
 
     private void removePod(io.fabric8.kubernetes.api.model.Pod object) {
         String key = key(object);
+        podsTouched.add(key);
         if (podDiagnostics.remove(key) != null) {
             podVersion.incrementAndGet();
         }
@@ -308,6 +476,7 @@ public final class ClusterCache implements AutoCloseable {
         PolicyRef ref = new PolicyRef(record.namespace(), record.name(), meta.getUid(),
                 meta.getGeneration() == null ? 0 : meta.getGeneration());
         PolicyEntry entry = new PolicyEntry(record, ref);
+        policiesTouched.add(record.ref());
         if (!entry.equals(policies.get(record.ref()))) {
             policies.put(record.ref(), entry);
             changed(policyVersion, "NetworkPolicy", record.ref());
@@ -316,6 +485,7 @@ public final class ClusterCache implements AutoCloseable {
 
     private void removePolicy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy object) {
         String key = key(object);
+        policiesTouched.add(key);
         if (policies.remove(key) != null) {
             changed(policyVersion, "NetworkPolicy", key);
         }
