@@ -115,6 +115,14 @@ public final class Agent implements AutoCloseable {
     }
 
     public Agent(Config config, KubernetesClient client, NftExecutor executor, Clock clock) {
+        this(config, client, executor, null, clock);
+    }
+
+    /**
+     * @param driftReader a second executor on the same table (its own libnftables context), for drift checks off
+     *                    the sync loop's thread; null: the checks run on the sync loop's thread and hold it
+     */
+    public Agent(Config config, KubernetesClient client, NftExecutor executor, NftExecutor driftReader, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(executor, "executor");
@@ -126,7 +134,7 @@ public final class Agent implements AutoCloseable {
         this.loop = new SyncLoop(config.node(), cache::snapshot, snapshot -> {
             FailClosed f = failClosed;
             return f == null ? compiler.compile(snapshot) : f.apply(compiler.compile(snapshot), snapshot);
-        }, new RulesetApplier(executor),
+        }, new RulesetApplier(executor), driftReader == null ? null : new RulesetApplier(driftReader),
                 config.loop(), clock);
         loopRef[0] = loop;
         this.status = new StatusReporter(client, config.node(), clock);

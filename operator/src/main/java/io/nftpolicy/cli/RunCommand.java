@@ -174,13 +174,16 @@ final class RunCommand implements Callable<Integer> {
         }
 
         NftExecutor executor;
+        NftExecutor driftReader;
         try {
             executor = environment.executor(netns);
+            // A second libnftables context: drift checks read the table back on their own thread with it.
+            driftReader = environment.executor(netns);
         } catch (ApplyException e) {
             throw new UserException(e.getMessage() + " (the agent needs libnftables1 and NET_ADMIN)", e);
         }
         try (KubernetesClient client = environment.client()) {
-            Agent agent = new Agent(config, client, executor);
+            Agent agent = new Agent(config, client, executor, driftReader, java.time.Clock.systemUTC());
             try {
                 agent.start();
                 environment.awaitStop();
@@ -194,11 +197,13 @@ final class RunCommand implements Callable<Integer> {
                 agent.close();
             }
         } finally {
-            if (executor instanceof AutoCloseable closeable) {
-                try {
-                    closeable.close();
-                } catch (Exception e) {
-                    LoggerFactory.getLogger(RunCommand.class).warn("closing libnftables: {}", e.toString());
+            for (NftExecutor e : List.of(executor, driftReader)) {
+                if (e instanceof AutoCloseable closeable) {
+                    try {
+                        closeable.close();
+                    } catch (Exception failure) {
+                        LoggerFactory.getLogger(RunCommand.class).warn("closing libnftables: {}", failure.toString());
+                    }
                 }
             }
             restoreLog.run();

@@ -6,6 +6,7 @@ import io.nftpolicy.agent.sync.SyncObserver;
 import io.nftpolicy.agent.sync.SyncReport;
 import io.nftpolicy.agent.sync.Trigger;
 import io.nftpolicy.backend.sync.Drift;
+import io.nftpolicy.backend.sync.NftExecutor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -35,10 +36,11 @@ final class AgentHarness implements AutoCloseable {
     private final List<Drift> driftChecks = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private AgentHarness(KubernetesClient client, RecordingExecutor executor, Agent.Config config) {
+    private AgentHarness(KubernetesClient client, RecordingExecutor executor, NftExecutor driftReader,
+                         Agent.Config config) {
         this.executor = executor;
         this.client = client;
-        this.agent = new Agent(config, client, executor);
+        this.agent = new Agent(config, client, executor, driftReader, java.time.Clock.systemUTC());
         agent.addObserver(new SyncObserver() {
             @Override
             public void synced(SyncReport report) {
@@ -66,12 +68,21 @@ final class AgentHarness implements AutoCloseable {
     }
 
     static AgentHarness create(MockCluster cluster, RecordingExecutor executor, Agent.Config config) {
-        return new AgentHarness(cluster.newClient(), executor, config);
+        return new AgentHarness(cluster.newClient(), executor, executor, config);
     }
 
-    /** On a client of the test's (which it closes with the harness). */
+    /**
+     * On a client of the test's (which it closes with the harness). Drift checks read the table back through
+     * {@code executor} too, on the drift thread.
+     */
     static AgentHarness create(KubernetesClient client, RecordingExecutor executor, Agent.Config config) {
-        return new AgentHarness(client, executor, config);
+        return new AgentHarness(client, executor, executor, config);
+    }
+
+    /** With drift checks through {@code driftReader} (a second libnftables context), null: on the worker. */
+    static AgentHarness create(MockCluster cluster, RecordingExecutor executor, NftExecutor driftReader,
+                               Agent.Config config) {
+        return new AgentHarness(cluster.newClient(), executor, driftReader, config);
     }
 
     /** The test configuration: metrics on a free loopback port, {@link #FAST} timing. */

@@ -65,7 +65,10 @@ class AgentKernelTest {
     private AgentHarness startAgent() throws Exception {
         LibnftablesExecutor executor = LibnftablesExecutor.openInNamespace(netns.name());
         executors.add(executor);
-        AgentHarness agent = AgentHarness.create(cluster, NODE, new RecordingExecutor(executor));
+        LibnftablesExecutor driftReader = LibnftablesExecutor.openInNamespace(netns.name());
+        executors.add(driftReader);
+        AgentHarness agent = AgentHarness.create(cluster, new RecordingExecutor(executor), driftReader,
+                AgentHarness.config(NODE));
         agents.add(agent);
         agent.agent.start();
         await().atMost(TIMEOUT).until(agent.agent::ready);

@@ -40,7 +40,12 @@ import org.slf4j.LoggerFactory;
  *       {@link Options#maxBackoff()}; changes arriving meanwhile wait for the retry, which includes them.</li>
  *   <li><b>Drift.</b> Every {@link Options#driftInterval()}, even while changes keep coming, the table is read
  *       back and compared with what was last applied ({@link RulesetApplier#verify}); a difference is repaired by
- *       a sync at once. The read-back holds the worker: changes arriving meanwhile wait for it.</li>
+ *       a sync at once. With a drift reader (a second libnftables context), the read-back runs on a thread of its
+ *       own ({@code nftpolicy-drift}) and does not hold the worker: it compares with the ruleset applied when it
+ *       started, and its result is discarded when a transaction was committed meanwhile (the read may have seen
+ *       either state), then retried soon. After {@link #MAX_DISCARDED_CHECKS} discarded checks in a row (steady
+ *       churn), the next check runs on the worker, between syncs, so that checks never starve. Without a drift
+ *       reader every check runs on the worker.</li>
  * </ul>
  *
  * <p>Health: {@link #healthy()} is false once the thread has died, or when one step has been running for longer
@@ -96,10 +101,18 @@ public final class SyncLoop implements AutoCloseable {
         }
     }
 
+    /** Off-thread drift checks discarded in a row (a commit came meanwhile) before one runs on the worker. */
+    static final int MAX_DISCARDED_CHECKS = 3;
+    /** Wait before retrying a discarded off-thread check. */
+    static final Duration DISCARDED_CHECK_RETRY = Duration.ofMillis(200);
+
     private final String node;
     private final Supplier<CacheSnapshot> input;
     private final NodeCompiler compiler;
     private final RulesetApplier applier;
+    /** Reads the table back on the drift thread, through a libnftables context of its own; null: on the worker. */
+    private final RulesetApplier driftReader;
+    private final Thread driftThread;
     private final Options options;
     private final Clock clock;
     private final List<SyncObserver> observers = new CopyOnWriteArrayList<>();
@@ -116,6 +129,13 @@ public final class SyncLoop implements AutoCloseable {
     private long backoffNanos;
     private int consecutiveFailures;
     private long driftDueNanos;
+    /** Odd while the worker is in a kernel transaction; bumped before and after each: the drift thread's clock. */
+    private long kernelWrites;
+    /** The ruleset last committed, for the drift thread. */
+    private Ruleset appliedShared;
+    private int discardedChecks;
+    private boolean driftOnWorker;
+    private boolean repairPending;
 
     // The worker's own state.
     private Ruleset applied;
@@ -126,19 +146,29 @@ public final class SyncLoop implements AutoCloseable {
 
     public SyncLoop(String node, Supplier<CacheSnapshot> input, NodeCompiler compiler, RulesetApplier applier,
                     Options options) {
-        this(node, input, compiler, applier, options, Clock.systemUTC());
+        this(node, input, compiler, applier, null, options, Clock.systemUTC());
     }
 
+    /**
+     * @param driftReader an applier on a second executor of the same kernel table (its own libnftables context),
+     *                    used only to read the table back on the drift thread; null: drift checks on the worker
+     */
     public SyncLoop(String node, Supplier<CacheSnapshot> input, NodeCompiler compiler, RulesetApplier applier,
-                    Options options, Clock clock) {
+                    RulesetApplier driftReader, Options options, Clock clock) {
         this.node = Objects.requireNonNull(node, "node");
         this.input = Objects.requireNonNull(input, "input");
         this.compiler = Objects.requireNonNull(compiler, "compiler");
         this.applier = Objects.requireNonNull(applier, "applier");
+        this.driftReader = driftReader;
         this.options = Objects.requireNonNull(options, "options");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.thread = new Thread(this::run, "nftpolicy-sync");
         this.thread.setDaemon(true);
+        this.driftThread = driftReader == null ? null : new Thread(this::driftLoop, "nftpolicy-drift");
+        if (driftThread != null) {
+            driftThread.setDaemon(true);
+        }
+        this.driftOnWorker = driftReader == null;
     }
 
     public void addObserver(SyncObserver observer) {
@@ -156,6 +186,9 @@ public final class SyncLoop implements AutoCloseable {
             dirtySinceNanos = System.nanoTime() - options.coalesce().toNanos();
         }
         thread.start();
+        if (driftThread != null) {
+            driftThread.start();
+        }
     }
 
     /**
@@ -206,7 +239,10 @@ public final class SyncLoop implements AutoCloseable {
             return true;
         }
         thread.join(Math.max(1, timeout.toMillis()));
-        return !thread.isAlive();
+        if (driftThread != null && driftThread.getState() != Thread.State.NEW) {
+            driftThread.join(Math.max(1, timeout.toMillis()));
+        }
+        return !thread.isAlive() && (driftThread == null || !driftThread.isAlive());
     }
 
     /** {@link #stop} with 30 s; an interrupt is kept for the caller. */
@@ -223,7 +259,7 @@ public final class SyncLoop implements AutoCloseable {
 
     // ---- the worker ----
 
-    private enum Step { SYNC, RETRY, DRIFT_CHECK }
+    private enum Step { SYNC, RETRY, DRIFT_CHECK, DRIFT_REPAIR }
 
     private void run() {
         while (true) {
@@ -237,7 +273,10 @@ public final class SyncLoop implements AutoCloseable {
                 if (failing) {
                     step = now - retryAtNanos >= 0 ? Step.RETRY : null;
                     waitUntil = retryAtNanos;
-                } else if (applied != null && now - driftDueNanos >= 0) {
+                } else if (repairPending) {
+                    step = Step.DRIFT_REPAIR;
+                    waitUntil = now;
+                } else if (applied != null && driftOnWorker && now - driftDueNanos >= 0) {
                     // Before pending changes: under steady churn the check must still come every interval.
                     step = Step.DRIFT_CHECK;
                     waitUntil = now;
@@ -247,7 +286,7 @@ public final class SyncLoop implements AutoCloseable {
                     waitUntil = due;
                 } else {
                     step = null;
-                    waitUntil = applied != null ? driftDueNanos : now + TimeUnit.SECONDS.toNanos(60);
+                    waitUntil = applied != null && driftOnWorker ? driftDueNanos : now + TimeUnit.SECONDS.toNanos(60);
                 }
                 if (step == null) {
                     try {
@@ -265,6 +304,7 @@ public final class SyncLoop implements AutoCloseable {
                     case SYNC -> sync(startupDone ? Trigger.EVENTS : Trigger.STARTUP);
                     case RETRY -> sync(Trigger.RETRY);
                     case DRIFT_CHECK -> driftCheck();
+                    case DRIFT_REPAIR -> repair();
                 }
             } catch (RuntimeException e) {
                 LOG.error("sync loop step {} failed unexpectedly", step, e);
@@ -287,13 +327,25 @@ public final class SyncLoop implements AutoCloseable {
         try {
             snapshot = input.get();
             compilation = compiler.compile(snapshot.cluster());
-            ApplyResult result = applier.apply(compilation.ruleset());
+            ApplyResult result;
+            synchronized (lock) {
+                kernelWrites++;
+            }
+            try {
+                result = applier.apply(compilation.ruleset());
+            } finally {
+                synchronized (lock) {
+                    kernelWrites++;
+                }
+            }
             long commit = System.nanoTime();
             applied = compilation.ruleset();
             OptionalLong latency = startupDone && oldest != Long.MAX_VALUE
                     ? OptionalLong.of(Math.max(0, commit - oldest)) : OptionalLong.empty();
             startupDone = true;
             synchronized (lock) {
+                appliedShared = applied;
+                lock.notifyAll(); // the drift thread waits for a first ruleset
                 failing = false;
                 consecutiveFailures = 0;
                 backoffNanos = 0;
@@ -353,19 +405,110 @@ public final class SyncLoop implements AutoCloseable {
         long duration = System.nanoTime() - start;
         synchronized (lock) {
             driftDueNanos = System.nanoTime() + options.driftInterval().toNanos();
+            discardedChecks = 0;
+            driftOnWorker = driftReader == null;
         }
+        driftChecked(drift, duration);
+        if (!drift.isEmpty()) {
+            repair(drift);
+        }
+    }
+
+    private void driftChecked(Drift drift, long durationNanos) {
         for (SyncObserver o : observers) {
             try {
-                o.driftChecked(drift, duration);
+                o.driftChecked(drift, durationNanos);
             } catch (RuntimeException e) {
                 LOG.warn("observer {} failed on a drift check", o, e);
             }
         }
-        if (!drift.isEmpty()) {
+    }
+
+    /** On the worker, after the drift thread found a difference. */
+    private void repair() {
+        synchronized (lock) {
+            repairPending = false;
+        }
+        repair(null);
+    }
+
+    private void repair(Drift drift) {
+        if (drift != null) {
             LOG.warn("drift: the kernel's table differs from the applied ruleset ({} differences), repairing:\n{}",
                     drift.differences().size(), drift);
-            applier.forgetCommittedState();
-            sync(Trigger.DRIFT);
+        }
+        // The repair reads the table back and sends exactly the difference, whatever was committed meanwhile.
+        applier.forgetCommittedState();
+        sync(Trigger.DRIFT);
+    }
+
+    /**
+     * The drift thread: reads the table back through its own libnftables context while the worker goes on, and
+     * compares it with the ruleset committed when the read began. A commit during the read makes the result
+     * unreliable (either state may have been seen): it is discarded and the check retried shortly; after
+     * {@link #MAX_DISCARDED_CHECKS} in a row the worker does the next check itself.
+     */
+    private void driftLoop() {
+        while (true) {
+            Ruleset target;
+            long writesBefore;
+            synchronized (lock) {
+                while (true) {
+                    if (!running) {
+                        return;
+                    }
+                    long now = System.nanoTime();
+                    boolean due = appliedShared != null && !driftOnWorker && !repairPending
+                            && now - driftDueNanos >= 0 && kernelWrites % 2 == 0;
+                    if (due) {
+                        break;
+                    }
+                    long wait = appliedShared == null || driftOnWorker || repairPending ? TimeUnit.SECONDS.toNanos(1)
+                            : kernelWrites % 2 != 0 ? TimeUnit.MILLISECONDS.toNanos(2) : driftDueNanos - now;
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, wait));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                target = appliedShared;
+                writesBefore = kernelWrites;
+            }
+            long start = System.nanoTime();
+            Drift drift;
+            try {
+                drift = driftReader.verify(target);
+            } catch (ApplyException | RuntimeException e) {
+                LOG.warn("drift check: cannot read the table back: {}", oneLine(e.getMessage()));
+                synchronized (lock) {
+                    driftDueNanos = System.nanoTime() + options.driftInterval().toNanos();
+                    repairPending = true; // the worker's repair reads back with its own context, and backs off
+                    lock.notifyAll();
+                }
+                continue;
+            }
+            long duration = System.nanoTime() - start;
+            synchronized (lock) {
+                if (kernelWrites != writesBefore) {
+                    discardedChecks++;
+                    driftOnWorker = discardedChecks >= MAX_DISCARDED_CHECKS;
+                    driftDueNanos = System.nanoTime() + DISCARDED_CHECK_RETRY.toNanos();
+                    LOG.debug("drift check discarded: a transaction was committed during the read-back ({} in a row)",
+                            discardedChecks);
+                    lock.notifyAll();
+                    continue;
+                }
+                discardedChecks = 0;
+                driftDueNanos = System.nanoTime() + options.driftInterval().toNanos();
+                if (!drift.isEmpty()) {
+                    LOG.warn("drift: the kernel's table differs from the applied ruleset ({} differences), "
+                            + "repairing:\n{}", drift.differences().size(), drift);
+                    repairPending = true;
+                    lock.notifyAll();
+                }
+            }
+            driftChecked(drift, duration);
         }
     }
 

@@ -48,11 +48,17 @@ class SyncLoopTest {
     }
 
     private SyncLoop loop(NftExecutor executor, SyncLoop.Options options) {
+        return loop(executor, null, options);
+    }
+
+    /** With drift checks on their own thread through {@code driftReader}; null: on the worker. */
+    private SyncLoop loop(NftExecutor executor, NftExecutor driftReader, SyncLoop.Options options) {
         loop = new SyncLoop(NODE, () -> {
             snapshots.incrementAndGet();
             lastSnapshotNanos.set(System.nanoTime());
             return new CacheSnapshot(cluster.get(), List.of(), Map.of());
-        }, new IncrementalCompiler(NODE)::compile, new RulesetApplier(executor), options);
+        }, new IncrementalCompiler(NODE)::compile, new RulesetApplier(executor),
+                driftReader == null ? null : new RulesetApplier(driftReader), options, java.time.Clock.systemUTC());
         loop.addObserver(new SyncObserver() {
             @Override
             public void synced(SyncReport report) {
@@ -205,6 +211,63 @@ class SyncLoopTest {
     }
 
     @Test
+    void anOffThreadDriftCheckDoesNotHoldTheWorker() throws Exception {
+        SlowReader kernel = new SlowReader(new FakeNftExecutor(), Duration.ofMillis(600));
+        loop(kernel, kernel.reader(), SyncLoop.Options.defaults().withDriftInterval(Duration.ofMillis(200)));
+        loop.start();
+        await().atMost(TIMEOUT).until(loop::hasSynced);
+        await().atMost(TIMEOUT).until(kernel::reading);
+
+        long changed = System.nanoTime();
+        cluster.set(OTHER);
+        loop.changed(changed);
+
+        await().atMost(TIMEOUT).until(() -> reports().stream().anyMatch(r -> r.trigger() == Trigger.EVENTS));
+        assertThat(kernel.reading()).as("the sync committed while the read-back was still going on").isTrue();
+        assertThat(reports().stream().filter(r -> r.trigger() == Trigger.EVENTS).findFirst().orElseThrow()
+                .eventToKernelNanos().orElseThrow()).isLessThan(TimeUnit.MILLISECONDS.toNanos(300));
+    }
+
+    @Test
+    void checksOverlappingACommitAreDiscardedAndUnderSteadyChurnTheWorkerChecksItself() throws Exception {
+        SlowReader kernel = new SlowReader(new FakeNftExecutor(), Duration.ofMillis(150));
+        loop(kernel, kernel.reader(), SyncLoop.Options.defaults().withDriftInterval(Duration.ofMillis(300)));
+        loop.start();
+        await().atMost(TIMEOUT).until(loop::hasSynced);
+
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
+        for (int i = 0; System.nanoTime() < end; i++) {
+            cluster.set(i % 2 == 0 ? OTHER : CLUSTER);
+            loop.changed(System.nanoTime());
+            Thread.sleep(15);
+        }
+
+        assertThat(kernel.reads()).as("off-thread read-backs, all overlapping a commit").isGreaterThanOrEqualTo(
+                SyncLoop.MAX_DISCARDED_CHECKS);
+        assertThat(driftChecks.get()).as("checks that counted: by the worker after the discarded ones").isPositive();
+        assertThat(reports()).noneMatch(r -> r.trigger() == Trigger.DRIFT);
+    }
+
+    @Test
+    void driftFoundOffThreadIsRepairedByTheWorker() throws Exception {
+        FakeNftExecutor fake = new FakeNftExecutor();
+        SlowReader kernel = new SlowReader(fake, Duration.ZERO);
+        loop(kernel, kernel.reader(), SyncLoop.Options.defaults().withDriftInterval(Duration.ofMillis(200)));
+        loop.start();
+        await().atMost(TIMEOUT).until(loop::hasSynced);
+
+        synchronized (kernel) {
+            fake.run("flush chain inet nftpolicy filter-input");
+        }
+
+        await().atMost(TIMEOUT).until(() -> reports().stream().anyMatch(r -> r.trigger() == Trigger.DRIFT));
+        SyncReport repair = reports().stream().filter(r -> r.trigger() == Trigger.DRIFT).findFirst().orElseThrow();
+        assertThat(repair.result().orElseThrow().readBack()).isTrue();
+        assertThat(repair.result().orElseThrow().operations()).isPositive();
+        assertThat(new RulesetApplier(kernel).verify(repair.ruleset().orElseThrow()).isEmpty()).isTrue();
+    }
+
+    @Test
     void stoppingLeavesTheTableAndIgnoresLaterChanges() throws Exception {
         FakeNftExecutor kernel = new FakeNftExecutor();
         loop(kernel, SyncLoop.Options.defaults());
@@ -300,6 +363,65 @@ class SyncLoopTest {
         @Override
         public Optional<KernelTable> readBack() throws ApplyException {
             return delegate.readBack();
+        }
+    }
+
+    /**
+     * One in-memory kernel for the worker, and {@link #reader()}: a second executor on it, as a second libnftables
+     * context would be, whose read-backs take {@code delay} outside the kernel's lock (the worker keeps committing).
+     */
+    static final class SlowReader implements NftExecutor {
+        private final NftExecutor delegate;
+        private final Duration delay;
+        private final AtomicInteger reads = new AtomicInteger();
+        private volatile boolean reading;
+
+        SlowReader(NftExecutor delegate, Duration delay) {
+            this.delegate = delegate;
+            this.delay = delay;
+        }
+
+        @Override
+        public synchronized String run(String script) throws ApplyException {
+            return delegate.run(script);
+        }
+
+        @Override
+        public synchronized Optional<KernelTable> readBack() throws ApplyException {
+            return delegate.readBack();
+        }
+
+        boolean reading() {
+            return reading;
+        }
+
+        int reads() {
+            return reads.get();
+        }
+
+        NftExecutor reader() {
+            return new NftExecutor() {
+                @Override
+                public String run(String script) {
+                    throw new UnsupportedOperationException("the drift reader only reads");
+                }
+
+                @Override
+                public Optional<KernelTable> readBack() throws ApplyException {
+                    reading = true;
+                    try {
+                        Optional<KernelTable> table = SlowReader.this.readBack();
+                        Thread.sleep(delay.toMillis());
+                        return table;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return Optional.empty();
+                    } finally {
+                        reads.incrementAndGet();
+                        reading = false;
+                    }
+                }
+            };
         }
     }
 }
