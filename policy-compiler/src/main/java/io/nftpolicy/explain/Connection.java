@@ -9,7 +9,8 @@ import java.util.Optional;
  * egress is decided on its own node and a pod's ingress on its own node, so a connection between pods of two
  * nodes passes two tables, and one between pods of one node passes one table once, which checks both.
  *
- * @param hops the tables the packet passes, in order; none when no table of nftpolicy sees it
+ * @param hops the tables the packet passes, in order, up to the one that drops it; none when no table of
+ *             nftpolicy sees it
  * @param note why no table sees it, or what else the reader should know about the path; empty when nothing
  */
 public record Connection(Party from, Party to, Packet packet, List<Hop> hops, Optional<String> note) {

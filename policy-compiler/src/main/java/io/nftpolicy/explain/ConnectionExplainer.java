@@ -133,7 +133,8 @@ public final class ConnectionExplainer {
             Hook departure = sameNode ? arrival : Hook.FORWARD;
             hops.add(hop(fromNode.get(), sameNode ? "node of both ends" : "source's node", packet, departure));
         }
-        if (toNode.isPresent() && !toNode.equals(fromNode)) {
+        boolean dropped = hops.stream().anyMatch(h -> !h.trace().accepted());
+        if (toNode.isPresent() && !toNode.equals(fromNode) && !dropped) {
             hops.add(hop(toNode.get(), "destination's node", packet, arrival));
         }
         return new Connection(from, to, packet, hops, Optional.empty());

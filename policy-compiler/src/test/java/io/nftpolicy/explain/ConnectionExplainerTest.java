@@ -83,6 +83,16 @@ class ConnectionExplainerTest {
     }
 
     @Test
+    void aPacketDroppedOnTheSourcesNodeNeverReachesTheDestinationsNode() {
+        ConnectionExplainer explainer = explainer(cluster());
+
+        Connection c = only(explainer.explain(explainer.party("dev/fe2"), explainer.party("dev/kubelet"), TCP, 10250));
+
+        assertThat(c.hops()).extracting(Hop::node).containsExactly("n2");
+        assertThat(c.allowed()).isFalse();
+    }
+
+    @Test
     void aPodsConnectionToItselfCrossesNoTable() {
         ConnectionExplainer explainer = explainer(cluster());
 
