@@ -1,6 +1,8 @@
 package io.nftpolicy.cli;
 
+import static io.nftpolicy.testing.Fixtures.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -270,5 +272,23 @@ class ExplainCommandTest {
         assertThat(result.exitCode()).isZero();
         assertThat(result.out()).contains("--from=NS/POD|IP").contains("--namespace=NS")
                 .contains("1  --from/--to: at least one connection is denied");
+    }
+
+    // --- against the kernel: needs root, nft and ip, as CI has them
+
+    @Test
+    void onARicherClusterExplainsMatricesAreTheOnesTheKernelMeasures() {
+        Host system = Host.system();
+        assumeTrue(system.isRoot() && system.findProgram("nft").isPresent() && system.findProgram("ip").isPresent(),
+                "needs root, nft and ip");
+        String input = snapshot("explain-kernel.yaml").toString();
+
+        Result measured = cli.run("sandbox", "-i", input);
+        Result explained = cli.run("explain", "-i", input, "--all", "-p", "8080,9090,53/udp");
+
+        assertThat(measured.exitCode()).as(measured.err()).isZero();
+        assertThat(explained.exitCode()).as(explained.err()).isZero();
+        assertThat(explained.out()).startsWith("TCP/8080 IPv4\n").contains("UDP/53 IPv6\n").contains(" X ").contains(" . ");
+        assertThat(explained.out()).isEqualTo(measured.out());
     }
 }
