@@ -7,6 +7,7 @@ import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.explain.Connection;
 import io.nftpolicy.explain.ConnectionExplainer;
 import io.nftpolicy.explain.ConnectionText;
+import io.nftpolicy.explain.InvalidEndException;
 import io.nftpolicy.explain.Party;
 import io.nftpolicy.lab.Endpoint;
 import io.nftpolicy.lab.Reachability;
@@ -131,7 +132,7 @@ final class ExplainCommand implements Callable<Integer> {
         for (Endpoint endpoint : endpoints) {
             try {
                 connections.addAll(explainer.explain(source, destination, endpoint.protocol(), endpoint.port()));
-            } catch (IllegalArgumentException e) {
+            } catch (InvalidEndException e) {
                 throw new UserException(e.getMessage(), e);
             }
         }
@@ -202,7 +203,7 @@ final class ExplainCommand implements Callable<Integer> {
     private static Party party(ConnectionExplainer explainer, String option, String text) throws UserException {
         try {
             return explainer.party(text);
-        } catch (IllegalArgumentException e) {
+        } catch (InvalidEndException e) {
             throw new UserException(option + ": " + e.getMessage(), e);
         }
     }

@@ -55,7 +55,7 @@ public final class ConnectionExplainer {
     /**
      * {@code namespace/name} of a pod, or an IP address (the pod that has it, if one does).
      *
-     * @throws IllegalArgumentException naming what is wrong: no such pod, a pod without address or node, a
+     * @throws InvalidEndException naming what is wrong: no such pod, a pod without address or node, a
      *                                  finished pod, or text that is neither
      */
     public Party party(String text) {
@@ -65,21 +65,21 @@ public final class ConnectionExplainer {
         }
         String[] parts = text.split("/", -1);
         if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
-            throw new IllegalArgumentException("'" + text + "' is neither namespace/pod nor an IP address");
+            throw new InvalidEndException("'" + text + "' is neither namespace/pod nor an IP address");
         }
         Pod pod = snapshot.pods().stream().filter(p -> p.ref().equals(text)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no pod " + text + " in the snapshot" + others(parts[0])));
+                .orElseThrow(() -> new InvalidEndException("no pod " + text + " in the snapshot" + others(parts[0])));
         if (pod.phase().finished()) {
-            throw new IllegalArgumentException("pod " + text + " has finished (" + pod.phase() + "): it holds no "
+            throw new InvalidEndException("pod " + text + " has finished (" + pod.phase() + "): it holds no "
                     + "address, and no policy applies to it");
         }
         if (pod.nodeName().isEmpty()) {
-            throw new IllegalArgumentException("pod " + text + " is not scheduled (spec.nodeName is empty): no node "
+            throw new InvalidEndException("pod " + text + " is not scheduled (spec.nodeName is empty): no node "
                     + "enforces anything for it yet");
         }
         List<IpAddress> addresses = addresses(pod);
         if (addresses.isEmpty()) {
-            throw new IllegalArgumentException("pod " + text + " has no address (status.podIPs)");
+            throw new InvalidEndException("pod " + text + " has no address (status.podIPs)");
         }
         return new Party(text, Optional.of(pod), addresses);
     }
@@ -87,11 +87,11 @@ public final class ConnectionExplainer {
     /**
      * The connection over each address family both ends have, IPv4 first.
      *
-     * @throws IllegalArgumentException when the ends share no family, or neither is a pod
+     * @throws InvalidEndException when the ends share no family, or neither is a pod
      */
     public List<Connection> explain(Party from, Party to, Protocol protocol, int port) {
         if (from.pod().isEmpty() && to.pod().isEmpty()) {
-            throw new IllegalArgumentException("neither " + from.name() + " nor " + to.name() + " is a pod of the "
+            throw new InvalidEndException("neither " + from.name() + " nor " + to.name() + " is a pod of the "
                     + "snapshot: no node's table is known to see this connection");
         }
         List<Connection> connections = new ArrayList<>();
@@ -103,7 +103,7 @@ public final class ConnectionExplainer {
             }
         }
         if (connections.isEmpty()) {
-            throw new IllegalArgumentException(from.name() + " (" + families(from) + ") and " + to.name() + " ("
+            throw new InvalidEndException(from.name() + " (" + families(from) + ") and " + to.name() + " ("
                     + families(to) + ") have no address family in common");
         }
         return connections;

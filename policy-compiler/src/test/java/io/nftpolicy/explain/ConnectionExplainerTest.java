@@ -174,7 +174,7 @@ class ConnectionExplainerTest {
     void anUnknownPodIsAnErrorThatListsThePodsOfItsNamespace() {
         ConnectionExplainer explainer = explainer(cluster());
 
-        assertThatThrownBy(() -> explainer.party("dev/dbb")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> explainer.party("dev/dbb")).isInstanceOf(InvalidEndException.class)
                 .hasMessage("no pod dev/dbb in the snapshot (pods of namespace dev: db, fe, fe2, kubelet)");
         assertThatThrownBy(() -> explainer.party("prod/db")).hasMessage(
                 "no pod prod/db in the snapshot (namespace prod has no pods in it)");
