@@ -46,12 +46,24 @@ public final class RulesetEvaluator {
     private static final Pattern ISOLATED = Pattern.compile("isolated for (ingress|egress) by (.+)");
 
     private final Map<String, Chain> chains = new HashMap<>();
+    private final Map<String, Chain> baseChains = new HashMap<>();
     private final Map<String, SetIndex> sets = new HashMap<>();
     private final Map<String, MapIndex> maps = new HashMap<>();
     private final Map<String, Statement> statements = new ConcurrentHashMap<>();
 
+    /** @throws IllegalArgumentException when two base chains share a hook, which the compiler never writes */
     public RulesetEvaluator(Ruleset ruleset) {
-        ruleset.chains().forEach(c -> chains.put(c.name(), c));
+        for (Chain chain : ruleset.chains()) {
+            chains.put(chain.name(), chain);
+            chain.hook().ifPresent(h -> {
+                Chain other = baseChains.putIfAbsent(h.hook(), chain);
+                if (other != null) {
+                    // Several base chains on one hook run one after the other by priority; the compiler writes one.
+                    throw new IllegalArgumentException("explain expects one base chain per hook, and chains "
+                            + other.name() + " and " + chain.name() + " are both on hook " + h.hook());
+                }
+            });
+        }
         ruleset.sets().forEach(s -> sets.put(s.name(), new SetIndex(s)));
         ruleset.maps().forEach(m -> maps.put(m.name(), new MapIndex(m)));
     }
@@ -64,10 +76,8 @@ public final class RulesetEvaluator {
      *                                  map or chain the ruleset lacks
      */
     public Trace evaluate(Packet packet, Hook hook) {
-        Chain base = chains.values().stream()
-                .filter(c -> c.hook().filter(h -> h.hook().equals(hook.nftName())).isPresent())
-                .findFirst()
-                .orElse(new Chain("(no " + hook.nftName() + " chain)", Optional.empty(), "", List.of()));
+        Chain base = baseChains.getOrDefault(hook.nftName(),
+                new Chain("(no " + hook.nftName() + " chain)", Optional.empty(), "", List.of()));
         ChainRun run = run(base, Optional.empty(), packet, 0);
         Trace.Verdict verdict = run.exit() == Exit.DROP ? Trace.Verdict.DROP : Trace.Verdict.ACCEPT;
         List<Allowance> allowances = new ArrayList<>();
@@ -98,20 +108,11 @@ public final class RulesetEvaluator {
             Statement.Verdict verdict;
             Optional<Dispatch> dispatch = Optional.empty();
             if (matched && statement.action() instanceof Statement.MapLookup lookup) {
-                MapIndex map = map(lookup.map(), rule);
-                Optional<Object> value = lookup.fields().get(0).of(packet);
-                Optional<MapElement> element = value.map(map::find).orElse(Optional.empty());
-                checks.add(new Check(lookup.text(), element.isPresent(), value.isEmpty()
-                        ? lookup.fields().get(0).absentBecause(packet)
-                        : element.map(e -> Field.format(value.get()) + " is in " + map.describe() + " as "
-                                + e.key() + quoted(e.comment()))
-                                .orElse(Field.format(value.get()) + " is not in " + map.describe()),
-                        Optional.of(lookup.map()), Optional.empty()));
-                matched = element.isPresent();
-                dispatch = element.map(e -> new Dispatch(lookup.map(), e));
-                verdict = new Statement.Verdict(Kind.JUMP, element.map(MapElement::chain));
+                dispatch = dispatch(lookup, rule, packet, checks);
+                matched = dispatch.isPresent();
+                verdict = new Statement.Verdict(Kind.JUMP, dispatch.map(d -> d.element().chain()));
             } else {
-                verdict = statement.action() instanceof Statement.Verdict v ? v : null;
+                verdict = statement.action() instanceof Statement.Verdict v ? v : null; // null only when unmatched
             }
             if (!matched || verdict.kind() == Kind.CONTINUE) {
                 runs.add(new RuleRun(i + 1, rule, checks, matched, Optional.empty(), dispatch, Optional.empty()));
@@ -130,13 +131,29 @@ public final class RulesetEvaluator {
                     if (jumped.exit() == Exit.ACCEPT || jumped.exit() == Exit.DROP) {
                         return new ChainRun(chain, via, runs, jumped.exit());
                     }
-                    if (verdict.kind() == Kind.GOTO) {
-                        return new ChainRun(chain, via, runs, Exit.RETURN); // goto: its return goes to our caller
-                    }
                 }
             }
         }
         return new ChainRun(chain, via, runs, Exit.END);
+    }
+
+    /** A verdict-map lookup: the element for the packet's address, recorded as the rule's last check. */
+    private Optional<Dispatch> dispatch(Statement.MapLookup lookup, Rule rule, Packet packet, List<Check> checks) {
+        MapIndex map = map(lookup.map(), rule);
+        Field field = lookup.field();
+        Optional<Object> value = field.of(packet);
+        Optional<MapElement> element = value.flatMap(map::find);
+        String reason;
+        if (value.isEmpty()) {
+            reason = field.absentBecause(packet);
+        } else if (element.isPresent()) {
+            reason = Field.format(value.get()) + " is in " + map.describe() + " as " + element.get().key()
+                    + quoted(element.get().comment());
+        } else {
+            reason = Field.format(value.get()) + " is not in " + map.describe();
+        }
+        checks.add(new Check(lookup.text(), element.isPresent(), reason, Optional.of(lookup.map()), Optional.empty()));
+        return element.map(e -> new Dispatch(lookup.map(), e));
     }
 
     private Check check(Statement.Match match, Packet packet) {

@@ -31,19 +31,19 @@ record Statement(List<Match> matches, Action action) {
     /** What a rule does once its matches hold. */
     sealed interface Action {}
 
-    enum Kind { ACCEPT, DROP, RETURN, JUMP, GOTO, CONTINUE }
+    enum Kind { ACCEPT, DROP, RETURN, JUMP, CONTINUE }
 
-    /** A plain verdict; {@code chain} for jump and goto. CONTINUE is a rule without a verdict. */
+    /** A plain verdict; {@code chain} for jump. CONTINUE is a rule without a verdict. */
     record Verdict(Kind kind, Optional<String> chain) implements Action {
         String text() {
             return kind.name().toLowerCase(Locale.ROOT) + chain.map(c -> " " + c).orElse("");
         }
     }
 
-    /** {@code ip saddr vmap @map}: the verdict is the map's element for the packet's fields, if there is one. */
-    record MapLookup(List<Field> fields, String map, String text) implements Action {}
+    /** {@code ip saddr vmap @map}: the verdict is the map's element for the packet's address, if there is one. */
+    record MapLookup(Field field, String map, String text) implements Action {}
 
-    private static final Set<String> VERDICTS = Set.of("accept", "drop", "return", "jump", "goto");
+    private static final Set<String> VERDICTS = Set.of("accept", "drop", "return", "jump");
 
     /** @throws IllegalArgumentException naming the statement and what in it is not understood */
     static Statement parse(String statement) {
@@ -70,9 +70,12 @@ record Statement(List<Match> matches, Action action) {
                 String text = String.join(" . ", fields.stream().map(Field::nft).toList());
                 String operand = tokens.next();
                 if (operand.equals("vmap")) {
+                    if (fields.size() != 1) {
+                        throw tokens.error("a verdict map is looked up by one field here, not '" + text + "'");
+                    }
                     String map = setName(tokens, tokens.next());
                     tokens.expectEnd();
-                    return new Statement(matches, new MapLookup(fields, map, text + " vmap @" + map));
+                    return new Statement(matches, new MapLookup(fields.get(0), map, text + " vmap @" + map));
                 }
                 String set = setName(tokens, operand);
                 matches.add(new Lookup(fields, set, text + " @" + set));
@@ -84,7 +87,7 @@ record Statement(List<Match> matches, Action action) {
     private static Verdict verdict(Tokens tokens) {
         String word = tokens.next();
         Kind kind = Kind.valueOf(word.toUpperCase(Locale.ROOT));
-        if (kind == Kind.JUMP || kind == Kind.GOTO) {
+        if (kind == Kind.JUMP) {
             return new Verdict(kind, Optional.of(tokens.next()));
         }
         return new Verdict(kind, Optional.empty());

@@ -226,6 +226,29 @@ class RulesetEvaluatorTest {
     }
 
     @Test
+    void aJumpedChainThatRunsOutOfRulesReturnsToTheRuleAfterTheJump() {
+        Chain forward = new Chain("filter-forward", Optional.of(new BaseHook("forward", 0)), "",
+                List.of(Rule.of("jump nothing-here", ""), Rule.of("drop", "after the jump")));
+        Chain empty = new Chain("nothing-here", Optional.empty(), "", List.of());
+        Ruleset rs = new Ruleset("inet", "t", "", List.of(), List.of(), List.of(forward, empty));
+
+        Trace trace = new RulesetEvaluator(rs).evaluate(Packet.of(FE, DB, TCP, 80), Hook.FORWARD);
+
+        assertThat(trace.base().rules()).extracting(r -> r.action().orElse("")).containsExactly("jump nothing-here", "drop");
+        assertThat(trace.base().rules().get(0).jumped()).hasValueSatisfying(j -> assertThat(j.exit()).isEqualTo(Trace.Exit.END));
+        assertThat(trace.accepted()).isFalse();
+    }
+
+    @Test
+    void twoBaseChainsOnOneHookAreRefused() {
+        Chain one = new Chain("a", Optional.of(new BaseHook("forward", 0)), "", List.of());
+        Chain two = new Chain("b", Optional.of(new BaseHook("forward", 10)), "", List.of());
+
+        assertThatThrownBy(() -> new RulesetEvaluator(new Ruleset("inet", "t", "", List.of(), List.of(), List.of(one, two))))
+                .hasMessage("explain expects one base chain per hook, and chains a and b are both on hook forward");
+    }
+
+    @Test
     void theTextShowsEachRuleWithWhyItMatchedOrNotAndJumpedChainsBelowTheirRule() {
         Trace trace = forward(cluster().ingress("dev/db-access", "role=db", FROM_FRONTEND_TCP_80), "n1", FE2, DB, 80);
         String chain = decidingChain(trace.base()).chain().name();
