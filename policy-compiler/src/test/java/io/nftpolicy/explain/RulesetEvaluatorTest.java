@@ -151,6 +151,24 @@ class RulesetEvaluatorTest {
     }
 
     @Test
+    void aNamedIngressPortIsTheNumberItHasOnTheIsolatedPod() {
+        Snapshots cluster = snapshot("dev")
+                .pod("dev/web", "n1", List.of(DB), List.of(ContainerPort.named("http", 8080, TCP)), "role=web")
+                .pod("dev/client", "n2", FE2, "role=client")
+                .ingress("dev/web-in", "role=web", new PolicyRule(List.of(PolicyPeer.pods(selector("role=client"))),
+                        List.of(PolicyPort.named("TCP", "http"))));
+
+        Trace onTheNamedPort = forward(cluster, "n1", FE2, DB, 8080);
+        Trace onPort80 = forward(cluster, "n1", FE2, DB, 80);
+
+        assertThat(onTheNamedPort.allowances()).singleElement().extracting(Allowance::sources).asList()
+                .containsExactly(new Source("dev/web-in", PolicyType.INGRESS, 0, 0));
+        assertThat(onPort80.accepted()).isFalse();
+        assertThat(ruleWithComment(onPort80.base(), "dev/web-in ingress[0].from[0]").checks().get(1).reason())
+                .endsWith("it holds tcp . 8080");
+    }
+
+    @Test
     void aMergedSetNamesOnlyThePolicyPeersOfTheElementThatMatched() {
         Snapshots cluster = cluster();
         for (int i = 0; i < 10; i++) {
