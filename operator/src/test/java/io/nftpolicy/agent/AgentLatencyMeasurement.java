@@ -41,6 +41,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @EnabledIfSystemProperty(named = "nftpolicy.measure", matches = "true")
 class AgentLatencyMeasurement {
     private static final String NODE = ClusterGenerator.nodeName(0);
+    /** Snapshot and compile durations of the measured syncs, by change (filled by sample). */
+    private static List<Map<String, List<Long>>> breakdown;
 
     @Test
     void measure() throws Exception {
@@ -54,13 +56,16 @@ class AgentLatencyMeasurement {
         try (TestNamespace netns = TestNamespace.create("measure"); MockCluster cluster = new MockCluster()) {
             long loadStart = System.nanoTime();
             load(cluster, generated);
-            System.out.printf(Locale.ROOT, "loaded into the mock API server in %.1f s%n",
-                    (System.nanoTime() - loadStart) / 1e9);
+            System.out.printf(Locale.ROOT, "loaded into the mock API server in %.1f s; load average %s%n",
+                    (System.nanoTime() - loadStart) / 1e9, loadAverage());
             long heapBefore = heapAfterGc();
 
-            try (LibnftablesExecutor libnftables = LibnftablesExecutor.openInNamespace(netns.name())) {
+            try (LibnftablesExecutor libnftables = LibnftablesExecutor.openInNamespace(netns.name());
+                 LibnftablesExecutor driftReader = LibnftablesExecutor.openInNamespace(netns.name())) {
                 RecordingExecutor kernel = new RecordingExecutor(libnftables);
-                AgentHarness harness = AgentHarness.create(cluster, NODE, kernel, SyncLoop.Options.defaults());
+                // As nftpolicy run: drift checks on their own thread, through a second libnftables context.
+                AgentHarness harness = AgentHarness.create(cluster, kernel, driftReader,
+                        AgentHarness.config(NODE).withLoop(SyncLoop.Options.defaults()));
                 try {
                     long start = System.nanoTime();
                     harness.agent.start();
@@ -116,6 +121,9 @@ class AgentLatencyMeasurement {
         Map<String, List<Long>> syncNanos = new HashMap<>();
         Map<String, List<Long>> operations = new HashMap<>();
         Map<String, List<Long>> applyNanos = new HashMap<>();
+        Map<String, List<Long>> snapshotNanos = new HashMap<>();
+        Map<String, List<Long>> compileNanos = new HashMap<>();
+        breakdown = List.of(snapshotNanos, compileNanos);
         for (int i = 0; i < samples; i++) {
             // A new pod on this node, labelled as an existing one (so the same policies select it, and it joins
             // the same peer sets).
@@ -158,11 +166,21 @@ class AgentLatencyMeasurement {
                     ms(pct(a, 99)), ms(pct(syncNanos.get(what), 50)), ms(pct(applyNanos.get(what), 50)),
                     pct(operations.get(what), 50));
         }
+        System.out.printf(Locale.ROOT, "%n%-17s %-22s %-22s %-22s%n", "sync of a change", "snapshot p50/p99 ms",
+                "compile p50/p99 ms", "apply p50/p99 ms");
+        for (String what : List.of("pod add", "pod label change", "policy create")) {
+            System.out.printf(Locale.ROOT, "%-17s %8.2f / %-11.2f %8.2f / %-11.2f %8.2f / %-11.2f%n", what,
+                    ms(pct(snapshotNanos.get(what), 50)), ms(pct(snapshotNanos.get(what), 99)),
+                    ms(pct(compileNanos.get(what), 50)), ms(pct(compileNanos.get(what), 99)),
+                    ms(pct(applyNanos.get(what), 50)), ms(pct(applyNanos.get(what), 99)));
+        }
+        System.out.println("\nload average (1, 5, 15 min) after the samples: " + loadAverage()
+                + " (2 cores: above 2, other work competed with the agent)");
         System.out.println("\nmetrics after the run:");
         harness.get("/metrics").body().lines().filter(l -> l.startsWith("nftpolicy_event_to_kernel_seconds_")
                 || l.startsWith("nftpolicy_syncs_total") || l.startsWith("nftpolicy_set_elements")
                 || l.startsWith("nftpolicy_sync_duration_seconds_sum") || l.startsWith("nftpolicy_sync_duration_seconds_count")
-                || l.startsWith("nftpolicy_drift_check"))
+                || l.startsWith("nftpolicy_drift_check") || l.startsWith("nftpolicy_event_to_kernel_seconds_max"))
                 .forEach(System.out::println);
     }
 
@@ -195,6 +213,8 @@ class AgentLatencyMeasurement {
         syncNanos.computeIfAbsent(what, k -> new ArrayList<>()).add(sync.durationNanos());
         operations.computeIfAbsent(what, k -> new ArrayList<>()).add((long) sync.result().orElseThrow().operations());
         applyNanos.computeIfAbsent(what, k -> new ArrayList<>()).add(sync.result().orElseThrow().durationNanos());
+        breakdown.get(0).computeIfAbsent(what, k -> new ArrayList<>()).add(sync.snapshotNanos());
+        breakdown.get(1).computeIfAbsent(what, k -> new ArrayList<>()).add(sync.compileNanos());
         Thread.sleep(150);
     }
 
@@ -216,6 +236,15 @@ class AgentLatencyMeasurement {
 
     private static double ms(long nanos) {
         return nanos / 1e6;
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
     }
 
     private static long heapAfterGc() throws InterruptedException {

@@ -324,9 +324,13 @@ public final class SyncLoop implements AutoCloseable {
         long start = System.nanoTime();
         CacheSnapshot snapshot = null;
         Compilation compilation = null;
+        long snapshotDone = start;
+        long compileDone = start;
         try {
             snapshot = input.get();
+            snapshotDone = System.nanoTime();
             compilation = compiler.compile(snapshot.cluster());
+            compileDone = System.nanoTime();
             ApplyResult result;
             synchronized (lock) {
                 kernelWrites++;
@@ -361,7 +365,8 @@ public final class SyncLoop implements AutoCloseable {
                 LOG.debug("sync ({}): {}", trigger.name().toLowerCase(), result);
             }
             publish(report(trigger, commit - start, latency, snapshot, compilation, Optional.of(result),
-                    Optional.empty(), Optional.empty(), 0, Optional.empty()));
+                    Optional.empty(), Optional.empty(), 0, Optional.empty(), snapshotDone - start,
+                    compileDone - snapshotDone));
             synced = true; // after the observers, so that whoever sees it ready also finds the report
         } catch (ApplyException | RuntimeException e) {
             long failed = System.nanoTime();
@@ -385,7 +390,8 @@ public final class SyncLoop implements AutoCloseable {
                         message);
             }
             publish(report(trigger, failed - start, OptionalLong.empty(), snapshot, compilation, Optional.empty(),
-                    Optional.of(message), failingCommand, failures, Optional.of(retryIn)));
+                    Optional.of(message), failingCommand, failures, Optional.of(retryIn), snapshotDone - start,
+                    compileDone - snapshotDone));
         }
     }
 
@@ -514,7 +520,8 @@ public final class SyncLoop implements AutoCloseable {
 
     private SyncReport report(Trigger trigger, long durationNanos, OptionalLong latency, CacheSnapshot snapshot,
                               Compilation compilation, Optional<ApplyResult> result, Optional<String> error,
-                              Optional<String> failingCommand, int failures, Optional<Duration> retryIn) {
+                              Optional<String> failingCommand, int failures, Optional<Duration> retryIn,
+                              long snapshotNanos, long compileNanos) {
         List<Diagnostic> diagnostics = new ArrayList<>();
         int policies = 0;
         int localPods = 0;
@@ -535,7 +542,7 @@ public final class SyncLoop implements AutoCloseable {
         }
         return new SyncReport(trigger, clock.instant(), durationNanos, latency, policies, localPods,
                 Optional.ofNullable(compilation).map(Compilation::ruleset), diagnostics, refs, result, error,
-                failingCommand, failures, retryIn);
+                failingCommand, failures, retryIn, snapshotNanos, Math.max(0, compileNanos));
     }
 
     private void publish(SyncReport report) {

@@ -31,6 +31,8 @@ import java.util.OptionalLong;
  * @param failingCommand      the nft command the kernel refused, when it named one
  * @param consecutiveFailures failures in a row, this one included; 0 on success
  * @param retryIn             when the sync failed: the back-off before the next attempt
+ * @param snapshotNanos       of {@code durationNanos}: taking the cache's snapshot
+ * @param compileNanos        of {@code durationNanos}: compiling it (0 when the failure came before)
  */
 public record SyncReport(
         Trigger trigger,
@@ -46,7 +48,9 @@ public record SyncReport(
         Optional<String> error,
         Optional<String> failingCommand,
         int consecutiveFailures,
-        Optional<Duration> retryIn) {
+        Optional<Duration> retryIn,
+        long snapshotNanos,
+        long compileNanos) {
 
     public SyncReport {
         Objects.requireNonNull(trigger, "trigger");
