@@ -37,6 +37,8 @@ import org.junit.jupiter.api.TestInstance;
  * </ul>
  * Then the Pod object is deleted, the address goes back to unknown, and the next sample starts. By default 3
  * samples per mode (a test); {@code -Dnftpolicy.window.samples=40} for figures (docs/agent.md).
+ *
+ * <p>Also on this lab: an agent restart under traffic, where no denied connection may pass.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PodWindowKernelTest {
@@ -99,6 +101,11 @@ class PodWindowKernelTest {
         cluster.pod("dev", "client", NODE, "10.244.1.2", Map.of("app", "client"));
         cluster.pod("dev", "denied", NODE, "10.244.1.3", Map.of("app", "denied"));
         cluster.allowFrom("dev", "allow-client", Map.of("app", "target"), Map.of("app", "client"));
+        startAgentOn(failClosed);
+    }
+
+    /** A new agent (and libnftables context) on the lab node, for the cluster as it is. */
+    private void startAgentOn(boolean failClosed) throws Exception {
         kernel = LibnftablesExecutor.openInNamespace(lab.namespaceOf(Lab.NODE_SOURCE_PREFIX + NODE));
         Agent.Config config = AgentHarness.config(NODE).withLoop(io.nftpolicy.agent.sync.SyncLoop.Options.defaults());
         if (failClosed) {
@@ -119,6 +126,37 @@ class PodWindowKernelTest {
     void failClosedModeBlocksAllowedTrafficUntilThePodIsProgrammed() throws Exception {
         startAgent(true);
         report("fail-closed: allowed traffic still blocked", measure("dev/client", false));
+    }
+
+    @Test
+    void aRestartUnderTrafficLetsNoDeniedConnectionThroughAndCutsNoAllowedOne() throws Exception {
+        startAgent(false);
+        cluster.pod("dev", "t0", NODE, address(0), Map.of("app", "target"));
+        InetSocketAddress to = new InetSocketAddress(InetAddress.getByName(address(0)), PORT);
+        try (ConnectionAttempts denied = ConnectionAttempts.start(lab, "dev/denied", to, 2, 150);
+             ConnectionAttempts allowed = ConnectionAttempts.start(lab, "dev/client", to, 2, 150)) {
+            long programmed = System.nanoTime();
+            await().atMost(FLIP_TIMEOUT).pollInterval(Duration.ofMillis(10))
+                    .until(() -> flippedFor(denied, programmed, false) && flippedFor(allowed, programmed, true));
+            long before = System.nanoTime();
+
+            agent.close();
+            kernel.close();
+            Thread.sleep(300); // no agent at all
+            startAgentOn(false);
+            Thread.sleep(300);
+            long after = System.nanoTime();
+            Thread.sleep(200); // let the last attempts finish
+
+            assertThat(denied.attempts().stream().filter(a -> a.startNanos() - before >= 0
+                    && a.startNanos() - after < 0)).as("denied attempts through the restart").hasSizeGreaterThan(100)
+                    .noneMatch(ConnectionAttempts.Attempt::connected);
+            assertThat(allowed.attempts().stream().filter(a -> a.startNanos() - before >= 0
+                    && a.startNanos() - after < 0)).as("allowed attempts through the restart")
+                    .hasSizeGreaterThan(100).allMatch(ConnectionAttempts.Attempt::connected);
+        }
+        assertThat(agent.reports().get(0).result().orElseThrow().operations()).as("nothing changed: a no-op")
+                .isZero();
     }
 
     /**
