@@ -59,6 +59,8 @@ public final class FailClosed {
     /** The previous call's outputs, for reuse when unchanged. */
     private final Map<IpFamily, NamedSet> previousKnown = new EnumMap<>(IpFamily.class);
     private Map<Chain, Chain> previousChains = new IdentityHashMap<>();
+    /** The pod list the known sets were last computed from (the agent's snapshot reuses it when no pod changed). */
+    private List<Pod> previousPods;
 
     /**
      * @param nodeName the node the rulesets are compiled for
@@ -110,10 +112,12 @@ public final class FailClosed {
     public Compilation apply(Compilation compilation, ClusterSnapshot snapshot) {
         Ruleset ruleset = compilation.ruleset();
         List<NamedSet> sets = new ArrayList<>(ruleset.sets());
-        Map<IpFamily, TreeMap<IpAddress, String>> known = knownAddresses(snapshot);
+        boolean podsUnchanged = snapshot.pods() == previousPods;
+        Map<IpFamily, TreeMap<IpAddress, String>> known = podsUnchanged ? null : knownAddresses(snapshot);
+        previousPods = snapshot.pods();
         for (IpFamily family : podCidrs.keySet()) {
             sets.add(cidrSets.get(family));
-            sets.add(knownSet(family, known.get(family)));
+            sets.add(podsUnchanged ? previousKnown.get(family) : knownSet(family, known.get(family)));
         }
         sets.sort(Comparator.comparing(NamedSet::name));
         Map<Chain, Chain> chains = new IdentityHashMap<>();
