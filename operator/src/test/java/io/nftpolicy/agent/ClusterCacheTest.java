@@ -172,6 +172,17 @@ class ClusterCacheTest {
         assertThat(namespace(cache.snapshot(), "staging")).isSameAs(placeholder);
     }
 
+    @Test
+    void aPlaceholderNamespaceGoesWithItsLastPod() {
+        cluster.pod("staging", "web", "node-1", "10.244.1.20", Map.of("app", "web"));
+        await().atMost(TIMEOUT).until(() -> cache.snapshot().cluster().pods().size() == 3);
+
+        cluster.deletePod("staging", "web");
+
+        await().atMost(TIMEOUT).until(() -> cache.snapshot().cluster().pods().size() == 2);
+        assertThat(cache.snapshot().cluster().namespaces()).extracting(Namespace::name).containsExactly("dev");
+    }
+
     private static io.nftpolicy.cluster.Pod pod(CacheSnapshot snapshot, String name) {
         return snapshot.cluster().pods().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
     }

@@ -73,6 +73,8 @@ public final class ClusterCache implements AutoCloseable {
     private final List<Relisted> kinds = new ArrayList<>();
     private final Duration relistInterval;
     private java.util.concurrent.ScheduledExecutorService relister;
+    /** Pod and policy records per namespace: which namespaces the snapshot needs, without a scan of every pod. */
+    private final Map<String, Integer> namespaceUses = new ConcurrentHashMap<>();
     /** Label-less namespaces standing in for ones not yet arrived, kept so that they stay the same instances. */
     private final Map<String, Namespace> placeholders = new HashMap<>();
 
@@ -264,6 +266,9 @@ public final class ClusterCache implements AutoCloseable {
                     if (k.kind.equals("Pod")) {
                         podDiagnostics.remove(key);
                     }
+                    if (!k.kind.equals("Namespace")) {
+                        use(key, -1);
+                    }
                     changed(k.version, k.kind, key);
                     removed++;
                 }
@@ -342,9 +347,7 @@ public final class ClusterCache implements AutoCloseable {
             refs = Map.copyOf(byRef);
         }
         List<Namespace> namespaceList = new ArrayList<>(namespaces.values());
-        Set<String> missing = new HashSet<>();
-        podList.forEach(p -> missing.add(p.namespace()));
-        policyList.forEach(p -> missing.add(p.namespace()));
+        Set<String> missing = new HashSet<>(namespaceUses.keySet());
         missing.removeAll(namespaces.keySet());
         placeholders.keySet().retainAll(missing);
         missing.forEach(name -> namespaceList.add(placeholders.computeIfAbsent(name, n -> new Namespace(n, Map.of()))));
@@ -454,7 +457,9 @@ public final class ClusterCache implements AutoCloseable {
             podVersion.incrementAndGet(); // the snapshot carries them
         }
         if (!record.equals(pods.get(key))) {
-            pods.put(key, record);
+            if (pods.put(key, record) == null) {
+                use(key, 1);
+            }
             changed(podVersion, "Pod", key);
         }
     }
@@ -466,6 +471,7 @@ public final class ClusterCache implements AutoCloseable {
             podVersion.incrementAndGet();
         }
         if (pods.remove(key) != null) {
+            use(key, -1);
             changed(podVersion, "Pod", key);
         }
     }
@@ -478,7 +484,9 @@ public final class ClusterCache implements AutoCloseable {
         PolicyEntry entry = new PolicyEntry(record, ref);
         policiesTouched.add(record.ref());
         if (!entry.equals(policies.get(record.ref()))) {
-            policies.put(record.ref(), entry);
+            if (policies.put(record.ref(), entry) == null) {
+                use(record.ref(), 1);
+            }
             changed(policyVersion, "NetworkPolicy", record.ref());
         }
     }
@@ -487,8 +495,14 @@ public final class ClusterCache implements AutoCloseable {
         String key = key(object);
         policiesTouched.add(key);
         if (policies.remove(key) != null) {
+            use(key, -1);
             changed(policyVersion, "NetworkPolicy", key);
         }
+    }
+
+    /** Counts a pod or policy record (namespace/name) in or out of its namespace's {@link #namespaceUses}. */
+    private void use(String key, int delta) {
+        namespaceUses.merge(key.substring(0, key.indexOf('/')), delta, (a, b) -> a + b == 0 ? null : a + b);
     }
 
     /** After a record changed: the next snapshot copies this kind again, and the listener hears of it. */
