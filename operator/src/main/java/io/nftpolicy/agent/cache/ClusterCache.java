@@ -44,6 +44,9 @@ import org.slf4j.LoggerFactory;
  * it arrived. An update that changes nothing the compiler reads (a pod's status conditions, an annotation) is
  * dropped here, so it never costs a sync.
  *
+ * <p>Relists. A kind is listed again when its watch is seen back after a break, and every relist interval, to take
+ * in what a broken watch missed ({@link Relisted}).
+ *
  * <p>Thread-safe: the informers write from their threads, {@link #snapshot()} reads from any thread. A snapshot is
  * taken while events may still arrive; a change it misses has notified the listener, which syncs again.
  */
