@@ -31,6 +31,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * <pre>
  * mvn -B -pl operator test -Dtest=AgentLatencyMeasurement -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dnftpolicy.measure=true [-Dnftpolicy.measure.namespaces=200] [-Dnftpolicy.measure.samples=50]
+ *     [-Dnftpolicy.measure.driftSeconds=10]
  * </pre>
  *
  * Sizes: {@code namespaces} × 50 pods on 20 nodes, 10 policies per namespace ({@link ClusterGenerator}: the README's
@@ -65,7 +66,8 @@ class AgentLatencyMeasurement {
                 RecordingExecutor kernel = new RecordingExecutor(libnftables);
                 // As nftpolicy run: drift checks on their own thread, through a second libnftables context.
                 AgentHarness harness = AgentHarness.create(cluster, kernel, driftReader,
-                        AgentHarness.config(NODE).withLoop(SyncLoop.Options.defaults()));
+                        AgentHarness.config(NODE).withLoop(SyncLoop.Options.defaults().withDriftInterval(
+                                Duration.ofSeconds(Integer.getInteger("nftpolicy.measure.driftSeconds", 10)))));
                 try {
                     long start = System.nanoTime();
                     harness.agent.start();
