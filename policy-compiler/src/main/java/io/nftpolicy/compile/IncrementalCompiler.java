@@ -109,7 +109,10 @@ public final class IncrementalCompiler {
         private final PolicyState policies = new PolicyState();
         private final PeerCache peers = new PeerCache(cluster);
         private final TreeMap<String, TreeMap<String, LocalPod>> local = new TreeMap<>();
-        private final Map<String, GroupEntry> groups = new HashMap<>();
+        /** Per direction: the group entries by group key, and the groups as last laid out. */
+        private final List<Map<String, GroupEntry>> groups = List.of(new HashMap<>(), new HashMap<>());
+        private final List<List<PodGroup>> laidOut = new ArrayList<>(java.util.Arrays.asList(null, null));
+        private boolean regroup = true;
         private Map<String, BuiltSet> sets = new HashMap<>();
         private long generation;
 
@@ -128,16 +131,18 @@ public final class IncrementalCompiler {
                     if (ns.isEmpty()) {
                         local.remove(change.namespace());
                     }
+                    regroup = true;
                 }
                 if (change.after() != null && isLocal(change.after())) {
                     LocalPod pod = new LocalPod(change.after());
                     select(pod, policies.of(change.namespace()));
                     local.computeIfAbsent(change.namespace(), n -> new TreeMap<>()).put(pod.member.pod().name(), pod);
+                    regroup = true;
                 }
             }
             for (String ns : policyNamespaces) {
                 for (LocalPod pod : local.getOrDefault(ns, new TreeMap<>()).values()) {
-                    select(pod, policies.of(ns));
+                    regroup |= select(pod, policies.of(ns));
                 }
             }
 
@@ -145,7 +150,10 @@ public final class IncrementalCompiler {
             PeerSets shared = new PeerSets();
             RulesetAssembler assembler = new RulesetAssembler();
             for (PolicyType direction : PolicyType.values()) {
-                for (PodGroup group : groups(direction)) {
+                if (regroup) {
+                    laidOut.set(direction.ordinal(), groups(direction));
+                }
+                for (PodGroup group : laidOut.get(direction.ordinal())) {
                     GroupEntry entry = entry(group, families);
                     entry.used = generation;
                     entry.plan.ifPresent(p -> p.sets().forEach(spec -> shared.define(spec, this::build)));
@@ -153,9 +161,10 @@ public final class IncrementalCompiler {
                 }
             }
             Ruleset ruleset = assembler.build(shared.all());
+            regroup = false;
 
             peers.sweep();
-            groups.values().removeIf(e -> e.used != generation);
+            groups.forEach(g -> g.values().removeIf(e -> e.used != generation));
             Map<String, BuiltSet> kept = new HashMap<>();
             for (NamedSet set : ruleset.sets()) {
                 BuiltSet built = sets.get(set.name());
@@ -175,10 +184,17 @@ public final class IncrementalCompiler {
             return member.pod().nodeName().equals(nodeName) && !member.addresses().isEmpty();
         }
 
-        private static void select(LocalPod pod, List<ValidPolicy> namespacePolicies) {
+        /** Places the pod in its groups; whether that changed its place. */
+        private static boolean select(LocalPod pod, List<ValidPolicy> namespacePolicies) {
+            boolean changed = false;
             for (PolicyType direction : PolicyType.values()) {
-                pod.selections[direction.ordinal()] = PodGrouping.select(direction, pod.member, namespacePolicies);
+                PodGrouping.Selection before = pod.selections[direction.ordinal()];
+                PodGrouping.Selection after = PodGrouping.select(direction, pod.member, namespacePolicies);
+                changed |= before == null ? after != null
+                        : after == null || !before.key().equals(after.key()) || !sameInstances(before.policies(), after.policies());
+                pod.selections[direction.ordinal()] = after;
             }
+            return changed;
         }
 
         /** As PolicyCompiler groups local pods: by key, members in namespace/name order. */
@@ -197,7 +213,8 @@ public final class IncrementalCompiler {
         }
 
         private GroupEntry entry(PodGroup group, Set<IpFamily> families) {
-            String key = group.direction.ordinal() + group.key;
+            String key = group.key;
+            Map<String, GroupEntry> groups = this.groups.get(group.direction.ordinal());
             GroupEntry entry = groups.get(key);
             if (entry != null && sameInstances(entry.policies, group.policies) && entry.families.equals(families)
                     && peersUnchanged(entry)) {
@@ -242,10 +259,15 @@ public final class IncrementalCompiler {
             if (!(spec instanceof SetSpec.OfPods ofPods)) {
                 return spec.build(List.of());
             }
-            PeerCache.Elements elements = peers.resolution(ofPods.peer()).elements(ofPods);
             BuiltSet built = sets.get(spec.name());
+            if (built != null && built.spec() == spec && peers.current(built.elements().resolution)
+                    && built.version() == built.elements().version()) {
+                return built.set();
+            }
+            PeerCache.Elements elements = peers.resolution(ofPods.peer()).elements(ofPods);
             if (built != null && built.elements() == elements && built.version() == elements.version()
-                    && (built.spec() == spec || built.spec().equals(spec))) {
+                    && built.spec().equals(spec)) {
+                sets.put(spec.name(), new BuiltSet(spec, elements, built.version(), built.set()));
                 return built.set();
             }
             NamedSet set = elements.set(ofPods);

@@ -64,7 +64,9 @@ final class RulesetAssembler {
     /** The group's chain, and the dispatch of its members to it. */
     void add(PodGroup group, GroupChain chain) {
         groupChains.add(chain.chain());
-        sets.addAll(chain.sets());
+        if (!chain.sets().isEmpty()) {
+            sets.addAll(chain.sets());
+        }
         String chainName = chain.chain().name();
         for (ClusterIndex.Member member : group.members) {
             for (IpAddress address : member.addresses()) {
