@@ -15,6 +15,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * Compiles successive snapshots of one cluster for one node, reusing what the previous compilation computed.
@@ -271,7 +273,7 @@ public final class IncrementalCompiler {
                 return built.set();
             }
             NamedSet set = elements.set(ofPods);
-            if (built != null && built.set().equals(set)) {
+            if (built != null && built.set().elements().size() == set.elements().size() && built.set().equals(set)) {
                 set = built.set();
             }
             sets.put(spec.name(), new BuiltSet(spec, elements, elements.version(), set));
@@ -297,9 +299,9 @@ public final class IncrementalCompiler {
             if (previous == null) {
                 return next;
             }
-            List<NamedSet> sets = reuse(previous.sets(), next.sets(), NamedSet::name);
-            List<VerdictMap> maps = reuse(previous.maps(), next.maps(), VerdictMap::name);
-            List<Chain> chains = reuse(previous.chains(), next.chains(), Chain::name);
+            List<NamedSet> sets = reuse(previous.sets(), next.sets(), NamedSet::name, s -> s.elements().size());
+            List<VerdictMap> maps = reuse(previous.maps(), next.maps(), VerdictMap::name, m -> m.elements().size());
+            List<Chain> chains = reuse(previous.chains(), next.chains(), Chain::name, c -> c.rules().size());
             if (sets == previous.sets() && maps == previous.maps() && chains == previous.chains()
                     && previous.comment().equals(next.comment())) {
                 return previous;
@@ -312,7 +314,8 @@ public final class IncrementalCompiler {
          * The next list with each object equal to the previous one of its name replaced by that one: the previous list
          * itself if that makes them the same, the next list itself if nothing was replaced.
          */
-        private static <T> List<T> reuse(List<T> previous, List<T> next, java.util.function.Function<T, String> name) {
+        private static <T> List<T> reuse(List<T> previous, List<T> next, Function<T, String> name,
+                                         ToIntFunction<T> size) {
             Map<String, T> before = new HashMap<>(previous.size() * 2);
             previous.forEach(o -> before.put(name.apply(o), o));
             List<T> out = new ArrayList<>(next.size());
@@ -321,7 +324,7 @@ public final class IncrementalCompiler {
             for (int i = 0; i < next.size(); i++) {
                 T o = next.get(i);
                 T old = before.get(name.apply(o));
-                if (old != null && old != o && old.equals(o)) {
+                if (old != null && old != o && size.applyAsInt(old) == size.applyAsInt(o) && old.equals(o)) {
                     o = old;
                     replaced = true;
                 }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * Each round alternates between the snapshot before and after the change, so every timed compile follows exactly
  * one change; rounds of the different figures are interleaved. Run:
  * <pre>
- * mvn -B -q -pl policy-compiler -am test -Dtest=IncrementalCompileMeasurement -Dsurefire.failIfNoSpecifiedTests=false
+ * mvn -B -q -pl policy-compiler test -Dtest=IncrementalCompileMeasurement -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  */
 class IncrementalCompileMeasurement {
