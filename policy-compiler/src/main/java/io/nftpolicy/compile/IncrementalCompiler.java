@@ -4,6 +4,7 @@ import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.policy.PolicyType;
 import io.nftpolicy.ruleset.Chain;
+import io.nftpolicy.ruleset.MapElement;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.VerdictMap;
@@ -89,6 +90,9 @@ public final class IncrementalCompiler {
         final List<PeerCache.Resolution> peers;
         final long[] versions;
         long used;
+        /** The dispatch of the members it was last given (the same list while the groups are not laid out again). */
+        List<ClusterIndex.Member> dispatched;
+        List<MapElement> dispatch;
 
         GroupEntry(List<ValidPolicy> policies, Set<IpFamily> families, String chainName, Optional<GroupRules.Plan> plan,
                    RulesetAssembler.GroupChain chain, List<PeerCache.Resolution> peers) {
@@ -159,7 +163,11 @@ public final class IncrementalCompiler {
                     GroupEntry entry = entry(group, families);
                     entry.used = generation;
                     entry.plan.ifPresent(p -> p.sets().forEach(spec -> shared.define(spec, this::build)));
-                    assembler.add(group, entry.chain);
+                    if (entry.dispatched != group.members) {
+                        entry.dispatch = RulesetAssembler.dispatch(group, entry.chainName);
+                        entry.dispatched = group.members;
+                    }
+                    assembler.add(direction, entry.chain, entry.dispatch);
                 }
             }
             Ruleset ruleset = assembler.build(shared.all());

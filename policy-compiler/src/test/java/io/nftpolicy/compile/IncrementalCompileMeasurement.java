@@ -105,6 +105,26 @@ class IncrementalCompileMeasurement {
             none.time(i, () -> c.compile(base));
         }
         row("incremental: nothing changed (same snapshot again)", none);
+        Times copies = new Times(ROUNDS / 4);
+        for (int i = -5; i < ROUNDS / 4; i++) {
+            ClusterSnapshot copy = copy(base);
+            copies.time(i, () -> c.compile(copy));
+        }
+        row("incremental: nothing changed, every object a new equal instance", copies);
+    }
+
+    private static ClusterSnapshot copy(ClusterSnapshot s) {
+        List<Pod> pods = new ArrayList<>(s.pods().size());
+        for (Pod p : s.pods()) {
+            pods.add(new Pod(p.namespace(), p.name(), p.labels(), p.nodeName(), p.hostNetwork(), p.phase(),
+                    p.terminating(), p.ips(), p.ports()));
+        }
+        List<NetworkPolicy> policies = new ArrayList<>(s.policies().size());
+        for (NetworkPolicy p : s.policies()) {
+            policies.add(new NetworkPolicy(p.namespace(), p.name(), p.podSelector(), p.policyTypes(), p.ingress(),
+                    p.egress()));
+        }
+        return new ClusterSnapshot(s.namespaces(), pods, policies);
     }
 
     private static ClusterSnapshot relabel(ClusterSnapshot s, String ns, String name) {
