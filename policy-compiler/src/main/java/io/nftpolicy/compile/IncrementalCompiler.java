@@ -58,7 +58,13 @@ public final class IncrementalCompiler {
         if (state == null) {
             state = new State();
         }
-        Compilation compilation = state.compile(snapshot);
+        Compilation compilation;
+        try {
+            compilation = state.compile(snapshot);
+        } catch (RuntimeException e) {
+            state = null; // half updated: the next call starts from scratch
+            throw e;
+        }
         if (compilation == null) {
             // Two pods or policies of one name, which no API server sends: compile from scratch and start over.
             state = null;

@@ -48,14 +48,21 @@ final class PeerCache implements Peers {
 
         private Resolution(AllowedPeer.Pods peer) {
             this.peer = peer;
+            if (peer.namespaces().isEmpty()) {
+                addMatching(cluster.membersOf(peer.policyNamespace()));
+                return;
+            }
             for (var ns : cluster.membersByNamespace().entrySet()) {
-                if (peer.namespaces().isEmpty() ? peer.policyNamespace().equals(ns.getKey())
-                        : peer.namespaces().get().matches(cluster.labels(ns.getKey()))) {
-                    for (ClusterIndex.Member m : ns.getValue().values()) {
-                        if (Peers.selects(peer.pods(), m.labels())) {
-                            members.put(name(m), m);
-                        }
-                    }
+                if (peer.namespaces().get().matches(cluster.labels(ns.getKey()))) {
+                    addMatching(ns.getValue().values());
+                }
+            }
+        }
+
+        private void addMatching(Iterable<ClusterIndex.Member> candidates) {
+            for (ClusterIndex.Member m : candidates) {
+                if (Peers.selects(peer.pods(), m.labels())) {
+                    members.put(name(m), m);
                 }
             }
         }

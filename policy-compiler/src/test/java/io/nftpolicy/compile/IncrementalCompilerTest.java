@@ -154,6 +154,37 @@ class IncrementalCompilerTest {
         assertThat(compile(cluster())).isEqualTo(new PolicyCompiler().compile(cluster(), NODE).ruleset());
     }
 
+    @Test
+    void aPodThatSucceedsLeavesThePeerSetsItWasIn() {
+        compile(cluster());
+        Ruleset after = compile(withPod(cluster(), "dev/fe", p -> new Pod(p.namespace(), p.name(), p.labels(),
+                p.nodeName(), false, io.nftpolicy.cluster.PodPhase.SUCCEEDED, false, p.ips(), p.ports())));
+        assertThat(after.sets()).flatExtracting(NamedSet::elements).noneMatch(e -> e.comment().equals("dev/fe"));
+    }
+
+    @Test
+    void anInvalidPolicyKeepsItsPodsIsolatedWithoutRulesAndItsRepairBringsTheRulesBack() {
+        Ruleset valid = compile(cluster());
+        List<NetworkPolicy> policies = new ArrayList<>(cluster().policies());
+        policies.set(1, new NetworkPolicy("dev", "web", selector("role=web"), List.of("Ingress", "Sideways"),
+                List.of(FROM_FRONTEND_TCP_80), List.of()));
+        Ruleset broken = compile(new ClusterSnapshot(cluster().namespaces(), cluster().pods(), policies));
+        Chain web = broken.chains().stream().filter(c -> c.name().equals(chainOf(broken, "dev/web"))).findFirst().orElseThrow();
+        assertThat(web.rules()).extracting(r -> r.statement()).containsExactly("drop");
+        assertThat(compile(cluster())).isEqualTo(valid);
+    }
+
+    @Test
+    void theFirstIpv6PodGivesEveryPeerAnIpv6Set() {
+        Ruleset before = compile(cluster());
+        List<Pod> pods = new ArrayList<>(cluster().pods());
+        pods.add(pod("ops/dual", "n2", List.of("10.0.2.10", "fd00::10"), labels("role=probe"), List.of()));
+        Ruleset after = compile(new ClusterSnapshot(cluster().namespaces(), pods, cluster().policies()));
+        assertThat(before.sets()).noneMatch(s -> s.name().endsWith("-v6"));
+        assertThat(after.sets()).filteredOn(s -> s.name().startsWith("peer-") && s.name().endsWith("-v6"))
+                .hasSize(2).anySatisfy(s -> assertThat(s.elements()).extracting(e -> e.comment()).containsExactly("ops/dual"));
+    }
+
     /** Compiles incrementally, checking the result against a full compile of the same snapshot. */
     private Ruleset compile(ClusterSnapshot snapshot) {
         Compilation got = compiler.compile(snapshot);
