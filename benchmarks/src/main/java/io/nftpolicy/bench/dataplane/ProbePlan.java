@@ -17,10 +17,11 @@ import java.util.TreeSet;
  * What the benchmark probes in a generated cluster: one server pod on the first node, and per placement (client on
  * the same node, client on the other node) a client the policies allow and, where one exists, a client they deny.
  *
- * <p>The server is the worst realistic case for the compiled layout: among the pods selected by the most ingress
- * policies, the one in the middle of the address order (so the linear layout's cost is its average, not its best
- * or worst). The allowed client is the one whose allowing rule comes latest in the server's chain, preferring a
- * client that is itself isolated for egress (one more chain on its node).
+ * <p>The server is the worst realistic case for the compiled layout: a pod selected by the most ingress policies,
+ * near the middle of the address order (so the linear layout's cost is about its average, not its best or worst),
+ * which some client reaches only through a rule other than the first of the server's chain. The allowed client is
+ * the one whose allowing rule comes latest in that chain, preferring a client that is itself isolated for egress
+ * (one more chain on its node).
  *
  * @param server         the probed server
  * @param serverPolicies how many policies select the server for ingress
@@ -51,6 +52,7 @@ record ProbePlan(Pod server, int serverPolicies, List<Probe> probes) {
 
     static final String SERVER_NODE = "node-0";
     static final String OTHER_NODE = "node-1";
+    private static final int MAX_SERVERS_TRIED = 25;
 
     static ProbePlan choose(ClusterSnapshot snapshot, Map<String, Ruleset> compiled, LinearLayout serverNodeLinear) {
         Map<IpAddress, List<String>> ingress = serverNodeLinear.ingress();
@@ -58,11 +60,37 @@ record ProbePlan(Pod server, int serverPolicies, List<Probe> probes) {
                 .orElseThrow(() -> new IllegalArgumentException("no pod on " + SERVER_NODE + " is isolated for ingress"));
         List<IpAddress> candidates = ingress.entrySet().stream().filter(e -> e.getValue().size() == most)
                 .map(Map.Entry::getKey).toList();
-        IpAddress serverAddress = candidates.get(candidates.size() / 2);
-        Pod server = podAt(snapshot, serverAddress);
         FirstPacket serverNode = new FirstPacket(compiled.get(SERVER_NODE));
         FirstPacket otherNode = new FirstPacket(compiled.get(OTHER_NODE));
+        // From the middle of the address order outwards, the first server some client reaches through a rule
+        // other than the first of its chain; the middle one if none within a few.
+        ProbePlan middle = null;
+        int mid = candidates.size() / 2;
+        for (int step = 0; step < Math.min(candidates.size(), MAX_SERVERS_TRIED); step++) {
+            int i = mid + (step % 2 == 0 ? step / 2 : -(step + 1) / 2);
+            if (i < 0 || i >= candidates.size()) {
+                continue;
+            }
+            ProbePlan plan = forServer(snapshot, podAt(snapshot, candidates.get(i)), candidates.get(i), most,
+                    serverNode, otherNode);
+            if (plan == null) {
+                continue;
+            }
+            if (plan.allowed(Placement.SAME_NODE).ingressRule() > 1) {
+                return plan;
+            }
+            middle = middle != null ? middle : plan;
+        }
+        if (middle == null) {
+            throw new IllegalStateException("no server on " + SERVER_NODE + " with both an allowed client on each "
+                    + "node and a denied one");
+        }
+        return middle;
+    }
 
+    /** Probes for one server, or null when it lacks an allowed client on either node or any denied client. */
+    private static ProbePlan forServer(ClusterSnapshot snapshot, Pod server, IpAddress serverAddress, int policies,
+                                       FirstPacket serverNode, FirstPacket otherNode) {
         List<Probe> probes = new ArrayList<>();
         for (Placement placement : Placement.values()) {
             String clientNode = placement == Placement.SAME_NODE ? SERVER_NODE : OTHER_NODE;
@@ -77,11 +105,10 @@ record ProbePlan(Pod server, int serverPolicies, List<Probe> probes) {
                     continue;
                 }
                 for (int port : ports(server)) {
-                    Probe probe = placement == Placement.SAME_NODE
-                            ? probe(placement, client, port, serverNode.walk(clientAddress, serverAddress, Protocol.TCP, port), null, serverNode, serverAddress)
-                            : probe(placement, client, port,
-                                    serverNode.walk(clientAddress, serverAddress, Protocol.TCP, port),
-                                    otherNode.walk(clientAddress, serverAddress, Protocol.TCP, port), serverNode, serverAddress);
+                    FirstPacket.Outcome serverSide = serverNode.walk(clientAddress, serverAddress, Protocol.TCP, port);
+                    FirstPacket.Outcome clientSide = placement == Placement.SAME_NODE ? null
+                            : otherNode.walk(clientAddress, serverAddress, Protocol.TCP, port);
+                    Probe probe = probe(placement, client, port, serverSide, clientSide, serverNode, serverAddress);
                     if (probe.allowed() && (bestAllowed == null || score(probe) > score(bestAllowed))) {
                         bestAllowed = probe;
                     }
@@ -91,17 +118,14 @@ record ProbePlan(Pod server, int serverPolicies, List<Probe> probes) {
                 }
             }
             if (bestAllowed == null) {
-                throw new IllegalStateException("no pod on " + clientNode + " may connect to " + server.ref());
+                return null;
             }
             probes.add(bestAllowed);
             if (firstDenied != null) {
                 probes.add(firstDenied);
             }
         }
-        if (probes.stream().allMatch(Probe::allowed)) {
-            throw new IllegalStateException("the policies deny nothing to " + server.ref() + ": no denied probe");
-        }
-        return new ProbePlan(server, most, probes);
+        return probes.stream().allMatch(Probe::allowed) ? null : new ProbePlan(server, policies, probes);
     }
 
     Probe allowed(Placement placement) {
