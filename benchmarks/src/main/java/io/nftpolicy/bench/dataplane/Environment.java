@@ -15,8 +15,9 @@ record Environment(String kernel, String nft, int cpus, String cpuModel, String 
                    String loadAfter) {
 
     static Environment capture() {
-        return new Environment(read("/proc/sys/kernel/osrelease"), nftVersion(), Runtime.getRuntime().availableProcessors(),
-                readCpuModel(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
+        return new Environment(read("/proc/sys/kernel/osrelease"), nftVersion(),
+                Runtime.getRuntime().availableProcessors(), readCpuModel(),
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
                 Instant.now().truncatedTo(ChronoUnit.SECONDS), loadAverage(), null);
     }
 

@@ -15,23 +15,26 @@ import java.util.Set;
  * @param perNamespace most policies per namespace; namespaces = policies / perNamespace (at least one)
  * @param round      how long one layout is measured in one round, per placement
  * @param rounds     rounds per layout, the first of which is discarded as warm-up
+ * @param settle     pause after loading or flushing the rulesets, before measuring; null: from the script size
  * @param placements same node, across nodes, or both
  * @param out        where the Markdown report and the per-round CSV go
  * @param plots      where the SVG plots go
  * @param seed       the generator's seed
  */
-record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds, Set<ProbePlan.Placement> placements,
-               Path out, Path plots, long seed) {
+record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds, Duration settle,
+               Set<ProbePlan.Placement> placements, Path out, Path plots, long seed) {
 
     static final String USAGE = """
             usage: bench dataplane [options]
               --sizes P:N[,P:N...]       clusters of P pods and N policies (default 100:20,1000:200,10000:2000)
-              --policies-per-namespace K at most K policies per namespace (default 100: a pod is then selected by
-                                         11 policies; fewer policies per pod at smaller sizes)
+              --policies-per-namespace K at most K policies per namespace (default 70: a pod is then selected by
+                                         up to 8, whose peers still fit the compiler's rule-per-peer chains)
               --round-seconds S          seconds per layout, placement and round (default 2)
               --rounds R                 rounds of a, b, c, 0; the first is warm-up and discarded (default 6)
+              --settle-seconds S         pause after each ruleset load or flush, while the kernel frees the old
+                                         objects in the background (default: 1 + 1 per 10 MB loaded, at most 6)
               --placement same|cross|both  client on the server's node, on the other node, or both (default both)
-              --out DIR                  report (dataplane.md) and rounds (dataplane-rounds.csv) (default target/dataplane)
+              --out DIR                  report dataplane.md and rounds dataplane-rounds.csv (default target/dataplane)
               --plots DIR                SVG plots (default: --out)
               --seed N                   generator seed (default 1)
             """;
@@ -51,9 +54,10 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
 
     static Options parse(String[] args) {
         List<Cluster> sizes = List.of(new Cluster(100, 20), new Cluster(1000, 200), new Cluster(10000, 2000));
-        int perNamespace = 100;
+        int perNamespace = 70;
         double roundSeconds = 2;
         int rounds = 6;
+        Duration settle = null;
         Set<ProbePlan.Placement> placements = EnumSet.allOf(ProbePlan.Placement.class);
         Path out = Path.of("target/dataplane");
         Path plots = null;
@@ -73,6 +77,7 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
                     case "--policies-per-namespace" -> perNamespace = positive(option, Integer.parseInt(value));
                     case "--round-seconds" -> roundSeconds = Double.parseDouble(value);
                     case "--rounds" -> rounds = positive(option, Integer.parseInt(value));
+                    case "--settle-seconds" -> settle = Duration.ofMillis(Math.round(Double.parseDouble(value) * 1000));
                     case "--placement" -> placements = switch (value) {
                         case "same" -> EnumSet.of(ProbePlan.Placement.SAME_NODE);
                         case "cross" -> EnumSet.of(ProbePlan.Placement.CROSS_NODE);
@@ -94,8 +99,17 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
         if (roundSeconds <= 0) {
             throw new UsageException("--round-seconds must be positive");
         }
-        return new Options(sizes, perNamespace, Duration.ofMillis(Math.round(roundSeconds * 1000)), rounds,
+        return new Options(sizes, perNamespace, Duration.ofMillis(Math.round(roundSeconds * 1000)), rounds, settle,
                 placements, out, plots != null ? plots : out, seed);
+    }
+
+    /** The pause after loading or flushing {@code bytes} of scripts across the nodes. */
+    Duration settleAfter(long bytes) {
+        if (settle != null) {
+            return settle;
+        }
+        double seconds = Math.min(6, 1 + bytes / 10e6);
+        return Duration.ofMillis(Math.round(seconds * 1000));
     }
 
     private static List<Cluster> sizes(String value) {

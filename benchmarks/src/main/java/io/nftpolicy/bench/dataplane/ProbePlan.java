@@ -18,10 +18,10 @@ import java.util.TreeSet;
  * the same node, client on the other node) a client the policies allow and, where one exists, a client they deny.
  *
  * <p>The server is the worst realistic case for the compiled layout: a pod selected by the most ingress policies,
- * near the middle of the address order (so the linear layout's cost is about its average, not its best or worst),
- * which some client reaches only through a rule other than the first of the server's chain. The allowed client is
- * the one whose allowing rule comes latest in that chain, preferring a client that is itself isolated for egress
- * (one more chain on its node).
+ * with the longest compiled chain among those, near the middle of the address order (so that the linear layout
+ * costs about its average, not its best or worst), which some client reaches only through a rule other than the
+ * first of its chain. The allowed client is the one whose allowing rule comes latest in that chain, preferring a
+ * client that is itself isolated for egress (one more chain on its node).
  *
  * @param server         the probed server
  * @param serverPolicies how many policies select the server for ingress
@@ -57,11 +57,15 @@ record ProbePlan(Pod server, int serverPolicies, List<Probe> probes) {
     static ProbePlan choose(ClusterSnapshot snapshot, Map<String, Ruleset> compiled, LinearLayout serverNodeLinear) {
         Map<IpAddress, List<String>> ingress = serverNodeLinear.ingress();
         int most = ingress.values().stream().mapToInt(List::size).max()
-                .orElseThrow(() -> new IllegalArgumentException("no pod on " + SERVER_NODE + " is isolated for ingress"));
-        List<IpAddress> candidates = ingress.entrySet().stream().filter(e -> e.getValue().size() == most)
-                .map(Map.Entry::getKey).toList();
+                .orElseThrow(() -> new IllegalArgumentException("no pod on " + SERVER_NODE
+                        + " is isolated for ingress"));
         FirstPacket serverNode = new FirstPacket(compiled.get(SERVER_NODE));
         FirstPacket otherNode = new FirstPacket(compiled.get(OTHER_NODE));
+        // Of those, the ones whose compiled chain is longest: the most rules a first packet may walk in (b).
+        int longest = ingress.entrySet().stream().filter(e -> e.getValue().size() == most)
+                .mapToInt(e -> serverNode.chainLength(e.getKey())).max().orElseThrow();
+        List<IpAddress> candidates = ingress.entrySet().stream().filter(e -> e.getValue().size() == most)
+                .map(Map.Entry::getKey).filter(a -> serverNode.chainLength(a) == longest).toList();
         // From the middle of the address order outwards, the first server some client reaches through a rule
         // other than the first of its chain; the middle one if none within a few.
         ProbePlan middle = null;

@@ -13,6 +13,7 @@ import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Ruleset;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -69,10 +70,18 @@ final class SizeRun {
             Map<Layout, Map<ProbePlan.Placement, List<Double>>> rates = new EnumMap<>(Layout.class);
             ROUND.forEach(l -> rates.put(l, new EnumMap<>(ProbePlan.Placement.class)));
             int failures = 0;
+            long bytes = scripts.values().stream().mapToLong(String::length).sum();
+            Duration settle = options.settleAfter(bytes);
+            log.printf("   settling %.1f s after each load and flush (%.1f MB of scripts)%n",
+                    settle.toMillis() / 1000.0, bytes / 1e6);
             for (int round = 0; round < options.rounds(); round++) {
                 loadAll(lab, scripts);
+                Thread.sleep(settle.toMillis());
                 for (Layout layout : ROUND) {
                     activate(lab, layout);
+                    if (layout == Layout.NONE) {
+                        Thread.sleep(settle.toMillis());
+                    }
                     for (ProbePlan.Placement placement : options.placements()) {
                         ProbePlan.Probe probe = plan.allowed(placement);
                         ConnectionRate rate = ConnectionRate.measure(lab, probe.client().ref(), plan.server().ref(),
@@ -135,6 +144,11 @@ final class SizeRun {
         log.printf("   verified: under (b) and (c) the allowed probes connect and the denied ones are dropped%n");
     }
 
+    /**
+     * Loads all three tables into every node, each alone in its node's ruleset. Loading and flushing leave the kernel
+     * freeing the previous objects in the background for a while (seconds at 10k pods), which would slow whatever is
+     * measured next: the rounds pause after both.
+     */
     private static void loadAll(Lab lab, Map<String, String> scripts) throws Exception {
         for (String node : NODES) {
             lab.load(node, scripts.get(node));
