@@ -29,6 +29,11 @@ public record ConnectionRate(int connections, int failures, long nanos) {
         return connections / (nanos / 1e9);
     }
 
+    /** Two measurements of the same path taken as one, e.g. slices of a round interleaved with other layouts. */
+    public ConnectionRate plus(ConnectionRate other) {
+        return new ConnectionRate(connections + other.connections, failures + other.failures, nanos + other.nanos);
+    }
+
     /**
      * Connects from {@code fromPod} to {@code toPod} on a TCP endpoint it serves, for {@code duration}, one
      * connection at a time, on the source pod's namespace thread.

@@ -15,13 +15,14 @@ import java.util.Set;
  * @param perNamespace most policies per namespace; namespaces = policies / perNamespace (at least one)
  * @param round      how long one layout is measured in one round, per placement
  * @param rounds     rounds per layout, the first of which is discarded as warm-up
+ * @param slices     how many slices a round of (a), (b) and (c) is cut into, interleaved: a b c a b c ...
  * @param settle     pause after loading or flushing the rulesets, before measuring; null: from the script size
  * @param placements same node, across nodes, or both
  * @param out        where the Markdown report and the per-round CSV go
  * @param plots      where the SVG plots go
  * @param seed       the generator's seed
  */
-record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds, Duration settle,
+record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds, int slices, Duration settle,
                Set<ProbePlan.Placement> placements, Path out, Path plots, long seed) {
 
     static final String USAGE = """
@@ -31,6 +32,7 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
                                          up to 8, whose peers still fit the compiler's rule-per-peer chains)
               --round-seconds S          seconds per layout, placement and round (default 2)
               --rounds R                 rounds of a, b, c, 0; the first is warm-up and discarded (default 6)
+              --slices K                 per round, (a), (b), (c) alternate K times, each for S/K s (default 4)
               --settle-seconds S         pause after each ruleset load or flush, while the kernel frees the old
                                          objects in the background (default: 1 + 1 per 10 MB loaded, at most 6)
               --placement same|cross|both  client on the server's node, on the other node, or both (default both)
@@ -57,6 +59,7 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
         int perNamespace = 70;
         double roundSeconds = 2;
         int rounds = 6;
+        int slices = 4;
         Duration settle = null;
         Set<ProbePlan.Placement> placements = EnumSet.allOf(ProbePlan.Placement.class);
         Path out = Path.of("target/dataplane");
@@ -77,6 +80,7 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
                     case "--policies-per-namespace" -> perNamespace = positive(option, Integer.parseInt(value));
                     case "--round-seconds" -> roundSeconds = Double.parseDouble(value);
                     case "--rounds" -> rounds = positive(option, Integer.parseInt(value));
+                    case "--slices" -> slices = positive(option, Integer.parseInt(value));
                     case "--settle-seconds" -> settle = Duration.ofMillis(Math.round(Double.parseDouble(value) * 1000));
                     case "--placement" -> placements = switch (value) {
                         case "same" -> EnumSet.of(ProbePlan.Placement.SAME_NODE);
@@ -99,8 +103,8 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
         if (roundSeconds <= 0) {
             throw new UsageException("--round-seconds must be positive");
         }
-        return new Options(sizes, perNamespace, Duration.ofMillis(Math.round(roundSeconds * 1000)), rounds, settle,
-                placements, out, plots != null ? plots : out, seed);
+        return new Options(sizes, perNamespace, Duration.ofMillis(Math.round(roundSeconds * 1000)), rounds, slices,
+                settle, placements, out, plots != null ? plots : out, seed);
     }
 
     /** The pause after loading or flushing {@code bytes} of scripts across the nodes. */

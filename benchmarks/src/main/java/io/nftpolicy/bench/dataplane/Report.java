@@ -21,9 +21,9 @@ final class Report {
         md.append("Environment: ").append(environment.summary()).append("\n\n");
         md.append(String.format(Locale.ROOT, "Client: one thread, one connection at a time (connect, 1 byte, "
                         + "answer, close with reset); %d rounds of %.1f s per layout and placement, round 0 "
-                        + "discarded; a pause of %s after each load and flush of the rulesets; figures are medians "
+                        + "discarded; in a round (a), (b), (c) alternate in %d slices, then (0); a pause of %s after each load and flush of the rulesets; figures are medians "
                         + "over rounds [min–max], ratios taken round by round.%n%n",
-                options.rounds(), options.round().toMillis() / 1000.0,
+                options.rounds(), options.round().toMillis() / 1000.0, options.slices(),
                 options.settle() != null ? options.settle().toMillis() / 1000.0 + " s"
                         : "1 s + 1 s per 10 MB of scripts (at most 6 s)"));
         for (SizeResult r : results) {

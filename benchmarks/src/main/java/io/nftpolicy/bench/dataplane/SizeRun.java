@@ -27,7 +27,7 @@ import java.util.TreeSet;
  */
 final class SizeRun {
     private static final List<String> NODES = List.of(ProbePlan.SERVER_NODE, ProbePlan.OTHER_NODE);
-    /** The order of a round, as the method asks: a, b, c, then no table. */
+    /** The order of a round, as the method asks: a, b, c (interleaved in slices), then no table. */
     private static final List<Layout> ROUND = List.of(Layout.STATEFUL, Layout.COMPILED, Layout.LINEAR, Layout.NONE);
 
     private final Options options;
@@ -77,18 +77,23 @@ final class SizeRun {
             for (int round = 0; round < options.rounds(); round++) {
                 loadAll(lab, scripts);
                 Thread.sleep(settle.toMillis());
+                Map<Layout, Map<ProbePlan.Placement, ConnectionRate>> measured = new EnumMap<>(Layout.class);
+                // (a), (b) and (c) switch by a dormant flag, which is cheap: interleave them in slices, so that a
+                // change of the machine's load during the round hits all three alike.
+                Duration slice = options.round().dividedBy(options.slices());
+                for (int s = 0; s < options.slices(); s++) {
+                    for (Layout layout : List.of(Layout.STATEFUL, Layout.COMPILED, Layout.LINEAR)) {
+                        activate(lab, layout);
+                        measure(lab, plan, slice, measured.computeIfAbsent(layout, SizeRun::byPlacement));
+                    }
+                }
+                activate(lab, Layout.NONE);
+                Thread.sleep(settle.toMillis());
+                measure(lab, plan, options.round(), measured.computeIfAbsent(Layout.NONE, SizeRun::byPlacement));
                 for (Layout layout : ROUND) {
-                    activate(lab, layout);
-                    if (layout == Layout.NONE) {
-                        Thread.sleep(settle.toMillis());
-                    }
-                    for (ProbePlan.Placement placement : options.placements()) {
-                        ProbePlan.Probe probe = plan.allowed(placement);
-                        ConnectionRate rate = ConnectionRate.measure(lab, probe.client().ref(), plan.server().ref(),
-                                Endpoint.tcp(probe.port()), IpFamily.IPV4, options.round());
-                        failures += rate.failures();
-                        rates.get(layout).computeIfAbsent(placement, p -> new ArrayList<>()).add(rate.perSecond());
-                    }
+                    measured.get(layout).forEach((placement, rate) ->
+                            rates.get(layout).computeIfAbsent(placement, p -> new ArrayList<>()).add(rate.perSecond()));
+                    failures += measured.get(layout).values().stream().mapToInt(ConnectionRate::failures).sum();
                 }
                 log.printf("   round %d%s:", round, round == 0 ? " (warm-up, discarded)" : "");
                 for (Layout layout : ROUND) {
@@ -103,6 +108,21 @@ final class SizeRun {
                     linear.get(ProbePlan.SERVER_NODE).linesWalked(server),
                     linear.get(ProbePlan.OTHER_NODE).ruleset().chains().get(0).rules().size(),
                     rates, failures);
+        }
+    }
+
+    private static Map<ProbePlan.Placement, ConnectionRate> byPlacement(Layout layout) {
+        return new EnumMap<>(ProbePlan.Placement.class);
+    }
+
+    /** Measures each placement's allowed probe for {@code duration}, adding to what {@code into} holds. */
+    private void measure(Lab lab, ProbePlan plan, Duration duration,
+                         Map<ProbePlan.Placement, ConnectionRate> into) throws Exception {
+        for (ProbePlan.Placement placement : options.placements()) {
+            ProbePlan.Probe probe = plan.allowed(placement);
+            ConnectionRate rate = ConnectionRate.measure(lab, probe.client().ref(), plan.server().ref(),
+                    Endpoint.tcp(probe.port()), IpFamily.IPV4, duration);
+            into.merge(placement, rate, ConnectionRate::plus);
         }
     }
 
