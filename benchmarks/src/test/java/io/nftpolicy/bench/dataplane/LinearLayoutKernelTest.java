@@ -76,17 +76,6 @@ class LinearLayoutKernelTest {
         assertThat(underLinear.differences(underCompiled)).as("cells where the linear layout differs").isEmpty();
     }
 
-    @Test
-    void theLinearLayoutHasNoDispatchMapsAndAJumpPerSelectingPolicy() {
-        LinearLayout layout = LinearLayout.of(snapshot, NODES.get(0));
-
-        assertThat(layout.ruleset().maps()).isEmpty();
-        assertThat(layout.ingress()).isNotEmpty();
-        layout.ingress().forEach((address, chains) -> assertThat(layout.ruleset().chains().get(0).rules())
-                .filteredOn(r -> r.statement().startsWith("ip daddr " + address + " jump "))
-                .hasSize(chains.size()));
-    }
-
     /** What the benchmark relies on to choose its probes: the model of a first packet agrees with the kernel. */
     @Test
     void theFirstPacketModelAgreesWithTheKernelOnTcp() throws Exception {
