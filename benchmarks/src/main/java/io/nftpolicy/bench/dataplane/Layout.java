@@ -4,8 +4,9 @@ import io.nftpolicy.ruleset.Ruleset;
 
 /**
  * The four things measured side by side. All three tables are loaded into a node at once and switched by making
- * all but one dormant (a dormant table's hooks are unregistered, so it costs packets nothing); "no table" flushes
- * the node's ruleset, because any loaded {@code ct} expression keeps connection tracking on in the namespace.
+ * all but one dormant (a dormant table's hooks are unregistered, so it costs packets nothing). "No table" cannot be
+ * had that way, because any loaded {@code ct} expression keeps connection tracking on in the namespace: it is
+ * measured on a twin lab whose nodes never hold a table.
  */
 enum Layout {
     NONE("0", "no table", null),
@@ -38,7 +39,7 @@ enum Layout {
                 + "}\n";
     }
 
-    /** One transaction making this layout's table the only active one; null for {@link #NONE}. */
+    /** One transaction making this layout's table the only active one; null for {@link #NONE} (no table to wake). */
     String activation() {
         if (table == null) {
             return null;

@@ -15,8 +15,8 @@ import java.util.Set;
  * @param perNamespace most policies per namespace; namespaces = policies / perNamespace (at least one)
  * @param round      how long one layout is measured in one round, per placement
  * @param rounds     rounds per layout, the first of which is discarded as warm-up
- * @param slices     how many slices a round of (a), (b) and (c) is cut into, interleaved: a b c a b c ...
- * @param settle     pause after loading or flushing the rulesets, before measuring; null: from the script size
+ * @param slices     how many slices a round is cut into, interleaved: a b c 0 a b c 0 ...
+ * @param settle     pause after loading the rulesets, before measuring; null: from the script size
  * @param placements same node, across nodes, or both
  * @param out        where the Markdown report and the per-round CSV go
  * @param plots      where the SVG plots go
@@ -32,9 +32,9 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
                                          up to 8, whose peers still fit the compiler's rule-per-peer chains)
               --round-seconds S          seconds per layout, placement and round (default 2)
               --rounds R                 rounds of a, b, c, 0; the first is warm-up and discarded (default 6)
-              --slices K                 per round, (a), (b), (c) alternate K times, each for S/K s (default 4)
-              --settle-seconds S         pause after each ruleset load or flush, while the kernel frees the old
-                                         objects in the background (default: 1 + 1 per 10 MB loaded, at most 6)
+              --slices K                 per round, (a), (b), (c), (0) alternate K times, each for S/K s (default 4)
+              --settle-seconds S         pause after loading the rulesets, while the kernel finishes work left in
+                                         the background (default: 1 + 1 per 10 MB loaded, at most 6)
               --placement same|cross|both  client on the server's node, on the other node, or both (default both)
               --out DIR                  report dataplane.md and rounds dataplane-rounds.csv (default target/dataplane)
               --plots DIR                SVG plots (default: --out)
@@ -107,7 +107,7 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
                 settle, placements, out, plots != null ? plots : out, seed);
     }
 
-    /** The pause after loading or flushing {@code bytes} of scripts across the nodes. */
+    /** The pause after loading {@code bytes} of scripts across the nodes. */
     Duration settleAfter(long bytes) {
         if (settle != null) {
             return settle;

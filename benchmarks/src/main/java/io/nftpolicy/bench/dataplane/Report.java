@@ -21,7 +21,8 @@ final class Report {
         md.append("Environment: ").append(environment.summary()).append("\n\n");
         md.append(String.format(Locale.ROOT, "Client: one thread, one connection at a time (connect, 1 byte, "
                         + "answer, close with reset); %d rounds of %.1f s per layout and placement, round 0 "
-                        + "discarded; in a round (a), (b), (c) alternate in %d slices, then (0); a pause of %s after each load and flush of the rulesets; figures are medians "
+                        + "discarded; in a round (a), (b), (c), (0) alternate in %d slices; (0) on a twin lab "
+                        + "that never holds a table; a pause of %s after loading the rulesets; figures are medians "
                         + "over rounds [min–max], ratios taken round by round.%n%n",
                 options.rounds(), options.round().toMillis() / 1000.0, options.slices(),
                 options.settle() != null ? options.settle().toMillis() / 1000.0 + " s"

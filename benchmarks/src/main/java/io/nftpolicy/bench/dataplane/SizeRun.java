@@ -27,7 +27,7 @@ import java.util.TreeSet;
  */
 final class SizeRun {
     private static final List<String> NODES = List.of(ProbePlan.SERVER_NODE, ProbePlan.OTHER_NODE);
-    /** The order of a round, as the method asks: a, b, c (interleaved in slices), then no table. */
+    /** The order of a round, as the method asks: a, b, c, no table; a round repeats it in slices. */
     private static final List<Layout> ROUND = List.of(Layout.STATEFUL, Layout.COMPILED, Layout.LINEAR, Layout.NONE);
 
     private final Options options;
@@ -65,31 +65,33 @@ final class SizeRun {
                         + "rules evaluated: %d)%n", p.allowed() ? "allowed" : "denied ", p.placement().label,
                 p.client().ref(), p.port(), p.ingressRule(), p.ingressRules(), p.egressRules()));
 
-        try (Lab lab = Lab.start(labPods(plan))) {
-            verify(lab, plan, scripts);
+        // (0) runs on a twin lab that never holds a table: the same pods, addresses and wiring in namespaces of its
+        // own. Then no round has to flush and reload the rulesets, and (0) interleaves with the others.
+        try (Lab lab = Lab.start(labPods(plan)); Lab bare = Lab.start(labPods(plan))) {
+            Map<Layout, Lab> labOf = new EnumMap<>(Layout.class);
+            ROUND.forEach(l -> labOf.put(l, l == Layout.NONE ? bare : lab));
+            long bytes = scripts.values().stream().mapToLong(String::length).sum();
+            for (String node : NODES) {
+                lab.load(node, scripts.get(node));
+            }
+            Duration settle = options.settleAfter(bytes);
+            log.printf("   loaded %.1f MB of scripts; pausing %.1f s%n", bytes / 1e6, settle.toMillis() / 1000.0);
+            Thread.sleep(settle.toMillis());
+            verify(labOf, plan);
             Map<Layout, Map<ProbePlan.Placement, List<Double>>> rates = new EnumMap<>(Layout.class);
             ROUND.forEach(l -> rates.put(l, new EnumMap<>(ProbePlan.Placement.class)));
             int failures = 0;
-            long bytes = scripts.values().stream().mapToLong(String::length).sum();
-            Duration settle = options.settleAfter(bytes);
-            log.printf("   settling %.1f s after each load and flush (%.1f MB of scripts)%n",
-                    settle.toMillis() / 1000.0, bytes / 1e6);
+            Duration slice = options.round().dividedBy(options.slices());
             for (int round = 0; round < options.rounds(); round++) {
-                loadAll(lab, scripts);
-                Thread.sleep(settle.toMillis());
                 Map<Layout, Map<ProbePlan.Placement, ConnectionRate>> measured = new EnumMap<>(Layout.class);
-                // (a), (b) and (c) switch by a dormant flag, which is cheap: interleave them in slices, so that a
-                // change of the machine's load during the round hits all three alike.
-                Duration slice = options.round().dividedBy(options.slices());
+                // Switching is cheap (a dormant flag, or the other lab): interleave the four in slices, so that a
+                // change of the machine's load during the round hits all of them alike.
                 for (int s = 0; s < options.slices(); s++) {
-                    for (Layout layout : List.of(Layout.STATEFUL, Layout.COMPILED, Layout.LINEAR)) {
+                    for (Layout layout : ROUND) {
                         activate(lab, layout);
-                        measure(lab, plan, slice, measured.computeIfAbsent(layout, SizeRun::byPlacement));
+                        measure(labOf.get(layout), plan, slice, measured.computeIfAbsent(layout, SizeRun::byPlacement));
                     }
                 }
-                activate(lab, Layout.NONE);
-                Thread.sleep(settle.toMillis());
-                measure(lab, plan, options.round(), measured.computeIfAbsent(Layout.NONE, SizeRun::byPlacement));
                 for (Layout layout : ROUND) {
                     measured.get(layout).forEach((placement, rate) ->
                             rates.get(layout).computeIfAbsent(placement, p -> new ArrayList<>()).add(rate.perSecond()));
@@ -146,10 +148,10 @@ final class SizeRun {
      * Both layouts must enforce the same thing for the comparison to mean anything: every allowed probe connects
      * and every denied one is dropped, under (b) and under (c); with (a) or no table everything connects.
      */
-    private void verify(Lab lab, ProbePlan plan, Map<String, String> scripts) throws Exception {
-        loadAll(lab, scripts);
+    private void verify(Map<Layout, Lab> labOf, ProbePlan plan) throws Exception {
         for (Layout layout : ROUND) {
-            activate(lab, layout);
+            Lab lab = labOf.get(layout);
+            activate(labOf.get(Layout.STATEFUL), layout);
             for (ProbePlan.Probe probe : plan.probes()) {
                 boolean expected = probe.allowed() || layout == Layout.STATEFUL || layout == Layout.NONE;
                 boolean connects = lab.connects(probe.client().ref(), plan.server().ref(), Endpoint.tcp(probe.port()),
@@ -164,24 +166,13 @@ final class SizeRun {
         log.printf("   verified: under (b) and (c) the allowed probes connect and the denied ones are dropped%n");
     }
 
-    /**
-     * Loads all three tables into every node, each alone in its node's ruleset. Loading and flushing leave the kernel
-     * freeing the previous objects in the background for a while (seconds at 10k pods), which would slow whatever is
-     * measured next: the rounds pause after both.
-     */
-    private static void loadAll(Lab lab, Map<String, String> scripts) throws Exception {
-        for (String node : NODES) {
-            lab.load(node, scripts.get(node));
-        }
-    }
-
+    /** Makes {@code layout}'s table the only active one in every node; for (0) nothing changes in this lab. */
     private static void activate(Lab lab, Layout layout) throws Exception {
+        if (layout == Layout.NONE) {
+            return;
+        }
         for (String node : NODES) {
-            if (layout == Layout.NONE) {
-                lab.load(node, "");
-            } else {
-                lab.apply(node, layout.activation());
-            }
+            lab.apply(node, layout.activation());
         }
     }
 }
