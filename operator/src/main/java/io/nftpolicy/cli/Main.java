@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
                 + "tries them out.",
         subcommands = {CompileCommand.class, ApplyCommand.class, VerifyCommand.class, SandboxCommand.class, ExplainCommand.class,
                 MeasureCompileCommand.class, MeasureApplyCommand.class, RunCommand.class, VersionCommand.class,
-                HelpCommand.class},
+                GenerateCommand.class, HelpCommand.class},
         footer = {"", "Exit status:",
                 "  0  done (warnings do not change it)",
                 "  1  sandbox: the reachability differs from --expect; verify: the kernel's table differs",

@@ -33,6 +33,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -58,21 +59,8 @@ import picocli.CommandLine.Spec;
 final class MeasureApplyCommand implements Callable<Integer> {
     private final Main.Context context;
 
-    @Option(names = "--namespaces", defaultValue = "200", description = "Namespaces (default ${DEFAULT-VALUE}).")
-    int namespaces;
-
-    @Option(names = "--pods-per-namespace", defaultValue = "50", description = "Pods per namespace (default ${DEFAULT-VALUE}).")
-    int podsPerNamespace;
-
-    @Option(names = "--nodes", defaultValue = "20", description = "Nodes (default ${DEFAULT-VALUE}).")
-    int nodes;
-
-    @Option(names = "--policies-per-namespace", defaultValue = "10",
-            description = "Policies per namespace, one of them a default deny (default ${DEFAULT-VALUE}).")
-    int policiesPerNamespace;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Generator seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    ClusterSizeOptions sizes;
 
     @Option(names = "--changes", defaultValue = "200",
             description = "Timed incremental applies, alternately adding and removing the pod (default ${DEFAULT-VALUE}).")
@@ -106,14 +94,14 @@ final class MeasureApplyCommand implements Callable<Integer> {
         if (changes < 2 || rounds < 1 || splitAt.stream().anyMatch(n -> n < 1)) {
             throw new UserException("--changes must be at least 2, --rounds and --split-at at least 1");
         }
-        var size = new ClusterGenerator.Size(namespaces, podsPerNamespace, nodes, policiesPerNamespace, seed);
+        var size = sizes.size();
         ClusterSnapshot cluster = ClusterGenerator.generate(size);
         String node = ClusterGenerator.nodeName(0);
         PolicyCompiler compiler = new PolicyCompiler();
         Ruleset before = compiler.compile(cluster, node).ruleset();
         String text = NftRenderer.render(before);
         out.printf(Locale.ROOT, "cluster: %d pods, %d policies, %d namespaces, %d nodes (seed %d); %s: %d local pods%n",
-                size.pods(), size.policies(), namespaces, nodes, seed, node,
+                size.pods(), size.policies(), size.namespaces(), size.nodes(), size.seed(), node,
                 cluster.pods().stream().filter(p -> p.nodeName().equals(node)).count());
         out.printf(Locale.ROOT, "ruleset of %s: %d chains, %d rules, %d sets, %d set and map elements, %d bytes of nft text%n",
                 node, before.chains().size(), before.ruleCount(), before.sets().size(), before.elementCount(),

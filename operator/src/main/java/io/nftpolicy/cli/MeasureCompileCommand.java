@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -37,21 +38,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "measure-compile",
         description = "Time the compilation of one node's ruleset for a generated cluster (no kernel involved).")
 final class MeasureCompileCommand implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--namespaces", defaultValue = "200", description = "Namespaces (default ${DEFAULT-VALUE}).")
-    int namespaces;
-
-    @Option(names = "--pods-per-namespace", defaultValue = "50", description = "Pods per namespace (default ${DEFAULT-VALUE}).")
-    int podsPerNamespace;
-
-    @Option(names = "--nodes", defaultValue = "20", description = "Nodes (default ${DEFAULT-VALUE}).")
-    int nodes;
-
-    @Option(names = "--policies-per-namespace", defaultValue = "10",
-            description = "Policies per namespace, one of them a default deny (default ${DEFAULT-VALUE}).")
-    int policiesPerNamespace;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Generator seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    ClusterSizeOptions sizes;
 
     @Option(names = "--runs", defaultValue = "15", description = "Timed runs after warm-up (default ${DEFAULT-VALUE}).")
     int runs;
@@ -65,13 +53,13 @@ final class MeasureCompileCommand implements java.util.concurrent.Callable<Integ
     @Override
     public Integer call() throws UserException {
         PrintWriter out = spec.commandLine().getOut();
-        var size = new ClusterGenerator.Size(namespaces, podsPerNamespace, nodes, policiesPerNamespace, seed);
+        var size = sizes.size();
         ClusterSnapshot snapshot = ClusterGenerator.generate(size);
         PolicyCompiler compiler = new PolicyCompiler();
         String node = ClusterGenerator.nodeName(0);
         long localPods = snapshot.pods().stream().filter(p -> p.nodeName().equals(node)).count();
         out.printf("cluster: %d pods, %d policies, %d namespaces, %d nodes (seed %d); compiling for %s (%d local pods)%n",
-                size.pods(), size.policies(), namespaces, nodes, seed, node, localPods);
+                size.pods(), size.policies(), size.namespaces(), size.nodes(), size.seed(), node, localPods);
         Compilation result = null;
         for (int i = 0; i < Math.max(3, runs / 3); i++) {
             result = compiler.compile(snapshot, node);
