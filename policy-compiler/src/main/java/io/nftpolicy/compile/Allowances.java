@@ -5,6 +5,7 @@ import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.net.IpRange;
 import io.nftpolicy.net.Partition;
+import io.nftpolicy.policy.PolicyType;
 import io.nftpolicy.ruleset.KeyPart;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.Source;
@@ -26,6 +27,75 @@ final class Allowances {
     private final List<Box> boxes = new ArrayList<>();
 
     private record Box(List<IpRange> ranges, Protocol protocol, int firstPort, int lastPort, Source source) {}
+
+    /**
+     * Everything a group is allowed, peer by peer: what a group chain with merged sets enforces. Ingress named ports
+     * resolve on the group's pods (they resolve the same on each: that is part of the key), egress ones on each
+     * destination pod, so a named port never matches an ipBlock destination.
+     */
+    static Allowances of(PodGroup group, Peers peers) {
+        Allowances allowances = new Allowances();
+        PolicyType direction = group.direction;
+        for (ValidPolicy policy : group.policies) {
+            for (AllowRule rule : policy.rules(direction)) {
+                if (rule.peers().isEmpty()) {
+                    List<IpRange> everyone = List.of(IpRange.all(IpFamily.IPV4), IpRange.all(IpFamily.IPV6));
+                    boolean egressNamed = direction == PolicyType.EGRESS
+                            && rule.ports().stream().anyMatch(p -> p instanceof AllowedPort.Named);
+                    allowances.allow(group, rule, everyone, egressNamed ? peers.everyPod() : List.of(),
+                            new Source(policy.ref(), direction, rule.index(), -1));
+                    continue;
+                }
+                for (int i = 0; i < rule.peers().size(); i++) {
+                    Source source = new Source(policy.ref(), direction, rule.index(), i);
+                    AllowedPeer peer = rule.peers().get(i);
+                    if (peer instanceof AllowedPeer.Block block) {
+                        allowances.allow(group, rule, block.ranges(), List.of(), source);
+                    } else {
+                        List<ClusterIndex.Member> pods = peers.pods((AllowedPeer.Pods) peer);
+                        allowances.allow(group, rule, addressesOf(pods), pods, source);
+                    }
+                }
+            }
+        }
+        return allowances;
+    }
+
+    /**
+     * Adds one peer of one rule.
+     *
+     * @param peerPods the pods the peer covers, where egress named ports resolve
+     */
+    private void allow(PodGroup group, AllowRule rule, List<IpRange> peerRanges, List<ClusterIndex.Member> peerPods,
+                       Source source) {
+        if (rule.ports().isEmpty()) {
+            allowAnyPort(peerRanges, source);
+            return;
+        }
+        for (AllowedPort port : rule.ports()) {
+            if (port instanceof AllowedPort.Range range) {
+                allowPorts(peerRanges, range.protocol(), range.first(), range.last(), source);
+            } else if (group.direction == PolicyType.INGRESS) {
+                for (int number : PodGrouping.resolve(group.representative(), (AllowedPort.Named) port)) {
+                    allowPorts(peerRanges, port.protocol(), number, number, source);
+                }
+            } else {
+                for (ClusterIndex.Member destination : peerPods) {
+                    for (int number : PodGrouping.resolve(destination, (AllowedPort.Named) port)) {
+                        allowPorts(addressesOf(List.of(destination)), port.protocol(), number, number, source);
+                    }
+                }
+            }
+        }
+    }
+
+    private static List<IpRange> addressesOf(List<ClusterIndex.Member> pods) {
+        List<IpRange> ranges = new ArrayList<>();
+        for (ClusterIndex.Member m : pods) {
+            m.addresses().forEach(a -> ranges.add(IpRange.single(a)));
+        }
+        return ranges;
+    }
 
     void allowAnyPort(List<IpRange> peers, Source source) {
         for (IpRange r : peers) {

@@ -10,11 +10,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * The snapshot arranged for lookups: namespaces with their labels and the pods that take part in policy (running
@@ -37,6 +37,53 @@ final class ClusterIndex {
         }
     }
 
+    /**
+     * One entry of a pod's status.podIPs: its address, or why it is not one.
+     *
+     * @param address null when the text does not parse; then {@code error} says why
+     */
+    record Claim(int index, String text, IpAddress address, String error) {}
+
+    /** The addresses a participating pod claims, in the order it lists them. */
+    static List<Claim> claims(Pod pod) {
+        List<Claim> claims = new ArrayList<>(pod.ips().size());
+        for (int i = 0; i < pod.ips().size(); i++) {
+            String text = pod.ips().get(i);
+            try {
+                claims.add(new Claim(i, text, IpAddress.parse(text), null));
+            } catch (IllegalArgumentException e) {
+                claims.add(new Claim(i, text, null, e.getMessage()));
+            }
+        }
+        return claims;
+    }
+
+    /**
+     * The pod as a member: the addresses it claims and owns, each once. An address claimed by two live pods
+     * cannot be attributed; its owner is the first claimant by namespace and name.
+     *
+     * @param ownerOf the ref of the pod that owns a claimed address
+     */
+    static Member member(Pod pod, List<Claim> claims, Function<IpAddress, String> ownerOf,
+                         List<Diagnostic> diagnostics) {
+        List<IpAddress> addresses = new ArrayList<>(claims.size());
+        for (Claim c : claims) {
+            String field = "status.podIPs[" + c.index() + "]";
+            if (c.address() == null) {
+                diagnostics.add(new Diagnostic("Pod", pod.ref(), field, c.error(), "address ignored"));
+                continue;
+            }
+            String owner = ownerOf.apply(c.address());
+            if (!owner.equals(pod.ref())) {
+                diagnostics.add(new Diagnostic("Pod", pod.ref(), field,
+                        "address " + c.text() + " is also the address of pod " + owner, "address ignored for this pod"));
+            } else if (!addresses.contains(c.address())) {
+                addresses.add(c.address());
+            }
+        }
+        return new Member(pod, List.copyOf(addresses));
+    }
+
     private final Map<String, Namespace> namespaces = new TreeMap<>();
     private final Map<String, List<Member>> membersByNamespace = new TreeMap<>();
     private final List<Member> members = new ArrayList<>();
@@ -54,25 +101,13 @@ final class ClusterIndex {
             if (!pod.participates()) {
                 continue;
             }
-            List<IpAddress> addresses = new ArrayList<>();
-            Set<IpAddress> seen = new HashSet<>();
-            for (int i = 0; i < pod.ips().size(); i++) {
-                String text = pod.ips().get(i);
-                try {
-                    IpAddress address = IpAddress.parse(text);
-                    String owner = owners.putIfAbsent(address, pod.ref());
-                    if (owner != null && !owner.equals(pod.ref())) {
-                        diagnostics.add(new Diagnostic("Pod", pod.ref(), "status.podIPs[" + i + "]",
-                                "address " + text + " is also the address of pod " + owner, "address ignored for this pod"));
-                    } else if (seen.add(address)) {
-                        addresses.add(address);
-                    }
-                } catch (IllegalArgumentException e) {
-                    diagnostics.add(new Diagnostic("Pod", pod.ref(), "status.podIPs[" + i + "]", e.getMessage(),
-                            "address ignored"));
+            List<Claim> claims = claims(pod);
+            for (Claim c : claims) {
+                if (c.address() != null) {
+                    owners.putIfAbsent(c.address(), pod.ref());
                 }
             }
-            Member member = new Member(pod, List.copyOf(addresses));
+            Member member = member(pod, claims, owners::get, diagnostics);
             members.add(member);
             membersByNamespace.computeIfAbsent(pod.namespace(), n -> new ArrayList<>()).add(member);
         }

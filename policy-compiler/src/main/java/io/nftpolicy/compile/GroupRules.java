@@ -24,88 +24,98 @@ import java.util.stream.Collectors;
 final class GroupRules {
     static final int MAX_RULES = 8;
 
-    private final PeerSets sets;
-    private final PeerResolver resolver;
-    private final ClusterIndex index;
-    private final Set<IpFamily> families;
+    /** The allow rules of a group chain and the shared sets they look up, in the order the rules name them. */
+    record Plan(List<Rule> rules, List<SetSpec> sets) {}
 
-    GroupRules(PeerSets sets, PeerResolver resolver, ClusterIndex index, Set<IpFamily> families) {
-        this.sets = sets;
-        this.resolver = resolver;
-        this.index = index;
+    private final PodGroup group;
+    private final Set<IpFamily> families;
+    private final List<Rule> rules = new ArrayList<>();
+    private final List<SetSpec> sets = new ArrayList<>();
+
+    private GroupRules(PodGroup group, Set<IpFamily> families) {
+        this.group = group;
         this.families = families;
     }
 
-    /** Empty when the group names too many peers for a rule each; then no set was added for it. */
-    Optional<List<Rule>> rules(PodGroup group) {
+    /**
+     * Empty when the group names too many peers for a rule each. Depends only on the group's policies, its named
+     * port resolution (part of its key) and the families: not on which pods the peers cover.
+     */
+    static Optional<Plan> plan(PodGroup group, Set<IpFamily> families) {
+        return new GroupRules(group, families).plan();
+    }
+
+    private Optional<Plan> plan() {
         int limit = MAX_RULES * families.size();
-        List<Rule> rules = new ArrayList<>();
         for (ValidPolicy policy : group.policies) {
             for (AllowRule rule : policy.rules(group.direction)) {
                 if (rule.peers().isEmpty()) {
-                    everyPeer(group, rule, new Source(policy.ref(), group.direction, rule.index(), -1), rules);
+                    everyPeer(rule, new Source(policy.ref(), group.direction, rule.index(), -1));
                 }
                 for (int i = 0; i < rule.peers().size(); i++) {
                     Source source = new Source(policy.ref(), group.direction, rule.index(), i);
                     AllowedPeer peer = rule.peers().get(i);
                     if (peer instanceof AllowedPeer.Block block) {
-                        blockPeer(group, rule, block, source, rules);
+                        blockPeer(rule, block, source);
                     } else {
-                        podPeer(group, rule, (AllowedPeer.Pods) peer, source, rules);
+                        podPeer(rule, (AllowedPeer.Pods) peer, source);
                     }
                 }
                 if (rules.size() > limit) {
-                    sets.discardStaged();
                     return Optional.empty();
                 }
             }
         }
-        sets.commitStaged();
-        return Optional.of(rules);
+        return Optional.of(new Plan(List.copyOf(rules), List.copyOf(sets)));
     }
 
-    private void everyPeer(PodGroup group, AllowRule rule, Source source, List<Rule> rules) {
+    private String use(SetSpec spec) {
+        sets.add(spec);
+        return spec.name();
+    }
+
+    private void everyPeer(AllowRule rule, Source source) {
         String verdict = verdict(group);
         if (rule.ports().isEmpty()) {
             rules.add(new Rule(verdict, source.toString(), List.of(source)));
             return;
         }
-        inlinePorts(group, rule).ifPresent(ports ->
+        inlinePorts(rule).ifPresent(ports ->
                 rules.add(new Rule(ports + " " + verdict, source.toString(), List.of(source))));
         List<AllowedPort.Named> named = egressNamedPorts(group, rule);
         if (!named.isEmpty()) {
             for (IpFamily family : families) {
-                String set = sets.namedPorts("every pod", "every pod, by named port " + describe(named),
-                        index.members(), named, family);
+                String set = use(PeerSets.namedPorts("every pod", "every pod, by named port " + describe(named),
+                        Peers.EVERY_POD, named, family));
                 rules.add(new Rule(family.nftPayload() + " daddr . meta l4proto . th dport @" + set + " " + verdict,
                         source.toString(), List.of(source)));
             }
         }
     }
 
-    private void blockPeer(PodGroup group, AllowRule rule, AllowedPeer.Block block, Source source, List<Rule> rules) {
-        Optional<String> ports = rule.ports().isEmpty() ? Optional.of("") : inlinePorts(group, rule);
+    private void blockPeer(AllowRule rule, AllowedPeer.Block block, Source source) {
+        Optional<String> ports = rule.ports().isEmpty() ? Optional.of("") : inlinePorts(rule);
         if (ports.isEmpty()) {
             return; // only named ports: an ipBlock has no container ports to resolve them on
         }
         IpFamily family = block.ranges().get(0).family();
-        String set = sets.block("ipBlock " + block.description(), block.ranges(), family);
+        String set = use(PeerSets.block("ipBlock " + block.description(), block.ranges(), family));
         rules.add(new Rule(match(group, family, set, ports.get()), source.toString(), List.of(source)));
     }
 
-    private void podPeer(PodGroup group, AllowRule rule, AllowedPeer.Pods peer, Source source, List<Rule> rules) {
-        List<ClusterIndex.Member> pods = resolver.pods(peer);
+    private void podPeer(AllowRule rule, AllowedPeer.Pods peer, Source source) {
         String key = peerKey(peer);
         String description = describe(peer);
-        Optional<String> ports = rule.ports().isEmpty() ? Optional.of("") : inlinePorts(group, rule);
+        Optional<String> ports = rule.ports().isEmpty() ? Optional.of("") : inlinePorts(rule);
         List<AllowedPort.Named> named = egressNamedPorts(group, rule);
         for (IpFamily family : families) {
             if (ports.isPresent()) {
-                String set = sets.pods(key, description, pods, family);
+                String set = use(PeerSets.pods(key, description, peer, family));
                 rules.add(new Rule(match(group, family, set, ports.get()), source.toString(), List.of(source)));
             }
             if (!named.isEmpty()) {
-                String set = sets.namedPorts(key, description + ", by named port " + describe(named), pods, named, family);
+                String set = use(PeerSets.namedPorts(key, description + ", by named port " + describe(named), peer,
+                        named, family));
                 rules.add(new Rule(family.nftPayload() + " daddr . meta l4proto . th dport @" + set + " " + verdict(group),
                         source.toString(), List.of(source)));
             }
@@ -126,13 +136,13 @@ final class GroupRules {
      * the same transaction occasionally drops a packet it should match while the transaction commits
      * (nft-backend's PortRangeRefillKernelTest). A named set that already exists is untouched by the refill.
      */
-    private Optional<String> inlinePorts(PodGroup group, AllowRule rule) {
+    private Optional<String> inlinePorts(AllowRule rule) {
         List<KeyPart[]> parts = new ArrayList<>();
         for (AllowedPort port : rule.ports()) {
             if (port instanceof AllowedPort.Range range) {
                 parts.add(new KeyPart[] {new KeyPart.Proto(range.protocol()), new KeyPart.Ports(range.first(), range.last())});
             } else if (group.direction == PolicyType.INGRESS) {
-                for (int number : PolicyCompiler.resolve(group.representative(), (AllowedPort.Named) port)) {
+                for (int number : PodGrouping.resolve(group.representative(), (AllowedPort.Named) port)) {
                     parts.add(new KeyPart[] {new KeyPart.Proto(port.protocol()), new KeyPart.Ports(number, number)});
                 }
             }
@@ -141,7 +151,7 @@ final class GroupRules {
         if (parts.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of("meta l4proto . th dport @" + sets.ports(mergeOverlaps(parts)));
+        return Optional.of("meta l4proto . th dport @" + use(PeerSets.ports(mergeOverlaps(parts))));
     }
 
     /** Sorted protocol·port pairs with touching or overlapping ranges merged: a set takes no overlaps. */

@@ -1,7 +1,20 @@
 package io.nftpolicy.compile;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.net.IpFamily;
+import io.nftpolicy.policy.PolicyType;
+import io.nftpolicy.ruleset.Chain;
+import io.nftpolicy.ruleset.NamedSet;
+import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.ruleset.VerdictMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Compiles successive snapshots of one cluster for one node, reusing what the previous compilation computed.
@@ -9,10 +22,26 @@ import java.util.Objects;
  * <p>The result is always equal to {@link PolicyCompiler#compile} of the same snapshot. Objects whose content did
  * not change since the previous call are returned as the same instances, so that a consumer comparing two
  * rulesets (the backend's diff) can skip them by identity. Not thread-safe: one caller, one sequence of snapshots.
+ *
+ * <p>What is kept, and what invalidates it:
+ * <ul>
+ *   <li>pods and their parsed addresses ({@link ClusterState}): a pod is looked at again when it differs from the
+ *       previous snapshot's pod of that name (identity first, then equals);</li>
+ *   <li>validated policies ({@link PolicyState}), per policy value;</li>
+ *   <li>each selector peer's pods and set elements ({@link PeerCache}): a changed pod reaches only the peers that
+ *       cover it before or after; a relabelled namespace drops the peers whose namespaceSelector it enters or
+ *       leaves;</li>
+ *   <li>each local pod's group key per direction: recomputed when the pod or its namespace's policies change;</li>
+ *   <li>each group's chain by group key: kept while its policies are the same instances (and, for merged sets,
+ *       while the peers it was built from are unchanged);</li>
+ *   <li>each shared set by name: rebuilt only when its elements changed.</li>
+ * </ul>
+ * What is new but equal to the previous result is replaced by the previous instance before it is returned.
  */
 public final class IncrementalCompiler {
     private final String nodeName;
-    private final PolicyCompiler full = new PolicyCompiler();
+    private State state;
+    private Ruleset previous;
 
     public IncrementalCompiler(String nodeName) {
         this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
@@ -23,7 +52,261 @@ public final class IncrementalCompiler {
     }
 
     public Compilation compile(ClusterSnapshot snapshot) {
-        // TODO(issue 4): reuse per-namespace, per-peer and per-group results; for now a full compile.
-        return full.compile(snapshot, nodeName);
+        if (state == null) {
+            state = new State();
+        }
+        Compilation compilation = state.compile(snapshot);
+        if (compilation == null) {
+            // Two pods or policies of one name, which no API server sends: compile from scratch and start over.
+            state = null;
+            compilation = new PolicyCompiler().compile(snapshot, nodeName);
+        }
+        Ruleset ruleset = Reuse.of(previous, compilation.ruleset());
+        previous = ruleset;
+        return ruleset == compilation.ruleset() ? compilation : new Compilation(ruleset, compilation.diagnostics());
+    }
+
+    /** A local pod and where it belongs in each direction. */
+    private static final class LocalPod {
+        final ClusterIndex.Member member;
+        final PodGrouping.Selection[] selections = new PodGrouping.Selection[PolicyType.values().length];
+
+        LocalPod(ClusterIndex.Member member) {
+            this.member = member;
+        }
+    }
+
+    /** A group's chain, with what it was built from. */
+    private static final class GroupEntry {
+        final List<ValidPolicy> policies;
+        final Set<IpFamily> families;
+        final String chainName;
+        final Optional<GroupRules.Plan> plan;
+        final RulesetAssembler.GroupChain chain;
+        /** Merged sets only: the peers they were built from, and the versions they were at. */
+        final List<PeerCache.Resolution> peers;
+        final long[] versions;
+        long used;
+
+        GroupEntry(List<ValidPolicy> policies, Set<IpFamily> families, String chainName, Optional<GroupRules.Plan> plan,
+                   RulesetAssembler.GroupChain chain, List<PeerCache.Resolution> peers) {
+            this.policies = policies;
+            this.families = families;
+            this.chainName = chainName;
+            this.plan = plan;
+            this.chain = chain;
+            this.peers = peers;
+            this.versions = peers.stream().mapToLong(PeerCache.Resolution::version).toArray();
+        }
+    }
+
+    /** A shared set of pods, with the elements it was built from. */
+    private record BuiltSet(SetSpec spec, PeerCache.Elements elements, long version, NamedSet set) {}
+
+    /** Everything kept between compilations. Thrown away when a snapshot cannot be followed. */
+    private final class State {
+        private final ClusterState cluster = new ClusterState();
+        private final PolicyState policies = new PolicyState();
+        private final PeerCache peers = new PeerCache(cluster);
+        private final TreeMap<String, TreeMap<String, LocalPod>> local = new TreeMap<>();
+        private final Map<String, GroupEntry> groups = new HashMap<>();
+        private Map<String, BuiltSet> sets = new HashMap<>();
+        private long generation;
+
+        Compilation compile(ClusterSnapshot snapshot) {
+            ClusterState.Changes changes = cluster.update(snapshot.pods(), snapshot.namespaces());
+            Set<String> policyNamespaces = changes == null ? null : policies.update(snapshot.policies());
+            if (policyNamespaces == null) {
+                return null;
+            }
+            generation++;
+            peers.update(changes);
+            for (ClusterState.MemberChange change : changes.members()) {
+                if (change.before() != null && isLocal(change.before())) {
+                    TreeMap<String, LocalPod> ns = local.get(change.namespace());
+                    ns.remove(change.before().pod().name());
+                    if (ns.isEmpty()) {
+                        local.remove(change.namespace());
+                    }
+                }
+                if (change.after() != null && isLocal(change.after())) {
+                    LocalPod pod = new LocalPod(change.after());
+                    select(pod, policies.of(change.namespace()));
+                    local.computeIfAbsent(change.namespace(), n -> new TreeMap<>()).put(pod.member.pod().name(), pod);
+                }
+            }
+            for (String ns : policyNamespaces) {
+                for (LocalPod pod : local.getOrDefault(ns, new TreeMap<>()).values()) {
+                    select(pod, policies.of(ns));
+                }
+            }
+
+            Set<IpFamily> families = cluster.families();
+            PeerSets shared = new PeerSets();
+            RulesetAssembler assembler = new RulesetAssembler();
+            for (PolicyType direction : PolicyType.values()) {
+                for (PodGroup group : groups(direction)) {
+                    GroupEntry entry = entry(group, families);
+                    entry.used = generation;
+                    entry.plan.ifPresent(p -> p.sets().forEach(spec -> shared.define(spec, this::build)));
+                    assembler.add(group, entry.chain);
+                }
+            }
+            Ruleset ruleset = assembler.build(shared.all());
+
+            peers.sweep();
+            groups.values().removeIf(e -> e.used != generation);
+            Map<String, BuiltSet> kept = new HashMap<>();
+            for (NamedSet set : ruleset.sets()) {
+                BuiltSet built = sets.get(set.name());
+                if (built != null && built.set() == set) {
+                    kept.put(set.name(), built);
+                }
+            }
+            sets = kept;
+
+            List<Diagnostic> diagnostics = new ArrayList<>();
+            cluster.diagnostics().forEach(diagnostics::addAll);
+            policies.diagnostics().forEach(diagnostics::addAll);
+            return new Compilation(ruleset, diagnostics);
+        }
+
+        private boolean isLocal(ClusterIndex.Member member) {
+            return member.pod().nodeName().equals(nodeName) && !member.addresses().isEmpty();
+        }
+
+        private static void select(LocalPod pod, List<ValidPolicy> namespacePolicies) {
+            for (PolicyType direction : PolicyType.values()) {
+                pod.selections[direction.ordinal()] = PodGrouping.select(direction, pod.member, namespacePolicies);
+            }
+        }
+
+        /** As PolicyCompiler groups local pods: by key, members in namespace/name order. */
+        private List<PodGroup> groups(PolicyType direction) {
+            Map<String, PodGroup> groups = new TreeMap<>();
+            for (TreeMap<String, LocalPod> ns : local.values()) {
+                for (LocalPod pod : ns.values()) {
+                    PodGrouping.Selection s = pod.selections[direction.ordinal()];
+                    if (s != null) {
+                        groups.computeIfAbsent(s.key(), k -> new PodGroup(direction, k, s.policies()))
+                                .members.add(pod.member);
+                    }
+                }
+            }
+            return new ArrayList<>(groups.values());
+        }
+
+        private GroupEntry entry(PodGroup group, Set<IpFamily> families) {
+            String key = group.direction.ordinal() + group.key;
+            GroupEntry entry = groups.get(key);
+            if (entry != null && sameInstances(entry.policies, group.policies) && entry.families.equals(families)
+                    && peersUnchanged(entry)) {
+                return entry;
+            }
+            String chainName = entry != null ? entry.chainName : RulesetAssembler.chainName(group);
+            Optional<GroupRules.Plan> plan = GroupRules.plan(group, families);
+            GroupEntry before = entry;
+            if (plan.isPresent()) {
+                entry = new GroupEntry(group.policies, families, chainName, plan,
+                        RulesetAssembler.withRules(group, chainName, plan.get().rules()), List.of());
+            } else {
+                List<PeerCache.Resolution> used = new ArrayList<>();
+                Peers recording = peer -> {
+                    PeerCache.Resolution r = peers.resolution(peer);
+                    used.add(r);
+                    return r.members();
+                };
+                RulesetAssembler.GroupChain chain = RulesetAssembler.merged(group, chainName,
+                        Allowances.of(group, recording));
+                entry = new GroupEntry(group.policies, families, chainName, plan, chain, used);
+            }
+            if (before != null && before.chain.equals(entry.chain)) {
+                entry = new GroupEntry(entry.policies, families, chainName, plan, before.chain, entry.peers);
+            }
+            groups.put(key, entry);
+            return entry;
+        }
+
+        private boolean peersUnchanged(GroupEntry entry) {
+            for (int i = 0; i < entry.peers.size(); i++) {
+                PeerCache.Resolution r = entry.peers.get(i);
+                if (!peers.current(r) || r.version() != entry.versions[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** A shared set: the one built before if its elements did not change since. */
+        private NamedSet build(SetSpec spec) {
+            if (!(spec instanceof SetSpec.OfPods ofPods)) {
+                return spec.build(List.of());
+            }
+            PeerCache.Elements elements = peers.resolution(ofPods.peer()).elements(ofPods);
+            BuiltSet built = sets.get(spec.name());
+            if (built != null && built.elements() == elements && built.version() == elements.version()
+                    && (built.spec() == spec || built.spec().equals(spec))) {
+                return built.set();
+            }
+            NamedSet set = elements.set(ofPods);
+            if (built != null && built.set().equals(set)) {
+                set = built.set();
+            }
+            sets.put(spec.name(), new BuiltSet(spec, elements, elements.version(), set));
+            return set;
+        }
+    }
+
+    private static boolean sameInstances(List<?> a, List<?> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (a.get(i) != b.get(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Hands back the previous ruleset's objects for equal ones, so that consumers can skip them by identity. */
+    private static final class Reuse {
+        static Ruleset of(Ruleset previous, Ruleset next) {
+            if (previous == null) {
+                return next;
+            }
+            List<NamedSet> sets = reuse(previous.sets(), next.sets(), NamedSet::name);
+            List<VerdictMap> maps = reuse(previous.maps(), next.maps(), VerdictMap::name);
+            List<Chain> chains = reuse(previous.chains(), next.chains(), Chain::name);
+            if (sets == previous.sets() && maps == previous.maps() && chains == previous.chains()
+                    && previous.comment().equals(next.comment())) {
+                return previous;
+            }
+            return sets == next.sets() && maps == next.maps() && chains == next.chains() ? next
+                    : new Ruleset(next.family(), next.table(), next.comment(), sets, maps, chains);
+        }
+
+        /**
+         * The next list with each object equal to the previous one of its name replaced by that one: the previous list
+         * itself if that makes them the same, the next list itself if nothing was replaced.
+         */
+        private static <T> List<T> reuse(List<T> previous, List<T> next, java.util.function.Function<T, String> name) {
+            Map<String, T> before = new HashMap<>(previous.size() * 2);
+            previous.forEach(o -> before.put(name.apply(o), o));
+            List<T> out = new ArrayList<>(next.size());
+            boolean replaced = false;
+            boolean allPrevious = previous.size() == next.size();
+            for (int i = 0; i < next.size(); i++) {
+                T o = next.get(i);
+                T old = before.get(name.apply(o));
+                if (old != null && old != o && old.equals(o)) {
+                    o = old;
+                    replaced = true;
+                }
+                allPrevious = allPrevious && o == previous.get(i);
+                out.add(o);
+            }
+            return allPrevious ? previous : replaced ? List.copyOf(out) : next;
+        }
     }
 }

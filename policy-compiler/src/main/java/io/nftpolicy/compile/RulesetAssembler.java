@@ -44,14 +44,14 @@ import java.util.stream.Collectors;
 final class RulesetAssembler {
     static final int FILTER_PRIORITY = 0;
 
+    /** A group's chain and the sets of its own (merged sets; none for a chain with a rule per peer). */
+    record GroupChain(Chain chain, List<NamedSet> sets) {}
+
     private final List<NamedSet> sets = new ArrayList<>();
     private final List<Chain> groupChains = new ArrayList<>();
     private final Map<PolicyType, Map<IpFamily, List<MapElement>>> dispatch = new EnumMap<>(PolicyType.class);
 
-    private final PeerSets peerSets;
-
-    RulesetAssembler(PeerSets peerSets) {
-        this.peerSets = peerSets;
+    RulesetAssembler() {
         for (PolicyType direction : PolicyType.values()) {
             Map<IpFamily, List<MapElement>> byFamily = new EnumMap<>(IpFamily.class);
             for (IpFamily family : IpFamily.values()) {
@@ -61,18 +61,34 @@ final class RulesetAssembler {
         }
     }
 
+    /** The group's chain, and the dispatch of its members to it. */
+    void add(PodGroup group, GroupChain chain) {
+        groupChains.add(chain.chain());
+        sets.addAll(chain.sets());
+        String chainName = chain.chain().name();
+        for (ClusterIndex.Member member : group.members) {
+            for (IpAddress address : member.addresses()) {
+                dispatch.get(group.direction).get(address.family()).add(new MapElement(address, chainName, member.ref()));
+            }
+        }
+    }
+
+    static String chainName(PodGroup group) {
+        return ObjectNames.groupChain(group.direction, group.key, group.policies.get(0));
+    }
+
     /** A chain with one rule per policy peer (see {@link GroupRules}). */
-    void add(PodGroup group, List<Rule> allowRules) {
-        addChain(group, allowRules);
+    static GroupChain withRules(PodGroup group, String chainName, List<Rule> allowRules) {
+        return new GroupChain(chain(group, chainName, allowRules), List.of());
     }
 
     /** A chain whose allowances are merged into per-chain sets (see {@link Allowances}). */
-    void add(PodGroup group, Allowances allowances) {
+    static GroupChain merged(PodGroup group, String chainName, Allowances allowances) {
         PolicyType direction = group.direction;
-        String chainName = chainName(group);
         boolean ingress = direction == PolicyType.INGRESS;
         String peerField = ingress ? "saddr" : "daddr";
         String verdict = ingress ? "accept" : "return";
+        List<NamedSet> sets = new ArrayList<>();
         List<Rule> rules = new ArrayList<>();
         for (IpFamily family : IpFamily.values()) {
             List<SetElement> any = allowances.anyElements(family);
@@ -94,31 +110,21 @@ final class RulesetAssembler {
                         + verdict, "merged: allowed on these ports", sourcesOf(ports)));
             }
         }
-        addChain(group, rules);
+        return new GroupChain(chain(group, chainName, rules), List.copyOf(sets));
     }
 
-    private static String chainName(PodGroup group) {
-        return ObjectNames.groupChain(group.direction, group.key, group.policies.get(0));
-    }
-
-    private void addChain(PodGroup group, List<Rule> allowRules) {
+    private static Chain chain(PodGroup group, String chainName, List<Rule> allowRules) {
         PolicyType direction = group.direction;
-        String chainName = chainName(group);
         String policies = group.policies.stream()
                 .map(p -> p.valid() ? p.ref() : p.ref() + " (invalid)")
                 .collect(Collectors.joining(", "));
         List<Rule> rules = new ArrayList<>(allowRules);
         rules.add(new Rule("drop", "isolated for " + direction.field() + " by " + policies, List.of()));
-        groupChains.add(new Chain(chainName, Optional.empty(),
-                direction.field() + " of pods selected by " + policies, rules));
-        for (ClusterIndex.Member member : group.members) {
-            for (IpAddress address : member.addresses()) {
-                dispatch.get(direction).get(address.family()).add(new MapElement(address, chainName, member.ref()));
-            }
-        }
+        return new Chain(chainName, Optional.empty(), direction.field() + " of pods selected by " + policies, rules);
     }
 
-    Ruleset build() {
+    /** The table, with the shared sets of the group chains added ({@link PeerSets}), in any order. */
+    Ruleset build(List<NamedSet> sharedSets) {
         List<io.nftpolicy.ruleset.VerdictMap> maps = new ArrayList<>();
         for (PolicyType direction : PolicyType.values()) {
             for (IpFamily family : IpFamily.values()) {
@@ -128,25 +134,30 @@ final class RulesetAssembler {
                         addressType(family), "local pods isolated for " + direction.field(), elements));
             }
         }
-        List<Chain> chains = new ArrayList<>();
-        chains.add(new Chain(ObjectNames.FORWARD_CHAIN, Optional.of(new BaseHook("forward", FILTER_PRIORITY)),
-                "pod traffic crossing this node: egress of local pods, then ingress of local pods",
-                List.of(established(), neighbourDiscovery(),
-                        dispatchRule(PolicyType.EGRESS, IpFamily.IPV4), dispatchRule(PolicyType.EGRESS, IpFamily.IPV6),
-                        dispatchRule(PolicyType.INGRESS, IpFamily.IPV4), dispatchRule(PolicyType.INGRESS, IpFamily.IPV6))));
-        chains.add(new Chain(ObjectNames.INPUT_CHAIN, Optional.of(new BaseHook("input", FILTER_PRIORITY)),
-                "traffic from local pods to this node: their egress policy applies",
-                List.of(established(), neighbourDiscovery(),
-                        dispatchRule(PolicyType.EGRESS, IpFamily.IPV4), dispatchRule(PolicyType.EGRESS, IpFamily.IPV6))));
+        List<Chain> chains = new ArrayList<>(groupChains.size() + 2);
+        chains.add(FORWARD);
+        chains.add(INPUT);
         List<Chain> sortedGroups = new ArrayList<>(groupChains);
         sortedGroups.sort(Comparator.comparing(Chain::name));
         chains.addAll(sortedGroups);
         List<NamedSet> sortedSets = new ArrayList<>(sets);
-        sortedSets.addAll(peerSets.all());
+        sortedSets.addAll(sharedSets);
         sortedSets.sort(Comparator.comparing(NamedSet::name));
         return new Ruleset(Ruleset.FAMILY, Ruleset.TABLE, "Kubernetes NetworkPolicy, compiled by nftpolicy",
                 sortedSets, maps, chains);
     }
+
+    /** The base chains never change: one instance each, the same in every ruleset. */
+    private static final Chain FORWARD = new Chain(ObjectNames.FORWARD_CHAIN,
+            Optional.of(new BaseHook("forward", FILTER_PRIORITY)),
+            "pod traffic crossing this node: egress of local pods, then ingress of local pods",
+            List.of(established(), neighbourDiscovery(),
+                    dispatchRule(PolicyType.EGRESS, IpFamily.IPV4), dispatchRule(PolicyType.EGRESS, IpFamily.IPV6),
+                    dispatchRule(PolicyType.INGRESS, IpFamily.IPV4), dispatchRule(PolicyType.INGRESS, IpFamily.IPV6)));
+    private static final Chain INPUT = new Chain(ObjectNames.INPUT_CHAIN, Optional.of(new BaseHook("input", FILTER_PRIORITY)),
+            "traffic from local pods to this node: their egress policy applies",
+            List.of(established(), neighbourDiscovery(),
+                    dispatchRule(PolicyType.EGRESS, IpFamily.IPV4), dispatchRule(PolicyType.EGRESS, IpFamily.IPV6)));
 
     private static Rule established() {
         return Rule.of("ct state established,related accept", "replies and flows already allowed");

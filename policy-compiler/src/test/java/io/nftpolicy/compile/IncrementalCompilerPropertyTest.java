@@ -1,0 +1,324 @@
+package io.nftpolicy.compile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.cluster.ContainerPort;
+import io.nftpolicy.cluster.Namespace;
+import io.nftpolicy.cluster.Pod;
+import io.nftpolicy.cluster.PodPhase;
+import io.nftpolicy.cluster.Protocol;
+import io.nftpolicy.generate.ClusterGenerator;
+import io.nftpolicy.policy.LabelSelector;
+import io.nftpolicy.policy.NetworkPolicy;
+import io.nftpolicy.policy.PolicyPeer;
+import io.nftpolicy.policy.PolicyPort;
+import io.nftpolicy.policy.PolicyRule;
+import io.nftpolicy.ruleset.NftRenderer;
+import io.nftpolicy.ruleset.Ruleset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The incremental compiler agrees with a fresh full compile after every edit of a random sequence, and hands back
+ * the previous instance of every set, map and chain whose content did not change.
+ */
+class IncrementalCompilerPropertyTest {
+    private static final String NODE = ClusterGenerator.nodeName(0);
+    private static final int EDITS = 60;
+
+    @ParameterizedTest(name = "seed {0}: {1} namespaces x {2} pods, {3} policies per namespace")
+    @CsvSource({"1, 6, 8, 6", "2, 6, 8, 6", "3, 10, 12, 8", "4, 20, 15, 8", "5, 4, 30, 12"})
+    void everyEditGivesTheFullCompilersResultReusingWhatDidNotChange(long seed, int namespaces, int pods, int policies) {
+        Random random = new Random(seed);
+        Editor cluster = new Editor(ClusterGenerator.generate(
+                new ClusterGenerator.Size(namespaces, pods, 3, policies, seed)), random);
+        IncrementalCompiler incremental = new IncrementalCompiler(NODE);
+        Ruleset before = check(incremental, cluster.snapshot(), null, "initial");
+        for (int i = 0; i < EDITS; i++) {
+            String edit = cluster.randomEdit();
+            before = check(incremental, cluster.snapshot(), before, "edit " + i + ": " + edit);
+        }
+    }
+
+    private static Ruleset check(IncrementalCompiler incremental, ClusterSnapshot snapshot, Ruleset before, String what) {
+        Compilation got = incremental.compile(snapshot);
+        Compilation want = new PolicyCompiler().compile(snapshot, NODE);
+        assertThat(got.ruleset()).as(what).isEqualTo(want.ruleset());
+        assertThat(NftRenderer.render(got.ruleset())).as(what).isEqualTo(NftRenderer.render(want.ruleset()));
+        assertThat(got.diagnostics()).as(what).isEqualTo(want.diagnostics());
+        if (before != null) {
+            assertReused(before.sets(), got.ruleset().sets(), s -> s.name(), what);
+            assertReused(before.maps(), got.ruleset().maps(), m -> m.name(), what);
+            assertReused(before.chains(), got.ruleset().chains(), c -> c.name(), what);
+        }
+        return got.ruleset();
+    }
+
+    private static <T> void assertReused(List<T> before, List<T> after, Function<T, String> name, String what) {
+        Map<String, T> previous = new HashMap<>();
+        before.forEach(o -> previous.put(name.apply(o), o));
+        for (T o : after) {
+            T old = previous.get(name.apply(o));
+            if (old != null && old.equals(o)) {
+                assertThat(o).as(what + ": " + name.apply(o) + " is unchanged").isSameAs(old);
+            }
+        }
+    }
+
+    /** A cluster under random edits, as an agent's informers would see it change. */
+    private static final class Editor {
+        private final Random random;
+        private final List<Namespace> namespaces;
+        private final List<Pod> pods;
+        private final List<NetworkPolicy> policies;
+        private final List<NetworkPolicy> invalid = new ArrayList<>();
+        private int counter;
+
+        Editor(ClusterSnapshot start, Random random) {
+            this.random = random;
+            this.namespaces = new ArrayList<>(start.namespaces());
+            this.pods = new ArrayList<>(start.pods());
+            this.policies = new ArrayList<>(start.policies());
+        }
+
+        ClusterSnapshot snapshot() {
+            return new ClusterSnapshot(namespaces, pods, policies);
+        }
+
+        String randomEdit() {
+            return switch (random.nextInt(16)) {
+                case 0, 1 -> relabelPod();
+                case 2 -> addPod();
+                case 3 -> deletePod();
+                case 4 -> changePodAddress();
+                case 5 -> finishPod();
+                case 6 -> relabelNamespace();
+                case 7 -> deleteNamespace();
+                case 8 -> addPolicy();
+                case 9 -> deletePolicy();
+                case 10 -> modifyPolicy();
+                case 11 -> breakPolicy();
+                case 12 -> repairPolicy();
+                case 13 -> copyEverything();
+                case 14 -> shuffle();
+                default -> addSpecialPolicy();
+            };
+        }
+
+        private Pod anyPod() {
+            return pods.get(random.nextInt(pods.size()));
+        }
+
+        private String namespace() {
+            return namespaces.isEmpty() ? "ns-extra" : namespaces.get(random.nextInt(namespaces.size())).name();
+        }
+
+        private String relabelPod() {
+            if (pods.isEmpty()) {
+                return addPod();
+            }
+            int i = random.nextInt(pods.size());
+            Pod p = pods.get(i);
+            Map<String, String> labels = new HashMap<>(p.labels());
+            labels.put(random.nextBoolean() ? "app" : "tier", random.nextBoolean() ? "app-" + random.nextInt(10)
+                    : List.of("frontend", "backend", "db").get(random.nextInt(3)));
+            pods.set(i, with(p, labels, p.ips(), p.phase()));
+            return "relabel pod " + p.ref();
+        }
+
+        private String addPod() {
+            String ns = namespace();
+            int n = counter++;
+            String node = ClusterGenerator.nodeName(random.nextInt(3));
+            List<String> ips = random.nextInt(8) == 0 ? List.of("10.99." + n / 250 + "." + n % 250, "fd00::" + (n + 1))
+                    : List.of("10.99." + n / 250 + "." + n % 250);
+            Pod p = new Pod(ns, "added-" + n, Map.of("app", "app-" + random.nextInt(10), "tier", "frontend"), node,
+                    false, random.nextInt(6) == 0 ? PodPhase.PENDING : PodPhase.RUNNING, false, ips,
+                    List.of(new ContainerPort("http", random.nextBoolean() ? 8080 : 80, Protocol.TCP),
+                            new ContainerPort("dns", 53, Protocol.UDP)));
+            pods.add(random.nextInt(pods.size() + 1), p);
+            return "add pod " + p.ref() + " on " + node + " " + ips;
+        }
+
+        private String deletePod() {
+            if (pods.isEmpty()) {
+                return addPod();
+            }
+            return "delete pod " + pods.remove(random.nextInt(pods.size())).ref();
+        }
+
+        private String changePodAddress() {
+            if (pods.size() < 2) {
+                return addPod();
+            }
+            int i = random.nextInt(pods.size());
+            Pod p = pods.get(i);
+            // Sometimes another pod's address (the first pod by name keeps it), sometimes one that does not parse.
+            String ip = switch (random.nextInt(5)) {
+                case 0 -> anyPod().ips().isEmpty() ? "10.98.0.1" : anyPod().ips().get(0);
+                case 1 -> "10.300.0.1";
+                default -> "10.98." + random.nextInt(200) + "." + (1 + random.nextInt(250));
+            };
+            pods.set(i, with(p, p.labels(), List.of(ip), p.phase()));
+            return "pod " + p.ref() + " now has address " + ip;
+        }
+
+        private String finishPod() {
+            if (pods.isEmpty()) {
+                return addPod();
+            }
+            int i = random.nextInt(pods.size());
+            Pod p = pods.get(i);
+            pods.set(i, with(p, p.labels(), p.ips(), PodPhase.SUCCEEDED));
+            return "pod " + p.ref() + " succeeded";
+        }
+
+        private String relabelNamespace() {
+            if (namespaces.isEmpty()) {
+                return addPod();
+            }
+            int i = random.nextInt(namespaces.size());
+            Namespace ns = namespaces.get(i);
+            Map<String, String> labels = new HashMap<>(ns.labels());
+            labels.put(random.nextBoolean() ? "team" : "env", random.nextBoolean() ? "team-" + random.nextInt(5)
+                    : random.nextBoolean() ? "prod" : "dev");
+            namespaces.set(i, new Namespace(ns.name(), labels));
+            return "relabel namespace " + ns.name() + " " + labels;
+        }
+
+        private String deleteNamespace() {
+            if (namespaces.size() < 2) {
+                return addPod();
+            }
+            Namespace ns = namespaces.remove(random.nextInt(namespaces.size()));
+            pods.removeIf(p -> p.namespace().equals(ns.name()));
+            policies.removeIf(p -> p.namespace().equals(ns.name()));
+            return "delete namespace " + ns.name() + " with its pods and policies";
+        }
+
+        private String addPolicy() {
+            String ns = namespace();
+            ClusterSnapshot other = ClusterGenerator.generate(new ClusterGenerator.Size(1, 1, 1, 10, random.nextLong()));
+            NetworkPolicy template = other.policies().get(1 + random.nextInt(9));
+            NetworkPolicy p = new NetworkPolicy(ns, "added-" + counter++, template.podSelector(),
+                    template.policyTypes(), retarget(template.ingress(), ns), retarget(template.egress(), ns));
+            policies.add(random.nextInt(policies.size() + 1), p);
+            return "add policy " + p.ref();
+        }
+
+        private static List<PolicyRule> retarget(List<PolicyRule> rules, String ns) {
+            return rules; // pod selectors without a namespaceSelector already mean the policy's namespace
+        }
+
+        private String deletePolicy() {
+            if (policies.isEmpty()) {
+                return addPolicy();
+            }
+            return "delete policy " + policies.remove(random.nextInt(policies.size())).ref();
+        }
+
+        private String modifyPolicy() {
+            if (policies.isEmpty()) {
+                return addPolicy();
+            }
+            int i = random.nextInt(policies.size());
+            NetworkPolicy p = policies.get(i);
+            List<PolicyRule> ingress = new ArrayList<>(p.ingress());
+            ingress.add(new PolicyRule(List.of(PolicyPeer.pods(LabelSelector.matchLabels(
+                    Map.of("app", "app-" + random.nextInt(10))))), List.of(PolicyPort.tcp(1000 + random.nextInt(100)))));
+            List<String> types = new ArrayList<>(p.policyTypes());
+            if (!types.isEmpty() && !types.contains("Ingress")) {
+                types.add("Ingress");
+            }
+            policies.set(i, new NetworkPolicy(p.namespace(), p.name(), p.podSelector(), types, ingress, p.egress()));
+            return "modify policy " + p.ref();
+        }
+
+        private String breakPolicy() {
+            if (policies.isEmpty()) {
+                return addPolicy();
+            }
+            int i = random.nextInt(policies.size());
+            NetworkPolicy p = policies.get(i);
+            LabelSelector broken = new LabelSelector(p.podSelector().matchLabels(),
+                    List.of(new LabelSelector.Requirement("tier", "Around", List.of("db"))));
+            NetworkPolicy bad = random.nextBoolean()
+                    ? new NetworkPolicy(p.namespace(), p.name(), broken, p.policyTypes(), p.ingress(), p.egress())
+                    : new NetworkPolicy(p.namespace(), p.name(), p.podSelector(), p.policyTypes(),
+                    List.of(new PolicyRule(List.of(PolicyPeer.ipBlock("10.0.0.0/33")), List.of())), p.egress());
+            policies.set(i, bad);
+            invalid.add(p);
+            return "break policy " + p.ref();
+        }
+
+        private String repairPolicy() {
+            if (invalid.isEmpty()) {
+                return breakPolicy();
+            }
+            NetworkPolicy good = invalid.remove(invalid.size() - 1);
+            for (int i = 0; i < policies.size(); i++) {
+                NetworkPolicy p = policies.get(i);
+                if (p.namespace().equals(good.namespace()) && p.name().equals(good.name())) {
+                    policies.set(i, good);
+                    return "repair policy " + good.ref();
+                }
+            }
+            return "policy " + good.ref() + " is gone, nothing to repair";
+        }
+
+        /** Equal objects, new instances: what a test (or an informer resync) may pass. */
+        private String copyEverything() {
+            pods.replaceAll(p -> with(p, new HashMap<>(p.labels()), new ArrayList<>(p.ips()), p.phase()));
+            namespaces.replaceAll(n -> new Namespace(n.name(), new HashMap<>(n.labels())));
+            policies.replaceAll(p -> new NetworkPolicy(p.namespace(), p.name(), p.podSelector(), p.policyTypes(),
+                    p.ingress(), p.egress()));
+            return "every object copied";
+        }
+
+        private String shuffle() {
+            Collections.shuffle(pods, random);
+            Collections.shuffle(policies, random);
+            Collections.shuffle(namespaces, random);
+            return "lists shuffled";
+        }
+
+        /** Policies the generator does not write: many peers (merged sets), every pod by named port, ipBlocks. */
+        private String addSpecialPolicy() {
+            String ns = namespace();
+            String name = "special-" + counter++;
+            NetworkPolicy p = switch (random.nextInt(3)) {
+                case 0 -> {
+                    List<PolicyPeer> peers = new ArrayList<>();
+                    for (int k = 0; k < 10; k++) {
+                        peers.add(k % 3 == 0 ? PolicyPeer.ipBlock("172.20." + k + ".0/24")
+                                : PolicyPeer.pods(LabelSelector.matchLabels(Map.of("app", "app-" + k))));
+                    }
+                    yield new NetworkPolicy(ns, name, LabelSelector.all(), List.of("Ingress", "Egress"),
+                            List.of(new PolicyRule(peers, List.of(PolicyPort.tcp(80), PolicyPort.named("TCP", "http")))),
+                            List.of(new PolicyRule(peers.subList(0, 9), List.of(PolicyPort.named("UDP", "dns")))));
+                }
+                case 1 -> new NetworkPolicy(ns, name, LabelSelector.matchLabels(Map.of("tier", "frontend")),
+                        List.of("Egress"), List.of(),
+                        List.of(new PolicyRule(List.of(), List.of(PolicyPort.named("TCP", "http"), PolicyPort.tcp(443)))));
+                default -> new NetworkPolicy(ns, name, LabelSelector.all(), List.of("Ingress"),
+                        List.of(new PolicyRule(List.of(PolicyPeer.namespaces(LabelSelector.matchLabels(Map.of("env", "prod"))),
+                                PolicyPeer.ipBlock("10.98.0.0/16", "10.98.1.0/24")), List.of())), List.of());
+            };
+            policies.add(p);
+            return "add policy " + p.ref();
+        }
+
+        private static Pod with(Pod p, Map<String, String> labels, List<String> ips, PodPhase phase) {
+            return new Pod(p.namespace(), p.name(), labels, p.nodeName(), p.hostNetwork(), phase, p.terminating(), ips,
+                    p.ports());
+        }
+    }
+}
