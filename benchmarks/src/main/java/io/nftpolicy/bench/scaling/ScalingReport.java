@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 
@@ -48,7 +49,8 @@ record ScalingReport(List<SizeFigures> sizes) {
         Path elements = dir.resolve("scaling-elements.svg");
         Path rules = dir.resolve("scaling-rules.svg");
         Path compile = dir.resolve("scaling-compile.svg");
-        Path transaction = dir.resolve("scaling-transaction.svg");
+        Path txByPods = dir.resolve("scaling-transaction-pods.svg");
+        Path txByPolicies = dir.resolve("scaling-transaction-policies.svg");
         byPolicies(SvgChart.of("node-0 ruleset: set and map elements", Axis.log("pods in the cluster"),
                 Axis.log("elements")), SizeFigures::pods, s -> s.elements()).writeTo(elements);
         byPods(SvgChart.of("node-0 ruleset: rules", Axis.log("policies in the cluster"), Axis.log("rules")),
@@ -56,16 +58,23 @@ record ScalingReport(List<SizeFigures> sizes) {
         byPolicies(SvgChart.of("Full compile of node-0's ruleset", Axis.log("pods in the cluster"),
                 Axis.log("time (ms)")), SizeFigures::pods, SizeFigures::compileMillis)
                 .withReference("goal: 1 s at 10k pods / 2k policies", GOAL_COMPILE_MILLIS).writeTo(compile);
-        SvgChart chart = SvgChart.of("Transaction for one pod change", Axis.log("pods in the cluster"),
-                Axis.linear("bytes of nft commands sent"));
+        int mostPolicies = sizes.stream().mapToInt(SizeFigures::policies).max().orElseThrow();
+        int mostPods = sizes.stream().mapToInt(SizeFigures::pods).max().orElseThrow();
+        transactions("One pod change at " + count(mostPolicies) + " policies", Axis.log("pods in the cluster"),
+                s -> s.policies() == mostPolicies, SizeFigures::pods).writeTo(txByPods);
+        transactions("One pod change at " + count(mostPods) + " pods", Axis.log("policies in the cluster"),
+                s -> s.pods() == mostPods, SizeFigures::policies).writeTo(txByPolicies);
+        return List.of(elements, rules, compile, txByPods, txByPolicies);
+    }
+
+    private SvgChart transactions(String title, Axis x, Predicate<SizeFigures> which,
+                                  ToDoubleFunction<SizeFigures> xValue) {
+        List<SizeFigures> chosen = sizes.stream().filter(which).toList();
+        SvgChart chart = SvgChart.of(title, x, Axis.linear("bytes of nft commands sent"));
         for (Change change : POD_CHANGES) {
-            for (Map.Entry<Integer, List<SizeFigures>> group : groups(SizeFigures::policies).entrySet()) {
-                chart = chart.with(Series.line(change.label() + ", " + count(group.getKey()) + " policies",
-                        points(group.getValue(), SizeFigures::pods, s -> s.changes().get(change).bytes())));
-            }
+            chart = chart.with(Series.line(change.label(), points(chosen, xValue, s -> s.changes().get(change).bytes())));
         }
-        chart.withReference("goal: 1 KB", GOAL_TRANSACTION_BYTES).writeTo(transaction);
-        return List.of(elements, rules, compile, transaction);
+        return chart.withReference("goal: 1 KB", GOAL_TRANSACTION_BYTES);
     }
 
     /** The transactions of every change at the largest size: the examples docs/benchmarks.md shows. */

@@ -42,7 +42,7 @@ class SizeMeasurementTest {
     }
 
     @Test
-    void theReportHasARowPerSizeAndWritesFourPlots(@TempDir Path dir) throws Exception {
+    void theReportHasARowPerSizeAndWritesFivePlots(@TempDir Path dir) throws Exception {
         SizeMeasurement measurement = new SizeMeasurement(1, false);
         ScalingReport report = new ScalingReport(List.of(
                 measurement.measure(BenchCluster.generate(100, 20)), measurement.measure(CLUSTER)));
@@ -52,8 +52,8 @@ class SizeMeasurementTest {
 
         assertThat(table.lines()).hasSize(4);
         assertThat(table.lines().skip(3).findFirst().orElseThrow()).startsWith("| 1,000 |      200 |");
-        assertThat(charts).hasSize(4).allMatch(Files::isRegularFile);
-        assertThat(Files.readString(dir.resolve("scaling-transaction.svg"))).contains("add-pod, 200 policies");
+        assertThat(charts).hasSize(5).allMatch(Files::isRegularFile);
+        assertThat(Files.readString(dir.resolve("scaling-transaction-policies.svg"))).contains("add-pod", "at 1,000 pods");
     }
 
     @Test
