@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -99,12 +100,18 @@ public record BenchCluster(ClusterGenerator.Size size, ClusterSnapshot snapshot)
         return size.policies();
     }
 
+    /** Whether this cluster has what {@code change} needs (a relabel to a new group needs a missing app). */
+    public boolean allows(Change change) {
+        return change != Change.RELABEL_POD_NEW_GROUP || relabelledToNewGroup().isPresent();
+    }
+
     /** The snapshot after {@code change}; this cluster's snapshot is the one before. */
     public ClusterSnapshot after(Change change) {
         return switch (change) {
             case RELABEL_POD -> relabel(relabelledToExistingGroup());
             case RELABEL_REMOTE_POD -> relabel(remoteRelabelled());
-            case RELABEL_POD_NEW_GROUP -> relabel(relabelledToNewGroup());
+            case RELABEL_POD_NEW_GROUP -> relabel(relabelledToNewGroup().orElseThrow(() -> new IllegalStateException(
+                    "every namespace has every app on " + NODE + " in " + size + ": no group to move a pod to")));
             case ADD_POD -> addPod();
             case CREATE_POLICY -> createPolicy();
         };
@@ -165,19 +172,24 @@ public record BenchCluster(ClusterGenerator.Size size, ClusterSnapshot snapshot)
         return pod.labels().get("app");
     }
 
-    /** The first pod of node-0, moved to an app that no pod of its namespace on node-0 has. */
-    private Pod relabelledToNewGroup() {
-        Pod pod = firstLocalPod();
-        Set<String> present = localPods().stream().filter(p -> p.namespace().equals(pod.namespace()))
-                .map(p -> p.labels().get("app")).collect(Collectors.toSet());
-        for (int app = 0; app < 10; app++) {
-            if (!present.contains("app-" + app)) {
-                Map<String, String> labels = new HashMap<>(pod.labels());
-                labels.put("app", "app-" + app);
-                return withLabels(pod, labels);
+    /**
+     * The first pod of node-0 that can move to an app no pod of its namespace on node-0 has; empty when every
+     * namespace has every app on node-0 (large namespaces).
+     */
+    private Optional<Pod> relabelledToNewGroup() {
+        List<Pod> local = localPods();
+        for (Pod pod : local) {
+            Set<String> present = local.stream().filter(p -> p.namespace().equals(pod.namespace()))
+                    .map(BenchCluster::app).collect(Collectors.toSet());
+            for (int app = 0; app < 10; app++) {
+                if (!present.contains("app-" + app)) {
+                    Map<String, String> labels = new HashMap<>(pod.labels());
+                    labels.put("app", "app-" + app);
+                    return Optional.of(withLabels(pod, labels));
+                }
             }
         }
-        throw new IllegalStateException("every app has a pod on " + NODE + " in namespace " + pod.namespace());
+        return Optional.empty();
     }
 
     private static Pod withLabels(Pod pod, Map<String, String> labels) {

@@ -83,6 +83,10 @@ record ScalingReport(List<SizeFigures> sizes) {
         StringBuilder out = new StringBuilder();
         for (Change change : Change.values()) {
             SizeFigures.Transaction tx = largest.changes().get(change);
+            if (tx == null) {
+                out.append("# ").append(change.label()).append(": not possible at this size\n\n");
+                continue;
+            }
             out.append("# ").append(change.label()).append(" at ").append(count(largest.pods())).append(" pods, ")
                     .append(count(largest.policies())).append(" policies: ").append(tx.bytes()).append(" bytes, ")
                     .append(tx.operations()).append(" operations, ").append(withoutComments(tx.script()))
@@ -129,7 +133,7 @@ record ScalingReport(List<SizeFigures> sizes) {
 
     private static String transaction(SizeFigures s, Change change) {
         SizeFigures.Transaction tx = s.changes().get(change);
-        return count(tx.bytes()) + " B";
+        return tx == null ? "n/a" : count(tx.bytes()) + " B";
     }
 
     static String count(long n) {

@@ -13,6 +13,7 @@ import java.util.OptionalDouble;
  * @param elements      elements of all sets and maps
  * @param renderedBytes the ruleset as {@code nft -f} text (what a cold start sends)
  * @param compileMillis median of the timed full compiles, in this JVM (JMH gives the rigorous figure)
+ * @param changes       the changes the cluster allows ({@link io.nftpolicy.bench.compile.BenchCluster#allows})
  */
 record SizeFigures(int pods, int policies, int namespaces, int localPods, int chains, int rules, int sets,
                    int elements, long renderedBytes, double compileMillis, Map<Change, Transaction> changes) {

@@ -89,6 +89,9 @@ final class SizeMeasurement {
         executor.takeScripts();
         Map<Change, SizeFigures.Transaction> figures = new EnumMap<>(Change.class);
         for (Change change : Change.values()) {
+            if (!cluster.allows(change)) {
+                continue;
+            }
             ApplyResult done = applier.apply(compiler.compile(cluster.after(change)).ruleset());
             List<String> scripts = executor.takeScripts();
             ApplyResult undone = applier.apply(compiler.compile(cluster.snapshot()).ruleset());

@@ -69,6 +69,16 @@ class BenchClusterTest {
     }
 
     @Test
+    void aRelabelToANewGroupNeedsAnAppThatSomeNamespaceLacksOnTheNode() {
+        BenchCluster large = BenchCluster.generate(10_000, 20);
+
+        assertThat(CLUSTER.allows(Change.RELABEL_POD_NEW_GROUP)).isTrue();
+        assertThat(large.allows(Change.RELABEL_POD_NEW_GROUP)).isFalse();
+        assertThat(large.allows(Change.ADD_POD)).isTrue();
+        assertThatThrownBy(() -> large.after(Change.RELABEL_POD_NEW_GROUP)).hasMessageContaining("every namespace");
+    }
+
+    @Test
     void changesAreNamedAsTheBenchmarkParametersSpellThem() {
         assertThat(Change.of("relabel-pod")).isEqualTo(Change.RELABEL_POD);
         assertThatThrownBy(() -> Change.of("nope")).hasMessageContaining("unknown change \"nope\"");
