@@ -7,10 +7,13 @@ import io.nftpolicy.bench.report.SvgChart.Axis;
 import io.nftpolicy.bench.report.SvgChart.Point;
 import io.nftpolicy.bench.report.SvgChart.Series;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
@@ -44,13 +47,13 @@ record ScalingReport(List<SizeFigures> sizes) {
         return table;
     }
 
-    /** Writes the plots into {@code dir}; returns their paths. */
+    /** Writes the plots into {@code dir}; returns their paths (a plot without any size to show is left out). */
     List<Path> writeCharts(Path dir) {
         Path elements = dir.resolve("scaling-elements.svg");
         Path rules = dir.resolve("scaling-rules.svg");
         Path compile = dir.resolve("scaling-compile.svg");
         Path txByPods = dir.resolve("scaling-transaction-pods.svg");
-        Path txByPolicies = dir.resolve("scaling-transaction-policies.svg");
+        Path txByPolicies = dir.resolve("scaling-transaction-density.svg");
         byPolicies(SvgChart.of("node-0 ruleset: set and map elements", Axis.log("pods in the cluster"),
                 Axis.log("elements")), SizeFigures::pods, s -> s.elements()).writeTo(elements);
         byPods(SvgChart.of("node-0 ruleset: rules", Axis.log("policies in the cluster"), Axis.log("rules")),
@@ -58,23 +61,37 @@ record ScalingReport(List<SizeFigures> sizes) {
         byPolicies(SvgChart.of("Full compile of node-0's ruleset", Axis.log("pods in the cluster"),
                 Axis.log("time (ms)")), SizeFigures::pods, SizeFigures::compileMillis)
                 .withReference("goal: 1 s at 10k pods / 2k policies", GOAL_COMPILE_MILLIS).writeTo(compile);
-        int mostPolicies = sizes.stream().mapToInt(SizeFigures::policies).max().orElseThrow();
-        int mostPods = sizes.stream().mapToInt(SizeFigures::pods).max().orElseThrow();
-        transactions("One pod change at " + count(mostPolicies) + " policies", Axis.log("pods in the cluster"),
-                s -> s.policies() == mostPolicies, SizeFigures::pods).writeTo(txByPods);
-        transactions("One pod change at " + count(mostPods) + " pods", Axis.log("policies in the cluster"),
-                s -> s.pods() == mostPods, SizeFigures::policies).writeTo(txByPolicies);
-        return List.of(elements, rules, compile, txByPods, txByPolicies);
+        // At one policy density (10 policies per namespace of 50 pods) the cluster grows and nothing else does.
+        List<Path> written = new ArrayList<>(List.of(elements, rules, compile));
+        transactions(Series::line, "One pod change, namespaces of 50 pods and 10 policies",
+                Axis.log("pods in the cluster"), s -> s.pods() == 50 * s.namespaces()
+                        && s.policies() == 10 * s.namespaces(), SizeFigures::pods)
+                .ifPresent(chart -> {
+                    chart.writeTo(txByPods);
+                    written.add(txByPods);
+                });
+        transactions(Series::points, "One pod change against policy density, every size",
+                Axis.log("policies per namespace"), s -> true, s -> s.policies() / (double) s.namespaces())
+                .ifPresent(chart -> {
+                    chart.writeTo(txByPolicies);
+                    written.add(txByPolicies);
+                });
+        return written;
     }
 
-    private SvgChart transactions(String title, Axis x, Predicate<SizeFigures> which,
-                                  ToDoubleFunction<SizeFigures> xValue) {
+    /** Empty when no size is of {@code which}. */
+    private Optional<SvgChart> transactions(BiFunction<String, List<Point>, Series> style, String title, Axis x,
+                                            Predicate<SizeFigures> which, ToDoubleFunction<SizeFigures> xValue) {
         List<SizeFigures> chosen = sizes.stream().filter(which).toList();
+        if (chosen.isEmpty()) {
+            return Optional.empty();
+        }
         SvgChart chart = SvgChart.of(title, x, Axis.linear("bytes of nft commands sent"));
         for (Change change : POD_CHANGES) {
-            chart = chart.with(Series.line(change.label(), points(chosen, xValue, s -> s.changes().get(change).bytes())));
+            chart = chart.with(style.apply(change.label(),
+                    points(chosen, xValue, s -> s.changes().get(change).bytes())));
         }
-        return chart.withReference("goal: 1 KB", GOAL_TRANSACTION_BYTES);
+        return Optional.of(chart.withReference("goal: 1 KB", GOAL_TRANSACTION_BYTES));
     }
 
     /** The transactions of every change at the largest size: the examples docs/benchmarks.md shows. */

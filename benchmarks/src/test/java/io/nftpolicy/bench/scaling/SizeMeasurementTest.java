@@ -53,7 +53,7 @@ class SizeMeasurementTest {
         assertThat(table.lines()).hasSize(4);
         assertThat(table.lines().skip(3).findFirst().orElseThrow()).startsWith("| 1,000 |      200 |");
         assertThat(charts).hasSize(5).allMatch(Files::isRegularFile);
-        assertThat(Files.readString(dir.resolve("scaling-transaction-policies.svg"))).contains("add-pod", "at 1,000 pods");
+        assertThat(Files.readString(dir.resolve("scaling-transaction-density.svg"))).contains("add-pod", "policies per namespace");
     }
 
     @Test
