@@ -2,6 +2,7 @@ package io.nftpolicy.bench.scaling;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,7 +35,9 @@ final class KernelNamespace implements AutoCloseable {
     }
 
     private static void ip(String... args) throws IOException {
-        Process p = new ProcessBuilder(concat("ip", args)).redirectErrorStream(true).start();
+        List<String> argv = new ArrayList<>(List.of("ip"));
+        argv.addAll(List.of(args));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         try {
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -48,11 +51,5 @@ final class KernelNamespace implements AutoCloseable {
         if (p.exitValue() != 0) {
             throw new IOException("ip " + String.join(" ", args) + " failed (exit " + p.exitValue() + "): " + output);
         }
-    }
-
-    private static List<String> concat(String first, String... rest) {
-        List<String> all = new java.util.ArrayList<>(List.of(first));
-        all.addAll(List.of(rest));
-        return all;
     }
 }
