@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionCommand.Provider.class,
         description = "Compiles Kubernetes NetworkPolicies into nftables rulesets, applies them to the kernel, and "
                 + "tries them out.",
-        subcommands = {CompileCommand.class, ApplyCommand.class, VerifyCommand.class, SandboxCommand.class,
+        subcommands = {CompileCommand.class, ApplyCommand.class, VerifyCommand.class, SandboxCommand.class, ExplainCommand.class,
                 MeasureCompileCommand.class, MeasureApplyCommand.class, RunCommand.class, VersionCommand.class,
                 GenerateCommand.class, HelpCommand.class},
         footer = {"", "Exit status:",
