@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * A Markdown (GitHub) table whose columns are padded, so that the same text reads well printed on a terminal and
- * pasted into docs/benchmarks.md. Columns whose cells are all numbers are right-aligned. Immutable.
+ * pasted into docs/benchmarks.md. Columns whose cells are all numbers (or "-" or "n/a") are right-aligned. Immutable.
  *
  * <pre>{@code
  * MarkdownTable.of("pods", "policies", "rules").withRow(1000, 200, 412).toString()
@@ -50,7 +50,7 @@ public record MarkdownTable(List<String> header, List<List<String>> rows) {
             numeric[c] = !rows.isEmpty();
             for (List<String> row : rows) {
                 widths[c] = Math.max(widths[c], row.get(c).length());
-                numeric[c] &= isNumber(row.get(c));
+                numeric[c] &= isNumber(row.get(c)) || NO_VALUE.contains(row.get(c));
             }
         }
         StringBuilder out = new StringBuilder();
@@ -75,6 +75,9 @@ public record MarkdownTable(List<String> header, List<List<String>> rows) {
         }
         out.append('\n');
     }
+
+    /** Cells that stand for a missing figure; they do not make a column of numbers a column of text. */
+    private static final java.util.Set<String> NO_VALUE = java.util.Set.of("-", "n/a");
 
     // Numbers as benchmarks print them: 1,024 or 12.5 or 0.95 or 3.2 ms or 1.4x or 97%.
     private static boolean isNumber(String cell) {

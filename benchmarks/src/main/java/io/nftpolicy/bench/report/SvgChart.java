@@ -1,6 +1,8 @@
 package io.nftpolicy.bench.report;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.stream.DoubleStream;
+import java.util.stream.Stream;
 
 /**
  * A line/point chart written as a standalone SVG file, so that benchmark runs can regenerate the plots in docs/img
@@ -204,7 +207,7 @@ public record SvgChart(String title, Axis x, Axis y, List<Series> series, List<R
         return svg.toString();
     }
 
-    private java.util.stream.Stream<Point> points() {
+    private Stream<Point> points() {
         return series.stream().flatMap(s -> s.points().stream());
     }
 
@@ -283,8 +286,7 @@ public record SvgChart(String title, Axis x, Axis y, List<Series> series, List<R
     }
 
     private static String trim(double v) {
-        String s = new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros()
-            .toPlainString();
+        String s = new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString();
         return s.equals("-0") ? "0" : s;
     }
 

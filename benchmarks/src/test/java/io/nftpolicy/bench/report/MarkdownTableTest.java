@@ -23,6 +23,13 @@ class MarkdownTableTest {
     }
 
     @Test
+    void aMissingFigureKeepsAColumnOfNumbersRightAligned() {
+        String table = MarkdownTable.of("bytes").withRow("1,024 B").withRow("n/a").withRow("-").toString();
+
+        assertThat(table).contains("| ------: |", "|     n/a |");
+    }
+
+    @Test
     void escapesPipesInCells() {
         assertThat(MarkdownTable.of("rule").withRow("a | b").toString()).contains("| a \\| b |");
     }
