@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -116,6 +117,19 @@ public final class Lab implements AutoCloseable {
     }
 
     /**
+     * Runs {@code nftScript} in the node's namespace as one {@code nft -f -} transaction, on top of what is loaded
+     * (unlike {@link #load}, nothing is flushed): for small changes to a large loaded ruleset, such as switching
+     * tables between active and dormant.
+     *
+     * @throws LabException with nft's error text when the script is rejected
+     */
+    public void apply(String node, String nftScript) throws LabException {
+        ensureOpen();
+        HostCommand.run("applying a script in node " + node,
+                List.of("ip", "netns", "exec", node(node).netns(), "nft", "-f", "-"), nftScript + "\n");
+    }
+
+    /**
      * Probes from every pod to every pod (itself included, as upstream does) on every endpoint, over each family
      * that both ends have, all at once. Takes about one probe timeout when anything is blocked.
      *
@@ -200,6 +214,12 @@ public final class Lab implements AutoCloseable {
         }
         throw new IllegalArgumentException("no pod named " + podOrNode + " (nodes are written "
                 + NODE_SOURCE_PREFIX + "<name>); pods: " + pods.keySet());
+    }
+
+    /** A pod's address of one family; empty when it has none. */
+    public Optional<InetAddress> address(String podName, IpFamily family) {
+        ensureOpen();
+        return Optional.ofNullable(pod(podName).addresses().get(family));
     }
 
     public List<String> podNames() {

@@ -9,6 +9,7 @@ import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.compile.PolicyCompiler;
+import io.nftpolicy.lab.ConnectionRate;
 import io.nftpolicy.lab.Endpoint;
 import io.nftpolicy.lab.Lab;
 import io.nftpolicy.lab.LabPod;
@@ -23,10 +24,7 @@ import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +67,8 @@ class DirectionLayoutBenchmark {
             for (int round = 0; round < ROUNDS; round++) {
                 for (var layout : layouts.entrySet()) {
                     lab.load("node-1", layout.getValue());
-                    rates.get(layout.getKey()).add(lab.callIn("bench/client", DirectionLayoutBenchmark::connectionsPerSecond));
+                    rates.get(layout.getKey()).add(ConnectionRate.measure(lab, "bench/client", "bench/server", Endpoint.tcp(80),
+                            IpFamily.IPV4, Duration.ofMillis(ROUND_MILLIS)).perSecond());
                 }
             }
             double baseline = median(rates.get("no ruleset"));
@@ -81,26 +80,6 @@ class DirectionLayoutBenchmark {
                         entry.getValue().stream().map(r -> String.format("%.0f", r)).toList());
             }
         }
-    }
-
-    private static double connectionsPerSecond() throws Exception {
-        long end = System.nanoTime() + ROUND_MILLIS * 1_000_000L;
-        long start = System.nanoTime();
-        int count = 0;
-        byte[] buffer = new byte[64];
-        while (System.nanoTime() < end) {
-            try (Socket socket = new Socket()) {
-                socket.setSoLinger(true, 0); // no TIME_WAIT pile-up over thousands of connections
-                socket.connect(new InetSocketAddress("10.244.1.3", 80), 1000);
-                OutputStream out = socket.getOutputStream();
-                out.write('x');
-                InputStream in = socket.getInputStream();
-                if (in.read(buffer) > 0) {
-                    count++;
-                }
-            }
-        }
-        return count / ((System.nanoTime() - start) / 1e9);
     }
 
     /** The same policies with one base chain per direction: egress chains accept, ingress runs at priority 1. */

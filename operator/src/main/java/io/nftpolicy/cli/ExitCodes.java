@@ -6,7 +6,7 @@ final class ExitCodes {
     static final int OK = 0;
     /**
      * sandbox --expect: the measured reachability differs from the expected one; verify: the kernel's table differs
-     * from the snapshot's ruleset.
+     * from the snapshot's ruleset; explain: a connection asked about is denied.
      */
     static final int DIFFERENT = 1;
     /** A usage error, an unusable input file, or a host that cannot run the command (not root, missing tools). */

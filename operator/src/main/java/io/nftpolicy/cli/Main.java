@@ -17,12 +17,13 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionCommand.Provider.class,
         description = "Compiles Kubernetes NetworkPolicies into nftables rulesets, applies them to the kernel, and "
                 + "tries them out.",
-        subcommands = {CompileCommand.class, ApplyCommand.class, VerifyCommand.class, SandboxCommand.class, ExplainCommand.class,
-                MeasureCompileCommand.class, MeasureApplyCommand.class, RunCommand.class, VersionCommand.class,
-                HelpCommand.class},
+        subcommands = {CompileCommand.class, ApplyCommand.class, VerifyCommand.class, ExplainCommand.class,
+                SandboxCommand.class, GenerateCommand.class, RunCommand.class, MeasureCompileCommand.class,
+                MeasureApplyCommand.class, VersionCommand.class, HelpCommand.class},
         footer = {"", "Exit status:",
                 "  0  done (warnings do not change it)",
-                "  1  sandbox: the reachability differs from --expect; verify: the kernel's table differs",
+                "  1  sandbox: the reachability differs from --expect; verify: the kernel's table differs;",
+                "     explain: a connection asked about is denied",
                 "  2  usage error, unusable input, or a host that cannot run the command (not root,",
                 "     libnftables missing)",
                 "  3  internal error (a bug: --debug shows where)",
@@ -37,7 +38,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (compile, apply, verify, sandbox, version)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (compile, apply, verify, explain, sandbox, generate, run, version)");
     }
 
     public static void main(String[] args) {

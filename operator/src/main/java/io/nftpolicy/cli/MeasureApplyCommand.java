@@ -13,6 +13,7 @@ import io.nftpolicy.backend.sync.TableState;
 import io.nftpolicy.backend.sync.Transaction;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Pod;
+import io.nftpolicy.compile.IncrementalCompiler;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.ruleset.NftRenderer;
@@ -32,6 +33,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,7 +43,9 @@ import picocli.CommandLine.Spec;
  * run, alternating, in network namespaces of their own:
  * <ol>
  *   <li>an incremental one-pod change on a generated cluster, applied through {@link RulesetApplier} (which holds
- *       the committed state, as the agent's does), against a bare libnftables transaction of the same text;</li>
+ *       the committed state, as the agent's does), against a bare libnftables transaction of the same text; and in
+ *       the same rounds the agent's whole path, {@link IncrementalCompiler} on the changed snapshot then the
+ *       applier;</li>
  *   <li>a full apply of the node's ruleset into an empty namespace through {@link RulesetApplier} (cold start split
  *       at each {@code --split-at}, and in one transaction) against {@code nft -f} of the rendered text.</li>
  * </ol>
@@ -55,21 +59,8 @@ import picocli.CommandLine.Spec;
 final class MeasureApplyCommand implements Callable<Integer> {
     private final Main.Context context;
 
-    @Option(names = "--namespaces", defaultValue = "200", description = "Namespaces (default ${DEFAULT-VALUE}).")
-    int namespaces;
-
-    @Option(names = "--pods-per-namespace", defaultValue = "50", description = "Pods per namespace (default ${DEFAULT-VALUE}).")
-    int podsPerNamespace;
-
-    @Option(names = "--nodes", defaultValue = "20", description = "Nodes (default ${DEFAULT-VALUE}).")
-    int nodes;
-
-    @Option(names = "--policies-per-namespace", defaultValue = "10",
-            description = "Policies per namespace, one of them a default deny (default ${DEFAULT-VALUE}).")
-    int policiesPerNamespace;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Generator seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    ClusterSizeOptions sizes;
 
     @Option(names = "--changes", defaultValue = "200",
             description = "Timed incremental applies, alternately adding and removing the pod (default ${DEFAULT-VALUE}).")
@@ -103,14 +94,14 @@ final class MeasureApplyCommand implements Callable<Integer> {
         if (changes < 2 || rounds < 1 || splitAt.stream().anyMatch(n -> n < 1)) {
             throw new UserException("--changes must be at least 2, --rounds and --split-at at least 1");
         }
-        var size = new ClusterGenerator.Size(namespaces, podsPerNamespace, nodes, policiesPerNamespace, seed);
+        var size = sizes.size();
         ClusterSnapshot cluster = ClusterGenerator.generate(size);
         String node = ClusterGenerator.nodeName(0);
         PolicyCompiler compiler = new PolicyCompiler();
         Ruleset before = compiler.compile(cluster, node).ruleset();
         String text = NftRenderer.render(before);
         out.printf(Locale.ROOT, "cluster: %d pods, %d policies, %d namespaces, %d nodes (seed %d); %s: %d local pods%n",
-                size.pods(), size.policies(), namespaces, nodes, seed, node,
+                size.pods(), size.policies(), size.namespaces(), size.nodes(), size.seed(), node,
                 cluster.pods().stream().filter(p -> p.nodeName().equals(node)).count());
         out.printf(Locale.ROOT, "ruleset of %s: %d chains, %d rules, %d sets, %d set and map elements, %d bytes of nft text%n",
                 node, before.chains().size(), before.ruleCount(), before.sets().size(), before.elementCount(),
@@ -140,19 +131,34 @@ final class MeasureApplyCommand implements Callable<Integer> {
         out.flush();
 
         try (Nftables viaApplier = Nftables.openInNamespace(newNamespace());
-             Nftables bare = Nftables.openInNamespace(newNamespace())) {
+             Nftables bare = Nftables.openInNamespace(newNamespace());
+             Nftables viaAgent = Nftables.openInNamespace(newNamespace())) {
             TimedExecutor executor = new TimedExecutor(new LibnftablesExecutor(viaApplier));
             RulesetApplier applier = new RulesetApplier(executor);
             applier.apply(before);
             new RulesetApplier(new LibnftablesExecutor(bare)).apply(before);
+            // The agent's path: each change compiled incrementally from the snapshot, then applied.
+            IncrementalCompiler agentCompiler = new IncrementalCompiler(node);
+            RulesetApplier agentApplier = new RulesetApplier(new LibnftablesExecutor(viaAgent));
+            agentApplier.apply(agentCompiler.compile(cluster).ruleset());
 
             int warmUp = Math.max(2, Math.min(40, changes / 5)) & ~1;
             long[] applierNanos = new long[changes];
             long[] kernelNanos = new long[changes];
             long[] bareNanos = new long[changes];
+            long[] agentCompileNanos = new long[changes];
+            long[] agentApplyNanos = new long[changes];
             for (int i = -warmUp; i < changes; i++) {
                 boolean add = (i & 1) == 0;
                 Ruleset target = add ? after : before;
+                long compileStart = System.nanoTime();
+                Ruleset compiled = agentCompiler.compile(add ? change.snapshot() : cluster).ruleset();
+                long applyStart = System.nanoTime();
+                agentApplier.apply(compiled);
+                if (i >= 0) {
+                    agentCompileNanos[i] = applyStart - compileStart;
+                    agentApplyNanos[i] = System.nanoTime() - applyStart;
+                }
                 String script = add ? forward : backward;
                 boolean applierFirst = (i & 2) == 0;
                 long a = 0;
@@ -176,7 +182,7 @@ final class MeasureApplyCommand implements Callable<Integer> {
                     bareNanos[i] = b;
                 }
             }
-            if (!applier.verify(before).isEmpty()) {
+            if (!applier.verify(before).isEmpty() || !agentApplier.verify(before).isEmpty()) {
                 throw new IllegalStateException("after the applies the kernel differs from the model");
             }
             out.printf(Locale.ROOT, "%d applies, alternately adding and removing the pod, side by side:%n", changes);
@@ -188,11 +194,19 @@ final class MeasureApplyCommand implements Callable<Integer> {
             row(out, "bare libnftables run of the same text", bareNanos);
             out.printf(Locale.ROOT, "ratio applier / bare: %.2fx (medians; p90 %.2fx; goal <= 3x)%n",
                     median(applierNanos) / median(bareNanos), percentile(applierNanos, 90) / percentile(bareNanos, 90));
+            long[] agent = new long[changes];
+            Arrays.setAll(agent, i -> agentCompileNanos[i] + agentApplyNanos[i]);
+            out.printf(Locale.ROOT, "the agent's path in the same rounds: the changed snapshot compiled incrementally, then applied:%n");
+            row(out, "IncrementalCompiler.compile + RulesetApplier.apply", agent);
+            row(out, "  of which incremental compile", agentCompileNanos);
+            row(out, "  of which apply", agentApplyNanos);
+            out.printf(Locale.ROOT, "ratio one-pod change, incremental compile + apply / bare: %.2fx (medians; p90 %.2fx)%n",
+                    median(agent) / median(bareNanos), percentile(agent, 90) / percentile(bareNanos, 90));
             out.flush();
         }
     }
 
-    private record Change(String what, Ruleset after) {}
+    private record Change(String what, Ruleset after, ClusterSnapshot snapshot) {}
 
     /**
      * A pod added on another node with the labels and ports of one of its pods, so that it joins the peer sets that
@@ -210,15 +224,15 @@ final class MeasureApplyCommand implements Callable<Integer> {
                     model.phase(), false, List.of(spareAddress(model.nodeName())), model.ports());
             List<Pod> pods = new ArrayList<>(cluster.pods());
             pods.add(added);
-            Ruleset after = compiler.compile(new ClusterSnapshot(cluster.namespaces(), pods, cluster.policies()), node)
-                    .ruleset();
+            ClusterSnapshot changed = new ClusterSnapshot(cluster.namespaces(), pods, cluster.policies());
+            Ruleset after = compiler.compile(changed, node).ruleset();
             Transaction tx = RulesetDiff.between(committed, after);
             Transaction.Counts c = tx.counts();
             boolean elementsOnly = c.setsAdded() + c.setsRemoved() + c.chainsAdded() + c.chainsChanged()
                     + c.chainsRemoved() + c.rulesWritten() == 0;
             if (elementsOnly && tx.operations() >= 2 && tx.operations() <= 10) {
                 return new Change("pod " + added.ref() + " added on " + added.nodeName() + " (" + added.ips().get(0)
-                        + ", labels and ports of " + model.ref() + ")", after);
+                        + ", labels and ports of " + model.ref() + ")", after, changed);
             }
         }
         throw new UserException("found no pod whose copy changes " + node + "'s ruleset by 2 to 10 elements only "

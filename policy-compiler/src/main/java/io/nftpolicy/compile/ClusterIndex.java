@@ -87,6 +87,7 @@ final class ClusterIndex {
     private final Map<String, Namespace> namespaces = new TreeMap<>();
     private final Map<String, List<Member>> membersByNamespace = new TreeMap<>();
     private final List<Member> members = new ArrayList<>();
+    private final Set<IpFamily> families = EnumSet.noneOf(IpFamily.class);
 
     ClusterIndex(ClusterSnapshot snapshot, List<Diagnostic> diagnostics) {
         for (Namespace ns : snapshot.namespaces()) {
@@ -108,6 +109,9 @@ final class ClusterIndex {
                 }
             }
             Member member = member(pod, claims, owners::get, diagnostics);
+            for (IpAddress a : member.addresses()) {
+                families.add(a.family());
+            }
             members.add(member);
             membersByNamespace.computeIfAbsent(pod.namespace(), n -> new ArrayList<>()).add(member);
         }
@@ -118,11 +122,7 @@ final class ClusterIndex {
 
     /** The address families pods of this cluster use; IPv4 alone when no pod has an address yet. */
     Set<IpFamily> families() {
-        Set<IpFamily> families = EnumSet.noneOf(IpFamily.class);
-        for (Member m : members) {
-            m.addresses().forEach(a -> families.add(a.family()));
-        }
-        return families.isEmpty() ? EnumSet.of(IpFamily.IPV4) : families;
+        return families.isEmpty() ? EnumSet.of(IpFamily.IPV4) : EnumSet.copyOf(families);
     }
 
     Map<String, Namespace> namespaces() {

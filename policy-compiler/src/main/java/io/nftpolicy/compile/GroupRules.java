@@ -13,9 +13,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The allow rules of one group chain, one per policy peer, each matching a shared peer set and an inline set of
+ * The allow rules of one group chain, one per policy peer, each matching a shared peer set and a shared set of
  * ports. A rule per peer makes the table read like the policies (each rule's comment names its policy, rule and
- * peer) and lets peers share sets across chains.
+ * peer) and lets peers share sets across chains. The rules need only the sets' names, so a chain is laid out
+ * without knowing which pods its peers cover: the sets are filled apart ({@link SetSpec}).
  *
  * <p>Per-packet cost is bounded: a chain gets at most {@link #MAX_RULES} such rules. A group whose policies name
  * more peers than that is compiled into merged sets instead (see {@link Allowances}), which cost two lookups per

@@ -4,6 +4,7 @@ import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.policy.PolicyType;
 import io.nftpolicy.ruleset.Chain;
+import io.nftpolicy.ruleset.MapElement;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.VerdictMap;
@@ -15,6 +16,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * Compiles successive snapshots of one cluster for one node, reusing what the previous compilation computed.
@@ -55,7 +58,13 @@ public final class IncrementalCompiler {
         if (state == null) {
             state = new State();
         }
-        Compilation compilation = state.compile(snapshot);
+        Compilation compilation;
+        try {
+            compilation = state.compile(snapshot);
+        } catch (RuntimeException e) {
+            state = null; // half updated: the next call starts from scratch
+            throw e;
+        }
         if (compilation == null) {
             // Two pods or policies of one name, which no API server sends: compile from scratch and start over.
             state = null;
@@ -87,6 +96,9 @@ public final class IncrementalCompiler {
         final List<PeerCache.Resolution> peers;
         final long[] versions;
         long used;
+        /** The dispatch of the members it was last given (the same list while the groups are not laid out again). */
+        List<ClusterIndex.Member> dispatched;
+        List<MapElement> dispatch;
 
         GroupEntry(List<ValidPolicy> policies, Set<IpFamily> families, String chainName, Optional<GroupRules.Plan> plan,
                    RulesetAssembler.GroupChain chain, List<PeerCache.Resolution> peers) {
@@ -109,7 +121,10 @@ public final class IncrementalCompiler {
         private final PolicyState policies = new PolicyState();
         private final PeerCache peers = new PeerCache(cluster);
         private final TreeMap<String, TreeMap<String, LocalPod>> local = new TreeMap<>();
-        private final Map<String, GroupEntry> groups = new HashMap<>();
+        /** Per direction: the group entries by group key, and the groups as last laid out. */
+        private final List<Map<String, GroupEntry>> groups = List.of(new HashMap<>(), new HashMap<>());
+        private final List<List<PodGroup>> laidOut = new ArrayList<>(java.util.Arrays.asList(null, null));
+        private boolean regroup = true;
         private Map<String, BuiltSet> sets = new HashMap<>();
         private long generation;
 
@@ -128,16 +143,18 @@ public final class IncrementalCompiler {
                     if (ns.isEmpty()) {
                         local.remove(change.namespace());
                     }
+                    regroup = true;
                 }
                 if (change.after() != null && isLocal(change.after())) {
                     LocalPod pod = new LocalPod(change.after());
                     select(pod, policies.of(change.namespace()));
                     local.computeIfAbsent(change.namespace(), n -> new TreeMap<>()).put(pod.member.pod().name(), pod);
+                    regroup = true;
                 }
             }
             for (String ns : policyNamespaces) {
                 for (LocalPod pod : local.getOrDefault(ns, new TreeMap<>()).values()) {
-                    select(pod, policies.of(ns));
+                    regroup |= select(pod, policies.of(ns));
                 }
             }
 
@@ -145,17 +162,25 @@ public final class IncrementalCompiler {
             PeerSets shared = new PeerSets();
             RulesetAssembler assembler = new RulesetAssembler();
             for (PolicyType direction : PolicyType.values()) {
-                for (PodGroup group : groups(direction)) {
+                if (regroup) {
+                    laidOut.set(direction.ordinal(), groups(direction));
+                }
+                for (PodGroup group : laidOut.get(direction.ordinal())) {
                     GroupEntry entry = entry(group, families);
                     entry.used = generation;
                     entry.plan.ifPresent(p -> p.sets().forEach(spec -> shared.define(spec, this::build)));
-                    assembler.add(group, entry.chain);
+                    if (entry.dispatched != group.members) {
+                        entry.dispatch = RulesetAssembler.dispatch(group, entry.chainName);
+                        entry.dispatched = group.members;
+                    }
+                    assembler.add(direction, entry.chain, entry.dispatch);
                 }
             }
             Ruleset ruleset = assembler.build(shared.all());
+            regroup = false;
 
             peers.sweep();
-            groups.values().removeIf(e -> e.used != generation);
+            groups.forEach(g -> g.values().removeIf(e -> e.used != generation));
             Map<String, BuiltSet> kept = new HashMap<>();
             for (NamedSet set : ruleset.sets()) {
                 BuiltSet built = sets.get(set.name());
@@ -175,10 +200,17 @@ public final class IncrementalCompiler {
             return member.pod().nodeName().equals(nodeName) && !member.addresses().isEmpty();
         }
 
-        private static void select(LocalPod pod, List<ValidPolicy> namespacePolicies) {
+        /** Places the pod in its groups; whether that changed its place. */
+        private static boolean select(LocalPod pod, List<ValidPolicy> namespacePolicies) {
+            boolean changed = false;
             for (PolicyType direction : PolicyType.values()) {
-                pod.selections[direction.ordinal()] = PodGrouping.select(direction, pod.member, namespacePolicies);
+                PodGrouping.Selection before = pod.selections[direction.ordinal()];
+                PodGrouping.Selection after = PodGrouping.select(direction, pod.member, namespacePolicies);
+                changed |= before == null ? after != null
+                        : after == null || !before.key().equals(after.key()) || !sameInstances(before.policies(), after.policies());
+                pod.selections[direction.ordinal()] = after;
             }
+            return changed;
         }
 
         /** As PolicyCompiler groups local pods: by key, members in namespace/name order. */
@@ -197,7 +229,8 @@ public final class IncrementalCompiler {
         }
 
         private GroupEntry entry(PodGroup group, Set<IpFamily> families) {
-            String key = group.direction.ordinal() + group.key;
+            String key = group.key;
+            Map<String, GroupEntry> groups = this.groups.get(group.direction.ordinal());
             GroupEntry entry = groups.get(key);
             if (entry != null && sameInstances(entry.policies, group.policies) && entry.families.equals(families)
                     && peersUnchanged(entry)) {
@@ -242,14 +275,19 @@ public final class IncrementalCompiler {
             if (!(spec instanceof SetSpec.OfPods ofPods)) {
                 return spec.build(List.of());
             }
-            PeerCache.Elements elements = peers.resolution(ofPods.peer()).elements(ofPods);
             BuiltSet built = sets.get(spec.name());
+            if (built != null && built.spec() == spec && peers.current(built.elements().resolution)
+                    && built.version() == built.elements().version()) {
+                return built.set();
+            }
+            PeerCache.Elements elements = peers.resolution(ofPods.peer()).elements(ofPods);
             if (built != null && built.elements() == elements && built.version() == elements.version()
-                    && (built.spec() == spec || built.spec().equals(spec))) {
+                    && built.spec().equals(spec)) {
+                sets.put(spec.name(), new BuiltSet(spec, elements, built.version(), built.set()));
                 return built.set();
             }
             NamedSet set = elements.set(ofPods);
-            if (built != null && built.set().equals(set)) {
+            if (built != null && built.set().elements().size() == set.elements().size() && built.set().equals(set)) {
                 set = built.set();
             }
             sets.put(spec.name(), new BuiltSet(spec, elements, elements.version(), set));
@@ -275,9 +313,9 @@ public final class IncrementalCompiler {
             if (previous == null) {
                 return next;
             }
-            List<NamedSet> sets = reuse(previous.sets(), next.sets(), NamedSet::name);
-            List<VerdictMap> maps = reuse(previous.maps(), next.maps(), VerdictMap::name);
-            List<Chain> chains = reuse(previous.chains(), next.chains(), Chain::name);
+            List<NamedSet> sets = reuse(previous.sets(), next.sets(), NamedSet::name, s -> s.elements().size());
+            List<VerdictMap> maps = reuse(previous.maps(), next.maps(), VerdictMap::name, m -> m.elements().size());
+            List<Chain> chains = reuse(previous.chains(), next.chains(), Chain::name, c -> c.rules().size());
             if (sets == previous.sets() && maps == previous.maps() && chains == previous.chains()
                     && previous.comment().equals(next.comment())) {
                 return previous;
@@ -290,7 +328,8 @@ public final class IncrementalCompiler {
          * The next list with each object equal to the previous one of its name replaced by that one: the previous list
          * itself if that makes them the same, the next list itself if nothing was replaced.
          */
-        private static <T> List<T> reuse(List<T> previous, List<T> next, java.util.function.Function<T, String> name) {
+        private static <T> List<T> reuse(List<T> previous, List<T> next, Function<T, String> name,
+                                         ToIntFunction<T> size) {
             Map<String, T> before = new HashMap<>(previous.size() * 2);
             previous.forEach(o -> before.put(name.apply(o), o));
             List<T> out = new ArrayList<>(next.size());
@@ -299,7 +338,7 @@ public final class IncrementalCompiler {
             for (int i = 0; i < next.size(); i++) {
                 T o = next.get(i);
                 T old = before.get(name.apply(o));
-                if (old != null && old != o && old.equals(o)) {
+                if (old != null && old != o && size.applyAsInt(old) == size.applyAsInt(o) && old.equals(o)) {
                     o = old;
                     replaced = true;
                 }

@@ -1,6 +1,7 @@
 package io.nftpolicy.compile;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -21,7 +22,8 @@ final class ObjectTracker<T, E extends ObjectTracker.Entry<T>> {
     abstract static class Entry<T> {
         T object;
         final ClusterState.ObjectName name;
-        long seen;
+        /** Where its mark is kept: marks sit in one array, so that checking 10,000 objects touches no entry. */
+        int slot = -1;
 
         Entry(T object, ClusterState.ObjectName name) {
             this.object = object;
@@ -36,8 +38,14 @@ final class ObjectTracker<T, E extends ObjectTracker.Entry<T>> {
     private final Function<T, E> track;
     private List<T> last = List.of();
     private Object[] lastEntries = new Object[0];
+    private int[] lastSlots = new int[0];
     private final IdentityHashMap<T, E> byInstance = new IdentityHashMap<>();
     private final Map<ClusterState.ObjectName, E> byName = new HashMap<>();
+    /** Per slot, the last update that met its entry. */
+    private long[] seen = new long[16];
+    private int[] freeSlots = new int[16];
+    private int free;
+    private int slots;
     private long generation;
 
     ObjectTracker(Function<T, ClusterState.ObjectName> nameOf, Function<T, E> track) {
@@ -54,48 +62,63 @@ final class ObjectTracker<T, E extends ObjectTracker.Entry<T>> {
     @SuppressWarnings("unchecked")
     List<Change<E>> update(List<T> objects) {
         long gen = ++generation;
-        Object[] entries = new Object[objects.size()];
+        int n = objects.size();
+        Object[] entries = new Object[n];
+        int[] entrySlots = new int[n];
         List<Change<E>> changes = new ArrayList<>();
         Map<ClusterState.ObjectName, E> added = new HashMap<>();
         int kept = 0;
-        for (int i = 0; i < entries.length; i++) {
+        int lastSize = last.size();
+        for (int i = 0; i < n; i++) {
             T object = objects.get(i);
-            E e = i < last.size() && last.get(i) == object ? (E) lastEntries[i] : byInstance.get(object);
+            E e;
+            int slot;
+            if (i < lastSize && last.get(i) == object) {
+                e = (E) lastEntries[i];
+                slot = lastSlots[i];
+            } else {
+                e = byInstance.get(object);
+                slot = e == null ? -1 : e.slot;
+            }
             if (e == null) {
                 ClusterState.ObjectName name = nameOf.apply(object);
                 E old = byName.get(name);
-                if (old != null && old.seen != gen && old.object.equals(object)) {
+                if (old != null && seen[old.slot] != gen && old.object.equals(object)) {
                     byInstance.remove(old.object);
                     byInstance.put(object, old);
                     old.object = object;
                     e = old;
+                    slot = old.slot;
                 } else {
-                    if ((old != null && old.seen == gen) || added.containsKey(name)) {
+                    if ((old != null && seen[old.slot] == gen) || added.containsKey(name)) {
                         return null;
                     }
                     e = track.apply(object);
-                    e.seen = gen;
+                    e.slot = allocate();
+                    seen[e.slot] = gen;
                     added.put(name, e);
                     changes.add(new Change<>(old, e));
                     if (old != null) {
-                        old.seen = gen; // replaced, not removed
+                        seen[old.slot] = gen; // replaced, not removed
                         kept++;
                     }
                     entries[i] = e;
+                    entrySlots[i] = e.slot;
                     continue;
                 }
             }
-            if (e.seen == gen) {
+            if (seen[slot] == gen) {
                 return null;
             }
-            e.seen = gen;
+            seen[slot] = gen;
             entries[i] = e;
+            entrySlots[i] = slot;
             kept++;
         }
         if (kept < byName.size()) {
-            for (E old : byName.values()) {
-                if (old.seen != gen) {
-                    changes.add(new Change<>(old, null));
+            for (int j = 0; j < lastSize; j++) {
+                if (seen[lastSlots[j]] != gen) {
+                    changes.add(new Change<>((E) lastEntries[j], null));
                 }
             }
         }
@@ -103,6 +126,7 @@ final class ObjectTracker<T, E extends ObjectTracker.Entry<T>> {
             if (c.before() != null) {
                 byInstance.remove(c.before().object);
                 byName.remove(c.before().name);
+                release(c.before().slot);
             }
         }
         for (Change<E> c : changes) {
@@ -113,7 +137,26 @@ final class ObjectTracker<T, E extends ObjectTracker.Entry<T>> {
         }
         last = objects;
         lastEntries = entries;
+        lastSlots = entrySlots;
         return changes;
+    }
+
+    private int allocate() {
+        if (free > 0) {
+            return freeSlots[--free];
+        }
+        if (slots == seen.length) {
+            seen = Arrays.copyOf(seen, slots * 2);
+        }
+        return slots++;
+    }
+
+    private void release(int slot) {
+        if (free == freeSlots.length) {
+            freeSlots = Arrays.copyOf(freeSlots, free * 2);
+        }
+        seen[slot] = 0;
+        freeSlots[free++] = slot;
     }
 
     E get(ClusterState.ObjectName name) {

@@ -43,17 +43,26 @@ final class PeerCache implements Peers {
         private List<ClusterIndex.Member> list;
         private long version;
         private long used;
+        /** Set when the cache lets go of it: what was built from it may be stale. */
+        private boolean dropped;
 
         private Resolution(AllowedPeer.Pods peer) {
             this.peer = peer;
+            if (peer.namespaces().isEmpty()) {
+                addMatching(cluster.membersOf(peer.policyNamespace()));
+                return;
+            }
             for (var ns : cluster.membersByNamespace().entrySet()) {
-                if (peer.namespaces().isEmpty() ? peer.policyNamespace().equals(ns.getKey())
-                        : peer.namespaces().get().matches(cluster.labels(ns.getKey()))) {
-                    for (ClusterIndex.Member m : ns.getValue().values()) {
-                        if (Peers.selects(peer.pods(), m.labels())) {
-                            members.put(name(m), m);
-                        }
-                    }
+                if (peer.namespaces().get().matches(cluster.labels(ns.getKey()))) {
+                    addMatching(ns.getValue().values());
+                }
+            }
+        }
+
+        private void addMatching(Iterable<ClusterIndex.Member> candidates) {
+            for (ClusterIndex.Member m : candidates) {
+                if (Peers.selects(peer.pods(), m.labels())) {
+                    members.put(name(m), m);
                 }
             }
         }
@@ -94,12 +103,13 @@ final class PeerCache implements Peers {
 
         /** The set the spec describes, holding this peer's pods: rebuilt only when its elements changed. */
         Elements elements(SetSpec.OfPods spec) {
-            return elements.computeIfAbsent(spec.contentKey(), k -> new Elements(spec, members.values()));
+            return elements.computeIfAbsent(spec.contentKey(), k -> new Elements(this, spec, members.values()));
         }
     }
 
     /** The elements one kind of set holds for a peer's pods, by pod, in key order. */
     static final class Elements {
+        final Resolution resolution;
         private final SetSpec.OfPods spec;
         private final TreeSet<SetElement> sorted = new TreeSet<>();
         private final Map<String, List<SetElement>> byPod = new HashMap<>();
@@ -107,7 +117,8 @@ final class PeerCache implements Peers {
         private List<SetElement> list;
         private long version;
 
-        private Elements(SetSpec.OfPods spec, Iterable<ClusterIndex.Member> members) {
+        private Elements(Resolution resolution, SetSpec.OfPods spec, Iterable<ClusterIndex.Member> members) {
+            this.resolution = resolution;
             this.spec = spec;
             for (ClusterIndex.Member m : members) {
                 List<SetElement> own = spec.elementsOf(m);
@@ -183,7 +194,7 @@ final class PeerCache implements Peers {
 
     /** Whether the resolution is still the one kept for its peer (a sweep or a relabelling may have dropped it). */
     boolean current(Resolution r) {
-        if (resolutions.get(r.peer) != r) {
+        if (r.dropped) {
             return false;
         }
         r.used = generation;
@@ -203,6 +214,7 @@ final class PeerCache implements Peers {
                 if (r.peer.namespaces().get().matches(ns.before()) != r.peer.namespaces().get().matches(ns.after())) {
                     it.remove();
                     resolutions.remove(r.peer);
+                    r.dropped = true;
                 }
             }
         }
@@ -230,13 +242,17 @@ final class PeerCache implements Peers {
         if (resolutions.values().stream().allMatch(r -> r.used == generation)) {
             return;
         }
-        resolutions.values().removeIf(r -> r.used != generation);
+        resolutions.values().removeIf(r -> {
+            r.dropped = r.used != generation;
+            return r.dropped;
+        });
         acrossNamespaces.removeIf(r -> r.used != generation);
         byNamespace.values().forEach(l -> l.removeIf(r -> r.used != generation));
         byNamespace.values().removeIf(List::isEmpty);
     }
 
     private void clear() {
+        resolutions.values().forEach(r -> r.dropped = true);
         resolutions.clear();
         byNamespace.clear();
         acrossNamespaces.clear();

@@ -7,9 +7,9 @@ import io.nftpolicy.ruleset.KeyType;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.SetElement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * while its members change. The first chain (in table order) to name a set defines it.
  */
 final class PeerSets {
-    private final Map<String, NamedSet> sets = new TreeMap<>();
+    private final Map<String, NamedSet> sets = new HashMap<>();
 
     /** Adds the set unless one of that name is defined already. */
     void define(SetSpec spec, Function<SetSpec, NamedSet> build) {
@@ -29,6 +29,7 @@ final class PeerSets {
         }
     }
 
+    /** Every set defined, in no particular order. */
     List<NamedSet> all() {
         return List.copyOf(sets.values());
     }

@@ -63,14 +63,29 @@ final class RulesetAssembler {
 
     /** The group's chain, and the dispatch of its members to it. */
     void add(PodGroup group, GroupChain chain) {
+        add(group.direction, chain, dispatch(group, chain.chain().name()));
+    }
+
+    /** The group's chain, and the dispatch of its members to it as {@link #dispatch} gave it. */
+    void add(PolicyType direction, GroupChain chain, List<MapElement> dispatchElements) {
         groupChains.add(chain.chain());
-        sets.addAll(chain.sets());
-        String chainName = chain.chain().name();
+        if (!chain.sets().isEmpty()) {
+            sets.addAll(chain.sets());
+        }
+        for (MapElement e : dispatchElements) {
+            dispatch.get(direction).get(e.key().family()).add(e);
+        }
+    }
+
+    /** The verdict map elements that send the group's members to its chain. */
+    static List<MapElement> dispatch(PodGroup group, String chainName) {
+        List<MapElement> elements = new ArrayList<>(group.members.size());
         for (ClusterIndex.Member member : group.members) {
             for (IpAddress address : member.addresses()) {
-                dispatch.get(group.direction).get(address.family()).add(new MapElement(address, chainName, member.ref()));
+                elements.add(new MapElement(address, chainName, member.ref()));
             }
         }
+        return elements;
     }
 
     static String chainName(PodGroup group) {

@@ -22,14 +22,38 @@ import java.util.Random;
  * Generates a cluster of a given size with a realistic mix of policies, deterministically from a seed: the same
  * sizes and seed give the same snapshot. Used by tests, benchmarks and {@code nftpolicy generate}.
  *
- * <p>Each namespace has a default-deny policy, then policies selecting one app each, mixing pod and namespace
- * selectors (with matchExpressions), ipBlocks with except, port lists, endPort ranges and named ports whose number
- * differs between pods (half the pods serve "http" on 8080, half on 80).
+ * <p>Each namespace has a default-deny policy (ingress), then policies selecting one app each, cycling through five
+ * shapes: pods of a tier (matchLabels and an Exists expression) on a named port and a number; pods of two tiers
+ * (In) in one team's namespaces on an endPort range and UDP 53; an ipBlock with except plus namespaces (NotIn) on a
+ * named port; ingress from every pod with egress to an ipBlock with two excepts and to a team's namespaces on named
+ * ports; pods of one app (DoesNotExist) on TCP 80 and SCTP. Named ports differ between pods: half the pods serve
+ * "http" on 8080, half on 80. Every pod has the labels app, tier and version, every namespace team and env.
+ *
+ * <p>Sizes: policies scale with namespaces ({@code policiesPerNamespace}, default-deny included), and pods are
+ * spread over the nodes at random, each node owning a /18 of 10.64.0.0/10.
  */
 public final class ClusterGenerator {
 
     /** Sizes of a generated cluster. */
     public record Size(int namespaces, int podsPerNamespace, int nodes, int policiesPerNamespace, long seed) {
+        public Size {
+            requireAtLeast("namespaces", namespaces, 1);
+            requireAtLeast("podsPerNamespace", podsPerNamespace, 0);
+            requireAtLeast("nodes", nodes, 1);
+            if (nodes > MAX_NODES) {
+                throw new IllegalArgumentException("nodes: " + nodes + " is above " + MAX_NODES
+                        + " (each node owns a /18 of 10.64.0.0/10)");
+            }
+            // The default-deny policy is one of them.
+            requireAtLeast("policiesPerNamespace", policiesPerNamespace, 1);
+        }
+
+        private static void requireAtLeast(String field, int value, int minimum) {
+            if (value < minimum) {
+                throw new IllegalArgumentException(field + ": " + value + " is below " + minimum);
+            }
+        }
+
         public int pods() {
             return namespaces * podsPerNamespace;
         }
@@ -40,6 +64,8 @@ public final class ClusterGenerator {
     }
 
     private static final int APPS_PER_NAMESPACE = 10;
+    private static final int MAX_NODES = 256;
+    private static final int ADDRESSES_PER_NODE = 64 * 250;
     private static final String[] TIERS = {"frontend", "backend", "db"};
 
     private ClusterGenerator() {}
@@ -61,6 +87,10 @@ public final class ClusterGenerator {
             for (int p = 0; p < size.podsPerNamespace(); p++) {
                 int node = random.nextInt(size.nodes());
                 int slot = podsOnNode[node]++;
+                if (slot >= ADDRESSES_PER_NODE) {
+                    throw new IllegalArgumentException("more than " + ADDRESSES_PER_NODE + " pods on " + nodeName(node)
+                            + ": use more nodes");
+                }
                 String ip = address(node, slot);
                 int app = p % APPS_PER_NAMESPACE;
                 List<ContainerPort> ports = List.of(
@@ -99,7 +129,8 @@ public final class ClusterGenerator {
         List<String> types = new ArrayList<>(List.of("Ingress"));
         switch (k % 5) {
             case 1 -> ingress.add(new PolicyRule(
-                    List.of(PolicyPeer.pods(LabelSelector.matchLabels(Map.of("tier", "frontend")))),
+                    List.of(PolicyPeer.pods(new LabelSelector(Map.of("tier", "frontend"),
+                            List.of(new LabelSelector.Requirement("version", "Exists", List.of()))))),
                     List.of(PolicyPort.named("TCP", "http"), PolicyPort.tcp(443))));
             case 2 -> ingress.add(new PolicyRule(
                     List.of(PolicyPeer.podsInNamespaces(
@@ -124,7 +155,9 @@ public final class ClusterGenerator {
                         List.of(PolicyPort.named("TCP", "http"), PolicyPort.named("UDP", "dns"))));
             }
             default -> ingress.add(new PolicyRule(
-                    List.of(PolicyPeer.pods(LabelSelector.matchLabels(Map.of("app", "app-" + random.nextInt(APPS_PER_NAMESPACE))))),
+                    List.of(PolicyPeer.pods(new LabelSelector(
+                            Map.of("app", "app-" + random.nextInt(APPS_PER_NAMESPACE)),
+                            List.of(new LabelSelector.Requirement("canary", "DoesNotExist", List.of()))))),
                     List.of(PolicyPort.tcp(80), PolicyPort.of("SCTP", 9000))));
         }
         return new NetworkPolicy(ns, "policy-" + k, subject, types, ingress, egress);

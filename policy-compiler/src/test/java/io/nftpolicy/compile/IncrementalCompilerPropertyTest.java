@@ -94,7 +94,8 @@ class IncrementalCompilerPropertyTest {
         }
 
         String randomEdit() {
-            return switch (random.nextInt(16)) {
+            return switch (random.nextInt(17)) {
+                case 16 -> relabelEveryPod();
                 case 0, 1 -> relabelPod();
                 case 2 -> addPod();
                 case 3 -> deletePod();
@@ -132,6 +133,18 @@ class IncrementalCompilerPropertyTest {
                     : List.of("frontend", "backend", "db").get(random.nextInt(3)));
             pods.set(i, with(p, labels, p.ips(), p.phase()));
             return "relabel pod " + p.ref();
+        }
+
+        /** Most of the cluster at once, as after an informer relist. */
+        private String relabelEveryPod() {
+            String version = "v" + random.nextInt(3);
+            pods.replaceAll(p -> {
+                Map<String, String> labels = new HashMap<>(p.labels());
+                labels.put("version", version);
+                labels.put("tier", random.nextBoolean() ? "frontend" : "backend");
+                return with(p, labels, p.ips(), p.phase());
+            });
+            return "relabel every pod";
         }
 
         private String addPod() {
@@ -209,13 +222,9 @@ class IncrementalCompilerPropertyTest {
             ClusterSnapshot other = ClusterGenerator.generate(new ClusterGenerator.Size(1, 1, 1, 10, random.nextLong()));
             NetworkPolicy template = other.policies().get(1 + random.nextInt(9));
             NetworkPolicy p = new NetworkPolicy(ns, "added-" + counter++, template.podSelector(),
-                    template.policyTypes(), retarget(template.ingress(), ns), retarget(template.egress(), ns));
+                    template.policyTypes(), template.ingress(), template.egress());
             policies.add(random.nextInt(policies.size() + 1), p);
             return "add policy " + p.ref();
-        }
-
-        private static List<PolicyRule> retarget(List<PolicyRule> rules, String ns) {
-            return rules; // pod selectors without a namespaceSelector already mean the policy's namespace
         }
 
         private String deletePolicy() {

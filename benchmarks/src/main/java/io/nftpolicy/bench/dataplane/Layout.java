@@ -1,0 +1,57 @@
+package io.nftpolicy.bench.dataplane;
+
+import io.nftpolicy.ruleset.Ruleset;
+
+/**
+ * The four things measured side by side. All three tables are loaded into a node at once and switched by making
+ * all but one dormant (a dormant table's hooks are unregistered, so it costs packets nothing). "No table" cannot be
+ * had that way, because any loaded {@code ct} expression keeps connection tracking on in the namespace: it is
+ * measured on a twin lab whose nodes never hold a table.
+ */
+enum Layout {
+    NONE("0", "no table", null),
+    STATEFUL("a", "ct state established,related accept only", "stateful"),
+    COMPILED("b", "compiled by nftpolicy", Ruleset.TABLE),
+    LINEAR("c", "linear layout (iptables-era)", LinearLayout.TABLE);
+
+    final String letter;
+    final String description;
+    /** The inet table holding this layout, or null for none. */
+    final String table;
+
+    Layout(String letter, String description, String table) {
+        this.letter = letter;
+        this.description = description;
+        this.table = table;
+    }
+
+    String label() {
+        return "(" + letter + ") " + description;
+    }
+
+    /** The physical limit of a stateful filter: every node running kube-proxy or Flannel has conntrack already. */
+    static String statefulTable() {
+        return "table inet " + STATEFUL.table + " {\n"
+                + "\tchain filter-forward {\n"
+                + "\t\ttype filter hook forward priority 0; policy accept;\n"
+                + "\t\tct state established,related accept\n"
+                + "\t}\n"
+                + "}\n";
+    }
+
+    /** One transaction making this layout's table the only active one; null for {@link #NONE} (no table to wake). */
+    String activation() {
+        if (table == null) {
+            return null;
+        }
+        StringBuilder script = new StringBuilder();
+        for (Layout other : values()) {
+            if (other.table != null && other != this) {
+                script.append("add table inet ").append(other.table).append(" { flags dormant; }\n");
+            }
+        }
+        // nft sends flags 0 for a table added without flags, which wakes a dormant one.
+        script.append("add table inet ").append(table).append('\n');
+        return script.toString();
+    }
+}

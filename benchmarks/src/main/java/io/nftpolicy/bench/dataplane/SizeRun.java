@@ -1,0 +1,178 @@
+package io.nftpolicy.bench.dataplane;
+
+import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.cluster.Pod;
+import io.nftpolicy.compile.PolicyCompiler;
+import io.nftpolicy.generate.ClusterGenerator;
+import io.nftpolicy.lab.ConnectionRate;
+import io.nftpolicy.lab.Endpoint;
+import io.nftpolicy.lab.Lab;
+import io.nftpolicy.lab.LabPod;
+import io.nftpolicy.net.IpAddress;
+import io.nftpolicy.net.IpFamily;
+import io.nftpolicy.ruleset.NftRenderer;
+import io.nftpolicy.ruleset.Ruleset;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * One cluster size: generate, compile both nodes, lay the same policies out linearly, place lab pods on the probed
+ * pods' addresses, check that both layouts allow and deny what the policies say, then measure the rounds.
+ */
+final class SizeRun {
+    private static final List<String> NODES = List.of(ProbePlan.SERVER_NODE, ProbePlan.OTHER_NODE);
+    /** The order of a round, as the method asks: a, b, c, no table; a round repeats it in slices. */
+    private static final List<Layout> ROUND = List.of(Layout.STATEFUL, Layout.COMPILED, Layout.LINEAR, Layout.NONE);
+
+    private final Options options;
+    private final Options.Cluster cluster;
+    private final PrintStream log;
+
+    SizeRun(Options options, Options.Cluster cluster, PrintStream log) {
+        this.options = options;
+        this.cluster = cluster;
+        this.log = log;
+    }
+
+    SizeResult run() throws Exception {
+        ClusterGenerator.Size size = cluster.generatorSize(options.perNamespace(), options.seed());
+        log.printf("%n== %s (%d namespaces x %d pods, %d policies per namespace, 2 nodes, seed %d)%n",
+                cluster.label(), size.namespaces(), size.podsPerNamespace(), size.policiesPerNamespace(), size.seed());
+        ClusterSnapshot snapshot = ClusterGenerator.generate(size);
+        Map<String, Ruleset> compiled = new LinkedHashMap<>();
+        Map<String, LinearLayout> linear = new LinkedHashMap<>();
+        Map<String, String> scripts = new LinkedHashMap<>();
+        for (String node : NODES) {
+            long start = System.nanoTime();
+            compiled.put(node, new PolicyCompiler().compile(snapshot, node).ruleset());
+            linear.put(node, LinearLayout.of(snapshot, node));
+            scripts.put(node, Layout.statefulTable() + NftRenderer.render(compiled.get(node))
+                    + NftRenderer.render(linear.get(node).ruleset()));
+            log.printf("   %s: compiled %d rules, %d elements; linear %d rules; %.1f s%n", node,
+                    compiled.get(node).ruleCount(), compiled.get(node).elementCount(),
+                    linear.get(node).ruleset().ruleCount(), (System.nanoTime() - start) / 1e9);
+        }
+        ProbePlan plan = ProbePlan.choose(snapshot, compiled, linear.get(ProbePlan.SERVER_NODE));
+        log.printf("   server %s (%s, on %s), selected by %d ingress policies%n", plan.server().ref(),
+                plan.server().ips().get(0), plan.server().nodeName(), plan.serverPolicies());
+        plan.probes().forEach(p -> log.printf("   %s %s %s:%d  (server chain: rule %d of %d decides; client egress "
+                        + "rules evaluated: %d)%n", p.allowed() ? "allowed" : "denied ", p.placement().label,
+                p.client().ref(), p.port(), p.ingressRule(), p.ingressRules(), p.egressRules()));
+
+        // (0) runs on a twin lab that never holds a table: the same pods, addresses and wiring in namespaces of its
+        // own. Then no round has to flush and reload the rulesets, and (0) interleaves with the others.
+        try (Lab lab = Lab.start(labPods(plan)); Lab bare = Lab.start(labPods(plan))) {
+            Map<Layout, Lab> labOf = new EnumMap<>(Layout.class);
+            ROUND.forEach(l -> labOf.put(l, l == Layout.NONE ? bare : lab));
+            long bytes = scripts.values().stream().mapToLong(String::length).sum();
+            for (String node : NODES) {
+                lab.load(node, scripts.get(node));
+            }
+            Duration settle = options.settleAfter(bytes);
+            log.printf("   loaded %.1f MB of scripts; pausing %.1f s%n", bytes / 1e6, settle.toMillis() / 1000.0);
+            Thread.sleep(settle.toMillis());
+            verify(labOf, plan);
+            Map<Layout, Map<ProbePlan.Placement, List<Double>>> rates = new EnumMap<>(Layout.class);
+            ROUND.forEach(l -> rates.put(l, new EnumMap<>(ProbePlan.Placement.class)));
+            int failures = 0;
+            Duration slice = options.round().dividedBy(options.slices());
+            for (int round = 0; round < options.rounds(); round++) {
+                Map<Layout, Map<ProbePlan.Placement, ConnectionRate>> measured = new EnumMap<>(Layout.class);
+                // Switching is cheap (a dormant flag, or the other lab): interleave the four in slices, so that a
+                // change of the machine's load during the round hits all of them alike.
+                for (int s = 0; s < options.slices(); s++) {
+                    for (Layout layout : ROUND) {
+                        activate(lab, layout);
+                        measure(labOf.get(layout), plan, slice, measured.computeIfAbsent(layout, SizeRun::byPlacement));
+                    }
+                }
+                for (Layout layout : ROUND) {
+                    measured.get(layout).forEach((placement, rate) ->
+                            rates.get(layout).computeIfAbsent(placement, p -> new ArrayList<>()).add(rate.perSecond()));
+                    failures += measured.get(layout).values().stream().mapToInt(ConnectionRate::failures).sum();
+                }
+                log.printf("   round %d%s:", round, round == 0 ? " (warm-up, discarded)" : "");
+                for (Layout layout : ROUND) {
+                    log.printf("  %s", layout.letter);
+                    rates.get(layout).values().forEach(r -> log.printf(" %.0f", r.get(r.size() - 1)));
+                }
+                log.println();
+            }
+            IpAddress server = IpAddress.parse(plan.server().ips().get(0));
+            return new SizeResult(cluster, size, plan, compiled.get(ProbePlan.SERVER_NODE),
+                    linear.get(ProbePlan.SERVER_NODE).ruleset(),
+                    linear.get(ProbePlan.SERVER_NODE).linesWalked(server),
+                    linear.get(ProbePlan.OTHER_NODE).ruleset().chains().get(0).rules().size(),
+                    rates, failures);
+        }
+    }
+
+    private static Map<ProbePlan.Placement, ConnectionRate> byPlacement(Layout layout) {
+        return new EnumMap<>(ProbePlan.Placement.class);
+    }
+
+    /** Measures each placement's allowed probe for {@code duration}, adding to what {@code into} holds. */
+    private void measure(Lab lab, ProbePlan plan, Duration duration,
+                         Map<ProbePlan.Placement, ConnectionRate> into) throws Exception {
+        for (ProbePlan.Placement placement : options.placements()) {
+            ProbePlan.Probe probe = plan.allowed(placement);
+            ConnectionRate rate = ConnectionRate.measure(lab, probe.client().ref(), plan.server().ref(),
+                    Endpoint.tcp(probe.port()), IpFamily.IPV4, duration);
+            into.merge(placement, rate, ConnectionRate::plus);
+        }
+    }
+
+    /** The server serves every probed port; clients serve nothing. Pods keep their generated names and addresses. */
+    private static List<LabPod> labPods(ProbePlan plan) {
+        TreeSet<Integer> ports = new TreeSet<>();
+        plan.probes().forEach(p -> ports.add(p.port()));
+        List<LabPod> pods = new ArrayList<>();
+        Pod server = plan.server();
+        pods.add(new LabPod(server.ref(), server.nodeName(), server.ips(), ports.stream().map(Endpoint::tcp).toList()));
+        for (ProbePlan.Probe probe : plan.probes()) {
+            Pod client = probe.client();
+            if (pods.stream().noneMatch(p -> p.name().equals(client.ref()))) {
+                pods.add(new LabPod(client.ref(), client.nodeName(), client.ips(), List.of()));
+            }
+        }
+        return pods;
+    }
+
+    /**
+     * Both layouts must enforce the same thing for the comparison to mean anything: every allowed probe connects
+     * and every denied one is dropped, under (b) and under (c); with (a) or no table everything connects.
+     */
+    private void verify(Map<Layout, Lab> labOf, ProbePlan plan) throws Exception {
+        for (Layout layout : ROUND) {
+            Lab lab = labOf.get(layout);
+            activate(labOf.get(Layout.STATEFUL), layout);
+            for (ProbePlan.Probe probe : plan.probes()) {
+                boolean expected = probe.allowed() || layout == Layout.STATEFUL || layout == Layout.NONE;
+                boolean connects = lab.connects(probe.client().ref(), plan.server().ref(), Endpoint.tcp(probe.port()),
+                        IpFamily.IPV4);
+                if (connects != expected) {
+                    throw new IllegalStateException(String.format("under %s, %s -> %s:%d %s, but the policies %s it",
+                            layout.label(), probe.client().ref(), plan.server().ref(), probe.port(),
+                            connects ? "connects" : "is dropped", probe.allowed() ? "allow" : "deny"));
+                }
+            }
+        }
+        log.printf("   verified: under (b) and (c) the allowed probes connect and the denied ones are dropped%n");
+    }
+
+    /** Makes {@code layout}'s table the only active one in every node; for (0) nothing changes in this lab. */
+    private static void activate(Lab lab, Layout layout) throws Exception {
+        if (layout == Layout.NONE) {
+            return;
+        }
+        for (String node : NODES) {
+            lab.apply(node, layout.activation());
+        }
+    }
+}

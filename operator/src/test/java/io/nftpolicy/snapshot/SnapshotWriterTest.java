@@ -1,0 +1,58 @@
+package io.nftpolicy.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.cluster.ContainerPort;
+import io.nftpolicy.cluster.Namespace;
+import io.nftpolicy.cluster.Pod;
+import io.nftpolicy.cluster.PodPhase;
+import io.nftpolicy.cluster.Protocol;
+import io.nftpolicy.generate.ClusterGenerator;
+import io.nftpolicy.snapshot.SnapshotConverter.Conversion;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SnapshotWriterTest {
+
+    @Test
+    void aGeneratedClusterWrittenAndReadBackIsTheSameSnapshot() throws SnapshotException {
+        ClusterSnapshot generated = ClusterGenerator.generate(new ClusterGenerator.Size(4, 10, 3, 10, 5L));
+
+        Conversion back = readBack(SnapshotWriter.toYaml(generated));
+
+        assertThat(back.diagnostics()).isEmpty();
+        assertThat(back.snapshot()).isEqualTo(generated);
+    }
+
+    @Test
+    void podsThatDoNotTakePartKeepWhatMakesThemSo() throws SnapshotException {
+        ClusterSnapshot cluster = new ClusterSnapshot(List.of(new Namespace("dev", Map.of())), List.of(
+                new Pod("dev", "host", Map.of("a", "b"), "node-1", true, PodPhase.RUNNING, false,
+                        List.of("192.168.0.5"), List.of()),
+                new Pod("dev", "done", Map.of(), "node-1", false, PodPhase.SUCCEEDED, false, List.of(), List.of()),
+                new Pod("dev", "pending", Map.of(), "", false, PodPhase.PENDING, false, List.of(),
+                        List.of(new ContainerPort("", 8080, Protocol.SCTP))),
+                new Pod("dev", "dual", Map.of(), "node-1", false, PodPhase.RUNNING, false,
+                        List.of("10.0.0.1", "fd00::1"), List.of(new ContainerPort("dns", 53, Protocol.UDP)))),
+                List.of());
+
+        assertThat(readBack(SnapshotWriter.toYaml(cluster)).snapshot()).isEqualTo(cluster);
+    }
+
+    @Test
+    void theSnapshotIsAKubectlListWithNamespacesFirst() {
+        String yaml = SnapshotWriter.toYaml(ClusterGenerator.generate(new ClusterGenerator.Size(1, 1, 1, 1, 1L)));
+
+        assertThat(yaml).contains("kind: \"List\"").containsSubsequence("kind: \"Namespace\"", "kind: \"Pod\"",
+                "kind: \"NetworkPolicy\"");
+    }
+
+    private static Conversion readBack(String yaml) throws SnapshotException {
+        KubernetesObjects objects = new SnapshotReader().read("generated.yaml", yaml.getBytes(StandardCharsets.UTF_8));
+        assertThat(objects.warnings()).isEmpty();
+        return new SnapshotConverter().convert(objects.namespaces(), objects.pods(), objects.policies());
+    }
+}
