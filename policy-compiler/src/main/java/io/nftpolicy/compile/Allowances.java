@@ -10,7 +10,11 @@ import io.nftpolicy.ruleset.KeyPart;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.Source;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
 
 /**
  * What one group of pods is allowed in one direction, collected rule by rule and then flattened into the elements
@@ -118,39 +122,51 @@ final class Allowances {
             }
         }
         List<SetElement> elements = new ArrayList<>();
+        Map<SortedSet<Source>, List<Source>> sources = new IdentityHashMap<>();
         for (var cell : Partition.of(pieces, Partition.ADDRESSES)) {
-            elements.add(new SetElement(
-                    List.of(new KeyPart.Addresses(new IpRange(cell.first(), cell.last()))), List.copyOf(cell.labels())));
+            elements.add(new SetElement(List.of(new KeyPart.Addresses(new IpRange(cell.first(), cell.last()))),
+                    sources.computeIfAbsent(cell.labels(), List::copyOf)));
         }
         return elements;
     }
 
-    /** Elements of the family's address·protocol·port set: disjoint boxes. */
+    /**
+     * Elements of the family's address·protocol·port set: disjoint boxes. Ports are cut over the distinct port
+     * ranges rather than over the boxes: an egress named port gives a box per destination pod, all on few numbers.
+     */
     List<SetElement> portElements(IpFamily family) {
         List<SetElement> elements = new ArrayList<>();
+        Map<SortedSet<Source>, List<Source>> sources = new IdentityHashMap<>();
         for (Protocol protocol : Protocol.values()) {
-            List<Partition.Piece<Integer, Integer>> portPieces = new ArrayList<>();
-            for (int i = 0; i < boxes.size(); i++) {
-                Box b = boxes.get(i);
+            Map<List<Integer>, List<Box>> byPorts = new LinkedHashMap<>();
+            for (Box b : boxes) {
                 if (b.protocol() == protocol && b.ranges().stream().anyMatch(r -> r.family() == family)) {
-                    portPieces.add(new Partition.Piece<>(b.firstPort(), b.lastPort(), i));
+                    byPorts.computeIfAbsent(List.of(b.firstPort(), b.lastPort()), k -> new ArrayList<>()).add(b);
                 }
+            }
+            List<List<Box>> portRanges = new ArrayList<>(byPorts.values());
+            List<Partition.Piece<Integer, Integer>> portPieces = new ArrayList<>();
+            for (int i = 0; i < portRanges.size(); i++) {
+                Box b = portRanges.get(i).get(0);
+                portPieces.add(new Partition.Piece<>(b.firstPort(), b.lastPort(), i));
             }
             for (var portClass : Partition.of(portPieces, Partition.NUMBERS)) {
                 List<Partition.Piece<IpAddress, Source>> addressPieces = new ArrayList<>();
-                for (int boxIndex : portClass.labels()) {
-                    Box b = boxes.get(boxIndex);
-                    for (IpRange r : b.ranges()) {
-                        if (r.family() == family) {
-                            addressPieces.add(new Partition.Piece<>(r.first(), r.last(), b.source()));
+                for (int rangeIndex : portClass.labels()) {
+                    for (Box b : portRanges.get(rangeIndex)) {
+                        for (IpRange r : b.ranges()) {
+                            if (r.family() == family) {
+                                addressPieces.add(new Partition.Piece<>(r.first(), r.last(), b.source()));
+                            }
                         }
                     }
                 }
                 KeyPart ports = new KeyPart.Ports(portClass.first(), portClass.last());
+                KeyPart proto = new KeyPart.Proto(protocol);
                 for (var cell : Partition.of(addressPieces, Partition.ADDRESSES)) {
                     elements.add(new SetElement(List.of(
-                            new KeyPart.Addresses(new IpRange(cell.first(), cell.last())),
-                            new KeyPart.Proto(protocol), ports), List.copyOf(cell.labels())));
+                            new KeyPart.Addresses(new IpRange(cell.first(), cell.last())), proto, ports),
+                            sources.computeIfAbsent(cell.labels(), List::copyOf)));
                 }
             }
         }

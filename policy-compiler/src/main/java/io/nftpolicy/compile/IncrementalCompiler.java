@@ -92,7 +92,7 @@ public final class IncrementalCompiler {
         final String chainName;
         final Optional<GroupRules.Plan> plan;
         final RulesetAssembler.GroupChain chain;
-        /** Merged sets only: the peers they were built from, and the versions they were at. */
+        /** Merged sets only: the peers they were built from, and the address versions they were at. */
         final List<PeerCache.Resolution> peers;
         final long[] versions;
         long used;
@@ -108,7 +108,7 @@ public final class IncrementalCompiler {
             this.plan = plan;
             this.chain = chain;
             this.peers = peers;
-            this.versions = peers.stream().mapToLong(PeerCache.Resolution::version).toArray();
+            this.versions = peers.stream().mapToLong(PeerCache.Resolution::addressVersion).toArray();
         }
     }
 
@@ -263,7 +263,7 @@ public final class IncrementalCompiler {
         private boolean peersUnchanged(GroupEntry entry) {
             for (int i = 0; i < entry.peers.size(); i++) {
                 PeerCache.Resolution r = entry.peers.get(i);
-                if (!peers.current(r) || r.version() != entry.versions[i]) {
+                if (!peers.current(r) || r.addressVersion() != entry.versions[i]) {
                     return false;
                 }
             }
