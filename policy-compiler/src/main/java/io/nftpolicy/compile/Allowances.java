@@ -10,6 +10,8 @@ import io.nftpolicy.ruleset.KeyPart;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.Source;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,19 +27,47 @@ import java.util.SortedSet;
  * packet costs one lookup per set however many policies contributed, and each element still names its origins.
  */
 final class Allowances {
-    /** Peers allowed on every protocol and port. */
-    private final List<Partition.Piece<IpAddress, Source>> any = new ArrayList<>();
+    /** Peers allowed on every protocol and port, labelled by source number. */
+    private final List<Partition.Piece<IpAddress, Integer>> any = new ArrayList<>();
     /** Peers allowed on one protocol's port range. */
     private final List<Box> boxes = new ArrayList<>();
+    /**
+     * The sources by number. Cells are labelled by number (cheap to hash and compare, many cells per source) and
+     * given their sources in source order at the end.
+     */
+    private final List<Source> sources = new ArrayList<>();
+    private final Map<Source, Integer> sourceNumbers = new HashMap<>();
 
-    private record Box(List<IpRange> ranges, Protocol protocol, int firstPort, int lastPort, Source source) {}
+    private record Box(List<IpRange> ranges, Protocol protocol, int firstPort, int lastPort, int source) {}
+
+    /**
+     * A peer's pods in address order, and their addresses as ranges, worked out once per compilation for all the
+     * groups that name the peer (by the instance of its list of pods). Pieces that come in sorted runs make the
+     * partition's sort little more than a merge.
+     */
+    static final class PeerAddresses {
+        private final Map<List<ClusterIndex.Member>, Sorted> sorted = new IdentityHashMap<>();
+
+        private record Sorted(List<ClusterIndex.Member> pods, List<IpRange> ranges) {}
+
+        private Sorted of(List<ClusterIndex.Member> pods) {
+            return sorted.computeIfAbsent(pods, p -> {
+                List<ClusterIndex.Member> byAddress = new ArrayList<>(p);
+                byAddress.sort(Comparator.comparing(m -> m.addresses().isEmpty() ? null : m.addresses().get(0),
+                        Comparator.nullsFirst(Comparator.naturalOrder())));
+                List<IpRange> ranges = addressesOf(byAddress);
+                ranges.sort(null);
+                return new Sorted(byAddress, List.copyOf(ranges));
+            });
+        }
+    }
 
     /**
      * Everything a group is allowed, peer by peer: what a group chain with merged sets enforces. Ingress named ports
      * resolve on the group's pods (they resolve the same on each: that is part of the key), egress ones on each
      * destination pod, so a named port never matches an ipBlock destination.
      */
-    static Allowances of(PodGroup group, Peers peers) {
+    static Allowances of(PodGroup group, Peers peers, PeerAddresses addresses) {
         Allowances allowances = new Allowances();
         PolicyType direction = group.direction;
         for (ValidPolicy policy : group.policies) {
@@ -46,7 +76,8 @@ final class Allowances {
                     List<IpRange> everyone = List.of(IpRange.all(IpFamily.IPV4), IpRange.all(IpFamily.IPV6));
                     boolean egressNamed = direction == PolicyType.EGRESS
                             && rule.ports().stream().anyMatch(p -> p instanceof AllowedPort.Named);
-                    allowances.allow(group, rule, everyone, egressNamed ? peers.everyPod() : List.of(),
+                    allowances.allow(group, rule, everyone,
+                            egressNamed ? addresses.of(peers.everyPod()).pods() : List.of(),
                             new Source(policy.ref(), direction, rule.index(), -1));
                     continue;
                 }
@@ -56,8 +87,8 @@ final class Allowances {
                     if (peer instanceof AllowedPeer.Block block) {
                         allowances.allow(group, rule, block.ranges(), List.of(), source);
                     } else {
-                        List<ClusterIndex.Member> pods = peers.pods((AllowedPeer.Pods) peer);
-                        allowances.allow(group, rule, addressesOf(pods), pods, source);
+                        PeerAddresses.Sorted pods = addresses.of(peers.pods((AllowedPeer.Pods) peer));
+                        allowances.allow(group, rule, pods.ranges(), pods.pods(), source);
                     }
                 }
             }
@@ -71,7 +102,11 @@ final class Allowances {
      * @param peerPods the pods the peer covers, where egress named ports resolve
      */
     private void allow(PodGroup group, AllowRule rule, List<IpRange> peerRanges, List<ClusterIndex.Member> peerPods,
-                       Source source) {
+                       Source allowedBy) {
+        int source = sourceNumbers.computeIfAbsent(allowedBy, s -> {
+            sources.add(s);
+            return sources.size() - 1;
+        });
         if (rule.ports().isEmpty()) {
             allowAnyPort(peerRanges, source);
             return;
@@ -101,13 +136,13 @@ final class Allowances {
         return ranges;
     }
 
-    void allowAnyPort(List<IpRange> peers, Source source) {
+    private void allowAnyPort(List<IpRange> peers, int source) {
         for (IpRange r : peers) {
             any.add(new Partition.Piece<>(r.first(), r.last(), source));
         }
     }
 
-    void allowPorts(List<IpRange> peers, Protocol protocol, int firstPort, int lastPort, Source source) {
+    private void allowPorts(List<IpRange> peers, Protocol protocol, int firstPort, int lastPort, int source) {
         if (!peers.isEmpty()) {
             boxes.add(new Box(List.copyOf(peers), protocol, firstPort, lastPort, source));
         }
@@ -115,17 +150,17 @@ final class Allowances {
 
     /** Elements of the family's any-port set: disjoint address cells. */
     List<SetElement> anyElements(IpFamily family) {
-        List<Partition.Piece<IpAddress, Source>> pieces = new ArrayList<>();
+        List<Partition.Piece<IpAddress, Integer>> pieces = new ArrayList<>();
         for (var p : any) {
             if (p.first().family() == family) {
                 pieces.add(p);
             }
         }
         List<SetElement> elements = new ArrayList<>();
-        Map<SortedSet<Source>, List<Source>> sources = new IdentityHashMap<>();
+        Map<SortedSet<Integer>, List<Source>> sourceLists = new IdentityHashMap<>();
         for (var cell : Partition.of(pieces, Partition.ADDRESSES)) {
             elements.add(new SetElement(List.of(new KeyPart.Addresses(new IpRange(cell.first(), cell.last()))),
-                    sources.computeIfAbsent(cell.labels(), List::copyOf)));
+                    sourceLists.computeIfAbsent(cell.labels(), this::sourcesOf)));
         }
         return elements;
     }
@@ -136,7 +171,7 @@ final class Allowances {
      */
     List<SetElement> portElements(IpFamily family) {
         List<SetElement> elements = new ArrayList<>();
-        Map<SortedSet<Source>, List<Source>> sources = new IdentityHashMap<>();
+        Map<SortedSet<Integer>, List<Source>> sourceLists = new IdentityHashMap<>();
         for (Protocol protocol : Protocol.values()) {
             Map<List<Integer>, List<Box>> byPorts = new LinkedHashMap<>();
             for (Box b : boxes) {
@@ -151,7 +186,7 @@ final class Allowances {
                 portPieces.add(new Partition.Piece<>(b.firstPort(), b.lastPort(), i));
             }
             for (var portClass : Partition.of(portPieces, Partition.NUMBERS)) {
-                List<Partition.Piece<IpAddress, Source>> addressPieces = new ArrayList<>();
+                List<Partition.Piece<IpAddress, Integer>> addressPieces = new ArrayList<>();
                 for (int rangeIndex : portClass.labels()) {
                     for (Box b : portRanges.get(rangeIndex)) {
                         for (IpRange r : b.ranges()) {
@@ -166,11 +201,18 @@ final class Allowances {
                 for (var cell : Partition.of(addressPieces, Partition.ADDRESSES)) {
                     elements.add(new SetElement(List.of(
                             new KeyPart.Addresses(new IpRange(cell.first(), cell.last())), proto, ports),
-                            sources.computeIfAbsent(cell.labels(), List::copyOf)));
+                            sourceLists.computeIfAbsent(cell.labels(), this::sourcesOf)));
                 }
             }
         }
         elements.sort(null);
         return elements;
+    }
+
+    private List<Source> sourcesOf(SortedSet<Integer> numbers) {
+        List<Source> list = new ArrayList<>(numbers.size());
+        numbers.forEach(n -> list.add(sources.get(n)));
+        list.sort(null);
+        return List.copyOf(list);
     }
 }

@@ -127,6 +127,8 @@ public final class IncrementalCompiler {
         private boolean regroup = true;
         private Map<String, BuiltSet> sets = new HashMap<>();
         private long generation;
+        /** This compilation's. */
+        private Allowances.PeerAddresses addresses;
 
         Compilation compile(ClusterSnapshot snapshot) {
             ClusterState.Changes changes = cluster.update(snapshot.pods(), snapshot.namespaces());
@@ -160,6 +162,7 @@ public final class IncrementalCompiler {
 
             Set<IpFamily> families = cluster.families();
             PeerSets shared = new PeerSets();
+            addresses = new Allowances.PeerAddresses();
             RulesetAssembler assembler = new RulesetAssembler();
             for (PolicyType direction : PolicyType.values()) {
                 if (regroup) {
@@ -250,7 +253,7 @@ public final class IncrementalCompiler {
                     return r.members();
                 };
                 RulesetAssembler.GroupChain chain = RulesetAssembler.merged(group, chainName,
-                        Allowances.of(group, recording));
+                        Allowances.of(group, recording, addresses));
                 entry = new GroupEntry(group.policies, families, chainName, plan, chain, used);
             }
             if (before != null && before.chain.equals(entry.chain)) {
