@@ -36,7 +36,8 @@ import java.util.function.ToIntFunction;
  *       leaves;</li>
  *   <li>each local pod's group key per direction: recomputed when the pod or its namespace's policies change;</li>
  *   <li>each group's chain by group key: kept while its policies are the same instances (and, for merged sets,
- *       while the peers it was built from are unchanged);</li>
+ *       while the pods of the peers it was built from keep their addresses and ports: a relabelled pod that stays in
+ *       every such peer leaves it as it was);</li>
  *   <li>each shared set by name: rebuilt only when its elements changed.</li>
  * </ul>
  * What is new but equal to the previous result is replaced by the previous instance before it is returned.
