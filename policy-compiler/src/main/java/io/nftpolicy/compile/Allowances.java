@@ -172,6 +172,9 @@ final class Allowances {
     List<SetElement> portElements(IpFamily family) {
         List<SetElement> elements = new ArrayList<>();
         Map<SortedSet<Integer>, List<Source>> sourceLists = new IdentityHashMap<>();
+        // A rule's peers are the same on each of its ports: port classes of one protocol or of several often hold
+        // the same pieces, cut once.
+        Map<List<Contribution>, List<Partition.Cell<IpAddress, Integer>>> cut = new HashMap<>();
         for (Protocol protocol : Protocol.values()) {
             Map<List<Integer>, List<Box>> byPorts = new LinkedHashMap<>();
             for (Box b : boxes) {
@@ -186,19 +189,15 @@ final class Allowances {
                 portPieces.add(new Partition.Piece<>(b.firstPort(), b.lastPort(), i));
             }
             for (var portClass : Partition.of(portPieces, Partition.NUMBERS)) {
-                List<Partition.Piece<IpAddress, Integer>> addressPieces = new ArrayList<>();
+                List<Contribution> contributions = new ArrayList<>();
                 for (int rangeIndex : portClass.labels()) {
                     for (Box b : portRanges.get(rangeIndex)) {
-                        for (IpRange r : b.ranges()) {
-                            if (r.family() == family) {
-                                addressPieces.add(new Partition.Piece<>(r.first(), r.last(), b.source()));
-                            }
-                        }
+                        contributions.add(new Contribution(b.ranges(), b.source()));
                     }
                 }
                 KeyPart ports = new KeyPart.Ports(portClass.first(), portClass.last());
                 KeyPart proto = new KeyPart.Proto(protocol);
-                for (var cell : Partition.of(addressPieces, Partition.ADDRESSES)) {
+                for (var cell : cut.computeIfAbsent(contributions, c -> addressCells(c, family))) {
                     elements.add(new SetElement(List.of(
                             new KeyPart.Addresses(new IpRange(cell.first(), cell.last())), proto, ports),
                             sourceLists.computeIfAbsent(cell.labels(), this::sourcesOf)));
@@ -207,6 +206,32 @@ final class Allowances {
         }
         elements.sort(null);
         return elements;
+    }
+
+    /** A box's peers and source, its ranges compared by identity: a peer's ranges are one list per compilation. */
+    private record Contribution(List<IpRange> ranges, int source) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Contribution c && c.ranges == ranges && c.source == source;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(ranges) * 31 + source;
+        }
+    }
+
+    private static List<Partition.Cell<IpAddress, Integer>> addressCells(List<Contribution> contributions,
+                                                                         IpFamily family) {
+        List<Partition.Piece<IpAddress, Integer>> pieces = new ArrayList<>();
+        for (Contribution c : contributions) {
+            for (IpRange r : c.ranges()) {
+                if (r.family() == family) {
+                    pieces.add(new Partition.Piece<>(r.first(), r.last(), c.source()));
+                }
+            }
+        }
+        return Partition.of(pieces, Partition.ADDRESSES);
     }
 
     private List<Source> sourcesOf(SortedSet<Integer> numbers) {
