@@ -10,7 +10,13 @@ import io.nftpolicy.ruleset.KeyPart;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.Source;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
 
 /**
  * What one group of pods is allowed in one direction, collected rule by rule and then flattened into the elements
@@ -21,19 +27,47 @@ import java.util.List;
  * packet costs one lookup per set however many policies contributed, and each element still names its origins.
  */
 final class Allowances {
-    /** Peers allowed on every protocol and port. */
-    private final List<Partition.Piece<IpAddress, Source>> any = new ArrayList<>();
+    /** Peers allowed on every protocol and port, labelled by source number. */
+    private final List<Partition.Piece<IpAddress, Integer>> any = new ArrayList<>();
     /** Peers allowed on one protocol's port range. */
     private final List<Box> boxes = new ArrayList<>();
+    /**
+     * The sources by number. Cells are labelled by number (cheap to hash and compare, many cells per source) and
+     * given their sources in source order at the end.
+     */
+    private final List<Source> sources = new ArrayList<>();
+    private final Map<Source, Integer> sourceNumbers = new HashMap<>();
 
-    private record Box(List<IpRange> ranges, Protocol protocol, int firstPort, int lastPort, Source source) {}
+    private record Box(List<IpRange> ranges, Protocol protocol, int firstPort, int lastPort, int source) {}
+
+    /**
+     * A peer's pods in address order, and their addresses as ranges, worked out once per compilation for all the
+     * groups that name the peer (by the instance of its list of pods). Pieces that come in sorted runs make the
+     * partition's sort little more than a merge.
+     */
+    static final class PeerAddresses {
+        private final Map<List<ClusterIndex.Member>, Sorted> sorted = new IdentityHashMap<>();
+
+        private record Sorted(List<ClusterIndex.Member> pods, List<IpRange> ranges) {}
+
+        private Sorted of(List<ClusterIndex.Member> pods) {
+            return sorted.computeIfAbsent(pods, p -> {
+                List<ClusterIndex.Member> byAddress = new ArrayList<>(p);
+                byAddress.sort(Comparator.comparing(m -> m.addresses().isEmpty() ? null : m.addresses().get(0),
+                        Comparator.nullsFirst(Comparator.naturalOrder())));
+                List<IpRange> ranges = addressesOf(byAddress);
+                ranges.sort(null);
+                return new Sorted(byAddress, List.copyOf(ranges));
+            });
+        }
+    }
 
     /**
      * Everything a group is allowed, peer by peer: what a group chain with merged sets enforces. Ingress named ports
      * resolve on the group's pods (they resolve the same on each: that is part of the key), egress ones on each
      * destination pod, so a named port never matches an ipBlock destination.
      */
-    static Allowances of(PodGroup group, Peers peers) {
+    static Allowances of(PodGroup group, Peers peers, PeerAddresses addresses) {
         Allowances allowances = new Allowances();
         PolicyType direction = group.direction;
         for (ValidPolicy policy : group.policies) {
@@ -42,7 +76,8 @@ final class Allowances {
                     List<IpRange> everyone = List.of(IpRange.all(IpFamily.IPV4), IpRange.all(IpFamily.IPV6));
                     boolean egressNamed = direction == PolicyType.EGRESS
                             && rule.ports().stream().anyMatch(p -> p instanceof AllowedPort.Named);
-                    allowances.allow(group, rule, everyone, egressNamed ? peers.everyPod() : List.of(),
+                    allowances.allow(group, rule, everyone,
+                            egressNamed ? addresses.of(peers.everyPod()).pods() : List.of(),
                             new Source(policy.ref(), direction, rule.index(), -1));
                     continue;
                 }
@@ -52,8 +87,8 @@ final class Allowances {
                     if (peer instanceof AllowedPeer.Block block) {
                         allowances.allow(group, rule, block.ranges(), List.of(), source);
                     } else {
-                        List<ClusterIndex.Member> pods = peers.pods((AllowedPeer.Pods) peer);
-                        allowances.allow(group, rule, addressesOf(pods), pods, source);
+                        PeerAddresses.Sorted pods = addresses.of(peers.pods((AllowedPeer.Pods) peer));
+                        allowances.allow(group, rule, pods.ranges(), pods.pods(), source);
                     }
                 }
             }
@@ -67,7 +102,11 @@ final class Allowances {
      * @param peerPods the pods the peer covers, where egress named ports resolve
      */
     private void allow(PodGroup group, AllowRule rule, List<IpRange> peerRanges, List<ClusterIndex.Member> peerPods,
-                       Source source) {
+                       Source allowedBy) {
+        int source = sourceNumbers.computeIfAbsent(allowedBy, s -> {
+            sources.add(s);
+            return sources.size() - 1;
+        });
         if (rule.ports().isEmpty()) {
             allowAnyPort(peerRanges, source);
             return;
@@ -97,13 +136,13 @@ final class Allowances {
         return ranges;
     }
 
-    void allowAnyPort(List<IpRange> peers, Source source) {
+    private void allowAnyPort(List<IpRange> peers, int source) {
         for (IpRange r : peers) {
             any.add(new Partition.Piece<>(r.first(), r.last(), source));
         }
     }
 
-    void allowPorts(List<IpRange> peers, Protocol protocol, int firstPort, int lastPort, Source source) {
+    private void allowPorts(List<IpRange> peers, Protocol protocol, int firstPort, int lastPort, int source) {
         if (!peers.isEmpty()) {
             boxes.add(new Box(List.copyOf(peers), protocol, firstPort, lastPort, source));
         }
@@ -111,50 +150,94 @@ final class Allowances {
 
     /** Elements of the family's any-port set: disjoint address cells. */
     List<SetElement> anyElements(IpFamily family) {
-        List<Partition.Piece<IpAddress, Source>> pieces = new ArrayList<>();
+        List<Partition.Piece<IpAddress, Integer>> pieces = new ArrayList<>();
         for (var p : any) {
             if (p.first().family() == family) {
                 pieces.add(p);
             }
         }
         List<SetElement> elements = new ArrayList<>();
+        Map<SortedSet<Integer>, List<Source>> sourceLists = new IdentityHashMap<>();
         for (var cell : Partition.of(pieces, Partition.ADDRESSES)) {
-            elements.add(new SetElement(
-                    List.of(new KeyPart.Addresses(new IpRange(cell.first(), cell.last()))), List.copyOf(cell.labels())));
+            elements.add(new SetElement(List.of(new KeyPart.Addresses(new IpRange(cell.first(), cell.last()))),
+                    sourceLists.computeIfAbsent(cell.labels(), this::sourcesOf)));
         }
         return elements;
     }
 
-    /** Elements of the family's address·protocol·port set: disjoint boxes. */
+    /**
+     * Elements of the family's address·protocol·port set: disjoint boxes. Ports are cut over the distinct port
+     * ranges rather than over the boxes: an egress named port gives a box per destination pod, all on few numbers.
+     */
     List<SetElement> portElements(IpFamily family) {
         List<SetElement> elements = new ArrayList<>();
+        Map<SortedSet<Integer>, List<Source>> sourceLists = new IdentityHashMap<>();
+        // A rule's peers are the same on each of its ports: port classes of one protocol or of several often hold
+        // the same pieces, cut once.
+        Map<List<Contribution>, List<Partition.Cell<IpAddress, Integer>>> cut = new HashMap<>();
         for (Protocol protocol : Protocol.values()) {
-            List<Partition.Piece<Integer, Integer>> portPieces = new ArrayList<>();
-            for (int i = 0; i < boxes.size(); i++) {
-                Box b = boxes.get(i);
+            Map<List<Integer>, List<Box>> byPorts = new LinkedHashMap<>();
+            for (Box b : boxes) {
                 if (b.protocol() == protocol && b.ranges().stream().anyMatch(r -> r.family() == family)) {
-                    portPieces.add(new Partition.Piece<>(b.firstPort(), b.lastPort(), i));
+                    byPorts.computeIfAbsent(List.of(b.firstPort(), b.lastPort()), k -> new ArrayList<>()).add(b);
                 }
             }
+            List<List<Box>> portRanges = new ArrayList<>(byPorts.values());
+            List<Partition.Piece<Integer, Integer>> portPieces = new ArrayList<>();
+            for (int i = 0; i < portRanges.size(); i++) {
+                Box b = portRanges.get(i).get(0);
+                portPieces.add(new Partition.Piece<>(b.firstPort(), b.lastPort(), i));
+            }
             for (var portClass : Partition.of(portPieces, Partition.NUMBERS)) {
-                List<Partition.Piece<IpAddress, Source>> addressPieces = new ArrayList<>();
-                for (int boxIndex : portClass.labels()) {
-                    Box b = boxes.get(boxIndex);
-                    for (IpRange r : b.ranges()) {
-                        if (r.family() == family) {
-                            addressPieces.add(new Partition.Piece<>(r.first(), r.last(), b.source()));
-                        }
+                List<Contribution> contributions = new ArrayList<>();
+                for (int rangeIndex : portClass.labels()) {
+                    for (Box b : portRanges.get(rangeIndex)) {
+                        contributions.add(new Contribution(b.ranges(), b.source()));
                     }
                 }
                 KeyPart ports = new KeyPart.Ports(portClass.first(), portClass.last());
-                for (var cell : Partition.of(addressPieces, Partition.ADDRESSES)) {
+                KeyPart proto = new KeyPart.Proto(protocol);
+                for (var cell : cut.computeIfAbsent(contributions, c -> addressCells(c, family))) {
                     elements.add(new SetElement(List.of(
-                            new KeyPart.Addresses(new IpRange(cell.first(), cell.last())),
-                            new KeyPart.Proto(protocol), ports), List.copyOf(cell.labels())));
+                            new KeyPart.Addresses(new IpRange(cell.first(), cell.last())), proto, ports),
+                            sourceLists.computeIfAbsent(cell.labels(), this::sourcesOf)));
                 }
             }
         }
         elements.sort(null);
         return elements;
+    }
+
+    /** A box's peers and source, its ranges compared by identity: a peer's ranges are one list per compilation. */
+    private record Contribution(List<IpRange> ranges, int source) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Contribution c && c.ranges == ranges && c.source == source;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(ranges) * 31 + source;
+        }
+    }
+
+    private static List<Partition.Cell<IpAddress, Integer>> addressCells(List<Contribution> contributions,
+                                                                         IpFamily family) {
+        List<Partition.Piece<IpAddress, Integer>> pieces = new ArrayList<>();
+        for (Contribution c : contributions) {
+            for (IpRange r : c.ranges()) {
+                if (r.family() == family) {
+                    pieces.add(new Partition.Piece<>(r.first(), r.last(), c.source()));
+                }
+            }
+        }
+        return Partition.of(pieces, Partition.ADDRESSES);
+    }
+
+    private List<Source> sourcesOf(SortedSet<Integer> numbers) {
+        List<Source> list = new ArrayList<>(numbers.size());
+        numbers.forEach(n -> list.add(sources.get(n)));
+        list.sort(null);
+        return List.copyOf(list);
     }
 }

@@ -36,7 +36,8 @@ import java.util.function.ToIntFunction;
  *       leaves;</li>
  *   <li>each local pod's group key per direction: recomputed when the pod or its namespace's policies change;</li>
  *   <li>each group's chain by group key: kept while its policies are the same instances (and, for merged sets,
- *       while the peers it was built from are unchanged);</li>
+ *       while the pods of the peers it was built from keep their addresses and ports: a relabelled pod that stays in
+ *       every such peer leaves it as it was);</li>
  *   <li>each shared set by name: rebuilt only when its elements changed.</li>
  * </ul>
  * What is new but equal to the previous result is replaced by the previous instance before it is returned.
@@ -92,7 +93,7 @@ public final class IncrementalCompiler {
         final String chainName;
         final Optional<GroupRules.Plan> plan;
         final RulesetAssembler.GroupChain chain;
-        /** Merged sets only: the peers they were built from, and the versions they were at. */
+        /** Merged sets only: the peers they were built from, and the address versions they were at. */
         final List<PeerCache.Resolution> peers;
         final long[] versions;
         long used;
@@ -108,7 +109,7 @@ public final class IncrementalCompiler {
             this.plan = plan;
             this.chain = chain;
             this.peers = peers;
-            this.versions = peers.stream().mapToLong(PeerCache.Resolution::version).toArray();
+            this.versions = peers.stream().mapToLong(PeerCache.Resolution::addressVersion).toArray();
         }
     }
 
@@ -127,6 +128,8 @@ public final class IncrementalCompiler {
         private boolean regroup = true;
         private Map<String, BuiltSet> sets = new HashMap<>();
         private long generation;
+        /** This compilation's. */
+        private Allowances.PeerAddresses addresses;
 
         Compilation compile(ClusterSnapshot snapshot) {
             ClusterState.Changes changes = cluster.update(snapshot.pods(), snapshot.namespaces());
@@ -160,6 +163,7 @@ public final class IncrementalCompiler {
 
             Set<IpFamily> families = cluster.families();
             PeerSets shared = new PeerSets();
+            addresses = new Allowances.PeerAddresses();
             RulesetAssembler assembler = new RulesetAssembler();
             for (PolicyType direction : PolicyType.values()) {
                 if (regroup) {
@@ -250,7 +254,7 @@ public final class IncrementalCompiler {
                     return r.members();
                 };
                 RulesetAssembler.GroupChain chain = RulesetAssembler.merged(group, chainName,
-                        Allowances.of(group, recording));
+                        Allowances.of(group, recording, addresses));
                 entry = new GroupEntry(group.policies, families, chainName, plan, chain, used);
             }
             if (before != null && before.chain.equals(entry.chain)) {
@@ -263,7 +267,7 @@ public final class IncrementalCompiler {
         private boolean peersUnchanged(GroupEntry entry) {
             for (int i = 0; i < entry.peers.size(); i++) {
                 PeerCache.Resolution r = entry.peers.get(i);
-                if (!peers.current(r) || r.version() != entry.versions[i]) {
+                if (!peers.current(r) || r.addressVersion() != entry.versions[i]) {
                     return false;
                 }
             }

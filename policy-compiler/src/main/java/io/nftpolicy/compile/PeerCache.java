@@ -42,6 +42,7 @@ final class PeerCache implements Peers {
         private final Map<Object, Elements> elements = new HashMap<>(2);
         private List<ClusterIndex.Member> list;
         private long version;
+        private long addressVersion;
         private long used;
         /** Set when the cache lets go of it: what was built from it may be stale. */
         private boolean dropped;
@@ -72,6 +73,14 @@ final class PeerCache implements Peers {
             return version;
         }
 
+        /**
+         * Increases whenever a member comes or goes, or changes its addresses or ports: what merged sets are built
+         * from. A relabelled pod that stays a member leaves it as it was.
+         */
+        long addressVersion() {
+            return addressVersion;
+        }
+
         List<ClusterIndex.Member> members() {
             if (list == null) {
                 list = List.copyOf(members.values());
@@ -92,6 +101,10 @@ final class PeerCache implements Peers {
             }
             list = null;
             version++;
+            if (before == null || after == null || !before.addresses().equals(after.addresses())
+                    || !before.ports().equals(after.ports())) {
+                addressVersion++;
+            }
             for (Elements e : elements.values()) {
                 e.replace(before, after);
             }

@@ -39,6 +39,7 @@ public final class PolicyCompiler {
         PeerSets peerSets = new PeerSets();
         RulesetAssembler assembler = new RulesetAssembler();
         Peers peers = new PeerResolver(index);
+        Allowances.PeerAddresses addresses = new Allowances.PeerAddresses();
         Set<IpFamily> families = index.families();
         List<ClusterIndex.Member> local = index.localMembers(nodeName);
         for (PolicyType direction : PolicyType.values()) {
@@ -49,7 +50,7 @@ public final class PolicyCompiler {
                     plan.get().sets().forEach(spec -> peerSets.define(spec, s -> build(s, peers)));
                     assembler.add(group, RulesetAssembler.withRules(group, chainName, plan.get().rules()));
                 } else {
-                    assembler.add(group, RulesetAssembler.merged(group, chainName, Allowances.of(group, peers)));
+                    assembler.add(group, RulesetAssembler.merged(group, chainName, Allowances.of(group, peers, addresses)));
                 }
             }
         }

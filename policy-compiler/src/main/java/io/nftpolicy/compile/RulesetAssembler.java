@@ -13,11 +13,14 @@ import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.Source;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -195,7 +198,13 @@ final class RulesetAssembler {
 
     private static List<Source> sourcesOf(List<SetElement> elements) {
         TreeSet<Source> all = new TreeSet<>();
-        elements.forEach(e -> all.addAll(e.sources()));
+        // Cells with the same sources share one list (Allowances): each list is looked at once.
+        Set<List<Source>> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (SetElement e : elements) {
+            if (seen.add(e.sources())) {
+                all.addAll(e.sources());
+            }
+        }
         return List.copyOf(all);
     }
 }

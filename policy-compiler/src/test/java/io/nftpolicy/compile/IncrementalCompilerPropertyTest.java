@@ -94,7 +94,8 @@ class IncrementalCompilerPropertyTest {
         }
 
         String randomEdit() {
-            return switch (random.nextInt(17)) {
+            return switch (random.nextInt(18)) {
+                case 17 -> renumberNamedPort();
                 case 16 -> relabelEveryPod();
                 case 0, 1 -> relabelPod();
                 case 2 -> addPod();
@@ -182,6 +183,21 @@ class IncrementalCompilerPropertyTest {
             };
             pods.set(i, with(p, p.labels(), List.of(ip), p.phase()));
             return "pod " + p.ref() + " now has address " + ip;
+        }
+
+        /** The same pod, labels and address, with its http or dns port on another number: named ports resolve anew. */
+        private String renumberNamedPort() {
+            if (pods.isEmpty()) {
+                return addPod();
+            }
+            int i = random.nextInt(pods.size());
+            Pod p = pods.get(i);
+            String name = random.nextBoolean() ? "http" : "dns";
+            List<ContainerPort> ports = p.ports().stream().map(c -> c.name().equals(name)
+                    ? new ContainerPort(name, c.port() + 1, c.protocol()) : c).toList();
+            pods.set(i, new Pod(p.namespace(), p.name(), p.labels(), p.nodeName(), p.hostNetwork(), p.phase(),
+                    p.terminating(), p.ips(), ports));
+            return "pod " + p.ref() + " renumbers its " + name + " port";
         }
 
         private String finishPod() {
