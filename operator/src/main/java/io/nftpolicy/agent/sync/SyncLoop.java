@@ -457,7 +457,6 @@ public final class SyncLoop implements AutoCloseable {
         SteppedVerifier verifier = new SteppedVerifier(driftReader);
         DriftCycle cycle = new DriftCycle(options.driftInterval());
         long readNanos = 0;
-        long cpuNanos = 0;
         while (true) {
             Ruleset target;
             long writesBefore;
@@ -471,7 +470,6 @@ public final class SyncLoop implements AutoCloseable {
                         cycle.start(appliedShared, now);
                         driftDueNanos = now + options.driftInterval().toNanos();
                         readNanos = 0;
-                        cpuNanos = 0;
                     }
                     boolean stable = kernelWrites % 2 == 0 && !failing && !repairPending;
                     boolean idle = stable && !dirty;
@@ -493,7 +491,6 @@ public final class SyncLoop implements AutoCloseable {
             }
             SteppedVerifier.Step step = cycle.next();
             long start = System.nanoTime();
-            long cpuStart = threadCpuNanos();
             Drift drift;
             try {
                 drift = verifier.check(step, target);
@@ -508,7 +505,6 @@ public final class SyncLoop implements AutoCloseable {
             }
             long end = System.nanoTime();
             readNanos += end - start;
-            cpuNanos += threadCpuNanos() - cpuStart;
             boolean overlapped;
             synchronized (lock) {
                 overlapped = kernelWrites != writesBefore;
@@ -530,16 +526,11 @@ public final class SyncLoop implements AutoCloseable {
                         + "repairing:\n{}", found.differences().size(), found);
                 driftChecked(found, readNanos);
             } else if (!cycle.active()) {
-                LOG.debug("drift check: {} steps, {} redone, {} skipped, {} ms reading, {} ms CPU", cycle.done(),
-                        cycle.redone(), cycle.skipped(), readNanos / 1_000_000, cpuNanos / 1_000_000);
+                LOG.debug("drift check: {} steps, {} redone, {} skipped, {} ms reading", cycle.done(),
+                        cycle.redone(), cycle.skipped(), readNanos / 1_000_000);
                 driftChecked(cycle.found(), readNanos);
             }
         }
-    }
-
-    private static long threadCpuNanos() {
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        return mx.isCurrentThreadCpuTimeSupported() ? mx.getCurrentThreadCpuTime() : 0;
     }
 
     private SyncReport report(Trigger trigger, long durationNanos, OptionalLong latency, CacheSnapshot snapshot,
