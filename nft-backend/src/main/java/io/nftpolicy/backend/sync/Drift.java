@@ -55,6 +55,11 @@ public record Drift(List<String> differences) {
         return compare(actual, desired, false);
     }
 
+    /** As {@link #ofDeclarations(TableState, Ruleset)}, with {@code want}: {@code desired}, committed. */
+    static Drift ofDeclarations(TableState actual, Ruleset desired, TableState want) {
+        return compare(actual, desired, want, false);
+    }
+
     /** How one set read back ({@code kernel}; empty: not in the kernel) differs from the model's {@code desired}. */
     public static Drift ofSet(Optional<NamedSet> kernel, NamedSet desired) {
         List<String> out = new ArrayList<>();
@@ -71,7 +76,10 @@ public record Drift(List<String> differences) {
 
     private static Drift compare(TableState actual, Ruleset desired, boolean elements) {
         RulesetDiff.checkTable(desired);
-        TableState want = TableState.committed(desired);
+        return compare(actual, desired, TableState.committed(desired), elements);
+    }
+
+    private static Drift compare(TableState actual, Ruleset desired, TableState want, boolean elements) {
         List<String> out = new ArrayList<>();
         String table = "table " + Ruleset.FAMILY + " " + Ruleset.TABLE;
         if (!actual.tablePresent()) {

@@ -49,6 +49,9 @@ public final class SteppedVerifier {
     }
 
     private final NftExecutor reader;
+    /** The last ruleset compared with, committed: its chains keep their rendered rules and digests. */
+    private Ruleset wanted;
+    private TableState want;
 
     public SteppedVerifier(NftExecutor reader) {
         this.reader = Objects.requireNonNull(reader, "reader");
@@ -78,7 +81,16 @@ public final class SteppedVerifier {
      */
     public Drift check(Step step, Ruleset desired) throws ApplyException {
         return switch (step.kind()) {
-            case DECLARATIONS -> Drift.ofDeclarations(TableState.readBack(reader.readDeclarations()), desired);
+            case DECLARATIONS -> {
+                TableState actual = TableState.readBack(reader.readDeclarations());
+                if (desired != wanted) {
+                    RulesetDiff.checkTable(desired);
+                    // takes over the chains of the last one that are equal, with their digests computed
+                    want = TableState.committed(desired, want);
+                    wanted = desired;
+                }
+                yield Drift.ofDeclarations(actual, desired, want);
+            }
             case SET -> {
                 Optional<NamedSet> model = desired.sets().stream().filter(s -> s.name().equals(step.name())).findFirst();
                 yield model.isEmpty() ? new Drift(List.of()) : Drift.ofSet(reader.readSet(step.name()), model.get());

@@ -75,17 +75,27 @@ class ReadBackAtScaleTest {
                 cpu = processCpuNanos();
                 wall = System.nanoTime();
                 long longest = 0;
+                long declarations = 0;
+                SteppedVerifier.Step slowest = null;
                 for (SteppedVerifier.Step step : steps) {
                     long s = System.nanoTime();
+                    long c = processCpuNanos();
                     assertThat(stepped.check(step, model).differences()).as(step.toString()).isEmpty();
-                    longest = Math.max(longest, System.nanoTime() - s);
+                    long took = System.nanoTime() - s;
+                    if (step.equals(SteppedVerifier.Step.DECLARATIONS)) {
+                        declarations = processCpuNanos() - c;
+                    }
+                    if (took > longest) {
+                        longest = took;
+                        slowest = step;
+                    }
                 }
                 long steppedCpu = processCpuNanos() - cpu;
                 long steppedWall = System.nanoTime() - wall;
                 System.out.printf("drift check, round %d: whole read-back %d ms CPU (%d ms wall); %d steps %d ms CPU "
-                                + "(%d ms wall, longest step %d ms)%n", round + 1, wholeCpu / 1_000_000,
-                        wholeWall / 1_000_000, steps.size(), steppedCpu / 1_000_000, steppedWall / 1_000_000,
-                        longest / 1_000_000);
+                                + "(%d ms wall; declarations %d ms CPU; longest step %d ms wall: %s)%n", round + 1,
+                        wholeCpu / 1_000_000, wholeWall / 1_000_000, steps.size(), steppedCpu / 1_000_000,
+                        steppedWall / 1_000_000, declarations / 1_000_000, longest / 1_000_000, slowest);
             }
         }
     }
