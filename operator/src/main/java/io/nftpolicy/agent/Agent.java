@@ -134,8 +134,7 @@ public final class Agent implements AutoCloseable {
         this.loop = new SyncLoop(config.node(), cache::snapshot, snapshot -> {
             FailClosed f = failClosed;
             return f == null ? compiler.compile(snapshot) : f.apply(compiler.compile(snapshot), snapshot);
-        }, new RulesetApplier(executor), driftReader == null ? null : new RulesetApplier(driftReader),
-                config.loop(), clock);
+        }, new RulesetApplier(executor), driftReader, config.loop(), clock);
         loopRef[0] = loop;
         this.status = new StatusReporter(client, config.node(), clock);
         loop.addObserver(new AgentMetrics(registry));

@@ -17,4 +17,13 @@ public record KernelTable(String comment, List<NamedSet> sets, List<VerdictMap> 
         maps = List.copyOf(maps);
         chains = List.copyOf(chains);
     }
+
+    /** The same table with every set and map empty: what a terse listing (declarations only) shows. */
+    public KernelTable withoutElements() {
+        return new KernelTable(comment,
+                sets.stream().map(s -> new NamedSet(s.name(), s.keyType(), s.interval(), s.comment(), List.of()))
+                        .toList(),
+                maps.stream().map(m -> new VerdictMap(m.name(), m.keyType(), m.comment(), List.of())).toList(),
+                chains);
+    }
 }

@@ -92,7 +92,7 @@ public class NftablesException extends Exception {
     }
 
     /** The single error is ENOENT: the object the command names (a table to list, say) does not exist. */
-    boolean isNoSuchObject() {
+    public boolean isNoSuchObject() {
         return problems.size() == 1 && problems.get(0).message().startsWith("No such file or directory");
     }
 

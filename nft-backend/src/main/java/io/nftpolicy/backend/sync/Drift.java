@@ -43,8 +43,43 @@ public record Drift(List<String> differences) {
 
     /** The differences between what the kernel holds ({@code actual}) and the model. */
     public static Drift between(TableState actual, Ruleset desired) {
+        return compare(actual, desired, true);
+    }
+
+    /**
+     * As {@link #between}, without the elements of sets and maps: for a table read back without them
+     * ({@link NftExecutor#readDeclarations}), whose sets and maps are then compared one at a time
+     * ({@link #ofSet}, {@link #ofMap}).
+     */
+    public static Drift ofDeclarations(TableState actual, Ruleset desired) {
+        return compare(actual, desired, false);
+    }
+
+    /** As {@link #ofDeclarations(TableState, Ruleset)}, with {@code want}: {@code desired}, committed. */
+    static Drift ofDeclarations(TableState actual, Ruleset desired, TableState want) {
+        return compare(actual, desired, want, false);
+    }
+
+    /** How one set read back ({@code kernel}; empty: not in the kernel) differs from the model's {@code desired}. */
+    public static Drift ofSet(Optional<NamedSet> kernel, NamedSet desired) {
+        List<String> out = new ArrayList<>();
+        set(kernel.map(SetState::readBack).orElse(null), SetState.committed(desired), desired, true, out);
+        return new Drift(out);
+    }
+
+    /** How one verdict map read back ({@code kernel}; empty: not in the kernel) differs from {@code desired}. */
+    public static Drift ofMap(Optional<VerdictMap> kernel, VerdictMap desired) {
+        List<String> out = new ArrayList<>();
+        map(kernel.map(MapState::readBack).orElse(null), MapState.committed(desired), desired, true, out);
+        return new Drift(out);
+    }
+
+    private static Drift compare(TableState actual, Ruleset desired, boolean elements) {
         RulesetDiff.checkTable(desired);
-        TableState want = TableState.committed(desired);
+        return compare(actual, desired, TableState.committed(desired), elements);
+    }
+
+    private static Drift compare(TableState actual, Ruleset desired, TableState want, boolean elements) {
         List<String> out = new ArrayList<>();
         String table = "table " + Ruleset.FAMILY + " " + Ruleset.TABLE;
         if (!actual.tablePresent()) {
@@ -56,83 +91,98 @@ public record Drift(List<String> differences) {
                     + "\" expected (cannot be repaired without deleting the table)");
         }
         for (NamedSet set : desired.sets()) {
-            SetState have = actual.sets().get(set.name());
-            SetState w = want.sets().get(set.name());
-            String what = "set " + set.name();
-            if (have == null) {
-                out.add(what + ": missing");
-                continue;
-            }
-            if (!have.sameDeclaration(w)) {
-                out.add(what + ": declared as " + have.declaration() + " in the kernel, " + w.declaration() + " expected");
-            }
-            Limited list = new Limited(out, what);
-            for (SetElement e : set.elements()) {
-                SetEntry k = have.elements().get(e.key());
-                SetEntry x = new SetEntry(e);
-                if (k == null) {
-                    list.add("element " + describe(e) + " missing");
-                } else if (!k.sameAs(x)) {
-                    list.add("element " + e.keyToNft() + " has comment \"" + k.effectiveComment()
-                            + "\" in the kernel, \"" + x.effectiveComment() + "\" expected");
-                }
-            }
-            for (Map.Entry<List<KeyPart>, SetEntry> k : have.elements().entrySet()) {
-                if (!w.elements().containsKey(k.getKey())) {
-                    list.add("extra element " + describe(k.getValue().element()));
-                }
-            }
-            list.close();
+            set(actual.sets().get(set.name()), want.sets().get(set.name()), set, elements, out);
         }
         notInTheModel("set", actual.sets().keySet(), want.sets().keySet(), out);
         for (VerdictMap map : desired.maps()) {
-            MapState have = actual.maps().get(map.name());
-            MapState w = want.maps().get(map.name());
-            String what = "map " + map.name();
-            if (have == null) {
-                out.add(what + ": missing");
-                continue;
-            }
-            if (!have.sameDeclaration(w)) {
-                out.add(what + ": declared as " + have.declaration() + " in the kernel, " + w.declaration() + " expected");
-            }
-            Limited list = new Limited(out, what);
-            for (MapElement e : map.elements()) {
-                MapEntry k = have.elements().get(e.key());
-                if (k == null) {
-                    list.add("element " + describe(e) + " missing");
-                } else if (!k.sameAs(new MapEntry(e))) {
-                    list.add("element " + describe(k.element()) + " in the kernel, " + describe(e) + " expected");
-                }
-            }
-            for (Map.Entry<IpAddress, MapEntry> k : have.elements().entrySet()) {
-                if (!w.elements().containsKey(k.getKey())) {
-                    list.add("extra element " + describe(k.getValue().element()));
-                }
-            }
-            list.close();
+            map(actual.maps().get(map.name()), want.maps().get(map.name()), map, elements, out);
         }
         notInTheModel("map", actual.maps().keySet(), want.maps().keySet(), out);
         for (Chain chain : desired.chains()) {
-            ChainState have = actual.chains().get(chain.name());
-            ChainState w = want.chains().get(chain.name());
-            String what = "chain " + chain.name();
-            if (have == null) {
-                out.add(what + ": missing");
-                continue;
-            }
-            if (!have.hook().equals(w.hook())) {
-                out.add(what + ": " + hook(have) + " in the kernel, " + hook(w) + " expected");
-            }
-            if (!have.comment().equals(w.comment())) {
-                out.add(what + ": comment \"" + have.comment() + "\" in the kernel, \"" + w.comment() + "\" expected");
-            }
-            if (!have.sameRules(w)) {
-                compareRules(out, what, have, w);
-            }
+            chain(actual.chains().get(chain.name()), want.chains().get(chain.name()), chain, out);
         }
         notInTheModel("chain", actual.chains().keySet(), want.chains().keySet(), out);
         return new Drift(out);
+    }
+
+    /** One set: {@code have} null when the kernel lacks it. */
+    private static void set(SetState have, SetState w, NamedSet set, boolean elements, List<String> out) {
+        String what = "set " + set.name();
+        if (have == null) {
+            out.add(what + ": missing");
+            return;
+        }
+        if (!have.sameDeclaration(w)) {
+            out.add(what + ": declared as " + have.declaration() + " in the kernel, " + w.declaration() + " expected");
+        }
+        if (!elements) {
+            return;
+        }
+        Limited list = new Limited(out, what);
+        for (SetElement e : set.elements()) {
+            SetEntry k = have.elements().get(e.key());
+            SetEntry x = new SetEntry(e);
+            if (k == null) {
+                list.add("element " + describe(e) + " missing");
+            } else if (!k.sameAs(x)) {
+                list.add("element " + e.keyToNft() + " has comment \"" + k.effectiveComment()
+                        + "\" in the kernel, \"" + x.effectiveComment() + "\" expected");
+            }
+        }
+        for (Map.Entry<List<KeyPart>, SetEntry> k : have.elements().entrySet()) {
+            if (!w.elements().containsKey(k.getKey())) {
+                list.add("extra element " + describe(k.getValue().element()));
+            }
+        }
+        list.close();
+    }
+
+    /** One verdict map: {@code have} null when the kernel lacks it. */
+    private static void map(MapState have, MapState w, VerdictMap map, boolean elements, List<String> out) {
+        String what = "map " + map.name();
+        if (have == null) {
+            out.add(what + ": missing");
+            return;
+        }
+        if (!have.sameDeclaration(w)) {
+            out.add(what + ": declared as " + have.declaration() + " in the kernel, " + w.declaration() + " expected");
+        }
+        if (!elements) {
+            return;
+        }
+        Limited list = new Limited(out, what);
+        for (MapElement e : map.elements()) {
+            MapEntry k = have.elements().get(e.key());
+            if (k == null) {
+                list.add("element " + describe(e) + " missing");
+            } else if (!k.sameAs(new MapEntry(e))) {
+                list.add("element " + describe(k.element()) + " in the kernel, " + describe(e) + " expected");
+            }
+        }
+        for (Map.Entry<IpAddress, MapEntry> k : have.elements().entrySet()) {
+            if (!w.elements().containsKey(k.getKey())) {
+                list.add("extra element " + describe(k.getValue().element()));
+            }
+        }
+        list.close();
+    }
+
+    /** One chain: {@code have} null when the kernel lacks it. */
+    private static void chain(ChainState have, ChainState w, Chain chain, List<String> out) {
+        String what = "chain " + chain.name();
+        if (have == null) {
+            out.add(what + ": missing");
+            return;
+        }
+        if (!have.hook().equals(w.hook())) {
+            out.add(what + ": " + hook(have) + " in the kernel, " + hook(w) + " expected");
+        }
+        if (!have.comment().equals(w.comment())) {
+            out.add(what + ": comment \"" + have.comment() + "\" in the kernel, \"" + w.comment() + "\" expected");
+        }
+        if (!have.sameRules(w)) {
+            compareRules(out, what, have, w);
+        }
     }
 
     @Override

@@ -5,7 +5,9 @@ import io.nftpolicy.backend.kernel.KernelTableFormatException;
 import io.nftpolicy.backend.kernel.KernelTableReader;
 import io.nftpolicy.backend.libnftables.Nftables;
 import io.nftpolicy.backend.libnftables.NftablesException;
+import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.ruleset.VerdictMap;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -61,15 +63,41 @@ public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
 
     @Override
     public Optional<KernelTable> readBack() throws ApplyException {
+        return reading("table " + Ruleset.FAMILY + " " + Ruleset.TABLE, () -> KernelTableReader.read(nft));
+    }
+
+    @Override
+    public Optional<KernelTable> readDeclarations() throws ApplyException {
+        return reading("table " + Ruleset.FAMILY + " " + Ruleset.TABLE,
+                () -> KernelTableReader.readDeclarations(nft));
+    }
+
+    @Override
+    public Optional<NamedSet> readSet(String name) throws ApplyException {
+        return reading("set " + Ruleset.FAMILY + " " + Ruleset.TABLE + " " + name,
+                () -> KernelTableReader.readSet(nft, name));
+    }
+
+    @Override
+    public Optional<VerdictMap> readMap(String name) throws ApplyException {
+        return reading("map " + Ruleset.FAMILY + " " + Ruleset.TABLE + " " + name,
+                () -> KernelTableReader.readMap(nft, name));
+    }
+
+    private interface Read<T> {
+        T read() throws NftablesException;
+    }
+
+    private static <T> T reading(String what, Read<T> read) throws ApplyException {
         try {
-            return KernelTableReader.read(nft);
+            return read.read();
         } catch (NftablesException e) {
-            ApplyException failed = new ApplyException("cannot list table " + Ruleset.FAMILY + " " + Ruleset.TABLE,
+            ApplyException failed = new ApplyException("cannot list " + what,
                     e.errorText().isEmpty() ? e.getMessage() : e.errorText(), null);
             failed.initCause(e);
             throw failed;
         } catch (KernelTableFormatException e) {
-            throw new ApplyException("cannot read table " + Ruleset.FAMILY + " " + Ruleset.TABLE + " back", e);
+            throw new ApplyException("cannot read " + what + " back", e);
         }
     }
 

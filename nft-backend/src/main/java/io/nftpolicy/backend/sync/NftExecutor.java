@@ -1,6 +1,8 @@
 package io.nftpolicy.backend.sync;
 
 import io.nftpolicy.backend.kernel.KernelTable;
+import io.nftpolicy.ruleset.NamedSet;
+import io.nftpolicy.ruleset.VerdictMap;
 import java.util.Optional;
 
 /**
@@ -28,4 +30,24 @@ public interface NftExecutor {
      * @throws ApplyException when it cannot be listed or parsed
      */
     Optional<KernelTable> readBack() throws ApplyException;
+
+    /**
+     * Reads back the declarations of table {@code inet nftpolicy}: its comment, chains with their rules, sets and
+     * maps without their elements. The default reads the whole table; {@link LibnftablesExecutor} lists it tersely.
+     *
+     * @return empty when there is no such table
+     */
+    default Optional<KernelTable> readDeclarations() throws ApplyException {
+        return readBack().map(KernelTable::withoutElements);
+    }
+
+    /** Reads back one set of the table with its elements; empty when there is no such set (or table). */
+    default Optional<NamedSet> readSet(String name) throws ApplyException {
+        return readBack().flatMap(t -> t.sets().stream().filter(s -> s.name().equals(name)).findFirst());
+    }
+
+    /** Reads back one verdict map of the table with its elements; empty when there is no such map (or table). */
+    default Optional<VerdictMap> readMap(String name) throws ApplyException {
+        return readBack().flatMap(t -> t.maps().stream().filter(m -> m.name().equals(name)).findFirst());
+    }
 }

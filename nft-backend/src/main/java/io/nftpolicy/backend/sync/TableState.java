@@ -146,6 +146,16 @@ public final class TableState {
          */
         record Trim(WeakReference<SetState> basis, int prefix, int suffix) {}
 
+        /** A set read back from the kernel. */
+        static SetState readBack(NamedSet set) {
+            return new SetState(set, false, null);
+        }
+
+        /** A set as the backend commits it from the model, on its own. */
+        static SetState committed(NamedSet set) {
+            return new SetState(set, true, null);
+        }
+
         private SetState(NamedSet set, boolean committed, Trim trim) {
             this.name = set.name();
             this.keyType = set.keyType();
@@ -283,6 +293,16 @@ public final class TableState {
         /** The model's map this state was committed from; null when read back. */
         private final VerdictMap source;
         private volatile Map<IpAddress, MapEntry> elements;
+
+        /** A verdict map read back from the kernel. */
+        static MapState readBack(VerdictMap map) {
+            return new MapState(map, false);
+        }
+
+        /** A verdict map as the backend commits it from the model, on its own. */
+        static MapState committed(VerdictMap map) {
+            return new MapState(map, true);
+        }
 
         private MapState(VerdictMap map, boolean committed) {
             this.name = map.name();

@@ -15,7 +15,9 @@
  *   <li>{@link io.nftpolicy.backend.sync.TableState}: what the kernel holds (nothing, the last committed ruleset,
  *       or the table read back).</li>
  *   <li>{@link io.nftpolicy.backend.sync.RulesetDiff}: the ordered transaction from a state to a ruleset.</li>
- *   <li>{@link io.nftpolicy.backend.sync.Drift}: the same comparison, in words, for {@code nftpolicy verify}.</li>
+ *   <li>{@link io.nftpolicy.backend.sync.Drift}: the same comparison, in words, for {@code nftpolicy verify}; whole
+ *       or per object, for {@link io.nftpolicy.backend.sync.SteppedVerifier}, which checks the table one listing of
+ *       one object at a time (the agent's periodic drift check).</li>
  *   <li>{@link io.nftpolicy.backend.sync.RulesetApplier}: the entry point; keeps the committed state, reads back
  *       when it is unknown, splits a large cold start.</li>
  *   <li>{@link io.nftpolicy.backend.sync.NftExecutor}: the kernel behind one interface, implemented on

@@ -10,7 +10,11 @@ import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.backend.sync.LibnftablesExecutor;
+import io.nftpolicy.backend.sync.RulesetApplier;
+import io.nftpolicy.backend.sync.SteppedVerifier;
 import java.util.EnumSet;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,5 +49,59 @@ class ReadBackAtScaleTest {
                     (parsed - listedText) / 1_000_000);
             assertThat(read).isEqualTo(KernelReadBackTest.ModelView.of(model));
         }
+    }
+
+    /**
+     * The same table checked for drift whole ({@link RulesetApplier#verify}) and in steps ({@link SteppedVerifier}),
+     * alternately: both find none; prints the process CPU time of each (libnftables runs on its context's thread)
+     * and the longest step.
+     */
+    @Test
+    void aSteppedDriftCycleFindsNoDriftAndItsCpuTimeIsPrinted() throws Exception {
+        Ruleset model = new PolicyCompiler().compile(ClusterGenerator.generate(
+                new ClusterGenerator.Size(200, 50, 20, 10, 1L)), ClusterGenerator.nodeName(0)).ruleset();
+        try (TestNamespace ns = TestNamespace.create("scale");
+             LibnftablesExecutor executor = LibnftablesExecutor.openInNamespace(ns.name())) {
+            RulesetApplier applier = new RulesetApplier(executor);
+            applier.apply(model);
+            SteppedVerifier stepped = new SteppedVerifier(executor);
+            List<SteppedVerifier.Step> steps = SteppedVerifier.cycle(model);
+            for (int round = 0; round < 3; round++) {
+                long cpu = processCpuNanos();
+                long wall = System.nanoTime();
+                assertThat(applier.verify(model).isEmpty()).isTrue();
+                long wholeCpu = processCpuNanos() - cpu;
+                long wholeWall = System.nanoTime() - wall;
+                cpu = processCpuNanos();
+                wall = System.nanoTime();
+                long longest = 0;
+                long declarations = 0;
+                SteppedVerifier.Step slowest = null;
+                for (SteppedVerifier.Step step : steps) {
+                    long s = System.nanoTime();
+                    long c = processCpuNanos();
+                    assertThat(stepped.check(step, model).differences()).as(step.toString()).isEmpty();
+                    long took = System.nanoTime() - s;
+                    if (step.equals(SteppedVerifier.Step.DECLARATIONS)) {
+                        declarations = processCpuNanos() - c;
+                    }
+                    if (took > longest) {
+                        longest = took;
+                        slowest = step;
+                    }
+                }
+                long steppedCpu = processCpuNanos() - cpu;
+                long steppedWall = System.nanoTime() - wall;
+                System.out.printf("drift check, round %d: whole read-back %d ms CPU (%d ms wall); %d steps %d ms CPU "
+                                + "(%d ms wall; declarations %d ms CPU; longest step %d ms wall: %s)%n", round + 1,
+                        wholeCpu / 1_000_000, wholeWall / 1_000_000, steps.size(), steppedCpu / 1_000_000,
+                        steppedWall / 1_000_000, declarations / 1_000_000, longest / 1_000_000, slowest);
+            }
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 }

@@ -105,6 +105,67 @@ class RulesetApplierKernelTest {
     }
 
     @Test
+    void theSteppedReadsReadWhatTheFullReadBackReads() throws Exception {
+        Ruleset ruleset = compile(demo());
+        new RulesetApplier(executor).apply(ruleset);
+        io.nftpolicy.backend.kernel.KernelTable full = executor.readBack().orElseThrow();
+
+        assertThat(executor.readDeclarations()).contains(full.withoutElements());
+        assertThat(full.sets()).isNotEmpty().allSatisfy(set -> assertThat(executor.readSet(set.name())).contains(set));
+        assertThat(full.maps()).isNotEmpty().allSatisfy(map -> assertThat(executor.readMap(map.name())).contains(map));
+        assertThat(executor.readSet("no-such-set")).isEmpty();
+        assertThat(executor.readMap(full.sets().get(0).name())).as("a set is no map").isEmpty();
+    }
+
+    @Test
+    void steppedChecksFindChangesMadeByHandAsVerifyDoes() throws Exception {
+        Ruleset ruleset = compile(demo());
+        RulesetApplier applier = new RulesetApplier(executor);
+        applier.apply(ruleset);
+        String map = ruleset.maps().get(0).name();
+        String mapElement = ruleset.maps().get(0).elements().get(0).key().toString();
+        // a set whose every user is in one chain: flushing that chain lets it be deleted
+        io.nftpolicy.ruleset.Chain flushed = null;
+        String deletedSet = null;
+        for (io.nftpolicy.ruleset.NamedSet set : ruleset.sets()) {
+            List<io.nftpolicy.ruleset.Chain> users = ruleset.chains().stream().filter(c -> c.rules().stream()
+                    .anyMatch(r -> NftRenderer.renderRule(r).contains("@" + set.name() + " "))).toList();
+            if (users.size() == 1 && !set.name().equals("peer-9a3bd8b3-v4")) {
+                flushed = users.get(0);
+                deletedSet = set.name();
+                break;
+            }
+        }
+        assertThat(deletedSet).as("a set used in one chain").isNotNull();
+        host(List.of("ip", "netns", "exec", netns, "nft", "-f", "-"), String.join("\n",
+                "delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }",
+                "delete element inet nftpolicy " + map + " { " + mapElement + " }",
+                "flush chain inet nftpolicy " + flushed.name(),
+                "delete set inet nftpolicy " + deletedSet,
+                "add chain inet nftpolicy someone-elses", ""));
+        String flushedName = flushed.name();
+        String deletedName = deletedSet;
+        SteppedVerifier stepped = new SteppedVerifier(executor);
+
+        List<String> found = new ArrayList<>();
+        for (SteppedVerifier.Step step : SteppedVerifier.cycle(ruleset)) {
+            found.addAll(stepped.check(step, ruleset).differences());
+        }
+
+        // a missing set is reported twice: by the declarations and by its own step
+        assertThat(found.stream().distinct().toList())
+                .containsExactlyInAnyOrderElementsOf(applier.verify(ruleset).differences());
+        assertThat(found).anyMatch(d -> d.startsWith("set peer-9a3bd8b3-v4: element 10.244.1.11"))
+                .anyMatch(d -> d.startsWith("map " + map + ": element " + mapElement))
+                .anyMatch(d -> d.startsWith("chain " + flushedName + ": "))
+                .contains("set " + deletedName + ": missing", "chain someone-elses: not in the model");
+        applier.apply(ruleset);
+        for (SteppedVerifier.Step step : SteppedVerifier.cycle(ruleset)) {
+            assertThat(stepped.check(step, ruleset).differences()).as("after the repair, " + step).isEmpty();
+        }
+    }
+
+    @Test
     void aRefusedTransactionNamesItsCommandAndTheNextApplyResynchronises() throws Exception {
         RulesetApplier applier = new RulesetApplier(executor);
         applier.apply(compile(demo()));

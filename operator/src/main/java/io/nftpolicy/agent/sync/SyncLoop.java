@@ -4,7 +4,9 @@ import io.nftpolicy.agent.cache.CacheSnapshot;
 import io.nftpolicy.backend.sync.ApplyException;
 import io.nftpolicy.backend.sync.ApplyResult;
 import io.nftpolicy.backend.sync.Drift;
+import io.nftpolicy.backend.sync.NftExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
+import io.nftpolicy.backend.sync.SteppedVerifier;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.Compilation;
@@ -39,13 +41,15 @@ import org.slf4j.LoggerFactory;
  *       re-syncs in full. Retries back off exponentially, {@link Options#initialBackoff()} doubling up to
  *       {@link Options#maxBackoff()}; changes arriving meanwhile wait for the retry, which includes them.</li>
  *   <li><b>Drift.</b> Every {@link Options#driftInterval()}, even while changes keep coming, the table is read
- *       back and compared with what was last applied ({@link RulesetApplier#verify}); a difference is repaired by
- *       a sync at once. With a drift reader (a second libnftables context), the read-back runs on a thread of its
- *       own ({@code nftpolicy-drift}) and does not hold the worker: it compares with the ruleset applied when it
- *       started, and its result is discarded when a transaction was committed meanwhile (the read may have seen
- *       either state), then retried soon. After {@link #MAX_DISCARDED_CHECKS} discarded checks in a row (steady
- *       churn), the next check runs on the worker, between syncs, so that checks never starve. Without a drift
- *       reader every check runs on the worker.</li>
+ *       back and compared with what was last applied; a difference is repaired by a sync on the worker at once.
+ *       With a drift reader (an executor on a second libnftables context, used by the drift thread
+ *       {@code nftpolicy-drift} alone: one context per thread), the table is read in small steps
+ *       ({@link SteppedVerifier}: the declarations, then one set or map per step) spread over half the interval
+ *       ({@link DriftCycle}). A step runs only while the worker is idle (no pending change, no sync, no retry),
+ *       unless the cycle has run for a whole interval; it compares with the ruleset committed when it began, and a
+ *       step during which a transaction was committed is redone, or skipped to the next cycle, never reported.
+ *       Without a drift reader every check is one full read-back on the worker ({@link RulesetApplier#verify}),
+ *       between syncs.</li>
  * </ul>
  *
  * <p>Health: {@link #healthy()} is false once the thread has died, or when one step has been running for longer
@@ -101,17 +105,15 @@ public final class SyncLoop implements AutoCloseable {
         }
     }
 
-    /** Off-thread drift checks discarded in a row (a commit came meanwhile) before one runs on the worker. */
-    static final int MAX_DISCARDED_CHECKS = 3;
-    /** Wait before retrying a discarded off-thread check. */
-    static final Duration DISCARDED_CHECK_RETRY = Duration.ofMillis(200);
+    /** Longest wait of the drift thread between looks at the worker (it is also woken by every commit). */
+    private static final long DRIFT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final String node;
     private final Supplier<CacheSnapshot> input;
     private final NodeCompiler compiler;
     private final RulesetApplier applier;
     /** Reads the table back on the drift thread, through a libnftables context of its own; null: on the worker. */
-    private final RulesetApplier driftReader;
+    private final NftExecutor driftReader;
     private final Thread driftThread;
     private final Options options;
     private final Clock clock;
@@ -133,8 +135,7 @@ public final class SyncLoop implements AutoCloseable {
     private long kernelWrites;
     /** The ruleset last committed, for the drift thread. */
     private Ruleset appliedShared;
-    private int discardedChecks;
-    private boolean driftOnWorker;
+    private final boolean driftOnWorker;
     private boolean repairPending;
 
     // The worker's own state.
@@ -150,11 +151,11 @@ public final class SyncLoop implements AutoCloseable {
     }
 
     /**
-     * @param driftReader an applier on a second executor of the same kernel table (its own libnftables context),
-     *                    used only to read the table back on the drift thread; null: drift checks on the worker
+     * @param driftReader a second executor of the same kernel table (its own libnftables context), used only by
+     *                    the drift thread to read the table back in steps; null: drift checks on the worker
      */
     public SyncLoop(String node, Supplier<CacheSnapshot> input, NodeCompiler compiler, RulesetApplier applier,
-                    RulesetApplier driftReader, Options options, Clock clock) {
+                    NftExecutor driftReader, Options options, Clock clock) {
         this.node = Objects.requireNonNull(node, "node");
         this.input = Objects.requireNonNull(input, "input");
         this.compiler = Objects.requireNonNull(compiler, "compiler");
@@ -340,6 +341,7 @@ public final class SyncLoop implements AutoCloseable {
             } finally {
                 synchronized (lock) {
                     kernelWrites++;
+                    lock.notifyAll(); // a drift step may be waiting for the worker to be idle
                 }
             }
             long commit = System.nanoTime();
@@ -411,8 +413,6 @@ public final class SyncLoop implements AutoCloseable {
         long duration = System.nanoTime() - start;
         synchronized (lock) {
             driftDueNanos = System.nanoTime() + options.driftInterval().toNanos();
-            discardedChecks = 0;
-            driftOnWorker = driftReader == null;
         }
         driftChecked(drift, duration);
         if (!drift.isEmpty()) {
@@ -449,12 +449,14 @@ public final class SyncLoop implements AutoCloseable {
     }
 
     /**
-     * The drift thread: reads the table back through its own libnftables context while the worker goes on, and
-     * compares it with the ruleset committed when the read began. A commit during the read makes the result
-     * unreliable (either state may have been seen): it is discarded and the check retried shortly; after
-     * {@link #MAX_DISCARDED_CHECKS} in a row the worker does the next check itself.
+     * The drift thread: reads the table back in steps through its own libnftables context while the worker goes
+     * on (see the class comment). Each step compares with the ruleset committed when it began; a commit during the
+     * step makes its result unreliable (either state may have been seen), so {@link DriftCycle} redoes or skips it.
      */
     private void driftLoop() {
+        SteppedVerifier verifier = new SteppedVerifier(driftReader);
+        DriftCycle cycle = new DriftCycle(options.driftInterval());
+        long readNanos = 0;
         while (true) {
             Ruleset target;
             long writesBefore;
@@ -464,13 +466,18 @@ public final class SyncLoop implements AutoCloseable {
                         return;
                     }
                     long now = System.nanoTime();
-                    boolean due = appliedShared != null && !driftOnWorker && !repairPending
-                            && now - driftDueNanos >= 0 && kernelWrites % 2 == 0;
-                    if (due) {
+                    if (!cycle.active() && appliedShared != null && !repairPending && now - driftDueNanos >= 0) {
+                        cycle.start(appliedShared, now);
+                        driftDueNanos = now + options.driftInterval().toNanos();
+                        readNanos = 0;
+                    }
+                    boolean stable = kernelWrites % 2 == 0 && !failing && !repairPending;
+                    boolean idle = stable && !dirty;
+                    if (cycle.active() && now - cycle.nextStepNanos() >= 0 && (idle || stable && cycle.overdue(now))) {
                         break;
                     }
-                    long wait = appliedShared == null || driftOnWorker || repairPending ? TimeUnit.SECONDS.toNanos(1)
-                            : kernelWrites % 2 != 0 ? TimeUnit.MILLISECONDS.toNanos(2) : driftDueNanos - now;
+                    long wait = !cycle.active() ? (appliedShared == null ? DRIFT_POLL_NANOS : driftDueNanos - now)
+                            : Math.min(DRIFT_POLL_NANOS, Math.max(cycle.nextStepNanos() - now, 1));
                     try {
                         TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, wait));
                     } catch (InterruptedException e) {
@@ -480,41 +487,49 @@ public final class SyncLoop implements AutoCloseable {
                 }
                 target = appliedShared;
                 writesBefore = kernelWrites;
+                cycle.follow(target);
             }
+            SteppedVerifier.Step step = cycle.next();
             long start = System.nanoTime();
             Drift drift;
             try {
-                drift = driftReader.verify(target);
+                drift = verifier.check(step, target);
             } catch (ApplyException | RuntimeException e) {
-                LOG.warn("drift check: cannot read the table back: {}", oneLine(e.getMessage()));
+                LOG.warn("drift check ({}): cannot read the table back: {}", step, oneLine(e.getMessage()));
+                cycle.abandon();
                 synchronized (lock) {
-                    driftDueNanos = System.nanoTime() + options.driftInterval().toNanos();
                     repairPending = true; // the worker's repair reads back with its own context, and backs off
                     lock.notifyAll();
                 }
                 continue;
             }
-            long duration = System.nanoTime() - start;
+            long end = System.nanoTime();
+            readNanos += end - start;
+            boolean overlapped;
             synchronized (lock) {
-                if (kernelWrites != writesBefore) {
-                    discardedChecks++;
-                    driftOnWorker = discardedChecks >= MAX_DISCARDED_CHECKS;
-                    driftDueNanos = System.nanoTime() + DISCARDED_CHECK_RETRY.toNanos();
-                    LOG.debug("drift check discarded: a transaction was committed during the read-back ({} in a row)",
-                            discardedChecks);
-                    lock.notifyAll();
+                overlapped = kernelWrites != writesBefore;
+                if (overlapped) {
+                    cycle.overlapped(end);
+                    LOG.debug("drift check: step {} overlapped a commit, dropped", step);
                     continue;
                 }
-                discardedChecks = 0;
-                driftDueNanos = System.nanoTime() + options.driftInterval().toNanos();
+                cycle.completed(drift, end);
                 if (!drift.isEmpty()) {
-                    LOG.warn("drift: the kernel's table differs from the applied ruleset ({} differences), "
-                            + "repairing:\n{}", drift.differences().size(), drift);
+                    cycle.abandon(); // the repair reads the whole table back and sends exactly the difference
                     repairPending = true;
                     lock.notifyAll();
                 }
             }
-            driftChecked(drift, duration);
+            if (!drift.isEmpty()) {
+                Drift found = cycle.found();
+                LOG.warn("drift: the kernel's table differs from the applied ruleset ({} differences), "
+                        + "repairing:\n{}", found.differences().size(), found);
+                driftChecked(found, readNanos);
+            } else if (!cycle.active()) {
+                LOG.debug("drift check: {} steps, {} redone, {} skipped, {} ms reading", cycle.done(),
+                        cycle.redone(), cycle.skipped(), readNanos / 1_000_000);
+                driftChecked(cycle.found(), readNanos);
+            }
         }
     }
 

@@ -10,6 +10,9 @@ public interface SyncObserver {
     /** After every sync, successful or not. */
     default void synced(SyncReport report) {}
 
-    /** After every periodic read-back of the kernel's table; a non-empty drift is followed by a repair sync. */
+    /**
+     * After every periodic drift check (a whole read-back on the worker, or a cycle of steps on the drift thread,
+     * {@code durationNanos} then their reading time summed); a non-empty drift is followed by a repair sync.
+     */
     default void driftChecked(Drift drift, long durationNanos) {}
 }

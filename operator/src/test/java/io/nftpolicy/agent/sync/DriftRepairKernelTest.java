@@ -1,0 +1,138 @@
+package io.nftpolicy.agent.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nftpolicy.agent.cache.CacheSnapshot;
+import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.sync.LibnftablesExecutor;
+import io.nftpolicy.backend.sync.RulesetApplier;
+import io.nftpolicy.compile.IncrementalCompiler;
+import io.nftpolicy.generate.ClusterGenerator;
+import io.nftpolicy.ruleset.Chain;
+import io.nftpolicy.ruleset.NamedSet;
+import io.nftpolicy.ruleset.NftRenderer;
+import io.nftpolicy.ruleset.Ruleset;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sync loop with its stepped drift thread on a real table (worker and drift thread on libnftables contexts of
+ * their own, in a fresh network namespace): a change made by someone else is found and repaired within the drift
+ * interval, and the table then equals the model again. Needs root; skipped otherwise.
+ */
+class DriftRepairKernelTest {
+    private static final String NODE = ClusterGenerator.nodeName(0);
+    private static final Duration INTERVAL = Duration.ofSeconds(1);
+
+    private final List<SyncReport> reports = new ArrayList<>();
+    private TestNamespace netns;
+    private LibnftablesExecutor worker;
+    private LibnftablesExecutor driftReader;
+    private SyncLoop loop;
+    private Ruleset ruleset;
+
+    @BeforeEach
+    void start() throws Exception {
+        netns = TestNamespace.create("drift");
+        worker = LibnftablesExecutor.openInNamespace(netns.name());
+        driftReader = LibnftablesExecutor.openInNamespace(netns.name());
+        CacheSnapshot snapshot = new CacheSnapshot(
+                ClusterGenerator.generate(new ClusterGenerator.Size(3, 6, 2, 3, 7L)), List.of(), Map.of());
+        loop = new SyncLoop(NODE, () -> snapshot, new IncrementalCompiler(NODE)::compile, new RulesetApplier(worker),
+                driftReader, SyncLoop.Options.defaults().withDriftInterval(INTERVAL), java.time.Clock.systemUTC());
+        loop.addObserver(new SyncObserver() {
+            @Override
+            public void synced(SyncReport report) {
+                synchronized (reports) {
+                    reports.add(report);
+                }
+            }
+        });
+        loop.start();
+        await().atMost(Duration.ofSeconds(10)).until(loop::hasSynced);
+        ruleset = repairs().isEmpty() ? reports().get(0).ruleset().orElseThrow() : null;
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (loop != null) {
+            assertThat(loop.stop(Duration.ofSeconds(10))).isTrue();
+        }
+        if (worker != null) {
+            worker.close();
+            driftReader.close();
+        }
+        if (netns != null) {
+            netns.close();
+        }
+    }
+
+    @Test
+    void aDeletedElementIsRepaired() throws Exception {
+        NamedSet set = ruleset.sets().stream().filter(s -> !s.elements().isEmpty()).findFirst().orElseThrow();
+        assertRepairedAfter("delete element inet nftpolicy " + set.name() + " { "
+                + set.elements().get(0).keyToNft() + " }");
+    }
+
+    @Test
+    void aFlushedChainIsRepaired() throws Exception {
+        Chain chain = ruleset.chains().stream().filter(c -> !c.rules().isEmpty()).findFirst().orElseThrow();
+        assertRepairedAfter("flush chain inet nftpolicy " + chain.name());
+    }
+
+    @Test
+    void aDeletedSetIsRepaired() throws Exception {
+        // a set whose users are all in one chain: flushing that chain lets it be deleted
+        for (NamedSet set : ruleset.sets()) {
+            List<Chain> users = ruleset.chains().stream().filter(c -> c.rules().stream()
+                    .anyMatch(r -> NftRenderer.renderRule(r).contains("@" + set.name() + " "))).toList();
+            if (users.size() <= 1) {
+                assertRepairedAfter((users.isEmpty() ? "" : "flush chain inet nftpolicy " + users.get(0).name() + "\n")
+                        + "delete set inet nftpolicy " + set.name());
+                return;
+            }
+        }
+        throw new AssertionError("no set used by one chain at most");
+    }
+
+    @Test
+    void aChainAddedBySomeoneElseIsRemoved() throws Exception {
+        assertRepairedAfter("add chain inet nftpolicy someone-elses");
+        assertThat(netns.nft("list", "table", "inet", "nftpolicy")).doesNotContain("someone-elses");
+    }
+
+    private void assertRepairedAfter(String script) throws Exception {
+        assertThat(ruleset).as("no drift before the change").isNotNull();
+        netns.load(script + "\n");
+        long changed = System.nanoTime();
+
+        await().atMost(INTERVAL.multipliedBy(3)).until(() -> !repairs().isEmpty());
+        long repaired = System.nanoTime() - changed;
+        SyncReport repair = repairs().get(0);
+
+        assertThat(repair.error()).isEmpty();
+        assertThat(repair.result().orElseThrow().operations()).isPositive();
+        // an object is read once per interval: found at most an interval later, plus the repair and await's polling
+        assertThat(repaired).as("repaired within the interval").isLessThan(INTERVAL.multipliedBy(3).dividedBy(2)
+                .toNanos());
+        try (LibnftablesExecutor check = LibnftablesExecutor.openInNamespace(netns.name())) {
+            assertThat(new RulesetApplier(check).verify(ruleset).differences()).isEmpty();
+        }
+    }
+
+    private List<SyncReport> reports() {
+        synchronized (reports) {
+            return List.copyOf(reports);
+        }
+    }
+
+    private List<SyncReport> repairs() {
+        return reports().stream().filter(r -> r.trigger() == Trigger.DRIFT).toList();
+    }
+}
