@@ -29,7 +29,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * a generated cluster, and the heap the agent takes. Not part of the default suite (minutes at 10,000 pods); run:
  *
  * <pre>
- * mvn -B -pl operator test -Dtest=AgentLatencyMeasurement -Dsurefire.failIfNoSpecifiedTests=false \
+ * mvn -B -pl operator -am test -Dtest=AgentLatencyMeasurement -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dnftpolicy.measure=true [-Dnftpolicy.measure.namespaces=200] [-Dnftpolicy.measure.samples=50]
  *     [-Dnftpolicy.measure.driftSeconds=10]
  * </pre>

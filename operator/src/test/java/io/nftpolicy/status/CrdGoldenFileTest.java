@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
  */
 class CrdGoldenFileTest {
     static final String REGENERATE_PROPERTY = "nftpolicy.regenerateCrds";
-    static final String REGENERATE_HINT = "mvn -B -pl operator test -Dtest=CrdGoldenFileTest "
-            + "-Dnftpolicy.regenerateCrds=true";
+    static final String REGENERATE_HINT = "mvn -B -pl operator -am test -Dtest=CrdGoldenFileTest "
+            + "-Dsurefire.failIfNoSpecifiedTests=false -Dnftpolicy.regenerateCrds=true";
 
     /** Every custom resource class of the project: one CRD each. */
     static final List<Class<? extends HasMetadata>> RESOURCES =

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code nftpolicy_transaction_operations}: distribution of operations per applied transaction (no-ops not
  *       counted);</li>
  *   <li>{@code nftpolicy_drift_repairs_total}, {@code nftpolicy_drift_checks_total},
- *       {@code nftpolicy_drift_check_duration_seconds} (histogram: the read-back holds the worker);</li>
+ *       {@code nftpolicy_drift_check_duration_seconds} (histogram: the reading time of one whole cycle of
+ *       read-back steps, on the drift thread);</li>
  *   <li>gauges {@code nftpolicy_set_elements}, {@code nftpolicy_chains}, {@code nftpolicy_rules},
  *       {@code nftpolicy_local_pods}, {@code nftpolicy_policies} of the applied ruleset, and
  *       {@code nftpolicy_invalid_policies}.</li>
