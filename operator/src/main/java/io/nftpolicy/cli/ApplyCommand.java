@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -39,9 +40,8 @@ final class ApplyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE",
-            description = "Namespaces, pods and policies, as for compile; - reads standard input.")
-    String input;
+    @Mixin
+    InputOption input;
 
     @Option(names = {"-n", "--node"}, required = true, paramLabel = "NODE", description = "The node to compile for.")
     String node;
@@ -65,7 +65,7 @@ final class ApplyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Kernel kernel = Kernel.open(context.host(), "apply", netns, dryRun)) {
-            Ruleset ruleset = NodeRuleset.compile(input, node, context, err).ruleset();
+            Ruleset ruleset = NodeRuleset.compile(input.file, node, context, err).ruleset();
             // A dry run checks one transaction: the parts of a split cold start build on each other.
             RulesetApplier.Options options = dryRun
                     ? RulesetApplier.Options.defaults().withColdStartMaxOperations(Integer.MAX_VALUE)

@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -69,9 +70,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE",
-            description = "Namespaces, pods and policies, as for compile; - reads standard input.")
-    String input;
+    @Mixin
+    InputOption input;
 
     @Option(names = "--from", paramLabel = "NS/POD|IP",
             description = "Where the connection starts: a pod (namespace/name) or an address. Needs --to.")
@@ -117,7 +117,7 @@ final class ExplainCommand implements Callable<Integer> {
         checkOptions();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ClusterSnapshot snapshot = SnapshotInput.load(input, context.stdin(), err).snapshot();
+        ClusterSnapshot snapshot = SnapshotInput.load(input.file, context.stdin(), err).snapshot();
         ConnectionExplainer explainer = new ConnectionExplainer(snapshot, compiler(snapshot, err));
         List<Endpoint> endpoints = sorted(ports);
         int code = from != null ? pair(explainer, endpoints, out) : matrix(explainer, endpoints, out);

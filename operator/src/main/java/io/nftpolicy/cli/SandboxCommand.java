@@ -33,6 +33,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -59,9 +60,8 @@ final class SandboxCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE",
-            description = "Namespaces, pods and policies, as for compile; - reads standard input.")
-    String input;
+    @Mixin
+    InputOption input;
 
     @Option(names = {"-e", "--expect"}, paramLabel = "FILE",
             description = "Expected tables, in the printed format; cells marked '-' (or left out) are not compared. "
@@ -90,7 +90,7 @@ final class SandboxCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         checkHost();
 
-        ClusterSnapshot snapshot = SnapshotInput.load(input, context.stdin(), err).snapshot();
+        ClusterSnapshot snapshot = SnapshotInput.load(input.file, context.stdin(), err).snapshot();
         Reachability expected = expect == null ? null : readExpectation(expect);
 
         List<Pod> pods = participants(snapshot, err);

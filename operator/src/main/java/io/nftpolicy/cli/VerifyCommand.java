@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -32,9 +33,8 @@ final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE",
-            description = "Namespaces, pods and policies, as for compile; - reads standard input.")
-    String input;
+    @Mixin
+    InputOption input;
 
     @Option(names = {"-n", "--node"}, required = true, paramLabel = "NODE", description = "The node to compile for.")
     String node;
@@ -52,7 +52,7 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Kernel kernel = Kernel.open(context.host(), "verify", netns, false)) {
-            Ruleset ruleset = NodeRuleset.compile(input, node, context, err).ruleset();
+            Ruleset ruleset = NodeRuleset.compile(input.file, node, context, err).ruleset();
             Drift drift;
             try {
                 drift = Drift.between(TableState.readBack(kernel.readBack()), ruleset);
