@@ -2,6 +2,7 @@ package io.nftpolicy.lab;
 
 import io.nftpolicy.cluster.Protocol;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
@@ -18,6 +19,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs many probes at once and says which reached the pod they aimed at.
@@ -35,6 +37,15 @@ final class Prober {
     record Probe(NetnsThread source, InetSocketAddress target, Protocol protocol, String expectedName) {}
 
     private static final ByteBuffer PING = ByteBuffer.wrap(new byte[] {'?'});
+    /**
+     * Source ports of UDP probes, taken in turn below the kernel's ephemeral range. A lab runs one test after another
+     * on the same nodes, and an allowed UDP probe leaves a conntrack entry for up to 120 s: a later probe of the same
+     * pair that happened to get the same ephemeral port would be accepted as an established flow whatever the
+     * policies say by then. Ports handed out in turn do not repeat within the thousands of probes a lab makes.
+     */
+    private static final int FIRST_UDP_SOURCE_PORT = 20_000;
+    private static final int UDP_SOURCE_PORTS = 12_000;
+    private static final AtomicInteger NEXT_UDP_SOURCE = new AtomicInteger();
 
     private Prober() {}
 
@@ -161,12 +172,22 @@ final class Prober {
                     }
                 } else {
                     DatagramChannel udp = (DatagramChannel) channel;
+                    bindFreshSourcePort(udp);
                     udp.connect(probe.target()); // connected, so that an ICMP error ends the probe at once
                     udp.write(PING.duplicate());
                     udp.register(selector, SelectionKey.OP_READ, this);
                 }
             } catch (IOException e) {
                 conclude(false);
+            }
+        }
+
+        private static void bindFreshSourcePort(DatagramChannel udp) throws IOException {
+            int port = FIRST_UDP_SOURCE_PORT + Math.floorMod(NEXT_UDP_SOURCE.getAndIncrement(), UDP_SOURCE_PORTS);
+            try {
+                udp.bind(new InetSocketAddress(port));
+            } catch (BindException inUse) {
+                udp.bind(null); // a pod's own server holds it: any port is better than none
             }
         }
 
