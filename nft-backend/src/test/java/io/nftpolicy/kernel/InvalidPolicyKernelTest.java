@@ -28,11 +28,7 @@ import io.nftpolicy.policy.PolicyRule;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -43,28 +39,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * allowances (fail closed). Covers the validity rules of semantics.md: ipBlock (cidr, except strictly inside, not
  * with selectors), selector operators and values, ports (1-65535 or a name, endPort), protocols, policyTypes.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class InvalidPolicyKernelTest {
+class InvalidPolicyKernelTest extends PolicyLabTest {
     private static final Endpoint TCP80 = Endpoint.tcp(80);
-
-    private PolicyLab lab;
-
-    @BeforeAll
-    void startLab() throws LabException {
-        lab = PolicyLab.start(UpstreamModel.standard());
-    }
-
-    @AfterAll
-    void closeLab() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
-
-    @BeforeEach
-    void noPolicies() throws LabException {
-        lab.reset();
-    }
 
     @Test
     void anInvalidPolicyIsReportedAndFailsClosedWhileTheValidOnesAreEnforced() throws LabException {

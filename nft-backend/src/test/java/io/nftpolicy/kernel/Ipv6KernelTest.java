@@ -24,45 +24,21 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The upstream model dual-stack: every pod also has fd00:10:244:&lt;node&gt;::&lt;host&gt; (x/a fd00:10:244:1::2,
  * ..., node-2's pods in fd00:10:244:2::/64). Policies hold over IPv6 as over IPv4, and neighbour discovery (ICMPv6
  * 133-137) passes isolated pods, without which no IPv6 packet would reach an allowed peer at all.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class Ipv6KernelTest {
+class Ipv6KernelTest extends PolicyLabTest {
     private static final Endpoint TCP80 = Endpoint.tcp(80);
     private static final Endpoint TCP81 = Endpoint.tcp(81);
     private static final Endpoint UDP80 = Endpoint.udp(80);
 
-    private PolicyLab lab;
-
-    /** The chain shape; {@link Ipv6MergedSetsKernelTest} runs every test here in the other one. */
-    Layout layout() {
-        return Layout.RULE_PER_PEER;
-    }
-
-    @BeforeAll
-    void startLab() throws LabException {
-        lab = PolicyLab.start(UpstreamModel.dualStack(), layout());
-    }
-
-    @AfterAll
-    void closeLab() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
-
-    @BeforeEach
-    void noPolicies() throws LabException {
-        lab.reset();
+    @Override
+    UpstreamModel model() {
+        return UpstreamModel.dualStack();
     }
 
     @Test

@@ -18,46 +18,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nftpolicy.lab.Endpoint;
 import io.nftpolicy.lab.LabException;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Who is isolated, in which direction, and what an isolated pod is allowed: semantics.md "Isolation" and "Empty vs
  * absent" (spec.ingress/spec.egress, from/to absent, ports absent), on the upstream model (see {@link UpstreamModel}).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class IsolationKernelTest {
+class IsolationKernelTest extends PolicyLabTest {
     private static final Endpoint TCP80 = Endpoint.tcp(80);
     private static final Endpoint TCP81 = Endpoint.tcp(81);
     private static final Endpoint UDP80 = Endpoint.udp(80);
     private static final Endpoint UDP81 = Endpoint.udp(81);
-
-    private PolicyLab lab;
-
-    @BeforeAll
-    void startLab() throws LabException {
-        lab = PolicyLab.start(UpstreamModel.standard(), layout());
-    }
-
-    /** The chain shape; {@link IsolationMergedSetsKernelTest} runs every test here in the other one. */
-    Layout layout() {
-        return Layout.RULE_PER_PEER;
-    }
-
-    @AfterAll
-    void closeLab() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
-
-    @BeforeEach
-    void noPolicies() throws LabException {
-        lab.reset();
-    }
 
     @Test
     void withoutPoliciesEveryPodReachesEveryPodOnEveryServedEndpoint() {

@@ -23,40 +23,16 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Changes between steps: policies updated, pods and namespaces relabelled, pods finishing, terminating, appearing,
  * hostNetwork pods; semantics.md "Lifecycle" and the hostNetwork line of "Isolation". Only the snapshot changes:
  * the lab pods keep running with their addresses, which is exactly the situation of an address whose pod is gone.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LifecycleKernelTest {
+class LifecycleKernelTest extends PolicyLabTest {
     private static final Endpoint TCP80 = Endpoint.tcp(80);
     private static final Endpoint UDP80 = Endpoint.udp(80);
-
-    private PolicyLab lab;
-
-    @BeforeAll
-    void startLab() throws LabException {
-        lab = PolicyLab.start(UpstreamModel.standard());
-    }
-
-    @AfterAll
-    void closeLab() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
-
-    @BeforeEach
-    void noPolicies() throws LabException {
-        lab.reset();
-    }
 
     /** x/a accepts pods labelled pod=c from every namespace. */
     private static NetworkPolicy xaFromEveryC() {

@@ -16,11 +16,7 @@ import io.nftpolicy.lab.Endpoint;
 import io.nftpolicy.lab.LabException;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * One port name, different numbers on different pods: named ports resolve on the DESTINATION pod (semantics.md
@@ -36,15 +32,12 @@ import org.junit.jupiter.api.TestInstance;
  * z/c           web = TCP 80 and web = UDP 81
  * </pre>
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class NamedPortsKernelTest {
+class NamedPortsKernelTest extends PolicyLabTest {
     private static final Endpoint TCP80 = Endpoint.tcp(80);
     private static final Endpoint TCP81 = Endpoint.tcp(81);
     private static final Endpoint TCP82 = Endpoint.tcp(82);
     private static final Endpoint UDP80 = Endpoint.udp(80);
     private static final Endpoint UDP81 = Endpoint.udp(81);
-
-    private PolicyLab lab;
 
     static List<ContainerPort> containerPorts(String pod) {
         List<ContainerPort> ports = new ArrayList<>(UpstreamModel.UPSTREAM_PORTS);
@@ -61,26 +54,9 @@ class NamedPortsKernelTest {
         return ports;
     }
 
-    /** The chain shape; {@link NamedPortsMergedSetsKernelTest} runs every test here in the other one. */
-    Layout layout() {
-        return Layout.RULE_PER_PEER;
-    }
-
-    @BeforeAll
-    void startLab() throws LabException {
-        lab = PolicyLab.start(UpstreamModel.withPorts(NamedPortsKernelTest::containerPorts), layout());
-    }
-
-    @AfterAll
-    void closeLab() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
-
-    @BeforeEach
-    void noPolicies() throws LabException {
-        lab.reset();
+    @Override
+    UpstreamModel model() {
+        return UpstreamModel.withPorts(NamedPortsKernelTest::containerPorts);
     }
 
     @Test

@@ -24,45 +24,16 @@ import io.nftpolicy.lab.LabException;
 import io.nftpolicy.policy.LabelSelector;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Which pods and addresses a peer stands for: semantics.md "Peers". Pod addresses: see {@link UpstreamModel}
  * (node-1 holds 10.244.1.0/24: x/a x/b y/a y/b z/a; node-2 holds 10.244.2.0/24: x/c y/c z/b z/c).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PeersKernelTest {
+class PeersKernelTest extends PolicyLabTest {
     private static final Endpoint TCP80 = Endpoint.tcp(80);
     private static final Endpoint UDP80 = Endpoint.udp(80);
     private static final String CLUSTER_IP = "10.96.0.10";
-
-    private PolicyLab lab;
-
-    @BeforeAll
-    void startLab() throws LabException {
-        lab = PolicyLab.start(UpstreamModel.standard(), layout());
-    }
-
-    /** The chain shape; {@link PeersMergedSetsKernelTest} runs every test here in the other one. */
-    Layout layout() {
-        return Layout.RULE_PER_PEER;
-    }
-
-    @AfterAll
-    void closeLab() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
-
-    @BeforeEach
-    void noPolicies() throws LabException {
-        lab.reset();
-    }
 
     /** Ingress to x/a from these peers, in one rule without ports. */
     private static io.nftpolicy.policy.NetworkPolicy toXA(io.nftpolicy.policy.PolicyPeer... peers) {

@@ -23,48 +23,19 @@ import io.nftpolicy.lab.LabException;
 import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.policy.PolicyPort;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Which protocols and ports a rule opens: semantics.md "Ports" and the ports rows of "Empty vs absent". Every pod
  * serves TCP 80, 81, 82 and UDP 80, 81 and names its ports serve-&lt;port&gt;-&lt;protocol&gt; (see
  * {@link UpstreamModel}); a test probes the endpoints it opens and at least one it must leave closed.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PortsKernelTest {
+class PortsKernelTest extends PolicyLabTest {
     private static final Endpoint TCP80 = Endpoint.tcp(80);
     private static final Endpoint TCP81 = Endpoint.tcp(81);
     private static final Endpoint TCP82 = Endpoint.tcp(82);
     private static final Endpoint UDP80 = Endpoint.udp(80);
     private static final Endpoint UDP81 = Endpoint.udp(81);
-
-    private PolicyLab lab;
-
-    @BeforeAll
-    void startLab() throws LabException {
-        lab = PolicyLab.start(UpstreamModel.standard(), layout());
-    }
-
-    /** The chain shape; {@link PortsMergedSetsKernelTest} runs every test here in the other one. */
-    Layout layout() {
-        return Layout.RULE_PER_PEER;
-    }
-
-    @AfterAll
-    void closeLab() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
-
-    @BeforeEach
-    void noPolicies() throws LabException {
-        lab.reset();
-    }
 
     /** x/a accepts anyone on these ports, nothing else. */
     private static NetworkPolicy xaAccepts(PolicyPort... ports) {
