@@ -54,19 +54,13 @@ class KernelReadBackTest {
     @BeforeEach
     void open() throws NftablesException {
         ns = TestNamespace.create("rb");
-        nft = Nftables.openInNamespace(ns.name());
+        nft = ns.nftables();
     }
 
     @AfterEach
     void close() {
-        try {
-            if (nft != null) {
-                nft.close();
-            }
-        } finally {
-            if (ns != null) {
-                ns.close();
-            }
+        if (ns != null) {
+            ns.close();
         }
     }
 

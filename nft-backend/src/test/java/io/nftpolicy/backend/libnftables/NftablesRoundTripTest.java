@@ -29,7 +29,7 @@ class NftablesRoundTripTest {
     @BeforeEach
     void open() throws NftablesException {
         ns = TestNamespace.create("rtt");
-        nft = Nftables.openInNamespace(ns.name());
+        nft = ns.nftables();
         // A peer set and a dispatch map as the compiler declares them (hash sets: no interval).
         nft.run("""
                 add table inet t
@@ -41,14 +41,8 @@ class NftablesRoundTripTest {
 
     @AfterEach
     void close() {
-        try {
-            if (nft != null) {
-                nft.close();
-            }
-        } finally {
-            if (ns != null) {
-                ns.close();
-            }
+        if (ns != null) {
+            ns.close();
         }
     }
 

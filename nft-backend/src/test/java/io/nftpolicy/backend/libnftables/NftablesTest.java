@@ -28,19 +28,13 @@ class NftablesTest {
     @BeforeEach
     void open() throws NftablesException {
         ns = TestNamespace.create("nft");
-        nft = Nftables.openInNamespace(ns.name());
+        nft = ns.nftables();
     }
 
     @AfterEach
     void close() {
-        try {
-            if (nft != null) {
-                nft.close();
-            }
-        } finally {
-            if (ns != null) {
-                ns.close();
-            }
+        if (ns != null) {
+            ns.close();
         }
     }
 

@@ -15,13 +15,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A network namespace of its own for one test, created with {@code ip netns add} under a name no other test (or
- * concurrent run) uses, and deleted on {@link #close()}. {@link #nft} runs the nft command line inside it: the
- * independent witness of what the binding did.
+ * concurrent run) uses, and deleted, with its libnftables context ({@link #nftables}), on {@link #close()}.
+ * {@link #nft} runs the nft command line inside it: the independent witness of what the binding did.
  */
 public final class TestNamespace implements AutoCloseable {
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
     private final String name;
+    private Nftables context;
 
     private TestNamespace(String name) {
         this.name = name;
@@ -37,6 +38,14 @@ public final class TestNamespace implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** The libnftables context of this namespace, opened on first use and closed with the namespace. */
+    public synchronized Nftables nftables() throws NftablesException {
+        if (context == null) {
+            context = Nftables.openInNamespace(name);
+        }
+        return context;
     }
 
     /** {@code nft ARGS} inside the namespace; its standard output. */
@@ -57,8 +66,14 @@ public final class TestNamespace implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        exec(List.of("ip", "netns", "delete", name), "");
+    public synchronized void close() {
+        try {
+            if (context != null) {
+                context.close();
+            }
+        } finally {
+            exec(List.of("ip", "netns", "delete", name), "");
+        }
     }
 
     public static boolean isRoot() {
