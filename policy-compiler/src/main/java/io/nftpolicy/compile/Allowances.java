@@ -65,17 +65,17 @@ final class Allowances {
     /**
      * Everything a group is allowed, peer by peer: what a group chain with merged sets enforces. Ingress named ports
      * resolve on the group's pods (they resolve the same on each: that is part of the key), egress ones on each
-     * destination pod, so a named port never matches an ipBlock destination.
+     * destination pod: the pods of a selector peer, or those whose addresses an ipBlock covers.
      */
     static Allowances of(PodGroup group, Peers peers, PeerAddresses addresses) {
         Allowances allowances = new Allowances();
         PolicyType direction = group.direction;
         for (ValidPolicy policy : group.policies) {
             for (AllowRule rule : policy.rules(direction)) {
+                boolean egressNamed = direction == PolicyType.EGRESS
+                        && rule.ports().stream().anyMatch(p -> p instanceof AllowedPort.Named);
                 if (rule.peers().isEmpty()) {
                     List<IpRange> everyone = List.of(IpRange.all(IpFamily.IPV4), IpRange.all(IpFamily.IPV6));
-                    boolean egressNamed = direction == PolicyType.EGRESS
-                            && rule.ports().stream().anyMatch(p -> p instanceof AllowedPort.Named);
                     allowances.allow(group, rule, everyone,
                             egressNamed ? addresses.of(peers.everyPod()).pods() : List.of(),
                             new Source(policy.ref(), direction, rule.index(), -1));
@@ -85,7 +85,9 @@ final class Allowances {
                     Source source = new Source(policy.ref(), direction, rule.index(), i);
                     AllowedPeer peer = rule.peers().get(i);
                     if (peer instanceof AllowedPeer.Block block) {
-                        allowances.allow(group, rule, block.ranges(), List.of(), source);
+                        // Egress named ports resolve on the pods whose addresses the block covers.
+                        allowances.allow(group, rule, block.ranges(),
+                                egressNamed ? addresses.of(peers.everyPod()).pods() : List.of(), source);
                     } else {
                         PeerAddresses.Sorted pods = addresses.of(peers.pods((AllowedPeer.Pods) peer));
                         allowances.allow(group, rule, pods.ranges(), pods.pods(), source);
@@ -120,12 +122,24 @@ final class Allowances {
                 }
             } else {
                 for (ClusterIndex.Member destination : peerPods) {
+                    List<IpRange> at = addressesWithin(destination, peerRanges);
                     for (int number : PodGrouping.resolve(destination, (AllowedPort.Named) port)) {
-                        allowPorts(addressesOf(List.of(destination)), port.protocol(), number, number, source);
+                        allowPorts(at, port.protocol(), number, number, source);
                     }
                 }
             }
         }
+    }
+
+    /** The pod's addresses that the peer's ranges (sorted, disjoint) hold: those of an ipBlock, the pod's own. */
+    private static List<IpRange> addressesWithin(ClusterIndex.Member pod, List<IpRange> peerRanges) {
+        List<IpRange> ranges = new ArrayList<>(pod.addresses().size());
+        for (IpAddress a : pod.addresses()) {
+            if (IpRanges.covers(peerRanges, a)) {
+                ranges.add(IpRange.single(a));
+            }
+        }
+        return ranges;
     }
 
     private static List<IpRange> addressesOf(List<ClusterIndex.Member> pods) {

@@ -96,12 +96,20 @@ final class GroupRules {
 
     private void blockPeer(AllowRule rule, AllowedPeer.Block block, Source source) {
         Optional<String> ports = rule.ports().isEmpty() ? Optional.of("") : inlinePorts(rule);
-        if (ports.isEmpty()) {
-            return; // only named ports: an ipBlock has no container ports to resolve them on
-        }
         IpFamily family = block.ranges().get(0).family();
-        String set = use(PeerSets.block("ipBlock " + block.description(), block.ranges(), family));
-        rules.add(new Rule(match(group, family, set, ports.get()), source.toString(), List.of(source)));
+        if (ports.isPresent()) {
+            String set = use(PeerSets.block("ipBlock " + block.description(), block.ranges(), family));
+            rules.add(new Rule(match(group, family, set, ports.get()), source.toString(), List.of(source)));
+        }
+        // Egress named ports resolve on the destination pod that holds the address, as the reference does; an
+        // address in the block that is no pod's has no names.
+        List<AllowedPort.Named> named = egressNamedPorts(group, rule);
+        if (!named.isEmpty()) {
+            String set = use(PeerSets.blockNamedPorts("pods in ipBlock " + block.description() + ", by named port "
+                    + describe(named), block.ranges(), named, family));
+            rules.add(new Rule(namedPortMatch(group, family, set),
+                    source.toString(), List.of(source)));
+        }
     }
 
     private void podPeer(AllowRule rule, AllowedPeer.Pods peer, Source source) {
@@ -117,7 +125,7 @@ final class GroupRules {
             if (!named.isEmpty()) {
                 String set = use(PeerSets.namedPorts(key, description + ", by named port " + describe(named), peer,
                         named, family));
-                rules.add(new Rule(family.nftPayload() + " daddr . meta l4proto . th dport @" + set + " " + verdict(group),
+                rules.add(new Rule(namedPortMatch(group, family, set),
                         source.toString(), List.of(source)));
             }
         }
@@ -126,6 +134,11 @@ final class GroupRules {
     private static String match(PodGroup group, IpFamily family, String set, String ports) {
         String field = group.direction == PolicyType.INGRESS ? "saddr" : "daddr";
         return family.nftPayload() + " " + field + " @" + set + (ports.isEmpty() ? "" : " " + ports) + " " + verdict(group);
+    }
+
+    /** Destination address, protocol and port in a set of resolved named ports: egress only. */
+    private static String namedPortMatch(PodGroup group, IpFamily family, String set) {
+        return family.nftPayload() + " daddr . meta l4proto . th dport @" + set + " " + verdict(group);
     }
 
     /**

@@ -1,11 +1,12 @@
 package io.nftpolicy.compile;
 
+import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.net.IpRange;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** Range arithmetic the compiler needs: an ipBlock's cidr minus its excepts. */
+/** Range arithmetic the compiler needs: an ipBlock's cidr minus its excepts, and whether it holds an address. */
 final class IpRanges {
     private IpRanges() {}
 
@@ -33,5 +34,23 @@ final class IpRanges {
             result.add(new IpRange(cursor, whole.last()));
         }
         return result;
+    }
+
+    /** Whether one of the ranges, sorted and disjoint, holds the address. */
+    static boolean covers(List<IpRange> sorted, IpAddress address) {
+        int low = 0;
+        int high = sorted.size() - 1;
+        while (low <= high) {
+            int mid = (low + high) >>> 1;
+            IpRange r = sorted.get(mid);
+            if (r.last().compareTo(address) < 0) {
+                low = mid + 1;
+            } else if (r.first().compareTo(address) > 0) {
+                high = mid - 1;
+            } else {
+                return r.contains(address);
+            }
+        }
+        return false;
     }
 }

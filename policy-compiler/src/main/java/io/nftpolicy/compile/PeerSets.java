@@ -49,6 +49,17 @@ final class PeerSets {
                 Peers.canonical(peer), List.copyOf(names), family);
     }
 
+    /** Destination address · protocol · port of the named ports, on the pods whose addresses an ipBlock covers. */
+    static SetSpec.BlockNamedPorts blockNamedPorts(String description, List<IpRange> ranges,
+                                                   List<AllowedPort.Named> names, IpFamily family) {
+        StringBuilder key = new StringBuilder("block|");
+        ranges.forEach(r -> key.append(r.toNft()).append(','));
+        key.append("|ports|");
+        names.forEach(n -> key.append(n.name()).append('/').append(n.protocol()).append(','));
+        return new SetSpec.BlockNamedPorts("dst-" + hash(key.toString()) + "-" + family.suffix(), description,
+                List.copyOf(ranges), List.copyOf(names), family);
+    }
+
     /** The ranges of an ipBlock (cidr minus except), as an interval set. */
     static SetSpec.Fixed block(String description, List<IpRange> ranges, IpFamily family) {
         StringBuilder key = new StringBuilder("block|");

@@ -11,6 +11,7 @@ import io.nftpolicy.ruleset.SetElement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * A shared named set a group chain's rules look up, described by what it holds rather than by its elements. The
@@ -98,33 +99,73 @@ sealed interface SetSpec {
                       IpFamily family) implements OfPods {
         @Override
         public List<SetElement> elementsOf(ClusterIndex.Member pod) {
-            TreeSet<SetElement> unique = new TreeSet<>();
-            for (ContainerPort port : pod.ports()) {
-                for (AllowedPort.Named wanted : names) {
-                    if (!port.name().equals(wanted.name()) || port.protocol() != wanted.protocol()) {
-                        continue;
-                    }
-                    for (IpAddress address : pod.addresses()) {
-                        if (address.family() == family) {
-                            unique.add(new SetElement(List.of(new KeyPart.Addresses(IpRange.single(address)),
-                                    new KeyPart.Proto(port.protocol()), new KeyPart.Ports(port.port(), port.port())),
-                                    List.of(), pod.ref()));
-                        }
-                    }
-                }
-            }
-            return List.copyOf(unique);
+            return namedPortElements(pod, names, family, address -> true);
         }
 
         @Override
         public NamedSet withElements(List<SetElement> sorted) {
-            return new NamedSet(name, List.of(PeerSets.addressType(family), KeyType.INET_PROTO, KeyType.INET_SERVICE),
-                    false, description, sorted);
+            return namedPortSet(name, description, family, sorted);
         }
 
         @Override
         public Object contentKey() {
             return List.of(names, family);
         }
+    }
+
+    /**
+     * Destination address · protocol · port for the named ports of an egress rule with an ipBlock peer: an address
+     * in the block that is a pod's has that pod's names (as the reference matcher resolves them: the block and the
+     * port together), an address that is no pod's has none. Every pod is a candidate, its addresses in the block
+     * (minus except) are kept.
+     *
+     * @param ranges the block's ranges, sorted and disjoint
+     */
+    record BlockNamedPorts(String name, String description, List<IpRange> ranges, List<AllowedPort.Named> names,
+                           IpFamily family) implements OfPods {
+        @Override
+        public AllowedPeer.Pods peer() {
+            return Peers.EVERY_POD;
+        }
+
+        @Override
+        public List<SetElement> elementsOf(ClusterIndex.Member pod) {
+            return namedPortElements(pod, names, family, address -> IpRanges.covers(ranges, address));
+        }
+
+        @Override
+        public NamedSet withElements(List<SetElement> sorted) {
+            return namedPortSet(name, description, family, sorted);
+        }
+
+        @Override
+        public Object contentKey() {
+            return List.of(ranges, names, family);
+        }
+    }
+
+    private static List<SetElement> namedPortElements(ClusterIndex.Member pod, List<AllowedPort.Named> names,
+                                                      IpFamily family, Predicate<IpAddress> wantedAddress) {
+        TreeSet<SetElement> unique = new TreeSet<>();
+        for (ContainerPort port : pod.ports()) {
+            for (AllowedPort.Named wanted : names) {
+                if (!port.name().equals(wanted.name()) || port.protocol() != wanted.protocol()) {
+                    continue;
+                }
+                for (IpAddress address : pod.addresses()) {
+                    if (address.family() == family && wantedAddress.test(address)) {
+                        unique.add(new SetElement(List.of(new KeyPart.Addresses(IpRange.single(address)),
+                                new KeyPart.Proto(port.protocol()), new KeyPart.Ports(port.port(), port.port())),
+                                List.of(), pod.ref()));
+                    }
+                }
+            }
+        }
+        return List.copyOf(unique);
+    }
+
+    private static NamedSet namedPortSet(String name, String description, IpFamily family, List<SetElement> sorted) {
+        return new NamedSet(name, List.of(PeerSets.addressType(family), KeyType.INET_PROTO, KeyType.INET_SERVICE),
+                false, description, sorted);
     }
 }

@@ -16,12 +16,15 @@ import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.ruleset.SetElement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.Function;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -42,10 +45,15 @@ class IncrementalCompilerPropertyTest {
                 new ClusterGenerator.Size(namespaces, pods, 3, policies, seed)), random);
         IncrementalCompiler incremental = new IncrementalCompiler(NODE);
         Ruleset before = check(incremental, cluster.snapshot(), null, "initial");
+        Set<List<SetElement>> podsInBlocks = new HashSet<>();
         for (int i = 0; i < EDITS; i++) {
             String edit = cluster.randomEdit();
             before = check(incremental, cluster.snapshot(), before, "edit " + i + ": " + edit);
+            before.sets().stream().filter(set -> set.comment().startsWith("pods in ipBlock"))
+                    .forEach(set -> podsInBlocks.add(set.elements()));
         }
+        assertThat(podsInBlocks).as("named ports to ipBlocks resolved on pods that came, went or changed")
+                .hasSizeGreaterThan(2);
     }
 
     private static Ruleset check(IncrementalCompiler incremental, ClusterSnapshot snapshot, Ruleset before, String what) {
@@ -87,6 +95,7 @@ class IncrementalCompilerPropertyTest {
             this.namespaces = new ArrayList<>(start.namespaces());
             this.pods = new ArrayList<>(start.pods());
             this.policies = new ArrayList<>(start.policies());
+            policies.add(namedPortsToIpBlocks(namespace(), "named-ports-to-ip-blocks"));
         }
 
         ClusterSnapshot snapshot() {
@@ -315,15 +324,20 @@ class IncrementalCompilerPropertyTest {
             return "lists shuffled";
         }
 
-        /** Policies the generator does not write: many peers (merged sets), every pod by named port, ipBlocks. */
+        /**
+         * Policies the generator does not write: many peers (merged sets), every pod by named port, ipBlocks, and
+         * named ports to ipBlocks that cover pods (added ones, and those moved to 10.98.x).
+         */
         private String addSpecialPolicy() {
             String ns = namespace();
             String name = "special-" + counter++;
-            NetworkPolicy p = switch (random.nextInt(3)) {
+            NetworkPolicy p = switch (random.nextInt(4)) {
                 case 0 -> {
                     List<PolicyPeer> peers = new ArrayList<>();
                     for (int k = 0; k < 10; k++) {
-                        peers.add(k % 3 == 0 ? PolicyPeer.ipBlock("172.20." + k + ".0/24")
+                        // The first block covers added pods: egress named ports resolve on them through merged sets.
+                        peers.add(k == 0 ? PolicyPeer.ipBlock("10.99.0.0/16", "10.99.0.0/28")
+                                : k % 3 == 0 ? PolicyPeer.ipBlock("172.20." + k + ".0/24")
                                 : PolicyPeer.pods(LabelSelector.matchLabels(Map.of("app", "app-" + k))));
                     }
                     yield new NetworkPolicy(ns, name, LabelSelector.all(), List.of("Ingress", "Egress"),
@@ -333,12 +347,25 @@ class IncrementalCompilerPropertyTest {
                 case 1 -> new NetworkPolicy(ns, name, LabelSelector.matchLabels(Map.of("tier", "frontend")),
                         List.of("Egress"), List.of(),
                         List.of(new PolicyRule(List.of(), List.of(PolicyPort.named("TCP", "http"), PolicyPort.tcp(443)))));
+                case 2 -> namedPortsToIpBlocks(ns, name);
                 default -> new NetworkPolicy(ns, name, LabelSelector.all(), List.of("Ingress"),
                         List.of(new PolicyRule(List.of(PolicyPeer.namespaces(LabelSelector.matchLabels(Map.of("env", "prod"))),
                                 PolicyPeer.ipBlock("10.98.0.0/16", "10.98.1.0/24")), List.of())), List.of());
             };
             policies.add(p);
             return "add policy " + p.ref();
+        }
+
+        /**
+         * Egress by name to ipBlocks that cover pods: the added ones (10.99.x, some with fd00::), and those whose
+         * address changes to 10.98.x; each block excepts some of them.
+         */
+        private static NetworkPolicy namedPortsToIpBlocks(String ns, String name) {
+            return new NetworkPolicy(ns, name, LabelSelector.matchLabels(Map.of("tier", "backend")),
+                    List.of("Egress"), List.of(),
+                    List.of(new PolicyRule(List.of(PolicyPeer.ipBlock("10.98.0.0/16", "10.98.1.0/24"),
+                            PolicyPeer.ipBlock("10.99.0.0/16", "10.99.0.16/28"), PolicyPeer.ipBlock("fd00::/112", "fd00::8/125")),
+                            List.of(PolicyPort.named("TCP", "http"), PolicyPort.named("UDP", "dns"), PolicyPort.tcp(443)))));
         }
 
         private static Pod with(Pod p, Map<String, String> labels, List<String> ips, PodPhase phase) {

@@ -220,11 +220,60 @@ class PolicyCompilerTest {
         assertThat(k.forwards("10.244.1.2", "192.0.2.1", TCP, 8443)).isFalse();
     }
 
+    /**
+     * s1 maps "http" to 8080, s2 to 80; s3 has "http" too but sits in the except; 10.9.9.9 is in the block and is
+     * no pod's. dual is a pod with an IPv6 address the (IPv4) block does not cover.
+     */
+    private static Clusters namedPortsBehindAnIpBlock() {
+        return cluster().namespace("dev")
+                .add(pod("dev/client", "n1", List.of("10.244.1.2", "fd00::2"), labels("app=client"), List.of()))
+                .add(pod("dev/s1", "n1", List.of("10.244.1.3"), labels(), List.of(ContainerPort.named("http", 8080, TCP))))
+                .add(pod("dev/s2", "n2", List.of("10.244.2.3"), labels(), List.of(ContainerPort.named("http", 80, TCP))))
+                .add(pod("dev/s3", "n2", List.of("10.244.2.4"), labels(), List.of(ContainerPort.named("http", 80, TCP))))
+                .add(pod("dev/dual", "n2", List.of("10.244.2.5", "fd00::5"), labels(), List.of(ContainerPort.named("http", 80, TCP))));
+    }
+
+    private static final PolicyRule HTTP_BY_NAME_TO_AN_IP_BLOCK = new PolicyRule(
+            List.of(PolicyPeer.ipBlock("10.0.0.0/8", "10.244.2.4/32")), List.of(PolicyPort.named("TCP", "http")));
+
     @Test
-    void egressNamedPortNeverMatchesAnIpBlock() {
-        PolicyRule rule = new PolicyRule(List.of(PolicyPeer.ipBlock("10.0.0.0/8")), List.of(PolicyPort.named("TCP", "http")));
-        Ruleset rs = compile(twoNodes().policy(egress("dev/out", selector("role=db"), rule)).snapshot(), "n1");
-        assertThat(chainOf(rs, DB, "egress-v4").rules()).extracting(Rule::statement).containsExactly("drop");
+    void egressNamedPortToAnIpBlockResolvesOnTheDestinationPodTheBlockCovers() {
+        Ruleset rs = compile(namedPortsBehindAnIpBlock().policy(egress("dev/out", selector("app=client"),
+                HTTP_BY_NAME_TO_AN_IP_BLOCK)).snapshot(), "n1");
+        assertEgressNamedPortToAnIpBlock(kernel(rs));
+    }
+
+    @Test
+    void egressNamedPortToAnIpBlockResolvesOnTheDestinationPodWithMergedSetsToo() {
+        Clusters c = namedPortsBehindAnIpBlock().policy(egress("dev/out", selector("app=client"), HTTP_BY_NAME_TO_AN_IP_BLOCK));
+        for (int i = 0; i < 20; i++) {
+            c.policy(egress("dev/filler" + i, selector("app=client"),
+                    new PolicyRule(List.of(PolicyPeer.ipBlock("192.0.2." + i + "/32")), List.of(PolicyPort.tcp(9)))));
+        }
+        Ruleset rs = compile(c.snapshot(), "n1");
+        assertThat(chainOf(rs, "10.244.1.2", "egress-v4").rules()).hasSizeLessThanOrEqualTo(GroupRules.MAX_RULES + 1);
+        assertEgressNamedPortToAnIpBlock(kernel(rs));
+    }
+
+    private static void assertEgressNamedPortToAnIpBlock(FakeKernel k) {
+        assertThat(k.forwards("10.244.1.2", "10.244.1.3", TCP, 8080)).isTrue();
+        assertThat(k.forwards("10.244.1.2", "10.244.1.3", TCP, 80)).isFalse();
+        assertThat(k.forwards("10.244.1.2", "10.244.2.3", TCP, 80)).isTrue();
+        assertThat(k.forwards("10.244.1.2", "10.244.2.3", TCP, 8080)).isFalse();
+        assertThat(k.forwards("10.244.1.2", "10.244.2.3", UDP, 80)).isFalse();
+        assertThat(k.forwards("10.244.1.2", "10.244.2.4", TCP, 80)).as("in the except").isFalse();
+        assertThat(k.forwards("10.244.1.2", "10.9.9.9", TCP, 80)).as("no pod's: no names").isFalse();
+        assertThat(k.forwards("10.244.1.2", "10.244.2.5", TCP, 80)).isTrue();
+        assertThat(k.forwards("fd00::2", "fd00::5", TCP, 80)).as("outside the block").isFalse();
+    }
+
+    @Test
+    void ingressNamedPortFromAnIpBlockStillResolvesOnTheSelectedPod() {
+        Ruleset rs = compile(namedPortsBehindAnIpBlock().policy(ingress("dev/in", LabelSelector.all(),
+                HTTP_BY_NAME_TO_AN_IP_BLOCK)).snapshot(), "n1");
+        FakeKernel k = kernel(rs);
+        assertThat(k.forwards("10.9.9.9", "10.244.1.3", TCP, 8080)).isTrue();
+        assertThat(k.forwards("10.244.2.4", "10.244.1.3", TCP, 8080)).isFalse();
     }
 
     @Test
