@@ -97,6 +97,20 @@ class Ipv6KernelTest extends PolicyLabTest {
     }
 
     @Test
+    void anEgressNamedPortToAnIpv6IpBlockResolvesOnTheDestinationPodsItCoversMinusExcept() throws LabException {
+        // node-2's /64, z/b (::4) and z/c (::5) excepted: x/c and y/c remain, by their IPv6 addresses only
+        lab.enforce(egress("x/a-by-name-to-node-2-v6", labels("pod=a"),
+                rule(List.of(ipBlock("fd00:10:244:2::/64", "fd00:10:244:2::4/127")),
+                        List.of(Policies.named("TCP", "serve-81-tcp"), Policies.named("UDP", "serve-80-udp")))));
+
+        lab.check(expect(TCP81).over(IPV6).denyFrom("x/a").allowFrom("x/a", "x/c", "y/c"),
+                expect(UDP80).over(IPV6).denyFrom("x/a").allowFrom("x/a", "x/c", "y/c"),
+                expect(TCP80).over(IPV6).denyFrom("x/a"),
+                expect(TCP81).over(IPV4).denyFrom("x/a"),
+                expect(UDP80).over(IPV4).denyFrom("x/a"));
+    }
+
+    @Test
     void neighbourDiscoveryAndArpPassUnderDenyAllSoThatAllowedPeersConnect() throws Exception {
         lab.enforce(denyAll("x/deny-all", all()), denyAll("y/deny-all", all()), denyAll("z/deny-all", all()),
                 egress("x/a-out", labels("pod=a"), peers(pods(labels("pod=b")),           // same node, bridged

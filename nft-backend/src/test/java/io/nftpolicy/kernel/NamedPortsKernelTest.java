@@ -4,6 +4,7 @@ import static io.nftpolicy.kernel.Expect.expect;
 import static io.nftpolicy.kernel.Policies.all;
 import static io.nftpolicy.kernel.Policies.egress;
 import static io.nftpolicy.kernel.Policies.ingress;
+import static io.nftpolicy.kernel.Policies.ipBlock;
 import static io.nftpolicy.kernel.Policies.labels;
 import static io.nftpolicy.kernel.Policies.named;
 import static io.nftpolicy.kernel.Policies.namespaces;
@@ -100,5 +101,31 @@ class NamedPortsKernelTest extends PolicyLabTest {
         lab.check(expect(UDP81).denyFrom("x/a").allowFrom("x/a", "z/c"),
                 expect(UDP80).denyFrom("x/a"),
                 expect(TCP80).denyFrom("x/a"));
+    }
+
+    @Test
+    void anEgressNamedPortToAnIpBlockResolvesOnEachDestinationPodTheBlockCoversMinusExcept() throws LabException {
+        // The block covers every pod; z/c (10.244.2.5) and x/b (10.244.1.3) are excepted. The reference matcher
+        // checks the block and the port together, the port name being the destination pod's.
+        lab.enforce(egress("x/a-web-to-the-pod-network", labels("pod=a"),
+                rule(List.of(ipBlock("10.244.0.0/16", "10.244.2.5/32", "10.244.1.3/32")), List.of(named("TCP", "web")))));
+
+        lab.check(expect(TCP80).denyFrom("x/a").allowFrom("x/a", "y/a", "z/a", "z/b"),
+                expect(TCP81).denyFrom("x/a").allowFrom("x/a", "y/b"),
+                expect(TCP82).denyFrom("x/a").allowFrom("x/a", "x/c"),
+                expect(UDP81).denyFrom("x/a"));
+    }
+
+    @Test
+    void anEgressNamedPortToAnIpBlockFollowsTheProtocolOfTheDestinationsPort() throws LabException {
+        // node-2's pods: x/c (web TCP 82), y/c (no web), z/b (web TCP 80), z/c (web TCP 80 and UDP 81)
+        lab.enforce(egress("x/a-web-udp-to-node-2", labels("pod=a"),
+                rule(List.of(ipBlock("10.244.2.0/24")), List.of(named("UDP", "web"), named("TCP", "web")))));
+
+        lab.check(expect(UDP81).denyFrom("x/a").allowFrom("x/a", "z/c"),
+                expect(TCP80).denyFrom("x/a").allowFrom("x/a", "z/b", "z/c"),
+                expect(TCP82).denyFrom("x/a").allowFrom("x/a", "x/c"),
+                expect(TCP81).denyFrom("x/a"),
+                expect(UDP80).denyFrom("x/a"));
     }
 }

@@ -170,16 +170,18 @@ class PortsKernelTest extends PolicyLabTest {
     }
 
     @Test
-    void aNamedPortNeverMatchesAnIpBlockDestinationButMatchesAnIpBlockSource() throws LabException {
+    void aNamedPortToAnIpBlockResolvesOnTheDestinationPodsItCoversAndFromAnIpBlockOnTheSelectedPod() throws LabException {
         lab.enforce(
-                // egress: the destination is an ipBlock, which has no container ports to resolve the name on
+                // egress: the destination's address is in the block and is a pod's: the name resolves on that pod
                 egress("x/a-to-node-2-by-name", labels("pod=a"),
                         rule(List.of(ipBlock("10.244.2.0/24")), List.of(named("TCP", "serve-80-tcp")))),
                 // ingress: the name resolves on the selected pod; the ipBlock is only the source
                 ingress("x/b-from-node-2-by-name", labels("pod=b"),
                         rule(List.of(ipBlock("10.244.2.0/24")), List.of(named("TCP", "serve-80-tcp")))));
 
-        lab.check(expect(TCP80).denyFrom("x/a")
-                .denyTo("x/b").allowTo("x/b", "x/c", "y/c", "z/b", "z/c"));
+        lab.check(expect(TCP80).denyFrom("x/a").allowFrom("x/a", "x/c", "y/c", "z/b", "z/c")
+                        .denyTo("x/b").allowTo("x/b", "x/c", "y/c", "z/b", "z/c"),
+                expect(TCP81).denyFrom("x/a").denyTo("x/b"),
+                expect(UDP80).denyFrom("x/a").denyTo("x/b"));
     }
 }
