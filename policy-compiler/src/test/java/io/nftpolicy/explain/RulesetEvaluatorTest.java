@@ -151,6 +151,26 @@ class RulesetEvaluatorTest {
     }
 
     @Test
+    void aNamedEgressPortToAnIpBlockResolvesOnTheDestinationPodTheBlockCoversAndNamesThatPod() {
+        Snapshots cluster = snapshot("dev")
+                .pod("dev/client", "n1", DB, "role=client")
+                .pod("dev/web", "n2", List.of(FE2), List.of(ContainerPort.named("http", 8080, TCP)), "role=web")
+                .egress("dev/out", "role=client", new PolicyRule(List.of(PolicyPeer.ipBlock("10.244.2.0/24")),
+                        List.of(PolicyPort.named("TCP", "http"))));
+
+        Trace toWeb = forward(cluster, "n1", DB, FE2, 8080);
+        Trace toAnAddressOfNoPod = forward(cluster, "n1", DB, "10.244.2.99", 8080);
+
+        assertThat(toWeb.allowances()).singleElement().extracting(Allowance::sources).asList()
+                .containsExactly(new Source("dev/out", PolicyType.EGRESS, 0, 0));
+        assertThat(decidingRule(toWeb.base()).checks()).singleElement().extracting(Check::reason).asString()
+                .contains("10.244.2.6 . tcp . 8080 is in dst-").endsWith("as 10.244.2.6 . tcp . 8080 \"dev/web\"");
+        assertThat(toAnAddressOfNoPod.accepted()).isFalse();
+        assertThat(ruleWithComment(toAnAddressOfNoPod.base(), "dev/out egress[0].to[0]").checks()).singleElement()
+                .extracting(Check::reason).asString().contains("10.244.2.99 . tcp . 8080 is not in dst-");
+    }
+
+    @Test
     void aNamedIngressPortIsTheNumberItHasOnTheIsolatedPod() {
         Snapshots cluster = snapshot("dev")
                 .pod("dev/web", "n1", List.of(DB), List.of(ContainerPort.named("http", 8080, TCP)), "role=web")
