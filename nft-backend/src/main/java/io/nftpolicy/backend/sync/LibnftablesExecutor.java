@@ -18,6 +18,8 @@ import java.util.Optional;
 public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
     private final Nftables nft;
     private final boolean owned;
+    /** The namespace the context acts on, once asked (it never changes). */
+    private volatile String namespaceId;
 
     /** Uses {@code nft}, which the caller keeps and closes. */
     public LibnftablesExecutor(Nftables nft) {
@@ -59,6 +61,21 @@ public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
             refused.initCause(e);
             throw refused;
         }
+    }
+
+    /** A {@link TableLock} on the table of the namespace the context acts on. */
+    @Override
+    public Hold lockTable() throws ApplyException {
+        String namespace = namespaceId;
+        if (namespace == null) {
+            try {
+                namespace = nft.namespaceId();
+            } catch (NftablesException e) {
+                throw new ApplyException("cannot lock the table", e);
+            }
+            namespaceId = namespace;
+        }
+        return TableLock.acquire(namespace);
     }
 
     @Override

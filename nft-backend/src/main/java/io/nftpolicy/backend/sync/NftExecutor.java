@@ -14,6 +14,21 @@ import java.util.Optional;
  */
 public interface NftExecutor {
 
+    /** The table held against other applies, until closed. */
+    interface Hold extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Waits until no other apply (of this process or another) is changing the table in this executor's network
+     * namespace, and holds it until the result is closed. The default holds nothing: an executor of its own kernel
+     * (a fake) has no one to share it with.
+     */
+    default Hold lockTable() throws ApplyException {
+        return () -> { };
+    }
+
     /**
      * Runs {@code script} (nft commands, one per line) as one transaction: all of it applies, or none of it.
      *
