@@ -8,6 +8,7 @@ import io.nftpolicy.backend.libnftables.NftablesException;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.VerdictMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -76,6 +77,12 @@ public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
             namespaceId = namespace;
         }
         return TableLock.acquire(namespace);
+    }
+
+    /** Learned once per statement in a scratch network namespace ({@link RuleCanonicalizer}). */
+    @Override
+    public Map<String, String> ruleExpressions(Ruleset ruleset) {
+        return RuleCanonicalizer.shared().expressions(ruleset);
     }
 
     @Override

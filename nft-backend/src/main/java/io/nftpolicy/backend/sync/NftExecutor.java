@@ -3,6 +3,8 @@ package io.nftpolicy.backend.sync;
 import io.nftpolicy.backend.kernel.KernelTable;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.VerdictMap;
+import io.nftpolicy.ruleset.Ruleset;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -37,6 +39,15 @@ public interface NftExecutor {
      *                        text and, when it names one, the failing command
      */
     String run(String script) throws ApplyException;
+
+    /**
+     * How the kernel lists each rule statement of {@code ruleset} ({@link io.nftpolicy.backend.kernel.RuleExpression}),
+     * to compare rules read back whole; statements missing from the map are compared by digest only. The default
+     * knows none.
+     */
+    default Map<String, String> ruleExpressions(Ruleset ruleset) {
+        return Map.of();
+    }
 
     /**
      * Reads back table {@code inet nftpolicy}.

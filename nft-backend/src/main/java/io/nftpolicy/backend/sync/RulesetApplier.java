@@ -98,7 +98,8 @@ public final class RulesetApplier {
         RulesetDiff.checkTable(desired);
         // Built once: what the diff compares with, and what is committed after. It takes over unchanged sets, maps
         // and chains from the base, so that the diff and the next one skip them.
-        TableState next = TableState.committed(desired, base);
+        TableState next = readBack ? TableState.committed(desired, base, executor.ruleExpressions(desired))
+                : TableState.committed(desired, base);
         Transaction tx = RulesetDiff.between(base, next, desired, readBack && options.rewriteChainsAfterReadBack());
         if (tx.isEmpty()) {
             committed = next;
@@ -145,7 +146,7 @@ public final class RulesetApplier {
             table = executor.readBack(); // not half-way through another apply's split transactions
         }
         TableState actual = TableState.readBack(table);
-        Drift drift = Drift.between(actual, desired);
+        Drift drift = Drift.between(actual, desired, executor.ruleExpressions(desired));
         if (!drift.isEmpty()) {
             committed = null;
         }
