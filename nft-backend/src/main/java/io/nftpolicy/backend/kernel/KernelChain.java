@@ -24,4 +24,9 @@ public record KernelChain(String name, Optional<BaseHook> hook, String comment, 
     public KernelChain(String name, Optional<BaseHook> hook, String comment, List<RuleDigest> rules) {
         this(name, hook, comment, rules, List.of());
     }
+
+    /** The same chain known by its digests only (to compare with one built from a model). */
+    public KernelChain digestsOnly() {
+        return new KernelChain(name, hook, comment, rules);
+    }
 }
