@@ -117,7 +117,7 @@ class DriftRepairKernelTest {
             index++;
         }
         io.nftpolicy.ruleset.Rule rule = chain.rules().get(index);
-        java.util.regex.Matcher handle = java.util.regex.Pattern.compile("(?m)^\\s*(?!chain )(.*) # handle (\\d+)$")
+        java.util.regex.Matcher handle = java.util.regex.Pattern.compile("(?m)^\\s*(.* comment \".*\") # handle (\\d+)$")
                 .matcher(netns.nft("-a", "list", "chain", "inet", "nftpolicy", chain.name()));
         for (int i = 0; i <= index; i++) {
             assertThat(handle.find()).isTrue();
