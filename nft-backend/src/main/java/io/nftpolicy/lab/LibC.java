@@ -28,6 +28,10 @@ public final class LibC {
         @SaveError
         int setns(int fd, int nstype);
 
+        /** With CLONE_NEWNET: moves only the calling thread into a new, empty network namespace of its own. */
+        @SaveError
+        int unshare(int flags);
+
         String strerror(int errnum);
 
         /** A file with no name in any file system, gone when its last descriptor is closed (glibc 2.27+). */

@@ -28,13 +28,19 @@ public final class NetnsThread implements AutoCloseable {
     private static final Path NETNS_DIR = Path.of("/var/run/netns");
 
     private final String netns; // null: stays in the namespace the JVM was in when it started
+    private final boolean fresh; // enters a new, unnamed namespace of its own
     private final Thread thread;
     private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
     private final CompletableFuture<Void> entered = new CompletableFuture<>();
     private volatile boolean stopping;
 
     private NetnsThread(String netns, String threadName) {
+        this(netns, false, threadName);
+    }
+
+    private NetnsThread(String netns, boolean fresh, String threadName) {
         this.netns = netns;
+        this.fresh = fresh;
         this.thread = new Thread(this::run, threadName);
         this.thread.setDaemon(true);
     }
@@ -70,7 +76,30 @@ public final class NetnsThread implements AutoCloseable {
         return t;
     }
 
-    /** The namespace's name, or null for a thread made by {@link #inCurrentNamespace}. */
+    /**
+     * Starts a thread in a new, empty network namespace that has no name and belongs to nothing else: it goes away
+     * with the thread and whatever sockets the thread opened. A scratch space for trying things on a kernel with
+     * no effect on anything (needs CAP_SYS_ADMIN).
+     */
+    public static NetnsThread inFreshNamespace(String threadName) throws LabException {
+        NetnsThread t = new NetnsThread(null, true, threadName);
+        t.thread.start();
+        try {
+            t.entered.get(10, TimeUnit.SECONDS);
+            return t;
+        } catch (ExecutionException e) {
+            t.close();
+            throw new LabException("cannot create a network namespace: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException | InterruptedException e) {
+            t.close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new LabException("cannot create a network namespace: " + e, e);
+        }
+    }
+
+    /** The namespace's name, or null for a thread made by {@link #inCurrentNamespace} or {@link #inFreshNamespace}. */
     public String netns() {
         return netns;
     }
@@ -111,6 +140,8 @@ public final class NetnsThread implements AutoCloseable {
         try {
             if (netns != null) {
                 enterNamespace();
+            } else if (fresh && LibC.calls().unshare(LibC.CLONE_NEWNET) != 0) {
+                throw new IOException("unshare(CLONE_NEWNET): " + LibC.lastError());
             }
             entered.complete(null);
         } catch (Throwable e) {

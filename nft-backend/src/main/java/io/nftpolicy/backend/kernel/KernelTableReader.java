@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 
 /**
  * Reads nftpolicy's table back from the kernel: the JSON libnftables prints for {@code list table inet nftpolicy}
@@ -41,14 +42,18 @@ import java.util.Set;
  *       String)} takes them from the text listing instead, and {@link #read} fetches both.</li>
  * </ul>
  *
- * Anything the table should not hold (another kind of object, a data map, a key type nftpolicy does not use, a map
- * element that does not jump, flags such as a dormant table, a base chain that is not {@code type filter} with
- * {@code policy accept}) fails with a {@link KernelTableFormatException} naming where it is: drift that a
- * {@link KernelTable} cannot express.
+ * Table flags (a dormant table) are read as they are. Objects nftpolicy never writes (another kind of object, a
+ * data map, a set of a key type or with flags nftpolicy does not use, a map element that does not jump, a base chain
+ * that is not {@code type filter} with {@code policy accept}) come back as {@link ForeignObject}s, for the repair to
+ * delete; the rules of such a chain are not read. A listing that is not JSON of a table at all fails with a
+ * {@link KernelTableFormatException} naming where.
  */
 public final class KernelTableReader {
     private static final Set<String> PLAIN_VERDICTS = Set.of("accept", "drop", "return", "continue", "reject", "queue");
     private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.\\-]{1,255}");
+    /** The table object's flags: group 1 from the comma before them. */
+    private static final java.util.regex.Pattern TABLE_FLAGS =
+            java.util.regex.Pattern.compile("\\{\"table\": \\{[^{}]*?(, \"flags\":)");
 
     private KernelTableReader() {}
 
@@ -132,8 +137,10 @@ public final class KernelTableReader {
         if (json.isEmpty()) {
             return Optional.empty();
         }
-        Listing listing = Listing.of(json.get());
-        if (listing.hasOwnComments()) {
+        String listed = json.get();
+        boolean flagged = TABLE_FLAGS.matcher(listed).find();
+        Listing listing = Listing.of(flagged ? withoutTableFlags(listed) : listed);
+        if (listing.hasOwnComments() && !flagged) {
             return Optional.of(listing.build(Optional.empty()));
         }
         Optional<String> text = nft.listTable(family, table, EnumSet.of(OutputFlag.TERSE));
@@ -141,6 +148,27 @@ public final class KernelTableReader {
             return Optional.empty(); // deleted between the two listings: gone is the latest truth
         }
         return Optional.of(listing.build(Optional.of(TextComments.parse(text.get(), listing.family, listing.name))));
+    }
+
+    /**
+     * libnftables 1.0.6 prints a table's flags in JSON from freed memory: {@code "flags": "Lester Gooch #5"}, or
+     * {@code "inet"}, or nothing at all. The text listing has them right, so they are taken from there, and the
+     * JSON's are cut out before it is parsed: from {@code "flags":} to the end of the table object, which is the
+     * last thing libnftables prints in it.
+     */
+    static String withoutTableFlags(String json) {
+        Matcher m = TABLE_FLAGS.matcher(json);
+        if (!m.find()) {
+            return json;
+        }
+        int from = m.start(1);
+        int next = json.indexOf("}}, {\"", from);
+        int last = json.indexOf("}}]}", from);
+        int end = next < 0 ? last : last < 0 ? next : Math.min(next, last);
+        if (end < 0) {
+            throw format("nftables[1].table.flags", "a listing cut short after the table's flags");
+        }
+        return json.substring(0, from) + json.substring(end);
     }
 
     /**
@@ -172,6 +200,10 @@ public final class KernelTableReader {
         final List<NamedSet> sets = new ArrayList<>();
         final List<VerdictMap> maps = new ArrayList<>();
         final Map<String, ChainBuilder> chains = new LinkedHashMap<>();
+        final List<String> tableFlags = new ArrayList<>();
+        final List<ForeignObject> foreign = new ArrayList<>();
+        /** Chains that are not nftpolicy's: their rules are not read, the chain goes whole. */
+        final Set<String> foreignChains = new java.util.HashSet<>();
 
         static Listing of(String json) {
             Listing listing = new Listing();
@@ -208,12 +240,32 @@ public final class KernelTableReader {
                 switch (kind) {
                     case "metainfo" -> { }
                     case "table" -> listing.table(body, path);
-                    case "set" -> listing.sets.add(readSet(listing.owned(body, path), body, path));
-                    case "map" -> listing.maps.add(readMap(listing.owned(body, path), body, path));
+                    case "set" -> {
+                        String setName = listing.owned(body, path);
+                        try {
+                            listing.sets.add(readSet(setName, body, path));
+                        } catch (KernelTableFormatException e) {
+                            listing.foreign.add(new ForeignObject("set", setName, e.getMessage()));
+                        }
+                    }
+                    case "map" -> {
+                        String mapName = listing.owned(body, path);
+                        try {
+                            listing.maps.add(readMap(mapName, body, path));
+                        } catch (KernelTableFormatException e) {
+                            listing.foreign.add(new ForeignObject("map", mapName, e.getMessage()));
+                        }
+                    }
                     case "chain" -> listing.chain(body, path);
                     case "rule" -> listing.rule(body, path);
-                    default -> throw format(path, "a " + kind + " in the table: nftpolicy's table holds only sets, "
-                            + "verdict maps, chains and rules");
+                    default -> {
+                        if (!(body.get("name") instanceof String objectName)) {
+                            throw format(path, "a " + kind + " without a name in the table");
+                        }
+                        listing.owned(body, path);
+                        listing.foreign.add(new ForeignObject(kind, objectName, "a " + kind
+                                + ": nftpolicy's table holds only sets, verdict maps, chains and rules"));
+                    }
                 }
             }
         }
@@ -224,18 +276,21 @@ public final class KernelTableReader {
 
         KernelTable build(Optional<TextComments> text) {
             String tableComment = comment != null ? comment : text.flatMap(TextComments::table).orElse("");
+            List<String> flags = text.map(TextComments::tableFlags).filter(f -> !f.isEmpty()).orElse(tableFlags);
             List<KernelChain> built = new ArrayList<>();
             for (ChainBuilder c : chains.values()) {
                 String chainComment = c.comment != null ? c.comment
                         : text.map(t -> t.chains().getOrDefault(c.name, "")).orElse("");
-                built.add(new KernelChain(c.name, c.hook, chainComment, c.rules));
+                built.add(new KernelChain(c.name, c.hook, chainComment, c.rules, c.expressions));
             }
             List<NamedSet> sortedSets = new ArrayList<>(sets);
             sortedSets.sort(Comparator.comparing(NamedSet::name));
             List<VerdictMap> sortedMaps = new ArrayList<>(maps);
             sortedMaps.sort(Comparator.comparing(VerdictMap::name));
             built.sort(Comparator.comparing(KernelChain::name));
-            return new KernelTable(tableComment, sortedSets, sortedMaps, built);
+            List<ForeignObject> sortedForeign = new ArrayList<>(foreign);
+            sortedForeign.sort(Comparator.comparing(ForeignObject::kind).thenComparing(ForeignObject::name));
+            return new KernelTable(tableComment, sortedSets, sortedMaps, built, flags, sortedForeign);
         }
 
         private void table(Map<String, Object> body, String path) {
@@ -245,11 +300,8 @@ public final class KernelTableReader {
             }
             family = string(body.get("family"), path + ".family");
             name = string(body.get("name"), path + ".name");
-            List<String> flags = flags(body, path);
-            if (!flags.isEmpty()) {
-                // dormant, above all, would switch every base chain off: drift the table cannot express
-                throw format(path + ".flags", "table flags " + flags + ": nftpolicy's table has none");
-            }
+            // dormant, above all, switches every base chain off: drift, which the repair undoes
+            tableFlags.addAll(flags(body, path));
             if (body.containsKey("comment")) {
                 comment = string(body.get("comment"), path + ".comment");
             }
@@ -270,7 +322,7 @@ public final class KernelTableReader {
 
         private void chain(Map<String, Object> body, String path) {
             String chainName = owned(body, path);
-            if (chains.containsKey(chainName)) {
+            if (chains.containsKey(chainName) || foreignChains.contains(chainName)) {
                 throw format(path, "chain " + chainName + " listed twice");
             }
             Optional<BaseHook> hook = Optional.empty();
@@ -278,8 +330,11 @@ public final class KernelTableReader {
                 Object type = body.get("type");
                 Object policy = body.get("policy");
                 if (!"filter".equals(type) || !"accept".equals(policy)) {
-                    throw format(path, "base chain " + chainName + " of type " + describe(type) + ", policy "
-                            + describe(policy) + ": nftpolicy's base chains are type filter, policy accept");
+                    foreignChains.add(chainName);
+                    foreign.add(new ForeignObject("chain", chainName, "base chain of type " + describe(type)
+                            + ", policy " + describe(policy) + ": nftpolicy's base chains are type filter, policy "
+                            + "accept"));
+                    return;
                 }
                 long prio = number(body.get("prio"), path + ".prio");
                 if (prio < Integer.MIN_VALUE || prio > Integer.MAX_VALUE) {
@@ -303,11 +358,16 @@ public final class KernelTableReader {
             String fam = string(body.get("family"), path + ".family");
             String chainName = string(body.get("chain"), path + ".chain");
             ChainBuilder chain = chains.get(chainName);
+            if (table.equals(name) && fam.equals(family) && foreignChains.contains(chainName)) {
+                return;
+            }
             if (!table.equals(name) || !fam.equals(family) || chain == null) {
                 throw format(path, "rule of chain " + table + " " + chainName + ", which the listing does not declare");
             }
             String ruleComment = body.containsKey("comment") ? string(body.get("comment"), path + ".comment") : "";
-            chain.rules.add(digest(ruleComment, array(body.get("expr"), path + ".expr"), path + ".expr"));
+            List<Object> expr = array(body.get("expr"), path + ".expr");
+            chain.rules.add(digest(ruleComment, expr, path + ".expr"));
+            chain.expressions.add(RuleExpression.of(expr));
         }
     }
 
@@ -316,6 +376,7 @@ public final class KernelTableReader {
         final Optional<BaseHook> hook;
         final String comment; // null: the JSON has none
         final List<RuleDigest> rules = new ArrayList<>();
+        final List<String> expressions = new ArrayList<>();
 
         ChainBuilder(String name, Optional<BaseHook> hook, String comment) {
             this.name = name;

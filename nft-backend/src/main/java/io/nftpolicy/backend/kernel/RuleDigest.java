@@ -20,6 +20,8 @@ public record RuleDigest(String comment, List<String> sets, String verdict, List
     private static final Pattern SET_REFERENCE = Pattern.compile("@([A-Za-z0-9_.\\-]+)");
     private static final Pattern JUMP = Pattern.compile("\\b(jump|goto) ([A-Za-z0-9_.\\-]+)\\s*$");
 
+    private static final java.util.Set<String> VERDICTS = java.util.Set.of("accept", "drop", "return", "continue",
+            "reject", "queue");
     private static final Pattern ANONYMOUS_SET = Pattern.compile("\\{ ([^{}]*) \\}");
 
     public RuleDigest {
@@ -56,7 +58,9 @@ public record RuleDigest(String comment, List<String> sets, String verdict, List
         } else if (statement.contains(" vmap ")) {
             verdict = "vmap";
         } else {
-            verdict = statement.substring(statement.lastIndexOf(' ') + 1);
+            // A rule without a verdict (a statement such as ct mark set ... that lets the packet go on) has none.
+            String last = statement.substring(statement.lastIndexOf(' ') + 1);
+            verdict = VERDICTS.contains(last) ? last : "";
         }
         List<String> literals = new ArrayList<>();
         Matcher anonymous = ANONYMOUS_SET.matcher(statement);

@@ -1,6 +1,8 @@
 package io.nftpolicy.backend.kernel;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -12,7 +14,7 @@ import java.util.Optional;
  * among the table's properties; {@code chain NAME {} at one tab, then at two tabs its properties ({@code comment},
  * {@code type ... hook ...}, {@code policy}) before its rules.
  */
-record TextComments(Optional<String> table, Map<String, String> chains) {
+record TextComments(Optional<String> table, Map<String, String> chains, List<String> tableFlags) {
     private static final String COMMENT = "comment \"";
 
     static TextComments parse(String listing, String family, String tableName) {
@@ -26,6 +28,7 @@ record TextComments(Optional<String> table, Map<String, String> chains) {
             throw new KernelTableFormatException("the text listing holds no \"" + header + "\"");
         }
         Optional<String> tableComment = Optional.empty();
+        List<String> tableFlags = new ArrayList<>();
         Map<String, String> chains = new HashMap<>();
         boolean inTableProperties = true;
         for (i++; i < lines.length; i++) {
@@ -40,6 +43,12 @@ record TextComments(Optional<String> table, Map<String, String> chains) {
                 tableComment = Optional.of(unquote(line.substring(1)));
                 continue;
             }
+            if (inTableProperties && line.startsWith("\tflags ")) {
+                for (String flag : line.substring("\tflags ".length()).split(",")) {
+                    tableFlags.add(flag.strip());
+                }
+                continue;
+            }
             if (line.startsWith("\t") && !line.startsWith("\t\t")) {
                 inTableProperties = false;
                 String item = line.strip();
@@ -49,7 +58,7 @@ record TextComments(Optional<String> table, Map<String, String> chains) {
                 }
             }
         }
-        return new TextComments(tableComment, chains);
+        return new TextComments(tableComment, chains, tableFlags);
     }
 
     /** Reads the chain's property lines from {@code from}; returns the index of the last line it looked at. */

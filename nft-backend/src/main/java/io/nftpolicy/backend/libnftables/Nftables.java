@@ -6,6 +6,7 @@ import io.nftpolicy.lab.NetnsThread;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.EnumSet;
@@ -91,12 +92,36 @@ public final class Nftables implements AutoCloseable {
         return open(LibNftables.NAME, netnsName);
     }
 
+    /**
+     * A context in a new, empty network namespace of its own, which has no name and disappears when the context is
+     * closed: a kernel to try commands on with no effect on any other (how the backend learns how the kernel lists
+     * a rule it writes). Needs CAP_SYS_ADMIN.
+     *
+     * @throws NftablesUnavailableException libnftables is not installed, or too old
+     * @throws NftablesException            the namespace or the context cannot be created
+     */
+    public static Nftables openScratch() throws NftablesException {
+        return open(LibNftables.NAME, null, true);
+    }
+
     /** @param library the library's name for the loader; tests pass a bogus one */
     static Nftables open(String library, String netnsName) throws NftablesException {
+        return open(library, netnsName, false);
+    }
+
+    private static Nftables open(String library, String netnsName, boolean scratch) throws NftablesException {
         LibNftables.Calls lib = LibNftables.load(library);
         NetnsThread worker;
         String where;
-        if (netnsName == null) {
+        if (scratch) {
+            try {
+                worker = NetnsThread.inFreshNamespace("nftables-scratch");
+            } catch (LabException e) {
+                throw new NftablesException("cannot open libnftables in a scratch network namespace: "
+                        + e.getMessage(), e);
+            }
+            where = "a scratch network namespace";
+        } else if (netnsName == null) {
             worker = NetnsThread.inCurrentNamespace("nftables");
             where = "the current network namespace";
         } else {
@@ -119,7 +144,9 @@ public final class Nftables implements AutoCloseable {
     }
 
     private Void init() throws NftablesException {
-        Thread.currentThread().setName(worker.netns() == null ? "nftables" : "nftables-" + worker.netns());
+        if (worker.netns() != null) {
+            Thread.currentThread().setName("nftables-" + worker.netns());
+        }
         LIBRARY.lock();
         try {
             Pointer created = lib.nft_ctx_new(LibNftables.NFT_CTX_DEFAULT);
@@ -198,6 +225,20 @@ public final class Nftables implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * The network namespace this context acts on, as the kernel names it ({@code net:[4026531840]}): the same
+     * for every context on that namespace, whatever name or path it was opened by.
+     */
+    public String namespaceId() throws NftablesException {
+        return onWorker(() -> {
+            try {
+                return Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
+            } catch (IOException e) {
+                throw new NftablesException("cannot tell the network namespace of " + where + ": " + e, e);
+            }
+        });
     }
 
     /** Frees the context and stops its thread. Idempotent; later calls throw {@link IllegalStateException}. */

@@ -1,5 +1,6 @@
 package io.nftpolicy.backend.sync;
 
+import io.nftpolicy.backend.kernel.ForeignObject;
 import io.nftpolicy.backend.kernel.RuleDigest;
 import io.nftpolicy.backend.sync.TableState.ChainState;
 import io.nftpolicy.backend.sync.TableState.MapEntry;
@@ -47,6 +48,15 @@ public record Drift(List<String> differences) {
     }
 
     /**
+     * As {@link #between(TableState, Ruleset)}, comparing each rule's whole expression as well where
+     * {@code expressions} knows how the kernel lists its statement ({@link NftExecutor#ruleExpressions}).
+     */
+    public static Drift between(TableState actual, Ruleset desired, Map<String, String> expressions) {
+        RulesetDiff.checkTable(desired);
+        return compare(actual, desired, TableState.committed(desired, null, expressions), true);
+    }
+
+    /**
      * As {@link #between}, without the elements of sets and maps: for a table read back without them
      * ({@link NftExecutor#readDeclarations}), whose sets and maps are then compared one at a time
      * ({@link #ofSet}, {@link #ofMap}).
@@ -89,6 +99,14 @@ public record Drift(List<String> differences) {
         if (!actual.tableComment().equals(want.tableComment())) {
             out.add(table + ": comment \"" + actual.tableComment() + "\" in the kernel, \"" + want.tableComment()
                     + "\" expected (cannot be repaired without deleting the table)");
+        }
+        if (!actual.flags().isEmpty()) {
+            out.add(table + ": flags " + String.join(", ", actual.flags()) + " in the kernel, none expected"
+                    + (actual.flags().contains("dormant") ? " (dormant: its base chains are off, nothing is filtered)"
+                    : ""));
+        }
+        for (ForeignObject f : actual.foreign()) {
+            out.add(f.kind() + " " + f.name() + ": not nftpolicy's (" + f.what() + ")");
         }
         for (NamedSet set : desired.sets()) {
             set(actual.sets().get(set.name()), want.sets().get(set.name()), set, elements, out);
@@ -206,6 +224,9 @@ public record Drift(List<String> differences) {
                 list.add("extra rule " + (i + 1) + ": " + k.get());
             } else if (!k.equals(w)) {
                 list.add("rule " + (i + 1) + " is " + k.get() + " in the kernel, " + w.get() + " expected");
+            } else if (!text && !have.sameExpression(want, i)) {
+                list.add("rule " + (i + 1) + " " + k.get() + " matches " + have.expressions().get(i)
+                        + " in the kernel, " + want.expressions().get(i) + " expected");
             }
         }
         list.close();

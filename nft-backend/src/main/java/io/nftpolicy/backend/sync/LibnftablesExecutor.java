@@ -8,6 +8,7 @@ import io.nftpolicy.backend.libnftables.NftablesException;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.VerdictMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -18,6 +19,8 @@ import java.util.Optional;
 public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
     private final Nftables nft;
     private final boolean owned;
+    /** The namespace the context acts on, once asked (it never changes). */
+    private volatile String namespaceId;
 
     /** Uses {@code nft}, which the caller keeps and closes. */
     public LibnftablesExecutor(Nftables nft) {
@@ -59,6 +62,27 @@ public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
             refused.initCause(e);
             throw refused;
         }
+    }
+
+    /** A {@link TableLock} on the table of the namespace the context acts on. */
+    @Override
+    public Hold lockTable() throws ApplyException {
+        String namespace = namespaceId;
+        if (namespace == null) {
+            try {
+                namespace = nft.namespaceId();
+            } catch (NftablesException e) {
+                throw new ApplyException("cannot lock the table", e);
+            }
+            namespaceId = namespace;
+        }
+        return TableLock.acquire(namespace);
+    }
+
+    /** Learned once per statement in a scratch network namespace ({@link RuleCanonicalizer}). */
+    @Override
+    public Map<String, String> ruleExpressions(Ruleset ruleset) {
+        return RuleCanonicalizer.shared().expressions(ruleset);
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.nftpolicy.backend.sync;
 import io.nftpolicy.backend.kernel.KernelTable;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.VerdictMap;
+import io.nftpolicy.ruleset.Ruleset;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -14,6 +16,21 @@ import java.util.Optional;
  */
 public interface NftExecutor {
 
+    /** The table held against other applies, until closed. */
+    interface Hold extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Waits until no other apply (of this process or another) is changing the table in this executor's network
+     * namespace, and holds it until the result is closed. The default holds nothing: an executor of its own kernel
+     * (a fake) has no one to share it with.
+     */
+    default Hold lockTable() throws ApplyException {
+        return () -> { };
+    }
+
     /**
      * Runs {@code script} (nft commands, one per line) as one transaction: all of it applies, or none of it.
      *
@@ -22,6 +39,15 @@ public interface NftExecutor {
      *                        text and, when it names one, the failing command
      */
     String run(String script) throws ApplyException;
+
+    /**
+     * How the kernel lists each rule statement of {@code ruleset} ({@link io.nftpolicy.backend.kernel.RuleExpression}),
+     * to compare rules read back whole; statements missing from the map are compared by digest only. The default
+     * knows none.
+     */
+    default Map<String, String> ruleExpressions(Ruleset ruleset) {
+        return Map.of();
+    }
 
     /**
      * Reads back table {@code inet nftpolicy}.

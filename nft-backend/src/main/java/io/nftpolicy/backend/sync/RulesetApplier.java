@@ -87,12 +87,19 @@ public final class RulesetApplier {
     public synchronized ApplyResult apply(Ruleset desired) throws ApplyException {
         Objects.requireNonNull(desired, "desired");
         long start = System.nanoTime();
-        boolean readBack = committed == null;
+        // From the read-back to the last transaction: another apply in between would make the diff a lie.
+        try (NftExecutor.Hold held = executor.lockTable()) {
+            return applyHeld(desired, start);
+        }
+    }
+
+    private ApplyResult applyHeld(Ruleset desired, long start) throws ApplyException {        boolean readBack = committed == null;
         TableState base = readBack ? TableState.readBack(executor.readBack()) : committed;
         RulesetDiff.checkTable(desired);
         // Built once: what the diff compares with, and what is committed after. It takes over unchanged sets, maps
         // and chains from the base, so that the diff and the next one skip them.
-        TableState next = TableState.committed(desired, base);
+        TableState next = readBack ? TableState.committed(desired, base, executor.ruleExpressions(desired))
+                : TableState.committed(desired, base);
         Transaction tx = RulesetDiff.between(base, next, desired, readBack && options.rewriteChainsAfterReadBack());
         if (tx.isEmpty()) {
             committed = next;
@@ -134,9 +141,12 @@ public final class RulesetApplier {
      */
     public synchronized Drift verify(Ruleset desired) throws ApplyException {
         Objects.requireNonNull(desired, "desired");
-        Optional<KernelTable> table = executor.readBack();
+        Optional<KernelTable> table;
+        try (NftExecutor.Hold held = executor.lockTable()) {
+            table = executor.readBack(); // not half-way through another apply's split transactions
+        }
         TableState actual = TableState.readBack(table);
-        Drift drift = Drift.between(actual, desired);
+        Drift drift = Drift.between(actual, desired, executor.ruleExpressions(desired));
         if (!drift.isEmpty()) {
             committed = null;
         }

@@ -1,5 +1,6 @@
 package io.nftpolicy.backend.sync;
 
+import io.nftpolicy.backend.kernel.ForeignObject;
 import io.nftpolicy.backend.sync.TableState.ChainState;
 import io.nftpolicy.backend.sync.TableState.MapEntry;
 import io.nftpolicy.backend.sync.TableState.MapState;
@@ -109,19 +110,42 @@ public final class RulesetDiff {
             }
         });
 
-        // 1. The table.
-        if (!have.tablePresent()) {
+        // 1. The table; adding it again clears its flags, and so switches a dormant table back on.
+        if (!have.tablePresent() || !have.flags().isEmpty()) {
             tx.addTable(desired.comment());
+        }
+
+        // 1b. What the table holds that nftpolicy never writes goes, after whatever refers to it: foreign chains
+        //     are emptied, and so are chains of ours whose rules name a foreign object (a drifted rule: it is
+        //     refilled below), in this same transaction.
+        Set<String> flushed = new LinkedHashSet<>();
+        if (!have.foreign().isEmpty()) {
+            for (ForeignObject f : have.foreign()) {
+                if (f.kind().equals("chain")) {
+                    tx.flushChain(f.name());
+                }
+            }
+            for (ChainState c : have.chains().values()) {
+                if (have.foreign().stream().anyMatch(f -> c.mentions(f.name()))) {
+                    tx.flushChain(c.name());
+                    flushed.add(c.name());
+                    if (!stale.contains(c.name()) && !recreated.contains(c.name())) {
+                        refilled.add(c.name());
+                    }
+                }
+            }
+            have.foreign().stream().filter(f -> f.kind().equals("chain")).forEach(f -> tx.deleteChain(f.name()));
+            have.foreign().stream().filter(f -> !f.kind().equals("chain"))
+                    .forEach(f -> tx.deleteObject(f.kind(), f.name()));
         }
 
         // 2. Let go of what is deleted before its chains are refilled: sets and maps declared anew, and chains
         //    recreated (which only a drifted kernel would jump to from a rule).
-        Set<String> flushed = new LinkedHashSet<>();
         if (!redeclared.isEmpty() || !recreated.isEmpty()) {
             for (ChainState c : have.chains().values()) {
                 boolean letGo = redeclared.stream().anyMatch(c::uses)
                         || recreated.stream().anyMatch(r -> jumpsTo(c, r));
-                if (letGo) {
+                if (letGo && !flushed.contains(c.name())) {
                     tx.flushChain(c.name());
                     flushed.add(c.name());
                     if (!stale.contains(c.name()) && !recreated.contains(c.name())) {

@@ -86,7 +86,7 @@ public final class SteppedVerifier {
                 if (desired != wanted) {
                     RulesetDiff.checkTable(desired);
                     // takes over the chains of the last one that are equal, with their digests computed
-                    want = TableState.committed(desired, want);
+                    want = TableState.committed(desired, want, reader.ruleExpressions(desired));
                     wanted = desired;
                 }
                 yield Drift.ofDeclarations(actual, desired, want);

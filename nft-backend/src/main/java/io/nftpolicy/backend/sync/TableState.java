@@ -1,5 +1,6 @@
 package io.nftpolicy.backend.sync;
 
+import io.nftpolicy.backend.kernel.ForeignObject;
 import io.nftpolicy.backend.kernel.KernelChain;
 import io.nftpolicy.backend.kernel.KernelTable;
 import io.nftpolicy.backend.kernel.RuleDigest;
@@ -45,7 +46,8 @@ import java.util.Optional;
  * <p>Immutable (the values computed on first use are computed the same by any thread).
  */
 public final class TableState {
-    private static final TableState ABSENT = new TableState(false, "", Map.of(), Map.of(), Map.of(), true);
+    private static final TableState ABSENT = new TableState(false, "", Map.of(), Map.of(), Map.of(), true, List.of(),
+            List.of());
 
     private final boolean tablePresent;
     private final String tableComment;
@@ -53,6 +55,8 @@ public final class TableState {
     private final Map<String, MapState> maps;
     private final Map<String, ChainState> chains;
     private final boolean exactRules;
+    private final List<String> flags;
+    private final List<ForeignObject> foreign;
 
     /** A set element and its comment as the kernel keeps it, computed on first use. */
     static final class SetEntry {
@@ -364,12 +368,16 @@ public final class TableState {
         private final Chain source;
         private volatile List<RuleDigest> digests;
         private volatile Optional<List<String>> rules;
+        /** Each rule's expression as the kernel lists it, "" where unknown; from these when committed. */
+        private final Map<String, String> expressionsByStatement;
+        private volatile List<String> expressions;
 
-        private ChainState(Chain chain) {
+        private ChainState(Chain chain, Map<String, String> expressionsByStatement) {
             this.name = chain.name();
             this.hook = chain.hook();
             this.comment = NftText.effectiveComment(chain.comment());
             this.source = chain;
+            this.expressionsByStatement = expressionsByStatement;
         }
 
         private ChainState(KernelChain chain) {
@@ -379,6 +387,9 @@ public final class TableState {
             this.source = null;
             this.digests = chain.rules();
             this.rules = Optional.empty();
+            this.expressionsByStatement = Map.of();
+            this.expressions = chain.expressions().isEmpty()
+                    ? Collections.nCopies(chain.rules().size(), "") : chain.expressions();
         }
 
         String name() {
@@ -400,6 +411,39 @@ public final class TableState {
                 digests = d;
             }
             return d;
+        }
+
+        /** Each rule's {@link io.nftpolicy.backend.kernel.RuleExpression}, "" where not known. */
+        List<String> expressions() {
+            List<String> e = expressions;
+            if (e == null) {
+                e = source.rules().stream().map(r -> expressionsByStatement.getOrDefault(r.statement().trim(), ""))
+                        .toList();
+                expressions = e;
+            }
+            return e;
+        }
+
+        /** Whether rule {@code i} of each has the same expression, or either does not know its own. */
+        boolean sameExpression(ChainState o, int i) {
+            String a = expressions().get(i);
+            String b = o.expressions().get(i);
+            return a.isEmpty() || b.isEmpty() || a.equals(b);
+        }
+
+        /** Whether one of its rules names {@code object} anywhere: looks it up, jumps to it, counts with it. */
+        boolean mentions(String object) {
+            String quoted = "\"" + object + "\"";
+            String at = "\"@" + object + "\"";
+            List<RuleDigest> d = digests();
+            for (int i = 0; i < d.size(); i++) {
+                String e = expressions().get(i);
+                if (d.get(i).sets().contains(object) || d.get(i).verdict().endsWith(" " + object)
+                        || e.contains(quoted) || e.contains(at)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** The exact rules when known (a committed model), else empty (read back: digests only). */
@@ -454,7 +498,15 @@ public final class TableState {
                 // Equal rules render the same; otherwise compare what the kernel would get.
                 return source.rules().equals(o.source.rules()) || rules().get().equals(o.rules().get());
             }
-            return digests().equals(o.digests());
+            if (!digests().equals(o.digests())) {
+                return false;
+            }
+            for (int i = 0; i < digests().size(); i++) {
+                if (!sameExpression(o, i)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** Whether one of its rules looks up this set or map. */
@@ -468,13 +520,16 @@ public final class TableState {
     }
 
     private TableState(boolean tablePresent, String tableComment, Map<String, SetState> sets,
-                       Map<String, MapState> maps, Map<String, ChainState> chains, boolean exactRules) {
+                       Map<String, MapState> maps, Map<String, ChainState> chains, boolean exactRules,
+                       List<String> flags, List<ForeignObject> foreign) {
         this.tablePresent = tablePresent;
         this.tableComment = tableComment;
         this.sets = Collections.unmodifiableMap(sets);
         this.maps = Collections.unmodifiableMap(maps);
         this.chains = Collections.unmodifiableMap(chains);
         this.exactRules = exactRules;
+        this.flags = List.copyOf(flags);
+        this.foreign = List.copyOf(foreign);
     }
 
     /** No table in the kernel. */
@@ -493,6 +548,15 @@ public final class TableState {
      * the very same objects.
      */
     static TableState committed(Ruleset ruleset, TableState previous) {
+        return committed(ruleset, previous, Map.of());
+    }
+
+    /**
+     * As {@link #committed(Ruleset, TableState)}, knowing how the kernel lists each rule: {@code expressions} maps a
+     * rule's statement to its {@link io.nftpolicy.backend.kernel.RuleExpression} (a statement it lacks is unknown,
+     * and compared by digest only). Only a comparison with a table read back needs them.
+     */
+    static TableState committed(Ruleset ruleset, TableState previous, Map<String, String> expressions) {
         Objects.requireNonNull(ruleset, "ruleset");
         TableState from = previous == null ? ABSENT : previous;
         Map<String, SetState> sets = new LinkedHashMap<>();
@@ -508,9 +572,11 @@ public final class TableState {
         Map<String, ChainState> chains = new LinkedHashMap<>();
         for (Chain chain : ruleset.chains()) {
             ChainState p = from.chains.get(chain.name());
-            chains.put(chain.name(), p != null && p.describes(chain) ? p : new ChainState(chain));
+            chains.put(chain.name(), p != null && p.describes(chain) && (expressions.isEmpty()
+                    || p.expressionsByStatement == expressions) ? p : new ChainState(chain, expressions));
         }
-        return new TableState(true, NftText.effectiveComment(ruleset.comment()), sets, maps, chains, true);
+        return new TableState(true, NftText.effectiveComment(ruleset.comment()), sets, maps, chains, true, List.of(),
+                List.of());
     }
 
     /** The table as read back from the kernel. */
@@ -528,7 +594,8 @@ public final class TableState {
         for (KernelChain chain : table.chains()) {
             chains.put(chain.name(), new ChainState(chain));
         }
-        return new TableState(true, NftText.effectiveComment(table.comment()), sets, maps, chains, false);
+        return new TableState(true, NftText.effectiveComment(table.comment()), sets, maps, chains, false,
+                table.flags(), table.foreign());
     }
 
     /** The table as read back, or {@link #absent()} when the kernel has none. */
@@ -543,6 +610,16 @@ public final class TableState {
     /** The table's comment as the kernel keeps it. */
     public String tableComment() {
         return tableComment;
+    }
+
+    /** The table's flags ({@code dormant}); none in a committed state. */
+    public List<String> flags() {
+        return flags;
+    }
+
+    /** What the table holds that nftpolicy never writes (read back only). */
+    public List<ForeignObject> foreign() {
+        return foreign;
     }
 
     /** Whether rules are known as text (a committed model), not only as digests (read back). */

@@ -275,6 +275,26 @@ public final class Transaction {
     }
 
     /**
+     * Deletes an object of the table that nftpolicy never writes ({@code flowtable}, {@code counter},
+     * {@code ct helper}...): nothing may refer to it any more.
+     */
+    public record DeleteObject(String kind, String name) implements Operation {
+        private static final java.util.regex.Pattern KIND = java.util.regex.Pattern.compile("[a-z]+( [a-z]+)?");
+
+        public DeleteObject {
+            Objects.requireNonNull(name, "name");
+            if (kind == null || !KIND.matcher(kind).matches()) {
+                throw new IllegalArgumentException("not an nftables object kind: " + kind);
+            }
+        }
+
+        @Override
+        public List<String> commands() {
+            return List.of("delete " + kind + " " + TABLE + " " + name);
+        }
+    }
+
+    /**
      * What a transaction does, for reporting. Sets include verdict maps; elements include map elements; a set
      * declared anew (type changed) counts as removed and added, as does a chain recreated.
      *
@@ -364,6 +384,16 @@ public final class Transaction {
 
     public Transaction deleteSet(String name) {
         return append(new DeleteSet(name));
+    }
+
+    /** Deletes a foreign object of the table: {@code delete KIND inet nftpolicy NAME}. */
+    public Transaction deleteObject(String kind, String name) {
+        return switch (kind) {
+            case "chain" -> deleteChain(name);
+            case "set" -> deleteSet(name);
+            case "map" -> deleteMap(name);
+            default -> append(new DeleteObject(kind, name));
+        };
     }
 
     public Transaction deleteMap(String name) {

@@ -156,7 +156,7 @@ class KernelReadBackTest {
                 .containsExactlyElementsOf(expected.sets().stream()
                         .filter(s -> !s.name().equals(peers.name()) && !s.name().equals(blocks.name())).toList());
         assertThat(read.maps()).isEqualTo(expected.maps());
-        assertThat(read.chains()).isEqualTo(expected.chains());
+        assertThat(read.chains()).extracting(KernelChain::digestsOnly).isEqualTo(expected.chains());
     }
 
     @Test
@@ -201,7 +201,8 @@ class KernelReadBackTest {
             assertThat(kernel.comment()).as("comment of chain %s", chain.name())
                     .isEqualTo(ModelView.kernelComment(chain.comment()));
         }
-        assertThat(read).isEqualTo(expected);
+        assertThat(new KernelTable(read.comment(), read.sets(), read.maps(),
+                read.chains().stream().map(KernelChain::digestsOnly).toList())).isEqualTo(expected);
     }
 
     private static NamedSet set(KernelTable table, String name) {

@@ -123,7 +123,7 @@ class KernelTableReaderTest {
     void rulesAreDigestedInChainOrder() {
         KernelTable table = KernelTableReader.parse(FORMS);
 
-        assertThat(table.chains()).containsExactly(new KernelChain("c", Optional.empty(), "", List.of(
+        assertThat(table.chains()).extracting(KernelChain::digestsOnly).containsExactly(new KernelChain("c", Optional.empty(), "", List.of(
                 new RuleDigest("r", List.of("m6"), "return"),
                 new RuleDigest("", List.of(), "accept", List.of("tcp . 80, udp . 53-54")),
                 new RuleDigest("", List.of(), "drop"))));
@@ -164,7 +164,7 @@ class KernelTableReaderTest {
                 {"rule": {"family": "inet", "table": "nftpolicy", "chain": "egr-1", "handle": 18, "expr": [{"goto": {"target": "filter-forward"}}]}}]}
                 """);
 
-        assertThat(table.chains()).containsExactly(
+        assertThat(table.chains()).extracting(KernelChain::digestsOnly).containsExactly(
                 new KernelChain("egr-1", Optional.empty(), "", List.of(new RuleDigest("", List.of(), "goto filter-forward"))),
                 new KernelChain("filter-forward", Optional.of(new BaseHook("forward", 0)), "", List.of(
                         new RuleDigest("egress of isolated local pods", List.of("egress-v4"), "vmap"),
@@ -172,38 +172,64 @@ class KernelTableReaderTest {
     }
 
     @Test
-    void whatNftpolicyNeverWritesIsRefusedSayingWhere() {
+    void whatNftpolicyNeverWritesComesBackAsForeignSayingWhy() {
         String table = "{\"table\": {\"family\": \"inet\", \"name\": \"t\"}}";
-        assertRefused(table + ", {\"flowtable\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"f\"}}",
-                "at nftables[1].flowtable: a flowtable in the table");
-        assertRefused(table + ", {\"set\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"s\", "
-                + "\"type\": \"ether_addr\"}}", "at nftables[1].set.type: key type ether_addr");
-        assertRefused(table + ", {\"map\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"m\", "
-                + "\"type\": \"ipv4_addr\", \"map\": \"mark\"}}", "at nftables[1].map.map: a map to \"mark\"");
-        assertRefused(table + ", {\"map\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"m\", "
+        assertForeign(table + ", {\"flowtable\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"f\"}}",
+                "flowtable", "f", "a flowtable: nftpolicy's table holds only");
+        assertForeign(table + ", {\"set\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"s\", "
+                + "\"type\": \"ether_addr\"}}", "set", "s", "at nftables[1].set.type: key type ether_addr");
+        assertForeign(table + ", {\"map\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"m\", "
+                + "\"type\": \"ipv4_addr\", \"map\": \"mark\"}}", "map", "m", "at nftables[1].map.map: a map to \"mark\"");
+        assertForeign(table + ", {\"map\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"m\", "
                         + "\"type\": \"ipv4_addr\", \"map\": \"verdict\", \"elem\": [[\"10.0.0.1\", {\"accept\": null}]]}}",
-                "at nftables[1].map.elem[0][1]: expected a jump to a chain, found {\"accept\":null}");
-        assertRefused(table + ", {\"set\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"s\", "
-                + "\"type\": \"ipv4_addr\", \"elem\": [\"fd00::1\"]}}", "at nftables[1].set.elem[0]: fd00::1 is not an IPV4");
-        assertRefused(table + ", {\"set\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"s\", "
-                + "\"type\": [\"ipv4_addr\", \"inet_proto\"], \"elem\": [{\"concat\": [\"10.0.0.1\"]}]}}",
-                "at nftables[1].set.elem[0]: 1 key parts for key type ipv4_addr . inet_proto");
-        assertRefused(table + ", {\"set\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"s\", "
+                "map", "m", "at nftables[1].map.elem[0][1]: expected a jump to a chain, found {\"accept\":null}");
+        assertForeign(table + ", {\"set\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"s\", "
                 + "\"type\": [\"ipv4_addr\", \"inet_proto\"], \"elem\": [{\"concat\": [\"10.0.0.1\", \"icmp\"]}]}}",
-                "at nftables[1].set.elem[0].concat[1]: expected tcp, udp or sctp, found \"icmp\"");
+                "set", "s", "at nftables[1].set.elem[0].concat[1]: expected tcp, udp or sctp, found \"icmp\"");
+        assertForeign(table + ", {\"chain\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"c\", "
+                        + "\"type\": \"filter\", \"hook\": \"forward\", \"prio\": 0, \"policy\": \"drop\"}}, "
+                        + "{\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"drop\": null}]}}",
+                "chain", "c", "base chain of type \"filter\", policy \"drop\"");
+        assertForeign(table + ", {\"set\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"s\", "
+                + "\"type\": \"ipv4_addr\", \"flags\": [\"interval\", \"timeout\"]}}",
+                "set", "s", "at nftables[1].set.flags: set flags [interval, timeout]");
+    }
+
+    @Test
+    void aListingThatIsNoTableOfOursIsRefusedSayingWhere() {
+        String table = "{\"table\": {\"family\": \"inet\", \"name\": \"t\"}}";
         assertRefused(table + ", {\"set\": {\"family\": \"inet\", \"table\": \"u\", \"name\": \"s\", "
                 + "\"type\": \"ipv4_addr\"}}", "at nftables[1].set: belongs to table inet u, not to inet t");
         assertRefused(table + ", {\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": \"c\", \"expr\": []}}",
                 "at nftables[1].rule: rule of chain t c, which the listing does not declare");
         assertRefused("{\"metainfo\": {}}", "at nftables: no table in the listing");
-        assertRefused("{\"table\": {\"family\": \"inet\", \"name\": \"t\", \"flags\": [\"dormant\"]}}",
-                "at nftables[0].table.flags: table flags [dormant]: nftpolicy's table has none");
-        assertRefused(table + ", {\"chain\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"c\", "
-                        + "\"type\": \"filter\", \"hook\": \"forward\", \"prio\": 0, \"policy\": \"drop\"}}",
-                "at nftables[1].chain: base chain c of type \"filter\", policy \"drop\"");
-        assertRefused(table + ", {\"set\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"s\", "
-                + "\"type\": \"ipv4_addr\", \"flags\": [\"interval\", \"timeout\"]}}",
-                "at nftables[1].set.flags: set flags [interval, timeout]");
+    }
+
+    @Test
+    void aDormantTableKeepsItsFlagsFromTheTextListingWhateverTheJsonSays() {
+        // libnftables 1.0.6 prints the flags from freed memory
+        String json = "{\"nftables\": [{\"table\": {\"family\": \"inet\", \"name\": \"t\", \"handle\": 3, "
+                + "\"flags\": \"Lester Gooch #5\"}}, {\"chain\": {\"family\": \"inet\", \"table\": \"t\", "
+                + "\"name\": \"c\"}}]}";
+
+        KernelTable table = KernelTableReader.parse(KernelTableReader.withoutTableFlags(json),
+                "table inet t {\n\tflags dormant\n\tcomment \"c\"\n\tchain c {\n\t}\n}\n");
+
+        assertThat(table.flags()).containsExactly("dormant");
+        assertThat(table.comment()).isEqualTo("c");
+        assertThat(table.chains()).extracting(KernelChain::name).containsExactly("c");
+    }
+
+    private static void assertForeign(String items, String kind, String name, String why) {
+        KernelTable table = KernelTableReader.parse("{\"nftables\": [" + items + "]}");
+        assertThat(table.foreign()).singleElement().satisfies(f -> {
+            assertThat(f.kind()).isEqualTo(kind);
+            assertThat(f.name()).isEqualTo(name);
+            assertThat(f.what()).contains(why);
+        });
+        assertThat(table.sets()).isEmpty();
+        assertThat(table.maps()).isEmpty();
+        assertThat(table.chains()).isEmpty();
     }
 
     @Test

@@ -47,7 +47,8 @@ class ReadBackAtScaleTest {
                     model.elementCount(), script.length() / 1e6, (loaded - start) / 1_000_000,
                     (listedJson - loaded) / 1_000_000, json.length() / 1e6, (listedText - listedJson) / 1_000_000,
                     (parsed - listedText) / 1_000_000);
-            assertThat(read).isEqualTo(KernelReadBackTest.ModelView.of(model));
+            assertThat(new KernelTable(read.comment(), read.sets(), read.maps(), read.chains().stream()
+                    .map(KernelChain::digestsOnly).toList())).isEqualTo(KernelReadBackTest.ModelView.of(model));
         }
     }
 

@@ -107,6 +107,26 @@ class DriftRepairKernelTest {
         assertThat(netns.nft("list", "table", "inet", "nftpolicy")).doesNotContain("someone-elses");
     }
 
+    @Test
+    void aRuleEditedInItsMatchIsRepaired() throws Exception {
+        // a rule that accepts from a peer set, edited to accept from everyone else, its comment kept
+        Chain chain = ruleset.chains().stream().filter(c -> c.hook().isEmpty() && c.rules().stream()
+                .anyMatch(r -> r.statement().startsWith("ip saddr @"))).findFirst().orElseThrow();
+        int index = 0;
+        while (!chain.rules().get(index).statement().startsWith("ip saddr @")) {
+            index++;
+        }
+        io.nftpolicy.ruleset.Rule rule = chain.rules().get(index);
+        java.util.regex.Matcher handle = java.util.regex.Pattern.compile("(?m)^\\s*(.* comment \".*\") # handle (\\d+)$")
+                .matcher(netns.nft("-a", "list", "chain", "inet", "nftpolicy", chain.name()));
+        for (int i = 0; i <= index; i++) {
+            assertThat(handle.find()).isTrue();
+        }
+        assertRepairedAfter("replace rule inet nftpolicy " + chain.name() + " handle " + handle.group(2) + " "
+                + NftRenderer.renderRule(new io.nftpolicy.ruleset.Rule(rule.statement().replaceFirst("^ip saddr @",
+                "ip saddr != @"), rule.comment(), rule.sources())));
+    }
+
     private void assertRepairedAfter(String script) throws Exception {
         assertThat(ruleset).as("no drift before the change").isNotNull();
         netns.load(script + "\n");
@@ -115,6 +135,8 @@ class DriftRepairKernelTest {
         await().atMost(INTERVAL.multipliedBy(3)).until(() -> !repairs().isEmpty());
         long repaired = System.nanoTime() - changed;
         SyncReport repair = repairs().get(0);
+        System.out.printf("drift repaired %.0f ms after the change (drift interval %d ms, %d chains, %d sets)%n",
+                repaired / 1e6, INTERVAL.toMillis(), ruleset.chains().size(), ruleset.sets().size());
 
         assertThat(repair.error()).isEmpty();
         assertThat(repair.result().orElseThrow().operations()).isPositive();
