@@ -20,6 +20,9 @@ public record RuleDigest(String comment, List<String> sets, String verdict, List
     private static final Pattern SET_REFERENCE = Pattern.compile("@([A-Za-z0-9_.\\-]+)");
     private static final Pattern JUMP = Pattern.compile("\\b(jump|goto) ([A-Za-z0-9_.\\-]+)\\s*$");
 
+    private static final java.util.Set<String> VERDICTS = java.util.Set.of("accept", "drop", "return", "continue",
+            "reject", "queue");
+
     private static final Pattern ANONYMOUS_SET = Pattern.compile("\\{ ([^{}]*) \\}");
 
     public RuleDigest {
@@ -56,7 +59,15 @@ public record RuleDigest(String comment, List<String> sets, String verdict, List
         } else if (statement.contains(" vmap ")) {
             verdict = "vmap";
         } else {
-            verdict = statement.substring(statement.lastIndexOf(' ') + 1);
+            // The last verdict word: "reject with tcp reset" is a reject; a mark statement alone has no verdict.
+            List<String> words = List.of(statement.split("\\s+"));
+            verdict = "";
+            for (int i = words.size() - 1; i >= 0; i--) {
+                if (VERDICTS.contains(words.get(i))) {
+                    verdict = words.get(i);
+                    break;
+                }
+            }
         }
         List<String> literals = new ArrayList<>();
         Matcher anonymous = ANONYMOUS_SET.matcher(statement);
