@@ -103,7 +103,7 @@ class PolicyCompilerTest {
     @Test
     void emptyRuleListIsolatesWithoutAllowingAnything() {
         Ruleset rs = compile(twoNodes().policy(ingress("dev/deny", LabelSelector.all())).snapshot(), "n1");
-        assertThat(chainOf(rs, DB, "ingress-v4").rules()).extracting(Rule::statement).containsExactly("drop");
+        assertThat(chainOf(rs, DB, "ingress-v4").rules()).extracting(Rule::statement).containsExactly(EstablishedFlows.RESET, EstablishedFlows.DROP);
     }
 
     @Test
@@ -224,7 +224,7 @@ class PolicyCompilerTest {
     void egressNamedPortNeverMatchesAnIpBlock() {
         PolicyRule rule = new PolicyRule(List.of(PolicyPeer.ipBlock("10.0.0.0/8")), List.of(PolicyPort.named("TCP", "http")));
         Ruleset rs = compile(twoNodes().policy(egress("dev/out", selector("role=db"), rule)).snapshot(), "n1");
-        assertThat(chainOf(rs, DB, "egress-v4").rules()).extracting(Rule::statement).containsExactly("drop");
+        assertThat(chainOf(rs, DB, "egress-v4").rules()).extracting(Rule::statement).containsExactly(EstablishedFlows.RESET, EstablishedFlows.DROP);
     }
 
     @Test

@@ -159,8 +159,8 @@ class RulesetApplierTest {
                 "set peer-9a3bd8b3-v4: element 10.244.1.11 comment \"dev/frontend\" missing",
                 "set leftover: not in the model",
                 "map ingress-v4: extra element 10.244.1.77 comment \"stranger\" : jump ing-e2d199a7-dev_test-network-policy",
-                "chain ing-e2d199a7-dev_test-network-policy: 5 rules in the kernel, 4 expected",
-                "chain ing-e2d199a7-dev_test-network-policy: extra rule 5: {accept comment \"by hand\"}");
+                "chain ing-e2d199a7-dev_test-network-policy: 6 rules in the kernel, 5 expected",
+                "chain ing-e2d199a7-dev_test-network-policy: extra rule 6: {accept comment \"by hand\"}");
         assertThat(applier.knowsCommittedState()).isFalse();
 
         ApplyResult repair = applier.apply(ruleset);
