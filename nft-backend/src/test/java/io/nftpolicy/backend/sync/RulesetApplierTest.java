@@ -166,7 +166,7 @@ class RulesetApplierTest {
         ApplyResult repair = applier.apply(ruleset);
 
         assertThat(kernel.lastScript().lines().map(l -> l.split(" ")[0] + " " + l.split(" ")[1]).toList())
-                .containsExactly("add element", "flush chain", "add rule", "add rule", "add rule", "add rule",
+                .containsExactly("add element", "flush chain", "add rule", "add rule", "add rule", "add rule", "add rule",
                         "delete element", "delete set");
         assertThat(repair.readBack()).isTrue();
         assertThat(applier.verify(ruleset).isEmpty()).isTrue();
