@@ -11,6 +11,8 @@ import io.nftpolicy.agent.sync.SyncLoop;
 import io.nftpolicy.agent.sync.SyncObserver;
 import io.nftpolicy.backend.sync.NftExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
+import io.nftpolicy.compile.Compilation;
+import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.FailClosed;
 import io.nftpolicy.compile.IncrementalCompiler;
 import io.nftpolicy.net.IpRange;
@@ -51,10 +53,12 @@ public final class Agent implements AutoCloseable {
      * @param podCidrs         the pod CIDRs for fail-closed mode; empty: read from the Node's spec.podCIDRs
      * @param relistInterval   how often the cache lists every kind again to find deletions its watches missed
      *                         ({@link ClusterCache}); zero: only when a watch is seen reconnecting
+     * @param keepEstablished  let connections run on after a change denies them; by default each flow is judged
+     *                         again by the new rules ({@link EstablishedFlows})
      */
     public record Config(String node, InetSocketAddress metricsAddress, SyncLoop.Options loop,
                          Duration cacheSyncTimeout, boolean failClosed, List<IpRange> podCidrs,
-                         Duration relistInterval) {
+                         Duration relistInterval, boolean keepEstablished) {
         public static final int DEFAULT_METRICS_PORT = 9402;
 
         public Config {
@@ -78,24 +82,28 @@ public final class Agent implements AutoCloseable {
         /** Defaults: port 9402 on every address, the loop's defaults, 5 minutes to list the cluster, open mode. */
         public static Config forNode(String node) {
             return new Config(node, new InetSocketAddress(DEFAULT_METRICS_PORT), SyncLoop.Options.defaults(),
-                    Duration.ofMinutes(5), false, List.of(), ClusterCache.DEFAULT_RELIST_INTERVAL);
+                    Duration.ofMinutes(5), false, List.of(), ClusterCache.DEFAULT_RELIST_INTERVAL, false);
         }
 
         public Config withMetricsAddress(InetSocketAddress address) {
-            return new Config(node, address, loop, cacheSyncTimeout, failClosed, podCidrs, relistInterval);
+            return new Config(node, address, loop, cacheSyncTimeout, failClosed, podCidrs, relistInterval, keepEstablished);
         }
 
         public Config withLoop(SyncLoop.Options options) {
-            return new Config(node, metricsAddress, options, cacheSyncTimeout, failClosed, podCidrs, relistInterval);
+            return new Config(node, metricsAddress, options, cacheSyncTimeout, failClosed, podCidrs, relistInterval, keepEstablished);
         }
 
         /** Fail-closed mode with these pod CIDRs, or with the Node's when {@code cidrs} is empty. */
         public Config withFailClosed(List<IpRange> cidrs) {
-            return new Config(node, metricsAddress, loop, cacheSyncTimeout, true, cidrs, relistInterval);
+            return new Config(node, metricsAddress, loop, cacheSyncTimeout, true, cidrs, relistInterval, keepEstablished);
+        }
+
+        public Config withKeepEstablished(boolean keep) {
+            return new Config(node, metricsAddress, loop, cacheSyncTimeout, failClosed, podCidrs, relistInterval, keep);
         }
 
         public Config withRelistInterval(Duration interval) {
-            return new Config(node, metricsAddress, loop, cacheSyncTimeout, failClosed, podCidrs, interval);
+            return new Config(node, metricsAddress, loop, cacheSyncTimeout, failClosed, podCidrs, interval, keepEstablished);
         }
     }
 
@@ -131,9 +139,11 @@ public final class Agent implements AutoCloseable {
                 config.relistInterval());
         this.client = client;
         IncrementalCompiler compiler = new IncrementalCompiler(config.node());
+        EstablishedFlows established = config.keepEstablished() ? null : new EstablishedFlows();
         this.loop = new SyncLoop(config.node(), cache::snapshot, snapshot -> {
             FailClosed f = failClosed;
-            return f == null ? compiler.compile(snapshot) : f.apply(compiler.compile(snapshot), snapshot);
+            Compilation c = f == null ? compiler.compile(snapshot) : f.apply(compiler.compile(snapshot), snapshot);
+            return established == null ? c : new Compilation(established.apply(c.ruleset()), c.diagnostics());
         }, new RulesetApplier(executor), driftReader, config.loop(), clock);
         loopRef[0] = loop;
         this.status = new StatusReporter(client, config.node(), clock);

@@ -43,6 +43,9 @@ final class ApplyCommand implements Callable<Integer> {
     @Mixin
     InputOption input;
 
+    @Mixin
+    EstablishedOption established;
+
     @Option(names = {"-n", "--node"}, required = true, paramLabel = "NODE", description = "The node to compile for.")
     String node;
 
@@ -65,7 +68,7 @@ final class ApplyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Kernel kernel = Kernel.open(context.host(), "apply", netns, dryRun)) {
-            Ruleset ruleset = NodeRuleset.compile(input.file, node, context, err).ruleset();
+            Ruleset ruleset = NodeRuleset.compile(input.file, node, established, context, err).ruleset();
             // A dry run checks one transaction: the parts of a split cold start build on each other.
             RulesetApplier.Options options = dryRun
                     ? RulesetApplier.Options.defaults().withColdStartMaxOperations(Integer.MAX_VALUE)
@@ -124,6 +127,9 @@ final class ApplyCommand implements Callable<Integer> {
         out.println("operations:    " + result.operations());
         out.println("transactions:  " + result.transactions());
         out.println("bytes:         " + result.bytes());
+        out.println("generation:    " + result.generation().stream().mapToObj(g -> g + (result.kind()
+                == ApplyResult.Kind.NO_OP ? "" : " (established flows are judged again by their next packet)"))
+                .findFirst().orElse("none (--keep-established: established flows are kept)"));
         out.println(String.format(Locale.ROOT, "duration:      %.1f ms (reading the table back included)",
                 result.durationNanos() / 1e6));
         out.flush();

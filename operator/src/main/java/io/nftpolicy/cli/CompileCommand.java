@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -32,6 +33,9 @@ final class CompileCommand implements Callable<Integer> {
                     + "-A -o yaml', or YAML/JSON documents of such objects; - reads standard input.")
     String input;
 
+    @Mixin
+    EstablishedOption established;
+
     @Option(names = {"-n", "--node"}, required = true, paramLabel = "NODE", description = "The node to compile for.")
     String node;
 
@@ -50,7 +54,7 @@ final class CompileCommand implements Callable<Integer> {
     @Override
     public Integer call() throws UserException {
         PrintWriter err = spec.commandLine().getErr();
-        Compilation compilation = NodeRuleset.compile(input, node, PodCidrs.parse(spec, podCidrs), context, err);
+        Compilation compilation = NodeRuleset.compile(input, node, PodCidrs.parse(spec, podCidrs), established, context, err);
         String script = NftRenderer.render(compilation.ruleset());
         if (output == null) {
             PrintWriter out = spec.commandLine().getOut();

@@ -3,6 +3,7 @@ package io.nftpolicy.cli;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.Compilation;
+import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.FailClosed;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.net.IpRange;
@@ -20,13 +21,18 @@ import java.util.stream.Collectors;
 final class NodeRuleset {
     private NodeRuleset() {}
 
-    static Compilation compile(String input, String node, Main.Context context, PrintWriter err) throws UserException {
-        return compile(input, node, List.of(), context, err);
+    static Compilation compile(String input, String node, EstablishedOption established, Main.Context context,
+                               PrintWriter err) throws UserException {
+        return compile(input, node, List.of(), established, context, err);
     }
 
-    /** With {@code podCidrs} not empty: in fail-closed mode ({@link FailClosed}) for these pod CIDRs of the node. */
-    static Compilation compile(String input, String node, List<IpRange> podCidrs, Main.Context context,
-                               PrintWriter err) throws UserException {
+    /**
+     * With {@code podCidrs} not empty: in fail-closed mode ({@link FailClosed}) for these pod CIDRs of the node.
+     * Established flows are judged again after a change ({@link EstablishedFlows}) unless {@code established} keeps
+     * them.
+     */
+    static Compilation compile(String input, String node, List<IpRange> podCidrs, EstablishedOption established,
+                               Main.Context context, PrintWriter err) throws UserException {
         ClusterSnapshot snapshot = SnapshotInput.load(input, context.stdin(), err).snapshot();
         warnIfNodeUnknown(snapshot, node, err);
         Compilation compilation = new PolicyCompiler().compile(snapshot, node);
@@ -38,6 +44,9 @@ final class NodeRuleset {
                 throw new UserException("--pod-cidr: " + e.getMessage(), e);
             }
             compilation = failClosed.apply(compilation, snapshot);
+        }
+        if (!established.keep) {
+            compilation = new Compilation(new EstablishedFlows().apply(compilation.ruleset()), compilation.diagnostics());
         }
         compilation.diagnostics().forEach(d -> Messages.warning(err, d.format()));
         return compilation;

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -128,6 +129,9 @@ final class RunCommand implements Callable<Integer> {
             description = "With --fail-closed: this node's pod CIDR instead of the Node's (repeat for dual stack).")
     List<String> podCidrs = List.of();
 
+    @Mixin
+    EstablishedOption established;
+
     RunCommand() {
         this(Environment.system());
     }
@@ -168,7 +172,8 @@ final class RunCommand implements Callable<Integer> {
         Agent.Config config = Agent.Config.forNode(node)
                 .withMetricsAddress(new InetSocketAddress(metricsPort))
                 .withLoop(loop)
-                .withRelistInterval(Duration.ofMinutes(relistMinutes));
+                .withRelistInterval(Duration.ofMinutes(relistMinutes))
+                .withKeepEstablished(established.keep);
         if (failClosed) {
             config = config.withFailClosed(cidrs);
         }

@@ -36,6 +36,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     InputOption input;
 
+    @Mixin
+    EstablishedOption established;
+
     @Option(names = {"-n", "--node"}, required = true, paramLabel = "NODE", description = "The node to compile for.")
     String node;
 
@@ -52,7 +55,7 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Kernel kernel = Kernel.open(context.host(), "verify", netns, false)) {
-            Ruleset ruleset = NodeRuleset.compile(input.file, node, context, err).ruleset();
+            Ruleset ruleset = NodeRuleset.compile(input.file, node, established, context, err).ruleset();
             Drift drift;
             try {
                 drift = Drift.between(TableState.readBack(kernel.readBack()), ruleset);

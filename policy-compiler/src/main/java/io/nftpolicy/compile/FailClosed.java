@@ -181,12 +181,10 @@ public final class FailClosed {
 
     private Chain withDrops(Chain chain, String hook) {
         List<Rule> rules = new ArrayList<>(chain.rules());
+        // After the flow rules (conntrack) and neighbour discovery, before the policy chains.
         int at = 0;
-        while (at < rules.size() && !rules.get(at).statement().startsWith("ct state established")) {
-            at++;
-        }
-        at = at == rules.size() ? 0 : at + 1;
-        while (at < rules.size() && rules.get(at).statement().startsWith("icmpv6 type")) {
+        while (at < rules.size() && (rules.get(at).statement().startsWith("ct ")
+                || rules.get(at).statement().startsWith("icmpv6 type"))) {
             at++;
         }
         List<Rule> drops = new ArrayList<>();

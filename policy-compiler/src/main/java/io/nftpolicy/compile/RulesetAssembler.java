@@ -137,7 +137,9 @@ final class RulesetAssembler {
                 .map(p -> p.valid() ? p.ref() : p.ref() + " (invalid)")
                 .collect(Collectors.joining(", "));
         List<Rule> rules = new ArrayList<>(allowRules);
-        rules.add(new Rule("drop", "isolated for " + direction.field() + " by " + policies, List.of()));
+        // The mark matters only when an established flow is judged again (EstablishedFlows): its replies drop too.
+        rules.add(Rule.of(EstablishedFlows.RESET, "judged again and denied: reset"));
+        rules.add(new Rule(EstablishedFlows.DROP, "isolated for " + direction.field() + " by " + policies, List.of()));
         return new Chain(chainName, Optional.empty(), direction.field() + " of pods selected by " + policies, rules);
     }
 
@@ -177,8 +179,10 @@ final class RulesetAssembler {
             List.of(established(), neighbourDiscovery(),
                     dispatchRule(PolicyType.EGRESS, IpFamily.IPV4), dispatchRule(PolicyType.EGRESS, IpFamily.IPV6)));
 
+    static final String ESTABLISHED = "ct state established,related accept";
+
     private static Rule established() {
-        return Rule.of("ct state established,related accept", "replies and flows already allowed");
+        return Rule.of(ESTABLISHED, "replies and flows already allowed");
     }
 
     private static Rule neighbourDiscovery() {

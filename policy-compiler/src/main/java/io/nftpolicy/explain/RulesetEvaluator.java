@@ -119,9 +119,10 @@ public final class RulesetEvaluator {
                 continue;
             }
             switch (verdict.kind()) {
-                case ACCEPT, DROP, RETURN -> {
+                case ACCEPT, DROP, REJECT, RETURN -> {
                     runs.add(new RuleRun(i + 1, rule, checks, true, Optional.of(verdict.text()), dispatch, Optional.empty()));
-                    Exit exit = verdict.kind() == Kind.ACCEPT ? Exit.ACCEPT : verdict.kind() == Kind.DROP ? Exit.DROP : Exit.RETURN;
+                    Exit exit = verdict.kind() == Kind.ACCEPT ? Exit.ACCEPT
+                            : verdict.kind() == Kind.RETURN ? Exit.RETURN : Exit.DROP;
                     return new ChainRun(chain, via, runs, exit);
                 }
                 default -> {
@@ -161,6 +162,20 @@ public final class RulesetEvaluator {
             boolean isNew = state.states().contains("new");
             return new Check(state.text(), isNew, "the first packet of a connection has ct state new",
                     Optional.empty(), Optional.empty());
+        }
+        if (match instanceof Statement.Direction direction) {
+            return new Check(direction.text(), direction.direction().equals("original"),
+                    "the first packet of a connection goes in its original direction", Optional.empty(), Optional.empty());
+        }
+        if (match instanceof Statement.ConntrackMark mark) {
+            // The generation set never holds 0, and no value the compiler compares with is 0.
+            boolean matched = mark.value().map(v -> v == 0).orElse(false);
+            return new Check(mark.text(), matched, "a new connection's conntrack entry has no mark yet",
+                    Optional.empty(), Optional.empty());
+        }
+        if (match instanceof Statement.L4proto l4) {
+            return new Check(l4.text(), l4.protocol().equalsIgnoreCase(packet.protocol().nftName()),
+                    "the packet is " + packet.protocol().nftName(), Optional.empty(), Optional.empty());
         }
         if (match instanceof Statement.Icmpv6 icmp) {
             return new Check(icmp.text(), false, "the packet is " + packet.protocol() + ", not ICMPv6",

@@ -25,13 +25,25 @@ record Statement(List<Match> matches, Action action) {
     /** {@code ct state established,related}. */
     record State(Set<String> states, String text) implements Match {}
 
+    /** {@code ct direction reply}. */
+    record Direction(String direction, String text) implements Match {}
+
+    /**
+     * {@code ct mark & 0xfffff000 == 0xfffff000} or {@code ct mark & 0xfffff000 == @set}: the flow's conntrack mark,
+     * masked, equals a value or is in a named set.
+     */
+    record ConntrackMark(long mask, Optional<Long> value, Optional<String> set, String text) implements Match {}
+
+    /** {@code meta l4proto tcp}. */
+    record L4proto(String protocol, String text) implements Match {}
+
     /** {@code icmpv6 type { ... }}. */
     record Icmpv6(String text) implements Match {}
 
     /** What a rule does once its matches hold. */
     sealed interface Action {}
 
-    enum Kind { ACCEPT, DROP, RETURN, JUMP, CONTINUE }
+    enum Kind { ACCEPT, DROP, REJECT, RETURN, JUMP, CONTINUE }
 
     /** A plain verdict; {@code chain} for jump. CONTINUE is a rule without a verdict. */
     record Verdict(Kind kind, Optional<String> chain) implements Action {
@@ -43,7 +55,7 @@ record Statement(List<Match> matches, Action action) {
     /** {@code ip saddr vmap @map}: the verdict is the map's element for the packet's address, if there is one. */
     record MapLookup(Field field, String map, String text) implements Action {}
 
-    private static final Set<String> VERDICTS = Set.of("accept", "drop", "return", "jump");
+    private static final Set<String> VERDICTS = Set.of("accept", "drop", "reject", "return", "jump");
 
     /** @throws IllegalArgumentException naming the statement and what in it is not understood */
     static Statement parse(String statement) {
@@ -58,9 +70,27 @@ record Statement(List<Match> matches, Action action) {
             }
             if (token.equals("ct")) {
                 tokens.next();
-                tokens.expect("state");
-                String states = tokens.next();
-                matches.add(new State(Set.of(states.split(",")), "ct state " + states));
+                String key = tokens.next();
+                if (key.equals("state")) {
+                    String states = tokens.next();
+                    matches.add(new State(Set.of(states.split(",")), "ct state " + states));
+                } else if (key.equals("direction")) {
+                    String direction = tokens.next();
+                    matches.add(new Direction(direction, "ct direction " + direction));
+                } else if (key.equals("mark") && tokens.skip("set")) {
+                    skipMangle(tokens); // changes the mark, not the verdict
+                } else if (key.equals("mark")) {
+                    matches.add(conntrackMark(tokens));
+                } else {
+                    throw tokens.error("unknown conntrack key '" + key + "'");
+                }
+            } else if (token.equals("meta") && tokens.words.size() > tokens.next + 2
+                    && tokens.words.get(tokens.next + 1).equals("l4proto")
+                    && !tokens.words.get(tokens.next + 2).equals(".") && !tokens.words.get(tokens.next + 2).startsWith("@")) {
+                tokens.next();
+                tokens.next();
+                String protocol = tokens.next();
+                matches.add(new L4proto(protocol, "meta l4proto " + protocol));
             } else if (token.equals("icmpv6")) {
                 tokens.next();
                 tokens.expect("type");
@@ -84,11 +114,43 @@ record Statement(List<Match> matches, Action action) {
         return new Statement(matches, new Verdict(Kind.CONTINUE, Optional.empty()));
     }
 
+    private static ConntrackMark conntrackMark(Tokens tokens) {
+        tokens.expect("&");
+        String mask = tokens.next();
+        tokens.expect("==");
+        String operand = tokens.next();
+        String text = "ct mark & " + mask + " == " + operand;
+        if (operand.startsWith("@")) {
+            return new ConntrackMark(hex(tokens, mask), Optional.empty(), Optional.of(setName(tokens, operand)), text);
+        }
+        return new ConntrackMark(hex(tokens, mask), Optional.of(hex(tokens, operand)), Optional.empty(), text);
+    }
+
+    private static long hex(Tokens tokens, String word) {
+        try {
+            return Long.decode(word);
+        } catch (NumberFormatException e) {
+            throw tokens.error("expected a number, got '" + word + "'");
+        }
+    }
+
+    /** The words of {@code ct mark set EXPR}, up to the verdict or the end. */
+    private static void skipMangle(Tokens tokens) {
+        while (tokens.hasNext() && !VERDICTS.contains(tokens.peek())) {
+            tokens.next();
+        }
+    }
+
     private static Verdict verdict(Tokens tokens) {
         String word = tokens.next();
         Kind kind = Kind.valueOf(word.toUpperCase(Locale.ROOT));
         if (kind == Kind.JUMP) {
             return new Verdict(kind, Optional.of(tokens.next()));
+        }
+        if (kind == Kind.REJECT && tokens.skip("with")) {
+            while (tokens.hasNext()) {
+                tokens.next(); // "tcp reset", "icmpx type admin-prohibited": how, not whether
+            }
         }
         return new Verdict(kind, Optional.empty());
     }

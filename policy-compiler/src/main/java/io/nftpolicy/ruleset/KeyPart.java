@@ -38,6 +38,20 @@ public sealed interface KeyPart extends Comparable<KeyPart> {
         }
     }
 
+    /** A conntrack or packet mark, written as nft lists it (eight hex digits). */
+    record Mark(long value) implements KeyPart {
+        public Mark {
+            if (value < 0 || value > 0xffffffffL) {
+                throw new IllegalArgumentException("bad mark " + value);
+            }
+        }
+
+        @Override
+        public String toNft() {
+            return String.format("0x%08x", value);
+        }
+    }
+
     @Override
     default int compareTo(KeyPart o) {
         if (this instanceof Addresses a && o instanceof Addresses b) {
@@ -48,6 +62,9 @@ public sealed interface KeyPart extends Comparable<KeyPart> {
         }
         if (this instanceof Ports a && o instanceof Ports b) {
             return a.first() != b.first() ? Integer.compare(a.first(), b.first()) : Integer.compare(a.last(), b.last());
+        }
+        if (this instanceof Mark a && o instanceof Mark b) {
+            return Long.compare(a.value(), b.value());
         }
         return getClass().getSimpleName().compareTo(o.getClass().getSimpleName());
     }

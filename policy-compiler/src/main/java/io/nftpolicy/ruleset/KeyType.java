@@ -5,7 +5,8 @@ public enum KeyType {
     IPV4_ADDR("ipv4_addr"),
     IPV6_ADDR("ipv6_addr"),
     INET_PROTO("inet_proto"),
-    INET_SERVICE("inet_service");
+    INET_SERVICE("inet_service"),
+    MARK("mark");
 
     private final String nftName;
 

@@ -170,7 +170,7 @@ class IncrementalCompilerTest {
                 List.of(FROM_FRONTEND_TCP_80), List.of()));
         Ruleset broken = compile(new ClusterSnapshot(cluster().namespaces(), cluster().pods(), policies));
         Chain web = broken.chains().stream().filter(c -> c.name().equals(chainOf(broken, "dev/web"))).findFirst().orElseThrow();
-        assertThat(web.rules()).extracting(r -> r.statement()).containsExactly("drop");
+        assertThat(web.rules()).extracting(r -> r.statement()).containsExactly(EstablishedFlows.RESET, EstablishedFlows.DROP);
         assertThat(compile(cluster())).isEqualTo(valid);
     }
 

@@ -103,7 +103,7 @@ class PolicyCompilerTest {
     @Test
     void emptyRuleListIsolatesWithoutAllowingAnything() {
         Ruleset rs = compile(twoNodes().policy(ingress("dev/deny", LabelSelector.all())).snapshot(), "n1");
-        assertThat(chainOf(rs, DB, "ingress-v4").rules()).extracting(Rule::statement).containsExactly("drop");
+        assertThat(chainOf(rs, DB, "ingress-v4").rules()).extracting(Rule::statement).containsExactly(EstablishedFlows.RESET, EstablishedFlows.DROP);
     }
 
     @Test

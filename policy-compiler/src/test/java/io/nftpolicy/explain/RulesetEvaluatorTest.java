@@ -75,7 +75,7 @@ class RulesetEvaluatorTest {
             assertThat(d.subject()).isEqualTo("dev/db");
             assertThat(d.direction()).contains(PolicyType.INGRESS);
             assertThat(d.isolatedBy()).containsExactly("dev/db-access", "dev/deny-all");
-            assertThat(d.rule().statement()).isEqualTo("drop");
+            assertThat(d.rule().statement()).endsWith(" drop");
         });
         assertThat(TraceText.summary(trace)).startsWith("drop: dev/db is isolated for ingress by dev/db-access, "
                 + "dev/deny-all, and no rule of its chain ");

@@ -519,8 +519,8 @@ public final class KernelTableReader {
                 return t;
             }
         }
-        throw format(path, "key type " + name + " (nftpolicy uses only ipv4_addr, ipv6_addr, inet_proto and "
-                + "inet_service)");
+        throw format(path, "key type " + name + " (nftpolicy uses only ipv4_addr, ipv6_addr, inet_proto, "
+                + "inet_service and mark)");
     }
 
     /** An element's value and comment: {@code {"elem":{"val":...,"comment":...}}} or the bare value. */
@@ -564,7 +564,16 @@ public final class KernelTableReader {
             case IPV6_ADDR -> new KeyPart.Addresses(addresses(value, IpFamily.IPV6, path));
             case INET_PROTO -> new KeyPart.Proto(protocol(value, path));
             case INET_SERVICE -> ports(value, path);
+            case MARK -> mark(value, path);
         };
+    }
+
+    private static KeyPart.Mark mark(Object value, String path) {
+        long mark = number(value, path);
+        if (mark < 0 || mark > 0xffffffffL) {
+            throw format(path, "mark " + mark + " out of range");
+        }
+        return new KeyPart.Mark(mark);
     }
 
     /** A plain address, {@code {"prefix":{"addr":A,"len":N}}} or {@code {"range":[A,B]}}. */

@@ -58,9 +58,15 @@ public record RuleDigest(String comment, List<String> sets, String verdict, List
         } else if (statement.contains(" vmap ")) {
             verdict = "vmap";
         } else {
-            // A rule without a verdict (a statement such as ct mark set ... that lets the packet go on) has none.
-            String last = statement.substring(statement.lastIndexOf(' ') + 1);
-            verdict = VERDICTS.contains(last) ? last : "";
+            // The last verdict word: "reject with tcp reset" is a reject; a mark statement alone has no verdict.
+            List<String> words = List.of(statement.split("\\s+"));
+            verdict = "";
+            for (int i = words.size() - 1; i >= 0; i--) {
+                if (VERDICTS.contains(words.get(i))) {
+                    verdict = words.get(i);
+                    break;
+                }
+            }
         }
         List<String> literals = new ArrayList<>();
         Matcher anonymous = ANONYMOUS_SET.matcher(statement);

@@ -1,5 +1,9 @@
 package io.nftpolicy.backend.sync;
 
+import io.nftpolicy.compile.EstablishedFlows;
+import io.nftpolicy.ruleset.Ruleset;
+import java.util.OptionalInt;
+
 /**
  * What one {@link RulesetApplier#apply} did.
  *
@@ -10,9 +14,16 @@ package io.nftpolicy.backend.sync;
  * @param bytes         size of the nft text sent, in bytes
  * @param transactions  number of transactions (more than one only for a large cold start)
  * @param durationNanos from the call to the last commit, read-back included
+ * @param committed     the ruleset the kernel now holds: the one asked for, with the ruleset generation it stamps
+ *                      flows with ({@link io.nftpolicy.compile.EstablishedFlows}) when it has one
  */
 public record ApplyResult(Kind kind, boolean readBack, Transaction.Counts counts, int operations, long bytes,
-                          int transactions, long durationNanos) {
+                          int transactions, long durationNanos, Ruleset committed) {
+
+    /** The generation the kernel's table stamps flows with; empty when it keeps established flows. */
+    public OptionalInt generation() {
+        return EstablishedFlows.generation(committed);
+    }
 
     public enum Kind {
         FULL,

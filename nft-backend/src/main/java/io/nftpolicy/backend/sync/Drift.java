@@ -7,6 +7,7 @@ import io.nftpolicy.backend.sync.TableState.MapEntry;
 import io.nftpolicy.backend.sync.TableState.MapState;
 import io.nftpolicy.backend.sync.TableState.SetEntry;
 import io.nftpolicy.backend.sync.TableState.SetState;
+import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.KeyPart;
@@ -86,6 +87,10 @@ public record Drift(List<String> differences) {
 
     private static Drift compare(TableState actual, Ruleset desired, boolean elements) {
         RulesetDiff.checkTable(desired);
+        if (EstablishedFlows.generation(desired).isPresent() && actual.generation().isPresent()) {
+            // The generation is the kernel's to keep (the backend raises it with each change): any one is in sync.
+            desired = EstablishedFlows.withGeneration(desired, actual.generation().getAsInt());
+        }
         return compare(actual, desired, TableState.committed(desired), elements);
     }
 

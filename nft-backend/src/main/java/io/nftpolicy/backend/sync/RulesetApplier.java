@@ -1,11 +1,13 @@
 package io.nftpolicy.backend.sync;
 
 import io.nftpolicy.backend.kernel.KernelTable;
+import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.ruleset.Ruleset;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The backend's entry point: brings the kernel's {@code inet nftpolicy} table to a desired ruleset, one nftables
@@ -93,18 +95,30 @@ public final class RulesetApplier {
         }
     }
 
-    private ApplyResult applyHeld(Ruleset desired, long start) throws ApplyException {        boolean readBack = committed == null;
+    private ApplyResult applyHeld(Ruleset desired, long start) throws ApplyException {
+        boolean readBack = committed == null;
         TableState base = readBack ? TableState.readBack(executor.readBack()) : committed;
         RulesetDiff.checkTable(desired);
+        boolean rewrite = readBack && options.rewriteChainsAfterReadBack();
+        OptionalInt generation = base.generation();
+        if (EstablishedFlows.generation(desired).isPresent()) {
+            desired = EstablishedFlows.withGeneration(desired, generation.orElseGet(RulesetApplier::freshGeneration));
+        }
         // Built once: what the diff compares with, and what is committed after. It takes over unchanged sets, maps
         // and chains from the base, so that the diff and the next one skip them.
-        TableState next = readBack ? TableState.committed(desired, base, executor.ruleExpressions(desired))
-                : TableState.committed(desired, base);
-        Transaction tx = RulesetDiff.between(base, next, desired, readBack && options.rewriteChainsAfterReadBack());
+        TableState next = committedState(desired, base, readBack);
+        Transaction tx = RulesetDiff.between(base, next, desired, rewrite);
         if (tx.isEmpty()) {
             committed = next;
             return new ApplyResult(ApplyResult.Kind.NO_OP, readBack, Transaction.Counts.NONE, 0, 0, 0,
-                    System.nanoTime() - start);
+                    System.nanoTime() - start, desired);
+        }
+        if (generation.isPresent() && EstablishedFlows.generation(desired).isPresent()) {
+            // The rules change: every flow judged by the old ones is judged again by its next packet, in the same
+            // transaction that brings the new rules in.
+            desired = EstablishedFlows.withGeneration(desired, EstablishedFlows.next(generation.getAsInt()));
+            next = committedState(desired, base, readBack);
+            tx = RulesetDiff.between(base, next, desired, rewrite);
         }
         List<Transaction> transactions = !base.tablePresent() && tx.operations() > options.coldStartMaxOperations()
                 ? tx.splitForColdStart(options.coldStartMaxOperations())
@@ -131,7 +145,21 @@ public final class RulesetApplier {
         }
         committed = next;
         return new ApplyResult(base.tablePresent() ? ApplyResult.Kind.INCREMENTAL : ApplyResult.Kind.FULL, readBack,
-                tx.counts(), tx.operations(), bytes, transactions.size(), System.nanoTime() - start);
+                tx.counts(), tx.operations(), bytes, transactions.size(), System.nanoTime() - start, desired);
+    }
+
+    /** After a read-back, rules are compared by their whole expression, as the kernel lists them. */
+    private TableState committedState(Ruleset desired, TableState base, boolean readBack) throws ApplyException {
+        return readBack ? TableState.committed(desired, base, executor.ruleExpressions(desired))
+                : TableState.committed(desired, base);
+    }
+
+    /**
+     * The first generation of a table that has none. Flows of an earlier table of ours (deleted, or kept flows) may
+     * still carry a stamp; a generation taken from the clock is unlikely to equal theirs, so they are judged again.
+     */
+    private static int freshGeneration() {
+        return (int) (System.currentTimeMillis() / 1000 % EstablishedFlows.MAX_GENERATION) + 1;
     }
 
     /**

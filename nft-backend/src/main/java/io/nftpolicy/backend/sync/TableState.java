@@ -4,6 +4,7 @@ import io.nftpolicy.backend.kernel.ForeignObject;
 import io.nftpolicy.backend.kernel.KernelChain;
 import io.nftpolicy.backend.kernel.KernelTable;
 import io.nftpolicy.backend.kernel.RuleDigest;
+import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.ruleset.BaseHook;
 import io.nftpolicy.ruleset.Chain;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * What is in the kernel, as far as the backend knows: nothing (no table), the last {@link Ruleset} it committed,
@@ -625,6 +627,18 @@ public final class TableState {
     /** Whether rules are known as text (a committed model), not only as digests (read back). */
     public boolean exactRules() {
         return exactRules;
+    }
+
+    /**
+     * The ruleset generation the table stamps flows with ({@link EstablishedFlows}); empty when the table is absent
+     * or keeps established flows.
+     */
+    public OptionalInt generation() {
+        SetState set = sets.get(EstablishedFlows.GENERATION_SET);
+        if (set == null) {
+            return OptionalInt.empty();
+        }
+        return EstablishedFlows.generationOf(set.elementList);
     }
 
     public int setCount() {

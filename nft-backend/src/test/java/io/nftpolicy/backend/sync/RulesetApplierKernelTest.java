@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Ruleset;
@@ -69,6 +70,32 @@ class RulesetApplierKernelTest {
         assertThat(restarted.operations()).as("read back from the kernel, the table equals the model").isZero();
         assertThat(applier.verify(ruleset).differences()).isEmpty();
         assertSameChainsAsAFreshLoad(ruleset);
+    }
+
+    @Test
+    void aTableThatReChecksEstablishedFlowsKeepsItsGenerationWhenNothingChangesAndRaisesItByOneWithAChange()
+            throws Exception {
+        EstablishedFlows established = new EstablishedFlows();
+        RulesetApplier applier = new RulesetApplier(executor);
+        ApplyResult first = applier.apply(established.apply(compile(demo())));
+        int generation = first.generation().orElseThrow();
+
+        ApplyResult again = applier.apply(established.apply(compile(demo())));
+        ApplyResult restarted = new RulesetApplier(executor).apply(new EstablishedFlows().apply(compile(demo())));
+        ApplyResult changed = applier.apply(established.apply(compile(Snapshots.mapPod(demo(), "dev/frontend",
+                p -> Snapshots.relabelled(p, Map.of("role", "backend"))))));
+
+        assertThat(again.kind()).isEqualTo(ApplyResult.Kind.NO_OP);
+        assertThat(again.generation()).hasValue(generation);
+        assertThat(restarted.operations()).as("the generation is read back, not reset").isZero();
+        assertThat(restarted.generation()).hasValue(generation);
+        assertThat(changed.generation()).hasValue(EstablishedFlows.next(generation));
+        assertThat(host(List.of("ip", "netns", "exec", netns, "nft", "list", "set", "inet", "nftpolicy",
+                EstablishedFlows.GENERATION_SET), "")).contains(String.format("0x%08x", (long) changed.generation()
+                .getAsInt() << 12));
+        assertThat(applier.verify(established.apply(compile(demo()))).differences())
+                .as("any generation is in sync; the relabel is not").isNotEmpty()
+                .noneMatch(d -> d.contains(EstablishedFlows.GENERATION_SET) || d.contains(EstablishedFlows.STAMP_CHAIN));
     }
 
     @Test

@@ -159,14 +159,14 @@ class RulesetApplierTest {
                 "set peer-9a3bd8b3-v4: element 10.244.1.11 comment \"dev/frontend\" missing",
                 "set leftover: not in the model",
                 "map ingress-v4: extra element 10.244.1.77 comment \"stranger\" : jump ing-e2d199a7-dev_test-network-policy",
-                "chain ing-e2d199a7-dev_test-network-policy: 5 rules in the kernel, 4 expected",
-                "chain ing-e2d199a7-dev_test-network-policy: extra rule 5: {accept comment \"by hand\"}");
+                "chain ing-e2d199a7-dev_test-network-policy: 6 rules in the kernel, 5 expected",
+                "chain ing-e2d199a7-dev_test-network-policy: extra rule 6: {accept comment \"by hand\"}");
         assertThat(applier.knowsCommittedState()).isFalse();
 
         ApplyResult repair = applier.apply(ruleset);
 
         assertThat(kernel.lastScript().lines().map(l -> l.split(" ")[0] + " " + l.split(" ")[1]).toList())
-                .containsExactly("add element", "flush chain", "add rule", "add rule", "add rule", "add rule",
+                .containsExactly("add element", "flush chain", "add rule", "add rule", "add rule", "add rule", "add rule",
                         "delete element", "delete set");
         assertThat(repair.readBack()).isTrue();
         assertThat(applier.verify(ruleset).isEmpty()).isTrue();

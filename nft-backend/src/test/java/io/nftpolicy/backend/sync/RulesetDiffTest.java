@@ -178,12 +178,12 @@ class RulesetDiffTest {
         String chain = chainFor(after, "ing-", "dev_test-network-policy");
         String newPorts = setNamed(after, "ports tcp . 6380");
         String oldPorts = setNamed(before, "ports tcp . 6379");
-        assertThat(tx.commands()).hasSize(8).containsSubsequence(
+        assertThat(tx.commands()).hasSize(9).containsSubsequence(
                 "add set inet nftpolicy " + newPorts + " { type inet_proto . inet_service; comment \"ports tcp . 6380\"; }",
                 "add element inet nftpolicy " + newPorts + " { tcp . 6380 }",
                 "flush chain inet nftpolicy " + chain,
                 "delete set inet nftpolicy " + oldPorts);
-        assertThat(tx.commands().subList(2, 7)).allSatisfy(c -> assertThat(c).contains(chain));
+        assertThat(tx.commands().subList(2, 8)).allSatisfy(c -> assertThat(c).contains(chain));
         assertThat(tx.commands().get(3)).contains("@" + newPorts);
     }
 

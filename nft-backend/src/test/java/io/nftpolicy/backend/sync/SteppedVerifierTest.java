@@ -63,8 +63,8 @@ class SteppedVerifierTest {
 
         assertThat(stepped.check(Step.DECLARATIONS, ruleset).differences()).containsExactly(
                 "set leftover: not in the model",
-                "chain ing-e2d199a7-dev_test-network-policy: 5 rules in the kernel, 4 expected",
-                "chain ing-e2d199a7-dev_test-network-policy: extra rule 5: {accept comment \"by hand\"}");
+                "chain ing-e2d199a7-dev_test-network-policy: 6 rules in the kernel, 5 expected",
+                "chain ing-e2d199a7-dev_test-network-policy: extra rule 6: {accept comment \"by hand\"}");
     }
 
     @Test

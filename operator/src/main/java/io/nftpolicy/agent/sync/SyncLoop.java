@@ -345,7 +345,7 @@ public final class SyncLoop implements AutoCloseable {
                 }
             }
             long commit = System.nanoTime();
-            applied = compilation.ruleset();
+            applied = result.committed();
             OptionalLong latency = startupDone && oldest != Long.MAX_VALUE
                     ? OptionalLong.of(Math.max(0, commit - oldest)) : OptionalLong.empty();
             startupDone = true;
