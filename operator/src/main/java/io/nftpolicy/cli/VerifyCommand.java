@@ -3,6 +3,7 @@ package io.nftpolicy.cli;
 import io.nftpolicy.backend.kernel.KernelTableFormatException;
 import io.nftpolicy.backend.sync.ApplyException;
 import io.nftpolicy.backend.sync.Drift;
+import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.backend.sync.TableState;
 import io.nftpolicy.ruleset.Ruleset;
 import java.io.PrintWriter;
@@ -58,7 +59,8 @@ final class VerifyCommand implements Callable<Integer> {
             Ruleset ruleset = NodeRuleset.compile(input.file, node, established, context, err).ruleset();
             Drift drift;
             try {
-                drift = Drift.between(TableState.readBack(kernel.readBack()), ruleset);
+                // The applier's verify: rules compared whole, at the kernel's generation, under the table's lock.
+                drift = new RulesetApplier(kernel).verify(ruleset);
             } catch (ApplyException e) {
                 if (e.getCause() instanceof KernelTableFormatException format) {
                     // Something nftpolicy never writes is in its table: that is a difference too.

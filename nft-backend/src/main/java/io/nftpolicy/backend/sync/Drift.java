@@ -54,6 +54,7 @@ public record Drift(List<String> differences) {
      */
     public static Drift between(TableState actual, Ruleset desired, Map<String, String> expressions) {
         RulesetDiff.checkTable(desired);
+        desired = withKernelGeneration(actual, desired);
         return compare(actual, desired, TableState.committed(desired, null, expressions), true);
     }
 
@@ -87,11 +88,19 @@ public record Drift(List<String> differences) {
 
     private static Drift compare(TableState actual, Ruleset desired, boolean elements) {
         RulesetDiff.checkTable(desired);
-        if (EstablishedFlows.generation(desired).isPresent() && actual.generation().isPresent()) {
-            // The generation is the kernel's to keep (the backend raises it with each change): any one is in sync.
-            desired = EstablishedFlows.withGeneration(desired, actual.generation().getAsInt());
-        }
+        desired = withKernelGeneration(actual, desired);
         return compare(actual, desired, TableState.committed(desired), elements);
+    }
+
+    /**
+     * {@code desired} at the generation the kernel's table stamps flows with: the generation is the kernel's to keep
+     * (the backend raises it with each change), so any one is in sync.
+     */
+    static Ruleset withKernelGeneration(TableState actual, Ruleset desired) {
+        if (EstablishedFlows.generation(desired).isPresent() && actual.generation().isPresent()) {
+            return EstablishedFlows.withGeneration(desired, actual.generation().getAsInt());
+        }
+        return desired;
     }
 
     private static Drift compare(TableState actual, Ruleset desired, TableState want, boolean elements) {

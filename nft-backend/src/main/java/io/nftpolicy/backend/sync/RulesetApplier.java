@@ -174,6 +174,7 @@ public final class RulesetApplier {
             table = executor.readBack(); // not half-way through another apply's split transactions
         }
         TableState actual = TableState.readBack(table);
+        desired = Drift.withKernelGeneration(actual, desired);
         Drift drift = Drift.between(actual, desired, executor.ruleExpressions(desired));
         if (!drift.isEmpty()) {
             committed = null;
