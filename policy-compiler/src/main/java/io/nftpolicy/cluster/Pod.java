@@ -57,11 +57,6 @@ public record Pod(
                 .toString();
     }
 
-    /** The same pod under another uid and creation time: a pod re-created under the same namespace/name. */
-    public Pod withIdentity(String uid, Instant creationTimestamp) {
-        return new Pod(namespace, name, labels, nodeName, hostNetwork, phase, terminating, ips, ports, uid,
-                creationTimestamp);
-    }
 
     /** namespace/name, the way kubectl and every message in this project name a pod. */
     public String ref() {

@@ -94,7 +94,7 @@ final class ClusterState {
     /**
      * Takes in the next snapshot's pods and namespaces.
      *
-     * @return what changed, or null when the snapshot holds two pods of one name (then the state is unusable and
+     * @return what changed, or null when the snapshot holds two pods of one uid (then the state is unusable and
      *     the caller starts over with a new one; the API server never sends such a snapshot)
      */
     Changes update(List<Pod> podList, List<Namespace> namespaceList) {

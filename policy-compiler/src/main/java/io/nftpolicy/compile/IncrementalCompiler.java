@@ -29,7 +29,8 @@ import java.util.function.ToIntFunction;
  * <p>What is kept, and what invalidates it:
  * <ul>
  *   <li>pods and their parsed addresses ({@link ClusterState}): a pod is looked at again when it differs from the
- *       previous snapshot's pod of that name (identity first, then equals);</li>
+ *       previous snapshot's pod of that uid (identity first, then equals), and so are the pods that claim one of
+ *       its addresses;</li>
  *   <li>validated policies ({@link PolicyState}), per policy value;</li>
  *   <li>each selector peer's pods and set elements ({@link PeerCache}): a changed pod reaches only the peers that
  *       cover it before or after; a relabelled namespace drops the peers whose namespaceSelector it enters or
@@ -67,7 +68,7 @@ public final class IncrementalCompiler {
             throw e;
         }
         if (compilation == null) {
-            // Two pods or policies of one name, which no API server sends: compile from scratch and start over.
+            // Two pods of one uid or policies of one name, which no API server sends: compile from scratch and start over.
             state = null;
             compilation = new PolicyCompiler().compile(snapshot, nodeName);
         }

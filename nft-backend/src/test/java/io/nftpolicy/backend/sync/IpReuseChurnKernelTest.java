@@ -144,14 +144,14 @@ class IpReuseChurnKernelTest {
                 appliers.add(new RulesetApplier(new LibnftablesExecutor(nft)));
             }
             Random random = new Random(14);
-            Pod current = claimant(Kind.DB, "db-0", "node-1", PodPhase.RUNNING, 0);
-            commit(List.of(current), compilers, appliers);
-
             Counts counts = new Counts();
+            Pod current = claimant(Kind.DB, "db-0", "node-1", PodPhase.RUNNING, 0);
+            commit(List.of(current), compilers, appliers, counts);
+
             AtomicBoolean running = new AtomicBoolean(true);
             List<Thread> probers = new ArrayList<>();
             for (String from : CLIENTS.keySet()) {
-                for (int k = 0; k < 2; k++) {
+                for (int k = 0; k < 3; k++) {
                     Thread t = new Thread(() -> {
                         while (running.get()) {
                             probe(from, counts);
@@ -163,6 +163,7 @@ class IpReuseChurnKernelTest {
             }
             long started = System.nanoTime();
             probers.forEach(Thread::start);
+            waitForJudged(0, counts, 10_000);
             int addFirst = 0;
             int crossNode = 0;
             int sameName = 0;
@@ -174,11 +175,11 @@ class IpReuseChurnKernelTest {
                     crossNode += next.nodeName().equals(current.nodeName()) ? 0 : 1;
                     if (random.nextBoolean()) {
                         addFirst++;
-                        commit(List.of(current, next), compilers, appliers);
+                        commit(List.of(current, next), compilers, appliers, counts);
                     } else {
-                        commit(List.of(), compilers, appliers);
+                        commit(List.of(), compilers, appliers, counts);
                     }
-                    commit(List.of(next), compilers, appliers);
+                    commit(List.of(next), compilers, appliers, counts);
                     current = next;
                 }
             } catch (Throwable t) {
@@ -195,16 +196,18 @@ class IpReuseChurnKernelTest {
             double seconds = (System.nanoTime() - started) / 1e9;
             String report = String.format("%d reuse cycles (%d add-before-delete, %d delete-before-add, %d to another "
                             + "node's pod object, %d the same name with a new uid), %d commits on each of %d nodes "
-                            + "in %.1f s; %d probes (%d connected, %d failed); wrong allows %d, wrong drops %d%n",
+                            + "in %.1f s, %d of them probed while in force on both; %d probes (%d connected, %d "
+                            + "failed); wrong allows %d, wrong drops %d%n",
                     CYCLES, addFirst, CYCLES - addFirst, crossNode, sameName, versions.size(), NODES.size(), seconds,
-                    counts.probes.get(), counts.connected.get(), counts.probes.get() - counts.connected.get(),
-                    counts.wrongAllows.get(), counts.wrongDrops.get());
+                    counts.judgedVersions.get(), counts.probes.get(), counts.connected.get(),
+                    counts.probes.get() - counts.connected.get(), counts.wrongAllows.get(), counts.wrongDrops.get());
             StringBuilder details = new StringBuilder(report);
             counts.wrong.stream().limit(20).forEach(w -> details.append("  ").append(w).append('\n'));
             System.out.print(details);
 
             assertThat(counts.wrongAllows.get()).as(details.toString()).isZero();
-            assertThat(counts.probes.get()).as("probes ran throughout").isGreaterThan(CYCLES);
+            assertThat(counts.judgedVersions.get()).as("commits probed while in force: " + report)
+                    .isGreaterThan(versions.size() / 4);
             for (int n = 0; n < NODES.size(); n++) {
                 ClusterSnapshot last = snapshot(List.of(current));
                 assertThat(appliers.get(n).verify(compilers.get(n).compile(last).ruleset()).differences()).isEmpty();
@@ -240,8 +243,8 @@ class IpReuseChurnKernelTest {
     }
 
     /** One event: the new snapshot, compiled and applied on each node in turn, as each node's agent would. */
-    private void commit(List<Pod> claimants, List<IncrementalCompiler> compilers, List<RulesetApplier> appliers)
-            throws ApplyException {
+    private void commit(List<Pod> claimants, List<IncrementalCompiler> compilers, List<RulesetApplier> appliers,
+                        Counts counts) throws ApplyException {
         int version = versions.size();
         versions.add(List.copyOf(claimants));
         ClusterSnapshot snapshot = snapshot(claimants);
@@ -249,6 +252,21 @@ class IpReuseChurnKernelTest {
             applying.set(n, version);
             appliers.get(n).apply(compilers.get(n).compile(snapshot).ruleset());
             applied.set(n, version);
+        }
+        waitForJudged(version, counts, PROBE_WAIT);
+    }
+
+    /**
+     * How long a commit waits for a probe that ran entirely while it was in force. Applies take a few milliseconds
+     * and allowed probes one; without the wait the churn outruns the probes. A state in which every client is
+     * blocked only ends its probes at their timeout: those waits are cut short and the probes straddle the commits.
+     */
+    private static final long PROBE_WAIT = 25;
+
+    private static void waitForJudged(int version, Counts counts, long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        while (counts.lastJudged.get() < version && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
         }
     }
 
@@ -275,6 +293,9 @@ class IpReuseChurnKernelTest {
         final AtomicLong wrongAllows = new AtomicLong();
         final AtomicLong wrongDrops = new AtomicLong();
         final Queue<String> wrong = new ConcurrentLinkedQueue<>();
+        /** The latest version a probe ran under from start to end on every node, and how many versions had one. */
+        final java.util.concurrent.atomic.AtomicInteger lastJudged = new java.util.concurrent.atomic.AtomicInteger(-1);
+        final java.util.concurrent.atomic.AtomicInteger judgedVersions = new java.util.concurrent.atomic.AtomicInteger();
     }
 
     /** One connection from a client, judged against every snapshot each node held while it ran. */
@@ -303,6 +324,20 @@ class IpReuseChurnKernelTest {
             everyNodeAlwaysAdmits &= allAdmit;
         }
         counts.probes.incrementAndGet();
+        int only = first[0];
+        boolean oneVersion = true;
+        for (int n = 0; n < NODES.size(); n++) {
+            oneVersion &= first[n] == only && last[n] == only;
+        }
+        if (oneVersion) {
+            int seen = counts.lastJudged.get();
+            while (seen < only && !counts.lastJudged.compareAndSet(seen, only)) {
+                seen = counts.lastJudged.get();
+            }
+            if (seen < only) {
+                counts.judgedVersions.incrementAndGet();
+            }
+        }
         if (reached) {
             counts.connected.incrementAndGet();
         }
