@@ -23,6 +23,9 @@ import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -128,7 +131,24 @@ public final class SnapshotConverter {
                 PodPhase.fromKubernetes(status.getPhase()),
                 metadata.getDeletionTimestamp() != null,
                 ips,
-                ports);
+                ports,
+                metadata.getUid(),
+                creationTimestamp(metadata, ref, diagnostics));
+    }
+
+    /** metadata.creationTimestamp (RFC 3339); null when absent or unreadable, which is reported. */
+    private static Instant creationTimestamp(ObjectMeta metadata, String ref, List<Diagnostic> diagnostics) {
+        String text = metadata.getCreationTimestamp();
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            diagnostics.add(new Diagnostic("Pod", ref, "metadata.creationTimestamp", "\"" + text
+                    + "\" is not an RFC 3339 time", "the pod counts as older than any other pod claiming its address"));
+            return null;
+        }
     }
 
     private static void containerPorts(

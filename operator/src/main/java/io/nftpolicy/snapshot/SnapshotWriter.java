@@ -75,6 +75,9 @@ public final class SnapshotWriter {
         }
         return new PodBuilder()
                 .withNewMetadata().withNamespace(pod.namespace()).withName(pod.name()).withLabels(pod.labels())
+                // A uid derived from the name is what reading the object without one gives back.
+                .withUid(pod.uid().equals(Pod.derivedUid(pod.namespace(), pod.name())) ? null : pod.uid())
+                .withCreationTimestamp(pod.creationTimestamp() == null ? null : pod.creationTimestamp().toString())
                 .endMetadata()
                 .withNewSpec().withNodeName(pod.nodeName().isEmpty() ? null : pod.nodeName())
                 .withHostNetwork(pod.hostNetwork() ? true : null)

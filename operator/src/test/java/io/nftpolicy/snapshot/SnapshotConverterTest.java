@@ -19,6 +19,7 @@ import io.nftpolicy.policy.PolicyPort.PortRef;
 import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.snapshot.SnapshotConverter.Conversion;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,6 +58,33 @@ class SnapshotConverterTest {
         assertThat(pod.name()).isEqualTo("web");
         assertThat(pod.labels()).isEqualTo(Map.of("app", "web", "tier", "front"));
         assertThat(pod.nodeName()).isEqualTo("n1");
+    }
+
+    @Test
+    void podTakesItsUidAndCreationTimestampFromTheObject() throws Exception {
+        Pod pod = pod("metadata: {name: web, uid: 4f1c-a, creationTimestamp: \"2026-03-01T10:00:00Z\"}\n");
+
+        assertThat(pod.uid()).isEqualTo("4f1c-a");
+        assertThat(pod.creationTimestamp()).isEqualTo(Instant.parse("2026-03-01T10:00:00Z"));
+    }
+
+    @Test
+    void podWithoutUidGetsOneDerivedFromItsNamespaceAndName() throws Exception {
+        Pod pod = pod("metadata: {name: web, namespace: shop}\n");
+
+        assertThat(pod.uid()).isEqualTo(Pod.derivedUid("shop", "web"))
+                .isNotEqualTo(Pod.derivedUid("shop", "web2")).isNotEqualTo(Pod.derivedUid("shop2", "web"));
+        assertThat(pod.creationTimestamp()).isNull();
+    }
+
+    @Test
+    void anUnreadableCreationTimestampIsNamedAndCountsAsAbsent() throws Exception {
+        Conversion conversion = convert("kind: Pod\nmetadata: {name: web, creationTimestamp: yesterday}\n");
+
+        assertThat(conversion.snapshot().pods().get(0).creationTimestamp()).isNull();
+        assertThat(conversion.diagnostics()).singleElement().satisfies(d -> assertThat(d.format()).isEqualTo(
+                "Pod default/web: metadata.creationTimestamp: \"yesterday\" is not an RFC 3339 time (the pod counts "
+                        + "as older than any other pod claiming its address)"));
     }
 
     @Test

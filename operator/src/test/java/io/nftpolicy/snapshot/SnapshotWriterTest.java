@@ -11,6 +11,7 @@ import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.snapshot.SnapshotConverter.Conversion;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,15 @@ class SnapshotWriterTest {
                 new Pod("dev", "dual", Map.of(), "node-1", false, PodPhase.RUNNING, false,
                         List.of("10.0.0.1", "fd00::1"), List.of(new ContainerPort("dns", 53, Protocol.UDP)))),
                 List.of());
+
+        assertThat(readBack(SnapshotWriter.toYaml(cluster)).snapshot()).isEqualTo(cluster);
+    }
+
+    @Test
+    void aPodsUidAndCreationTimeAreWrittenAndReadBack() throws SnapshotException {
+        Pod pod = new Pod("dev", "web", Map.of(), "node-1", false, PodPhase.RUNNING, false, List.of("10.0.0.1"),
+                List.of(), "6a1e-uid", Instant.parse("2026-03-01T10:00:00Z"));
+        ClusterSnapshot cluster = new ClusterSnapshot(List.of(new Namespace("dev", Map.of())), List.of(pod), List.of());
 
         assertThat(readBack(SnapshotWriter.toYaml(cluster)).snapshot()).isEqualTo(cluster);
     }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 
 /**
  * The pods and namespaces of a cluster as {@link ClusterIndex} arranges them, kept up to date from one snapshot to
@@ -22,12 +23,24 @@ import java.util.TreeSet;
  */
 final class ClusterState {
 
-    /** A pod's or policy's namespace and name, ordered as the compiler orders them (namespace, then name). */
-    record ObjectName(String namespace, String name) implements Comparable<ObjectName> {
+    /**
+     * A pod's or policy's namespace and name, ordered as the compiler orders them (namespace, then name); for a pod
+     * also its uid, which tells it from an earlier or later pod of the same name.
+     */
+    record ObjectName(String namespace, String name, String uid) implements Comparable<ObjectName> {
+        ObjectName(String namespace, String name) {
+            this(namespace, name, "");
+        }
+
+        static ObjectName of(Pod pod) {
+            return new ObjectName(pod.namespace(), pod.name(), pod.uid());
+        }
+
         @Override
         public int compareTo(ObjectName o) {
             int c = namespace.compareTo(o.namespace);
-            return c != 0 ? c : name.compareTo(o.name);
+            c = c != 0 ? c : name.compareTo(o.name);
+            return c != 0 ? c : uid.compareTo(o.uid);
         }
 
         String ref() {
@@ -55,20 +68,25 @@ final class ClusterState {
     private static final class PodEntry extends ObjectTracker.Entry<Pod> {
         /** The addresses claimed; empty unless the pod takes part in policy. */
         final List<ClusterIndex.Claim> claims;
+        /** The valid addresses among the claims, each once. */
+        final List<IpAddress> addresses;
         ClusterIndex.Member member;
         List<Diagnostic> diagnostics = List.of();
 
         PodEntry(Pod pod) {
-            super(pod, new ObjectName(pod.namespace(), pod.name()));
+            super(pod, ObjectName.of(pod));
             this.claims = pod.participates() ? ClusterIndex.claims(pod) : List.of();
+            this.addresses = ClusterIndex.distinctAddresses(claims);
         }
     }
 
-    private final ObjectTracker<Pod, PodEntry> pods = new ObjectTracker<>(
-            p -> new ObjectName(p.namespace(), p.name()), PodEntry::new);
-    /** Claimants of each address: an ObjectName, or a TreeSet of them when several pods claim it. */
-    private final Map<IpAddress, Object> claimants = new HashMap<>();
-    private final TreeMap<String, TreeMap<String, ClusterIndex.Member>> membersByNamespace = new TreeMap<>();
+    /** Pods are told apart by uid: a pod re-created under its name is another pod, whatever the order of events. */
+    private final ObjectTracker<Pod, PodEntry> pods = new ObjectTracker<>(ObjectName::of, PodEntry::new);
+    /** Claimants of each address, in {@link ClusterIndex#CLAIM_ORDER}. */
+    private final Map<IpAddress, List<PodEntry>> claimants = new HashMap<>();
+    /** The addresses more than one pod claims. */
+    private final Set<IpAddress> contestedAddresses = new HashSet<>();
+    private final TreeMap<String, TreeMap<ObjectName, ClusterIndex.Member>> membersByNamespace = new TreeMap<>();
     private final TreeMap<ObjectName, List<Diagnostic>> diagnostics = new TreeMap<>();
     private final int[] addressesPerFamily = new int[IpFamily.values().length];
     private Map<String, Namespace> namespaces = Map.of();
@@ -76,7 +94,7 @@ final class ClusterState {
     /**
      * Takes in the next snapshot's pods and namespaces.
      *
-     * @return what changed, or null when the snapshot holds two pods of one name (then the state is unusable and
+     * @return what changed, or null when the snapshot holds two pods of one uid (then the state is unusable and
      *     the caller starts over with a new one; the API server never sends such a snapshot)
      */
     Changes update(List<Pod> podList, List<Namespace> namespaceList) {
@@ -98,20 +116,16 @@ final class ClusterState {
         Map<ObjectName, PodEntry[]> affected = new TreeMap<>();
         for (ObjectTracker.Change<PodEntry> c : changed) {
             if (c.before() != null) {
-                for (ClusterIndex.Claim claim : c.before().claims) {
-                    if (claim.address() != null) {
-                        unclaim(claim.address(), c.before().name, contested);
-                    }
+                for (IpAddress address : c.before().addresses) {
+                    unclaim(address, c.before(), contested);
                 }
             }
             affected.put((c.after() != null ? c.after() : c.before()).name, new PodEntry[] {c.before(), c.after()});
         }
         for (ObjectTracker.Change<PodEntry> c : changed) {
             if (c.after() != null) {
-                for (ClusterIndex.Claim claim : c.after().claims) {
-                    if (claim.address() != null) {
-                        claim(claim.address(), c.after().name, contested);
-                    }
+                for (IpAddress address : c.after().addresses) {
+                    claim(address, c.after(), contested);
                 }
             }
         }
@@ -129,8 +143,8 @@ final class ClusterState {
             if (now != null) {
                 if (now.object.participates()) {
                     List<Diagnostic> problems = new ArrayList<>(0);
-                    after = ClusterIndex.member(now.object, now.claims, this::owner, problems);
-                    if (before != null && pair[0] == now && before.addresses().equals(after.addresses())) {
+                    after = ClusterIndex.member(now.object, now.claims, this::claimantPods, problems);
+                    if (before != null && pair[0] == now && before.sameAddresses(after)) {
                         after = before; // an unchanged pod that shares an address: it keeps what it had
                     }
                     now.diagnostics = List.copyOf(problems);
@@ -161,8 +175,8 @@ final class ClusterState {
     }
 
     private void remove(ClusterIndex.Member m) {
-        TreeMap<String, ClusterIndex.Member> ns = membersByNamespace.get(m.pod().namespace());
-        ns.remove(m.pod().name());
+        TreeMap<ObjectName, ClusterIndex.Member> ns = membersByNamespace.get(m.pod().namespace());
+        ns.remove(m.key());
         if (ns.isEmpty()) {
             membersByNamespace.remove(m.pod().namespace());
         }
@@ -170,49 +184,53 @@ final class ClusterState {
     }
 
     private void add(ClusterIndex.Member m) {
-        membersByNamespace.computeIfAbsent(m.pod().namespace(), n -> new TreeMap<>()).put(m.pod().name(), m);
+        membersByNamespace.computeIfAbsent(m.pod().namespace(), n -> new TreeMap<>()).put(m.key(), m);
         m.addresses().forEach(a -> addressesPerFamily[a.family().ordinal()]++);
     }
 
-    @SuppressWarnings("unchecked")
-    private void claim(IpAddress address, ObjectName pod, Set<ObjectName> contested) {
-        Object current = claimants.get(address);
-        if (current == null) {
-            claimants.put(address, pod);
+    private void claim(IpAddress address, PodEntry pod, Set<ObjectName> contested) {
+        List<PodEntry> all = claimants.computeIfAbsent(address, a -> new ArrayList<>(1));
+        all.add(pod);
+        if (all.size() > 1) {
+            all.sort((x, y) -> ClusterIndex.CLAIM_ORDER.compare(x.object, y.object));
+            contestedAddresses.add(address);
+            all.forEach(e -> contested.add(e.name));
+        }
+    }
+
+    private void unclaim(IpAddress address, PodEntry pod, Set<ObjectName> contested) {
+        List<PodEntry> all = claimants.get(address);
+        if (all == null || !all.remove(pod)) {
             return;
         }
-        TreeSet<ObjectName> all;
-        if (current instanceof TreeSet<?> set) {
-            all = (TreeSet<ObjectName>) set;
-        } else {
-            all = new TreeSet<>();
-            all.add((ObjectName) current);
-            claimants.put(address, all);
-        }
-        all.add(pod);
-        contested.addAll(all);
-    }
-
-    @SuppressWarnings("unchecked")
-    private void unclaim(IpAddress address, ObjectName pod, Set<ObjectName> contested) {
-        Object current = claimants.get(address);
-        if (current instanceof TreeSet<?> set) {
-            TreeSet<ObjectName> all = (TreeSet<ObjectName>) set;
-            all.remove(pod);
-            contested.addAll(all);
-            if (all.size() == 1) {
-                claimants.put(address, all.first());
-            }
-        } else if (pod.equals(current)) {
+        all.forEach(e -> contested.add(e.name));
+        if (all.isEmpty()) {
             claimants.remove(address);
         }
+        if (all.size() < 2) {
+            contestedAddresses.remove(address);
+        }
     }
 
-    /** The ref of the pod that owns a claimed address: the first claimant by namespace and name. */
-    @SuppressWarnings("unchecked")
-    private String owner(IpAddress address) {
-        Object current = claimants.get(address);
-        return (current instanceof TreeSet<?> set ? ((TreeSet<ObjectName>) set).first() : (ObjectName) current).ref();
+    /** The pods that claim an address, in {@link ClusterIndex#CLAIM_ORDER}: the first one owns it. */
+    private List<Pod> claimantPods(IpAddress address) {
+        List<PodEntry> all = claimants.get(address);
+        List<Pod> pods = new ArrayList<>(all.size());
+        all.forEach(e -> pods.add(e.object));
+        return pods;
+    }
+
+    /**
+     * Calls {@code action} with each address that more than one live pod claims, and their members in
+     * {@link ClusterIndex#CLAIM_ORDER}.
+     */
+    void forEachContested(BiConsumer<IpAddress, List<ClusterIndex.Member>> action) {
+        for (IpAddress address : contestedAddresses) {
+            List<PodEntry> all = claimants.get(address);
+            List<ClusterIndex.Member> members = new ArrayList<>(all.size());
+            all.forEach(e -> members.add(e.member));
+            action.accept(address, members);
+        }
     }
 
     private List<Relabelled> namespaces(List<Namespace> list) {
@@ -248,12 +266,12 @@ final class ClusterState {
     }
 
     /** Namespaces that have members, in name order, each with its members in name order. */
-    Map<String, TreeMap<String, ClusterIndex.Member>> membersByNamespace() {
+    Map<String, TreeMap<ObjectName, ClusterIndex.Member>> membersByNamespace() {
         return membersByNamespace;
     }
 
     Collection<ClusterIndex.Member> membersOf(String namespace) {
-        TreeMap<String, ClusterIndex.Member> members = membersByNamespace.get(namespace);
+        TreeMap<ObjectName, ClusterIndex.Member> members = membersByNamespace.get(namespace);
         return members == null ? List.of() : members.values();
     }
 

@@ -139,7 +139,7 @@ public final class FailClosed {
 
     /**
      * Addresses of this node's participating pods inside the pod CIDRs, each with the first pod (by namespace/name)
-     * that claims it, as the compiler resolves duplicates.
+     * that claims it, for the element's comment: an address is known whichever pod owns it.
      */
     private Map<IpFamily, TreeMap<IpAddress, String>> knownAddresses(ClusterSnapshot snapshot) {
         Map<IpFamily, TreeMap<IpAddress, String>> known = new EnumMap<>(IpFamily.class);

@@ -29,7 +29,8 @@ import java.util.function.ToIntFunction;
  * <p>What is kept, and what invalidates it:
  * <ul>
  *   <li>pods and their parsed addresses ({@link ClusterState}): a pod is looked at again when it differs from the
- *       previous snapshot's pod of that name (identity first, then equals);</li>
+ *       previous snapshot's pod of that uid (identity first, then equals), and so are the pods that claim one of
+ *       its addresses;</li>
  *   <li>validated policies ({@link PolicyState}), per policy value;</li>
  *   <li>each selector peer's pods and set elements ({@link PeerCache}): a changed pod reaches only the peers that
  *       cover it before or after; a relabelled namespace drops the peers whose namespaceSelector it enters or
@@ -67,7 +68,7 @@ public final class IncrementalCompiler {
             throw e;
         }
         if (compilation == null) {
-            // Two pods or policies of one name, which no API server sends: compile from scratch and start over.
+            // Two pods of one uid or policies of one name, which no API server sends: compile from scratch and start over.
             state = null;
             compilation = new PolicyCompiler().compile(snapshot, nodeName);
         }
@@ -121,7 +122,7 @@ public final class IncrementalCompiler {
         private final ClusterState cluster = new ClusterState();
         private final PolicyState policies = new PolicyState();
         private final PeerCache peers = new PeerCache(cluster);
-        private final TreeMap<String, TreeMap<String, LocalPod>> local = new TreeMap<>();
+        private final TreeMap<String, TreeMap<ClusterState.ObjectName, LocalPod>> local = new TreeMap<>();
         /** Per direction: the group entries by group key, and the groups as last laid out. */
         private final List<Map<String, GroupEntry>> groups = List.of(new HashMap<>(), new HashMap<>());
         private final List<List<PodGroup>> laidOut = new ArrayList<>(java.util.Arrays.asList(null, null));
@@ -141,8 +142,8 @@ public final class IncrementalCompiler {
             peers.update(changes);
             for (ClusterState.MemberChange change : changes.members()) {
                 if (change.before() != null && isLocal(change.before())) {
-                    TreeMap<String, LocalPod> ns = local.get(change.namespace());
-                    ns.remove(change.before().pod().name());
+                    TreeMap<ClusterState.ObjectName, LocalPod> ns = local.get(change.namespace());
+                    ns.remove(change.before().key());
                     if (ns.isEmpty()) {
                         local.remove(change.namespace());
                     }
@@ -151,7 +152,7 @@ public final class IncrementalCompiler {
                 if (change.after() != null && isLocal(change.after())) {
                     LocalPod pod = new LocalPod(change.after());
                     select(pod, policies.of(change.namespace()));
-                    local.computeIfAbsent(change.namespace(), n -> new TreeMap<>()).put(pod.member.pod().name(), pod);
+                    local.computeIfAbsent(change.namespace(), n -> new TreeMap<>()).put(pod.member.key(), pod);
                     regroup = true;
                 }
             }
@@ -169,8 +170,10 @@ public final class IncrementalCompiler {
                 if (regroup) {
                     laidOut.set(direction.ordinal(), groups(direction));
                 }
+                Map<String, String> chainByKey = new HashMap<>();
                 for (PodGroup group : laidOut.get(direction.ordinal())) {
                     GroupEntry entry = entry(group, families);
+                    chainByKey.put(group.key, entry.chainName);
                     entry.used = generation;
                     entry.plan.ifPresent(p -> p.sets().forEach(spec -> shared.define(spec, this::build)));
                     if (entry.dispatched != group.members) {
@@ -179,6 +182,12 @@ public final class IncrementalCompiler {
                     }
                     assembler.add(direction, entry.chain, entry.dispatch);
                 }
+                cluster.forEachContested((address, claimants) -> {
+                    MapElement target = ClusterIndex.dispatchTarget(address, claimants, m -> chainOf(m, direction, chainByKey));
+                    if (target != null) {
+                        assembler.addContested(direction, target);
+                    }
+                });
             }
             Ruleset ruleset = assembler.build(shared.all());
             regroup = false;
@@ -201,7 +210,15 @@ public final class IncrementalCompiler {
         }
 
         private boolean isLocal(ClusterIndex.Member member) {
-            return member.pod().nodeName().equals(nodeName) && !member.addresses().isEmpty();
+            return ClusterIndex.isLocal(member, nodeName);
+        }
+
+        /** A local pod's group chain in a direction; null when it is not local or not isolated there. */
+        private String chainOf(ClusterIndex.Member member, PolicyType direction, Map<String, String> chainByKey) {
+            TreeMap<ClusterState.ObjectName, LocalPod> ns = local.get(member.pod().namespace());
+            LocalPod pod = ns == null ? null : ns.get(member.key());
+            PodGrouping.Selection s = pod == null ? null : pod.selections[direction.ordinal()];
+            return s == null ? null : chainByKey.get(s.key());
         }
 
         /** Places the pod in its groups; whether that changed its place. */
@@ -220,7 +237,7 @@ public final class IncrementalCompiler {
         /** As PolicyCompiler groups local pods: by key, members in namespace/name order. */
         private List<PodGroup> groups(PolicyType direction) {
             Map<String, PodGroup> groups = new TreeMap<>();
-            for (TreeMap<String, LocalPod> ns : local.values()) {
+            for (TreeMap<ClusterState.ObjectName, LocalPod> ns : local.values()) {
                 for (LocalPod pod : ns.values()) {
                     PodGrouping.Selection s = pod.selections[direction.ordinal()];
                     if (s != null) {

@@ -10,7 +10,7 @@ import java.util.function.Function;
 
 /**
  * Matches the objects of a snapshot's list with those of the previous one, cheaply: the same instance at the same
- * position, else the same instance anywhere, else an equal object of the same namespace and name. The agent passes
+ * position, else the same instance anywhere, else an equal object of the same namespace and name (and, for a pod, uid). The agent passes
  * the same instances for unchanged objects, so a list of 10,000 unchanged pods costs one pass of identity checks.
  *
  * @param <T> the object (a Pod, a NetworkPolicy)
@@ -56,7 +56,8 @@ final class ObjectTracker<T, E extends ObjectTracker.Entry<T>> {
     /**
      * Takes in the next list and tells what changed, in no particular order.
      *
-     * @return null when the list holds two objects of one namespace and name (the API server never sends that);
+     * @return null when the list holds two objects of one key (namespace and name, and uid for pods: the API server
+     *     never sends that);
      *     the tracker is then unusable
      */
     @SuppressWarnings("unchecked")

@@ -125,7 +125,7 @@ final class PeerCache implements Peers {
         final Resolution resolution;
         private final SetSpec.OfPods spec;
         private final TreeSet<SetElement> sorted = new TreeSet<>();
-        private final Map<String, List<SetElement>> byPod = new HashMap<>();
+        private final Map<ClusterState.ObjectName, List<SetElement>> byPod = new HashMap<>();
         private final List<List<SetElement>> pending = new ArrayList<>();
         private List<SetElement> list;
         private long version;
@@ -136,7 +136,7 @@ final class PeerCache implements Peers {
             for (ClusterIndex.Member m : members) {
                 List<SetElement> own = spec.elementsOf(m);
                 if (!own.isEmpty()) {
-                    byPod.put(m.ref(), own);
+                    byPod.put(m.key(), own);
                     sorted.addAll(own);
                 }
             }
@@ -155,7 +155,7 @@ final class PeerCache implements Peers {
         }
 
         private void replace(ClusterIndex.Member before, ClusterIndex.Member after) {
-            String ref = (after != null ? after : before).ref();
+            ClusterState.ObjectName ref = (after != null ? after : before).key();
             List<SetElement> had = byPod.getOrDefault(ref, List.of());
             List<SetElement> now = after == null ? List.of() : spec.elementsOf(after);
             if (had.equals(now)) {
@@ -272,6 +272,6 @@ final class PeerCache implements Peers {
     }
 
     private static ClusterState.ObjectName name(ClusterIndex.Member m) {
-        return new ClusterState.ObjectName(m.pod().namespace(), m.pod().name());
+        return m.key();
     }
 }

@@ -4,9 +4,11 @@ import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.policy.PolicyType;
+import io.nftpolicy.ruleset.MapElement;
 import io.nftpolicy.ruleset.NamedSet;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,8 +45,10 @@ public final class PolicyCompiler {
         Set<IpFamily> families = index.families();
         List<ClusterIndex.Member> local = index.localMembers(nodeName);
         for (PolicyType direction : PolicyType.values()) {
+            Map<ClusterIndex.Member, String> chainOf = new IdentityHashMap<>();
             for (PodGroup group : group(direction, local, policiesByNamespace)) {
                 String chainName = RulesetAssembler.chainName(group);
+                group.members.forEach(m -> chainOf.put(m, chainName));
                 Optional<GroupRules.Plan> plan = GroupRules.plan(group, families);
                 if (plan.isPresent()) {
                     plan.get().sets().forEach(spec -> peerSets.define(spec, s -> build(s, peers)));
@@ -53,6 +57,12 @@ public final class PolicyCompiler {
                     assembler.add(group, RulesetAssembler.merged(group, chainName, Allowances.of(group, peers, addresses)));
                 }
             }
+            index.contested().forEach((address, claimants) -> {
+                MapElement target = ClusterIndex.dispatchTarget(address, claimants, chainOf::get);
+                if (target != null) {
+                    assembler.addContested(direction, target);
+                }
+            });
         }
         return new Compilation(assembler.build(peerSets.all()), diagnostics);
     }

@@ -80,11 +80,19 @@ final class RulesetAssembler {
         }
     }
 
-    /** The verdict map elements that send the group's members to its chain. */
+    /** An address other live pods claim too, dispatched as {@link ClusterIndex#dispatchTarget} decided. */
+    void addContested(PolicyType direction, MapElement element) {
+        dispatch.get(direction).get(element.key().family()).add(element);
+    }
+
+    /**
+     * The verdict map elements that send the group's members to its chain: the addresses they alone claim (see
+     * {@link #addContested} for the others).
+     */
     static List<MapElement> dispatch(PodGroup group, String chainName) {
         List<MapElement> elements = new ArrayList<>(group.members.size());
         for (ClusterIndex.Member member : group.members) {
-            for (IpAddress address : member.addresses()) {
+            for (IpAddress address : member.dispatched()) {
                 elements.add(new MapElement(address, chainName, member.ref()));
             }
         }

@@ -38,7 +38,8 @@ class IncrementalCompilerPropertyTest {
     private static final int EDITS = 60;
 
     @ParameterizedTest(name = "seed {0}: {1} namespaces x {2} pods, {3} policies per namespace")
-    @CsvSource({"1, 6, 8, 6", "2, 6, 8, 6", "3, 10, 12, 8", "4, 20, 15, 8", "5, 4, 30, 12"})
+    @CsvSource({"1, 6, 8, 6", "2, 6, 8, 6", "3, 10, 12, 8", "4, 20, 15, 8", "5, 4, 30, 12", "6, 3, 6, 4",
+            "7, 3, 6, 4", "8, 4, 8, 6"})
     void everyEditGivesTheFullCompilersResultReusingWhatDidNotChange(long seed, int namespaces, int pods, int policies) {
         Random random = new Random(seed);
         Editor cluster = new Editor(ClusterGenerator.generate(
@@ -103,7 +104,10 @@ class IncrementalCompilerPropertyTest {
         }
 
         String randomEdit() {
-            return switch (random.nextInt(18)) {
+            return switch (random.nextInt(21)) {
+                case 20 -> deleteOlderTwin();
+                case 19 -> takeOverAddress();
+                case 18 -> recreatePod();
                 case 17 -> renumberNamedPort();
                 case 16 -> relabelEveryPod();
                 case 0, 1 -> relabelPod();
@@ -184,7 +188,7 @@ class IncrementalCompilerPropertyTest {
             }
             int i = random.nextInt(pods.size());
             Pod p = pods.get(i);
-            // Sometimes another pod's address (the first pod by name keeps it), sometimes one that does not parse.
+            // Sometimes another pod's address (the running, then newest, claimant keeps it), sometimes one that does not parse.
             String ip = switch (random.nextInt(5)) {
                 case 0 -> anyPod().ips().isEmpty() ? "10.98.0.1" : anyPod().ips().get(0);
                 case 1 -> "10.300.0.1";
@@ -205,8 +209,68 @@ class IncrementalCompilerPropertyTest {
             List<ContainerPort> ports = p.ports().stream().map(c -> c.name().equals(name)
                     ? new ContainerPort(name, c.port() + 1, c.protocol()) : c).toList();
             pods.set(i, new Pod(p.namespace(), p.name(), p.labels(), p.nodeName(), p.hostNetwork(), p.phase(),
-                    p.terminating(), p.ips(), ports));
+                    p.terminating(), p.ips(), ports, p.uid(), p.creationTimestamp()));
             return "pod " + p.ref() + " renumbers its " + name + " port";
+        }
+
+        /**
+         * The pod deleted and created again under its name with a new uid and other labels: the new one added
+         * before the old one is deleted (both are then in the snapshot, until {@link #deleteOlderTwin}) or after.
+         */
+        private String recreatePod() {
+            if (pods.isEmpty()) {
+                return addPod();
+            }
+            int i = random.nextInt(pods.size());
+            Pod p = pods.get(i);
+            Map<String, String> labels = new HashMap<>(p.labels());
+            labels.put("tier", List.of("frontend", "backend", "db").get(random.nextInt(3)));
+            Pod again = new Pod(p.namespace(), p.name(), labels, ClusterGenerator.nodeName(random.nextInt(3)), false,
+                    random.nextBoolean() ? PodPhase.PENDING : PodPhase.RUNNING, false, p.ips(), p.ports(),
+                    "uid-" + counter++, created());
+            if (random.nextBoolean()) {
+                pods.add(random.nextInt(pods.size() + 1), again);
+                return "pod " + p.ref() + " created again as " + again.uid() + " before the old one is deleted";
+            }
+            pods.set(i, again);
+            return "pod " + p.ref() + " deleted and created again as " + again.uid();
+        }
+
+        /** One of two pods of one name deleted: the end of an add-before-delete re-creation, either one going first. */
+        private String deleteOlderTwin() {
+            Map<String, Pod> byRef = new HashMap<>();
+            for (Pod p : pods) {
+                Pod twin = byRef.putIfAbsent(p.ref(), p);
+                if (twin != null) {
+                    Pod older = random.nextInt(4) == 0 ? p : twin;
+                    pods.remove(older);
+                    return "pod " + older.ref() + " " + older.uid() + " deleted, its twin stays";
+                }
+            }
+            return recreatePod();
+        }
+
+        /** A new pod in some namespace and node takes another pod's address, which is sometimes deleted first. */
+        private String takeOverAddress() {
+            if (pods.isEmpty()) {
+                return addPod();
+            }
+            Pod old = anyPod();
+            if (random.nextBoolean()) {
+                pods.remove(old);
+            }
+            Pod p = new Pod(namespace(), "reuser-" + counter++, Map.of("app", "app-" + random.nextInt(10), "tier",
+                    List.of("frontend", "backend", "db").get(random.nextInt(3))), ClusterGenerator.nodeName(random.nextInt(3)),
+                    false, random.nextBoolean() ? PodPhase.PENDING : PodPhase.RUNNING, false, old.ips(), old.ports(),
+                    null, created());
+            pods.add(random.nextInt(pods.size() + 1), p);
+            return "pod " + p.ref() + " takes the address " + old.ips() + " of " + old.ref()
+                    + (pods.contains(old) ? ", which stays" : ", deleted first");
+        }
+
+        /** A creation time among a few, so that pods are sometimes equally new; sometimes none. */
+        private java.time.Instant created() {
+            return random.nextInt(5) == 0 ? null : java.time.Instant.ofEpochSecond(1_700_000_000L + random.nextInt(4));
         }
 
         private String finishPod() {
@@ -370,7 +434,7 @@ class IncrementalCompilerPropertyTest {
 
         private static Pod with(Pod p, Map<String, String> labels, List<String> ips, PodPhase phase) {
             return new Pod(p.namespace(), p.name(), labels, p.nodeName(), p.hostNetwork(), phase, p.terminating(), ips,
-                    p.ports());
+                    p.ports(), p.uid(), p.creationTimestamp());
         }
     }
 }

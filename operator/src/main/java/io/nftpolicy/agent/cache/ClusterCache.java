@@ -123,8 +123,10 @@ public final class ClusterCache implements AutoCloseable {
                 io.fabric8.kubernetes.api.model.Namespace.class, serialization));
         SharedIndexInformer<io.fabric8.kubernetes.api.model.Pod> podInformer =
                 client.pods().inAnyNamespace().runnableInformer(0);
+        // The uid too: a delete the informer finds on a relist hands over what its store kept, and the delete of an
+        // earlier pod of the name must not remove the later one (removePod).
         podInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
-                io.fabric8.kubernetes.api.model.Pod.class, serialization));
+                io.fabric8.kubernetes.api.model.Pod.class, serialization, "metadata.uid"));
         SharedIndexInformer<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy> policyInformer =
                 client.network().v1().networkPolicies().inAnyNamespace().runnableInformer(0);
         policyInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
@@ -449,17 +451,28 @@ public final class ClusterCache implements AutoCloseable {
         }
     }
 
-    private void putPod(io.fabric8.kubernetes.api.model.Pod object) {
+    /**
+     * Takes in a pod's add or update. Two pods of one namespace and name never exist at once in the API server, so
+     * a pod of another uid replaces the record: the earlier pod is gone, even when its delete has not arrived yet.
+     * Only an object created before the record's pod is stale news of the earlier pod, and is ignored.
+     */
+    void putPod(io.fabric8.kubernetes.api.model.Pod object) {
         List<Diagnostic> diagnostics = new ArrayList<>(0);
         Pod record = converter.pod(object, diagnostics);
         String key = record.ref();
         podsTouched.add(key);
+        Pod current = pods.get(key);
+        if (current != null && !current.uid().equals(record.uid()) && record.creationTimestamp() != null
+                && current.creationTimestamp() != null && record.creationTimestamp().isBefore(current.creationTimestamp())) {
+            LOG.debug("pod {}: ignored news of uid {}, earlier than uid {}", key, record.uid(), current.uid());
+            return;
+        }
         List<Diagnostic> previous = diagnostics.isEmpty() ? podDiagnostics.remove(key)
                 : podDiagnostics.put(key, List.copyOf(diagnostics));
         if (!diagnostics.equals(previous == null ? List.of() : previous)) {
             podVersion.incrementAndGet(); // the snapshot carries them
         }
-        if (!record.equals(pods.get(key))) {
+        if (!record.equals(current)) {
             if (pods.put(key, record) == null) {
                 use(key, 1);
             }
@@ -467,9 +480,16 @@ public final class ClusterCache implements AutoCloseable {
         }
     }
 
-    private void removePod(io.fabric8.kubernetes.api.model.Pod object) {
+    /** Takes in a pod's delete: the record goes only if it is that pod (same uid), not a later one of its name. */
+    void removePod(io.fabric8.kubernetes.api.model.Pod object) {
         String key = key(object);
         podsTouched.add(key);
+        String uid = meta(object).getUid();
+        Pod current = pods.get(key);
+        if (current != null && uid != null && !uid.isEmpty() && !uid.equals(current.uid())) {
+            LOG.debug("pod {}: the delete of uid {} leaves uid {}", key, uid, current.uid());
+            return;
+        }
         if (podDiagnostics.remove(key) != null) {
             podVersion.incrementAndGet();
         }
