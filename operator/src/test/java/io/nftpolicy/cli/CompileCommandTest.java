@@ -137,4 +137,46 @@ class CompileCommandTest {
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).isEqualTo("nftpolicy: error: cannot write " + output + ": no such file or directory\n");
     }
+
+    @Test
+    void aYamlAliasBombExitsTwoWithOneLineInsteadOfExhaustingMemory() throws Exception {
+        StringBuilder yaml = new StringBuilder("kind: Pod\nmetadata: {name: a}\nl0: &l0 [lol]\n");
+        for (int level = 1; level <= 9; level++) {
+            yaml.append("l").append(level).append(": &l").append(level).append(" [")
+                    .append(String.join(", ", java.util.Collections.nCopies(9, "*l" + (level - 1)))).append("]\n");
+        }
+        Path file = Files.writeString(tmp.resolve("laughs.yaml"), yaml);
+
+        Result result = cli.run("compile", "--input", file.toString(), "--node", "node-a");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).matches("nftpolicy: error: " + java.util.regex.Pattern.quote(file.toString())
+                + ":8:\\d+: aliases expand to more than 100000 values \\(nested aliases multiply; kubectl writes none\\)\n");
+        assertNoStackTrace(result);
+    }
+
+    @Test
+    void deeplyNestedYamlExitsTwoWithOneLine() throws Exception {
+        Path file = Files.writeString(tmp.resolve("deep.yaml"), "kind: Pod\nmetadata: {name: a}\nx: "
+                + "[".repeat(100_000) + "]".repeat(100_000) + "\n");
+
+        Result result = cli.run("compile", "--input", file.toString(), "--node", "node-a");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("nftpolicy: error: " + file
+                + ": Document nesting depth (1001) exceeds the maximum allowed (1000)\n");
+        assertNoStackTrace(result);
+    }
+
+    @Test
+    void aYamlLineOverTheBoundExitsTwoWithOneLine() throws Exception {
+        Path file = Files.writeString(tmp.resolve("long.yaml"), "kind: Pod\nmetadata: {name: a}\nx: "
+                + "y".repeat(10_000_000) + "\n");
+
+        Result result = cli.run("compile", "--input", file.toString(), "--node", "node-a");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("nftpolicy: error: " + file + ":3: line of 10000003 characters, over the "
+                + "1048576 a YAML snapshot may have (no field of a Kubernetes object is that long)\n");
+    }
 }
