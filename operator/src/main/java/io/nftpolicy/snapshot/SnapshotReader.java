@@ -293,9 +293,18 @@ public final class SnapshotReader {
                         current = key instanceof String s ? current.get(s) : current.get((Integer) key);
                     }
                 }
-                String problem = mapping instanceof MismatchedInputException mismatch && current != null
-                        ? "expected " + expected(mismatch.getTargetType()) + ", found " + describe(current)
-                        : mapping.getOriginalMessage();
+                String problem;
+                if (current != null && current.isIntegralNumber() && !current.canConvertToInt()) {
+                    // 4294967297 as a port: the API server refuses it while decoding, as here, but Jackson's message
+                    // would name the Java class it was building.
+                    problem = "number " + current.asText() + " is out of range"
+                            + (field.toString().toLowerCase(java.util.Locale.ROOT).endsWith("port")
+                            ? " (a port is 1-65535)" : "");
+                } else if (mapping instanceof MismatchedInputException mismatch && current != null) {
+                    problem = "expected " + expected(mismatch.getTargetType()) + ", found " + describe(current);
+                } else {
+                    problem = mapping.getOriginalMessage();
+                }
                 throw new SnapshotException(
                         at(file, where) + what + ": " + (field.length() == 0 ? "" : field + ": ") + problem, e);
             }

@@ -1,5 +1,6 @@
 package io.nftpolicy.compile;
 
+import io.nftpolicy.cluster.KubernetesNames;
 import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.net.Cidr;
 import io.nftpolicy.net.IpRange;
@@ -202,9 +203,9 @@ final class PolicyValidator {
                 report.problem(field + ".endPort", "endPort cannot be used with a named port (\"" + named.name() + "\")");
                 return Optional.empty();
             }
-            if (named.name() == null || !named.name().matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || named.name().length() > 15
-                    || !named.name().matches(".*[a-z].*") || named.name().contains("--")) {
-                report.problem(field + ".port", "\"" + named.name() + "\" is neither a port number nor a valid port name");
+            if (KubernetesNames.portName(named.name()).isPresent()) {
+                report.problem(field + ".port", KubernetesNames.quote(named.name())
+                        + " is neither a port number nor a valid port name");
                 return Optional.empty();
             }
             return Optional.of(new AllowedPort.Named(proto, named.name()));
