@@ -18,6 +18,9 @@ import static io.nftpolicy.kernel.Policies.requirement;
 import static io.nftpolicy.kernel.Policies.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nftpolicy.cluster.ContainerPort;
+import io.nftpolicy.cluster.Pod;
+import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.compile.Diagnostic;
 import io.nftpolicy.lab.Endpoint;
 import io.nftpolicy.lab.LabException;
@@ -38,6 +41,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * field, enforces every valid policy, and keeps the pods an invalid policy selects isolated with none of its
  * allowances (fail closed). Covers the validity rules of semantics.md: ipBlock (cidr, except strictly inside, not
  * with selectors), selector operators and values, ports (1-65535 or a name, endPort), protocols, policyTypes.
+ * A policy the compiler throws on is failed the same way, alone; and an ipBlock whose excepts cover its whole cidr
+ * (which the API server accepts, and which once crashed the compiler) matches nothing.
  */
 class InvalidPolicyKernelTest extends PolicyLabTest {
     private static final Endpoint TCP80 = Endpoint.tcp(80);
@@ -60,6 +65,34 @@ class InvalidPolicyKernelTest extends PolicyLabTest {
                 .denyTo("x/a").allowTo("x/a", "y/*")  // x/bad grants nothing, x/a-from-y still holds
                 .denyTo("x/b").allowTo("x/b", "z/*")  // untouched by x/bad
                 .denyTo("x/c"));                      // selected by x/bad alone: isolated, nothing allowed
+    }
+
+    @Test
+    void anIpBlockWhoseExceptsCoverItsCidrMatchesNothingAndItsPodsStayIsolated() throws LabException {
+        lab.enforce(
+                ingress("x/a-covered", labels("pod=a"), peers(ipBlock("10.244.0.0/16", "10.244.0.0/17", "10.244.128.0/17"))),
+                ingress("x/b-from-y", labels("pod=b"), peers(namespaces(labels("ns=y")))));
+
+        lab.check(expect(TCP80).denyTo("x/a").denyTo("x/b").allowTo("x/b", "y/*"));
+    }
+
+    @Test
+    void aPolicyTheCompilerThrowsOnIsReportedAndFailsClosedWhileTheOthersAreEnforced() throws LabException {
+        // A container port out of range reaching the compiler (the converters drop it): resolving x/a's named port
+        // "bad" throws. Only x/bad, which uses it, fails.
+        lab.updatePod("x/a", p -> new Pod(p.namespace(), p.name(), p.labels(), p.nodeName(), p.hostNetwork(),
+                p.phase(), p.terminating(), p.ips(), Stream.concat(p.ports().stream(),
+                        Stream.of(ContainerPort.named("bad", 70000, Protocol.TCP))).toList()));
+        List<Diagnostic> diagnostics = lab.enforceAllowingDiagnostics(List.of(
+                ingress("x/bad", labels("pod=a"), ports(named("TCP", "bad"), tcp(80))),
+                ingress("x/b-from-y", labels("pod=b"), peers(namespaces(labels("ns=y"))))));
+
+        assertThat(diagnostics).as(lab.state()).singleElement().satisfies(d -> {
+            assertThat(d.object()).isEqualTo("x/bad");
+            assertThat(d.field()).isEqualTo("spec.ingress[0]");
+            assertThat(d.effect()).contains("fail closed");
+        });
+        lab.check(expect(TCP80).denyTo("x/a").denyTo("x/b").allowTo("x/b", "y/*"));
     }
 
     /** One broken field; the policy selects x/a and would allow everything if it were valid. */

@@ -104,11 +104,19 @@ class LifecycleKernelTest extends PolicyLabTest {
     }
 
     @Test
-    void terminatingPodsLeaveEveryPeerSet() throws LabException {
+    void aTerminatingPodKeepsItsAllowedTrafficAsAPeer() throws LabException {
         lab.updatePod("x/c", p -> with(p, PodPhase.RUNNING, true, false));
         lab.enforce(xaFromEveryC());
 
-        lab.check(expect(TCP80).denyTo("x/a").allowTo("x/a", "y/c", "z/c"));
+        lab.check(expect(TCP80).denyTo("x/a").allowTo("x/a", "*/c"));
+    }
+
+    @Test
+    void aTerminatingPodUnderADenyAllStaysUnreachable() throws LabException {
+        lab.updatePod("y/b", p -> with(p, PodPhase.RUNNING, true, false));
+        lab.enforce(ingress("y/deny-all", all()));
+
+        lab.check(expect(TCP80).denyTo("y/*"), expect(UDP80).denyTo("y/*"));
     }
 
     @Test

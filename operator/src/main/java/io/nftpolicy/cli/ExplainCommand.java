@@ -152,7 +152,7 @@ final class ExplainCommand implements Callable<Integer> {
         if (pods.isEmpty()) {
             throw new UserException(all ? "no pod of the snapshot runs on a node with an address"
                     : "no pod of namespace " + String.join(", ", selected) + " runs on a node with an address "
-                            + "(hostNetwork, finished and terminating pods are left out)");
+                            + "(hostNetwork and finished pods are left out)");
         }
         Map<Reachability.Cell, Connection> cells = new LinkedHashMap<>();
         for (Endpoint endpoint : endpoints) {

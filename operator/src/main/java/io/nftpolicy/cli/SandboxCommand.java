@@ -169,7 +169,7 @@ final class SandboxCommand implements Callable<Integer> {
         }
     }
 
-    /** Pods that get a namespace: running or pending with an address on a node, not hostNetwork, not terminating. */
+    /** Pods that get a namespace: running or pending with an address on a node, not hostNetwork. */
     private static List<Pod> participants(ClusterSnapshot snapshot, PrintWriter err) throws UserException {
         List<Pod> in = new ArrayList<>();
         List<String> out = new ArrayList<>();
@@ -181,12 +181,12 @@ final class SandboxCommand implements Callable<Integer> {
             }
         }
         if (!out.isEmpty()) {
-            Messages.note(err, "not in the sandbox (hostNetwork, finished, terminating, unscheduled or without an "
+            Messages.note(err, "not in the sandbox (hostNetwork, finished, unscheduled or without an "
                     + "address): " + String.join(", ", out));
         }
         if (in.isEmpty()) {
             throw new UserException("no pod of the snapshot can take part in the sandbox: none has an address on a "
-                    + "node (status.podIP, spec.nodeName) without being hostNetwork, finished or terminating");
+                    + "node (status.podIP, spec.nodeName) without being hostNetwork or finished");
         }
         return in;
     }

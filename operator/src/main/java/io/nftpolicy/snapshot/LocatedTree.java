@@ -61,10 +61,19 @@ final class LocatedTree {
     /** YAML's merge key: {@code <<: *defaults} copies the keys of the anchored mapping that are not written. */
     private static final String MERGE_KEY = "<<";
 
+    /**
+     * Values that aliases may copy into the tree, all aliases together. Expanding is this class's doing (Jackson
+     * hands aliases over unexpanded, so SnakeYAML's own alias limit never applies): without a bound, a few nested
+     * aliases (a "billion laughs" of 787 bytes) expand to billions of values. kubectl's output has no aliases.
+     */
+    static final long MAX_ALIAS_VALUES = 100_000;
+
     private final JsonNodeFactory nodes = JsonNodeFactory.instance;
     private final Map<JsonNode, Position> starts = new IdentityHashMap<>();
     private final Map<JsonNode, Map<Object, Position>> children = new IdentityHashMap<>();
     private final Map<String, JsonNode> anchors = new HashMap<>();
+    private final Map<String, Long> anchorSizes = new HashMap<>();
+    private long aliasValues;
 
     /** Reads every root value of the stream. Empty YAML documents come back with a null root. */
     List<Document> readAll(JsonParser parser) throws IOException, TreeException {
@@ -100,16 +109,31 @@ final class LocatedTree {
                     throw new TreeException("alias *" + yaml.getText() + " has no anchor &" + yaml.getText()
                             + " before it", start);
                 }
+                aliasValues += anchorSizes.get(yaml.getText());
+                if (aliasValues > MAX_ALIAS_VALUES) {
+                    throw new TreeException("aliases expand to more than " + MAX_ALIAS_VALUES
+                            + " values (nested aliases multiply; kubectl writes none)", start);
+                }
                 return anchored.deepCopy();
             }
             String anchor = yaml.getCurrentAnchor();
             JsonNode node = readValue(parser, start);
             if (anchor != null) {
                 anchors.put(anchor, node);
+                anchorSizes.put(anchor, size(node));
             }
             return node;
         }
         return readValue(parser, start);
+    }
+
+    /** The number of values in the tree: a mapping or sequence counts one, plus its contents. */
+    private static long size(JsonNode node) {
+        long size = 1;
+        for (JsonNode child : node) {
+            size += size(child);
+        }
+        return size;
     }
 
     /** Applies {@code <<: *a} or {@code <<: [*a, *b]}: keys written in the mapping win, then earlier sources. */

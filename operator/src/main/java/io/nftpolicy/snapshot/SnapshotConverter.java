@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.ContainerPort;
+import io.nftpolicy.cluster.KubernetesNames;
 import io.nftpolicy.cluster.Namespace;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.PodPhase;
@@ -69,7 +70,7 @@ public final class SnapshotConverter {
         List<Namespace> namespaceRecords = new ArrayList<>();
         Set<String> known = new LinkedHashSet<>();
         for (var namespace : namespaces) {
-            Namespace record = namespace(namespace);
+            Namespace record = namespace(namespace, diagnostics);
             if (known.add(record.name())) {
                 namespaceRecords.add(record);
             }
@@ -91,8 +92,20 @@ public final class SnapshotConverter {
     }
 
     public Namespace namespace(io.fabric8.kubernetes.api.model.Namespace namespace) {
+        return namespace(namespace, new ArrayList<>());
+    }
+
+    /**
+     * Converts a namespace; a label the API server would refuse is left out.
+     *
+     * @param diagnostics receives one entry per label left out, and one for a name the API server would refuse
+     */
+    public Namespace namespace(io.fabric8.kubernetes.api.model.Namespace namespace, List<Diagnostic> diagnostics) {
         ObjectMeta metadata = metadata(namespace.getMetadata());
-        return new Namespace(nullToEmpty(metadata.getName()), labels(metadata.getLabels()));
+        String name = nullToEmpty(metadata.getName());
+        KubernetesNames.namespaceName(name).ifPresent(reason ->
+                diagnostics.add(new Diagnostic("Namespace", name, "metadata.name", reason, "")));
+        return new Namespace(name, validLabels("Namespace", name, metadata.getLabels(), diagnostics));
     }
 
     /**
@@ -110,6 +123,8 @@ public final class SnapshotConverter {
 
         List<ContainerPort> ports = new ArrayList<>();
         String ref = namespace + "/" + name;
+        KubernetesNames.podName(name).ifPresent(reason ->
+                diagnostics.add(new Diagnostic("Pod", ref, "metadata.name", reason, "")));
         containerPorts(spec.getContainers(), "spec.containers", ref, ports, diagnostics);
         containerPorts(spec.getInitContainers(), "spec.initContainers", ref, ports, diagnostics);
 
@@ -125,7 +140,7 @@ public final class SnapshotConverter {
         return new Pod(
                 namespace,
                 name,
-                labels(metadata.getLabels()),
+                validLabels("Pod", ref, metadata.getLabels(), diagnostics),
                 spec.getNodeName(),
                 Boolean.TRUE.equals(spec.getHostNetwork()),
                 PodPhase.fromKubernetes(status.getPhase()),
@@ -173,6 +188,13 @@ public final class SnapshotConverter {
                             "\"" + protocolName + "\" is not TCP, UDP or SCTP", "port ignored"));
                 } else if (port.getContainerPort() == null) {
                     out.add(new Diagnostic("Pod", ref, path + ".containerPort", "missing", "port ignored"));
+                } else if (KubernetesNames.portNumber(port.getContainerPort()).isPresent()) {
+                    out.add(new Diagnostic("Pod", ref, path + ".containerPort",
+                            KubernetesNames.portNumber(port.getContainerPort()).get(), "port ignored"));
+                } else if (port.getName() != null && !port.getName().isEmpty()
+                        && KubernetesNames.portName(port.getName()).isPresent()) {
+                    out.add(new Diagnostic("Pod", ref, path + ".name", KubernetesNames.portName(port.getName()).get(),
+                            "port ignored"));
                 } else {
                     into.add(new ContainerPort(nullToEmpty(port.getName()), port.getContainerPort(), protocol.get()));
                 }
@@ -264,6 +286,19 @@ public final class SnapshotConverter {
             });
         }
         return out;
+    }
+
+    /** The labels the API server would accept; each other one is left out with a diagnostic. */
+    private static Map<String, String> validLabels(String kind, String ref, Map<String, String> labels,
+                                                   List<Diagnostic> diagnostics) {
+        Map<String, String> valid = labels(labels);
+        valid.entrySet().removeIf(label -> {
+            Optional<String> reason = KubernetesNames.labelKey(label.getKey())
+                    .or(() -> KubernetesNames.labelValue(label.getValue()));
+            reason.ifPresent(r -> diagnostics.add(new Diagnostic(kind, ref, "metadata.labels", r, "label ignored")));
+            return reason.isPresent();
+        });
+        return valid;
     }
 
     private static <A, B> List<B> map(List<A> list, Function<A, B> f) {

@@ -14,6 +14,8 @@ import java.util.List;
  * @param lastSyncDurationMillis duration of the last sync, from its first event to the kernel's answer
  * @param lastError              the last sync's failure; absent when it succeeded
  * @param invalidPolicies        every policy that was not enforced as written, with its reason; empty when none
+ * @param objectProblems         pods and namespaces with a field that was not used as written (the first
+ *                               {@link #MAX_OBJECT_PROBLEMS}); absent when none
  * @param conditions             Kubernetes-style conditions; {@code Ready} is True after a successful sync
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -31,11 +33,18 @@ public record NodeSyncStatus(
         @JsonPropertyDescription("NetworkPolicies not enforced as written: their selected pods stay isolated "
                 + "in the policy's directions (fail closed).")
         List<InvalidPolicy> invalidPolicies,
+        @JsonPropertyDescription("Pods and namespaces with a field not used as written (an invalid label, port or "
+                + "name, an address two pods claim), at most 100, in kind and name order.")
+        List<ObjectProblem> objectProblems,
         @JsonPropertyDescription("Conditions of the node's agent. Ready: True after a successful sync.")
         List<Condition> conditions) {
 
+    /** A status stays small whatever the number of broken pods. */
+    public static final int MAX_OBJECT_PROBLEMS = 100;
+
     public NodeSyncStatus {
         invalidPolicies = invalidPolicies == null ? null : List.copyOf(invalidPolicies);
+        objectProblems = objectProblems == null || objectProblems.isEmpty() ? null : List.copyOf(objectProblems);
         conditions = conditions == null ? null : List.copyOf(conditions);
     }
 }

@@ -2,6 +2,7 @@ package io.nftpolicy.snapshot;
 
 import static io.nftpolicy.testing.Fixtures.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.ContainerPort;
@@ -9,6 +10,7 @@ import io.nftpolicy.cluster.Namespace;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.cluster.Protocol;
+import io.nftpolicy.compile.Diagnostic;
 import io.nftpolicy.policy.IpBlock;
 import io.nftpolicy.policy.LabelSelector;
 import io.nftpolicy.policy.LabelSelector.Requirement;
@@ -343,5 +345,58 @@ class SnapshotConverterTest {
         assertThat(conversion.snapshot().policies().get(0).ingress().get(0).ports())
                 .containsExactly(PolicyPort.named("TCP", "pg"));
         assertThat(conversion.diagnostics()).isEmpty();
+    }
+
+    // --- what the API server would refuse
+
+    @Test
+    void aContainerPortOutOfRangeIsIgnoredWithOneDiagnostic() throws Exception {
+        Conversion c = convert("kind: Pod\nmetadata: {name: web, namespace: a}\nspec:\n  containers:\n  - name: m\n"
+                + "    ports: [{containerPort: 70000, name: http}, {containerPort: 0}, {containerPort: 80, name: web}]\n");
+
+        assertThat(c.snapshot().pods().get(0).ports()).extracting(ContainerPort::port).containsExactly(80);
+        assertThat(c.diagnostics()).extracting(Diagnostic::format).containsExactly(
+                "Pod a/web: spec.containers[0].ports[0].containerPort: port 70000 is outside 1-65535 (port ignored)",
+                "Pod a/web: spec.containers[0].ports[1].containerPort: port 0 is outside 1-65535 (port ignored)");
+    }
+
+    @Test
+    void aContainerPortWithAnInvalidNameIsIgnored() throws Exception {
+        Conversion c = convert("kind: Pod\nmetadata: {name: web, namespace: a}\nspec:\n  containers:\n  - name: m\n"
+                + "    ports: [{containerPort: 8080, name: Web_Port}]\n");
+
+        assertThat(c.snapshot().pods().get(0).ports()).isEmpty();
+        assertThat(c.diagnostics()).singleElement().extracting(Diagnostic::field)
+                .isEqualTo("spec.containers[0].ports[0].name");
+    }
+
+    @Test
+    void invalidLabelsOfPodsAndNamespacesAreIgnoredAndTheValidOnesKept() throws Exception {
+        Conversion c = convert("""
+                kind: Namespace
+                metadata: {name: a, labels: {"bad key": x, team: ops}}
+                ---
+                kind: Pod
+                metadata: {name: web, namespace: a, labels: {app: "w\\0eb", tier: front, long: %s}}
+                """.formatted("v".repeat(64)));
+
+        assertThat(c.snapshot().pods().get(0).labels()).isEqualTo(Map.of("tier", "front"));
+        assertThat(c.snapshot().namespaces().get(0).labels()).containsEntry("team", "ops").doesNotContainKey("bad key");
+        assertThat(c.diagnostics()).extracting(Diagnostic::kind, Diagnostic::object, Diagnostic::field)
+                .containsExactlyInAnyOrder(tuple("Namespace", "a", "metadata.labels"), tuple("Pod", "a/web", "metadata.labels"),
+                        tuple("Pod", "a/web", "metadata.labels"));
+        assertThat(c.diagnostics()).extracting(Diagnostic::format)
+                .anySatisfy(line -> assertThat(line).contains("label value \"w\\u0000eb\"").endsWith("(label ignored)"));
+    }
+
+    @Test
+    void labelsAtTheSizeLimitsAndUnicodeNamesAreTold() throws Exception {
+        Conversion c = convert("kind: Pod\nmetadata: {name: wéb, namespace: a, labels: {%s: %s}}\n"
+                .formatted("example.com/" + "k".repeat(63), "v".repeat(63)));
+
+        assertThat(c.snapshot().pods().get(0).labels()).hasSize(1);
+        assertThat(c.diagnostics()).extracting(Diagnostic::format).containsExactly(
+                "Pod a/wéb: metadata.name: pod name \"wéb\" must be at most 253 lower-case letters, digits, '-' and "
+                        + "'.', starting and ending with a letter or digit");
     }
 }

@@ -217,4 +217,47 @@ class SnapshotReaderTest {
         assertThatThrownBy(() -> read("kind: Pod\nmetadata: {name: a, labels: *nope}\n"))
                 .hasMessage("test.yaml:2:29: alias *nope has no anchor &nope before it");
     }
+
+    /** The 787-byte file that once took 6.4 GB and ended in OutOfMemoryError: nine levels of nine aliases. */
+    private static String billionLaughs() {
+        StringBuilder yaml = new StringBuilder("kind: Pod\nmetadata: {name: a}\nl0: &l0 [\"lol\"]\n");
+        for (int level = 1; level <= 9; level++) {
+            String previous = "*l" + (level - 1);
+            yaml.append("l").append(level).append(": &l").append(level).append(" [")
+                    .append(String.join(", ", java.util.Collections.nCopies(9, previous))).append("]\n");
+        }
+        return yaml.toString();
+    }
+
+    @Test
+    void rejectsAliasesThatExpandBeyondTheBoundWithOneLine() {
+        assertThatThrownBy(() -> read(billionLaughs())).isInstanceOf(SnapshotException.class)
+                .hasMessageMatching("test\\.yaml:\\d+:\\d+: aliases expand to more than 100000 values .*");
+    }
+
+    @Test
+    void acceptsAliasesUpToTheBound() throws Exception {
+        // four levels: 9^4 copies of "lol", some 15,700 values copied in all
+        String yaml = billionLaughs().lines().limit(7).collect(java.util.stream.Collectors.joining("\n")) + "\n";
+
+        assertThat(read(yaml).pods()).hasSize(1);
+    }
+
+    @Test
+    void rejectsAYamlLineLongerThanTheBoundBeforeParsingIt() {
+        String yaml = "kind: Pod\nmetadata: {name: a, labels: {a: " + "x".repeat(SnapshotReader.MAX_YAML_LINE) + "}}\n";
+
+        assertThatThrownBy(() -> read(yaml)).isInstanceOf(SnapshotException.class)
+                .hasMessage("test.yaml:2: line of " + (SnapshotReader.MAX_YAML_LINE + 34) + " characters, over the "
+                        + SnapshotReader.MAX_YAML_LINE + " a YAML snapshot may have (no field of a Kubernetes object is "
+                        + "that long)");
+    }
+
+    @Test
+    void readsAJsonFileOnOneLineWhateverItsLength() throws Exception {
+        String json = "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"a\", \"annotations\": {\"big\": \""
+                + "x".repeat(SnapshotReader.MAX_YAML_LINE) + "\"}}}";
+
+        assertThat(reader.read("c.json", json.getBytes(StandardCharsets.UTF_8)).pods()).hasSize(1);
+    }
 }

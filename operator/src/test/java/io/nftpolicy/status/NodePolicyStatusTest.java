@@ -26,12 +26,14 @@ class NodePolicyStatusTest {
                 SyncError.at(APPLIED, "nft: Could not process rule: No such file or directory"),
                 List.of(new InvalidPolicy("dev", "db", "spec.ingress[0].from[0].ipBlock.cidr",
                         "\"10.0.0.0/33\" is not a CIDR")),
+                List.of(new ObjectProblem("Pod", "dev/web", "spec.containers[0].ports[0].containerPort",
+                        "port 70000 is outside 1-65535 (port ignored)")),
                 List.of(Condition.ready(false, "SyncFailed", "nft: Could not process rule", APPLIED)));
     }
 
     private static NodeSyncStatus healthyStatus() {
         return new NodeSyncStatus("3fa2c1d09b7e4410", Timestamps.rfc3339(APPLIED),
-                new RulesetCounts(1, 2, 3, 4, 5, 6L), 12L, null, List.of(),
+                new RulesetCounts(1, 2, 3, 4, 5, 6L), 12L, null, List.of(), null,
                 List.of(Condition.ready(true, "Synced", "", APPLIED)));
     }
 

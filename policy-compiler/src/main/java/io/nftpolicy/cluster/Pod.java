@@ -65,9 +65,10 @@ public record Pod(
 
     /**
      * Whether the pod takes part in policy at all, as a subject or as a peer. hostNetwork pods are node traffic;
-     * finished and terminating pods must leave every set because their addresses are handed to new pods.
+     * finished pods leave every set because their addresses are handed to new pods. A terminating pod still runs
+     * (its containers get their grace period) and filtering holds throughout the pod's lifecycle, so it stays.
      */
     public boolean participates() {
-        return !hostNetwork && !phase.finished() && !terminating;
+        return !hostNetwork && !phase.finished();
     }
 }

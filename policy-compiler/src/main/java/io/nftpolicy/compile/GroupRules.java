@@ -95,6 +95,9 @@ final class GroupRules {
     }
 
     private void blockPeer(AllowRule rule, AllowedPeer.Block block, Source source) {
+        if (block.ranges().isEmpty()) {
+            return; // its excepts cover the whole cidr: the peer matches nothing
+        }
         Optional<String> ports = rule.ports().isEmpty() ? Optional.of("") : inlinePorts(rule);
         IpFamily family = block.ranges().get(0).family();
         if (ports.isPresent()) {

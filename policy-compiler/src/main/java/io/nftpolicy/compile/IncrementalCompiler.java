@@ -42,11 +42,17 @@ import java.util.function.ToIntFunction;
  *   <li>each shared set by name: rebuilt only when its elements changed.</li>
  * </ul>
  * What is new but equal to the previous result is replaced by the previous instance before it is returned.
+ *
+ * <p>When a compilation throws, the snapshot is compiled from scratch by {@link PolicyCompiler}, which finds the
+ * policies to blame and fails them closed. They stay failed, without being tried again, while their object is
+ * unchanged; the next compilations are incremental again.
  */
 public final class IncrementalCompiler {
     private final String nodeName;
     private State state;
     private Ruleset previous;
+    /** The policies that could not be compiled, with the object each failed as. */
+    private Map<String, PolicyState.Failed> failed = Map.of();
 
     public IncrementalCompiler(String nodeName) {
         this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
@@ -58,14 +64,16 @@ public final class IncrementalCompiler {
 
     public Compilation compile(ClusterSnapshot snapshot) {
         if (state == null) {
-            state = new State();
+            state = new State(failed);
         }
         Compilation compilation;
         try {
             compilation = state.compile(snapshot);
         } catch (RuntimeException e) {
             state = null; // half updated: the next call starts from scratch
-            throw e;
+            PolicyCompiler.Outcome outcome = new PolicyCompiler().compileReportingFailures(snapshot, nodeName);
+            failed = PolicyState.failed(snapshot.policies(), outcome.failures());
+            compilation = outcome.compilation();
         }
         if (compilation == null) {
             // Two pods of one uid or policies of one name, which no API server sends: compile from scratch and start over.
@@ -120,7 +128,7 @@ public final class IncrementalCompiler {
     /** Everything kept between compilations. Thrown away when a snapshot cannot be followed. */
     private final class State {
         private final ClusterState cluster = new ClusterState();
-        private final PolicyState policies = new PolicyState();
+        private final PolicyState policies;
         private final PeerCache peers = new PeerCache(cluster);
         private final TreeMap<String, TreeMap<ClusterState.ObjectName, LocalPod>> local = new TreeMap<>();
         /** Per direction: the group entries by group key, and the groups as last laid out. */
@@ -131,6 +139,10 @@ public final class IncrementalCompiler {
         private long generation;
         /** This compilation's. */
         private Allowances.PeerAddresses addresses;
+
+        State(Map<String, PolicyState.Failed> failed) {
+            policies = new PolicyState(failed);
+        }
 
         Compilation compile(ClusterSnapshot snapshot) {
             ClusterState.Changes changes = cluster.update(snapshot.pods(), snapshot.namespaces());

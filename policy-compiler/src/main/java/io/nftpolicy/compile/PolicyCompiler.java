@@ -23,10 +23,32 @@ import java.util.TreeMap;
  * what they share ({@link PodGrouping}), and each group gets one chain: a rule per policy peer over shared peer
  * sets ({@link GroupRules}), or, when its policies name too many peers for that, merged sets ({@link Allowances}).
  * See {@link RulesetAssembler} for the table's shape.
+ *
+ * <p>A policy that cannot be compiled (the compiler throws on it) is that policy's failure, found and reported by
+ * {@link PolicyFailures}: it is compiled as an invalid policy, failing closed, and the rest of the node compiles.
  */
 public final class PolicyCompiler {
 
+    /** A compilation, and the policies that could not be compiled in it, by namespace/name. */
+    record Outcome(Compilation compilation, Map<String, PolicyFailures.Failure> failures) {}
+
     public Compilation compile(ClusterSnapshot snapshot, String nodeName) {
+        return compileReportingFailures(snapshot, nodeName).compilation();
+    }
+
+    /** Compiles again without each policy found to fail, until none does. */
+    Outcome compileReportingFailures(ClusterSnapshot snapshot, String nodeName) {
+        Map<String, PolicyFailures.Failure> failures = new TreeMap<>();
+        while (true) {
+            try {
+                return new Outcome(attempt(snapshot, nodeName, failures), Map.copyOf(failures));
+            } catch (PolicyFailures.GroupFailed e) {
+                e.failures.forEach(f -> failures.put(f.ref(), f));
+            }
+        }
+    }
+
+    private Compilation attempt(ClusterSnapshot snapshot, String nodeName, Map<String, PolicyFailures.Failure> failures) {
         List<Diagnostic> diagnostics = new ArrayList<>();
         ClusterIndex index = new ClusterIndex(snapshot, diagnostics);
 
@@ -35,6 +57,11 @@ public final class PolicyCompiler {
         Map<String, List<ValidPolicy>> policiesByNamespace = new TreeMap<>();
         for (NetworkPolicy policy : ordered) {
             ValidPolicy valid = PolicyValidator.validate(policy, diagnostics);
+            PolicyFailures.Failure failure = failures.get(policy.ref());
+            if (failure != null && valid.valid()) {
+                diagnostics.add(failure.diagnostic(valid));
+                valid = PolicyFailures.failClosed(valid);
+            }
             policiesByNamespace.computeIfAbsent(policy.namespace(), n -> new ArrayList<>()).add(valid);
         }
 
@@ -49,12 +76,11 @@ public final class PolicyCompiler {
             for (PodGroup group : group(direction, local, policiesByNamespace)) {
                 String chainName = RulesetAssembler.chainName(group);
                 group.members.forEach(m -> chainOf.put(m, chainName));
-                Optional<GroupRules.Plan> plan = GroupRules.plan(group, families);
-                if (plan.isPresent()) {
-                    plan.get().sets().forEach(spec -> peerSets.define(spec, s -> build(s, peers)));
-                    assembler.add(group, RulesetAssembler.withRules(group, chainName, plan.get().rules()));
-                } else {
-                    assembler.add(group, RulesetAssembler.merged(group, chainName, Allowances.of(group, peers, addresses)));
+                try {
+                    assembler.add(group, chain(group, families, peers, addresses, peerSets));
+                } catch (RuntimeException e) {
+                    throw PolicyFailures.blame(group, e,
+                            g -> chain(g, families, peers, new Allowances.PeerAddresses(), new PeerSets()));
                 }
             }
             index.contested().forEach((address, claimants) -> {
@@ -65,6 +91,18 @@ public final class PolicyCompiler {
             });
         }
         return new Compilation(assembler.build(peerSets.all()), diagnostics);
+    }
+
+    /** The group's chain, its shared sets defined in {@code peerSets}. */
+    private static RulesetAssembler.GroupChain chain(PodGroup group, Set<IpFamily> families, Peers peers,
+                                                     Allowances.PeerAddresses addresses, PeerSets peerSets) {
+        String chainName = RulesetAssembler.chainName(group);
+        Optional<GroupRules.Plan> plan = GroupRules.plan(group, families);
+        if (plan.isPresent()) {
+            plan.get().sets().forEach(spec -> peerSets.define(spec, s -> build(s, peers)));
+            return RulesetAssembler.withRules(group, chainName, plan.get().rules());
+        }
+        return RulesetAssembler.merged(group, chainName, Allowances.of(group, peers, addresses));
     }
 
     private static NamedSet build(SetSpec spec, Peers peers) {

@@ -16,23 +16,49 @@ import java.util.TreeMap;
  * are cached by.
  */
 final class PolicyState {
+    /** A policy that could not be compiled, as the object it was then. */
+    record Failed(NetworkPolicy policy, PolicyFailures.Failure failure) {}
+
     private static final class PolicyEntry extends ObjectTracker.Entry<NetworkPolicy> {
         final ValidPolicy valid;
         final List<Diagnostic> diagnostics;
 
-        PolicyEntry(NetworkPolicy policy) {
+        PolicyEntry(NetworkPolicy policy, Map<String, Failed> failed) {
             super(policy, new ClusterState.ObjectName(policy.namespace(), policy.name()));
             List<Diagnostic> problems = new ArrayList<>(0);
-            this.valid = PolicyValidator.validate(policy, problems);
+            ValidPolicy validated = PolicyValidator.validate(policy, problems);
+            Failed failure = failed.get(policy.ref());
+            if (failure != null && validated.valid() && failure.policy().equals(policy)) {
+                problems.add(failure.failure().diagnostic(validated));
+                validated = PolicyFailures.failClosed(validated);
+            }
+            this.valid = validated;
             this.diagnostics = List.copyOf(problems);
         }
     }
 
-    private final ObjectTracker<NetworkPolicy, PolicyEntry> policies = new ObjectTracker<>(
-            p -> new ClusterState.ObjectName(p.namespace(), p.name()), PolicyEntry::new);
+    private final ObjectTracker<NetworkPolicy, PolicyEntry> policies;
     private final Map<String, TreeMap<String, ValidPolicy>> byNamespace = new HashMap<>();
     private final Map<String, List<ValidPolicy>> lists = new HashMap<>();
     private final TreeMap<ClusterState.ObjectName, List<Diagnostic>> diagnostics = new TreeMap<>();
+
+    /** @param failed policies known not to compile, by namespace/name: compiled as invalid while unchanged */
+    PolicyState(Map<String, Failed> failed) {
+        policies = new ObjectTracker<>(p -> new ClusterState.ObjectName(p.namespace(), p.name()),
+                p -> new PolicyEntry(p, failed));
+    }
+
+    /** The snapshot's policies that failed, each with its object. */
+    static Map<String, Failed> failed(List<NetworkPolicy> snapshot, Map<String, PolicyFailures.Failure> failures) {
+        Map<String, Failed> failed = new HashMap<>();
+        for (NetworkPolicy policy : snapshot) {
+            PolicyFailures.Failure failure = failures.get(policy.ref());
+            if (failure != null) {
+                failed.put(policy.ref(), new Failed(policy, failure));
+            }
+        }
+        return Map.copyOf(failed);
+    }
 
     /**
      * Takes in the next snapshot's policies.

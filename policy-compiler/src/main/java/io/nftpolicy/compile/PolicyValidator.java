@@ -1,5 +1,6 @@
 package io.nftpolicy.compile;
 
+import io.nftpolicy.cluster.KubernetesNames;
 import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.net.Cidr;
 import io.nftpolicy.net.IpRange;
@@ -30,6 +31,18 @@ final class PolicyValidator {
     private PolicyValidator() {}
 
     static ValidPolicy validate(NetworkPolicy policy, List<Diagnostic> diagnostics) {
+        try {
+            return check(policy, diagnostics);
+        } catch (RuntimeException e) {
+            // A shape no check foresaw: this policy's failure, never the node's.
+            diagnostics.add(new Diagnostic(KIND, policy.ref(), "spec", "could not be read (internal error: " + e + ")",
+                    failClosedEffect(false, policy.namespace(), EnumSet.allOf(PolicyType.class))));
+            return new ValidPolicy(policy.namespace(), policy.name(), Selector.all(), EnumSet.allOf(PolicyType.class),
+                    Map.of(), false);
+        }
+    }
+
+    private static ValidPolicy check(NetworkPolicy policy, List<Diagnostic> diagnostics) {
         List<Diagnostic> problems = new ArrayList<>();
         Reporter report = (field, reason) -> problems.add(new Diagnostic(KIND, policy.ref(), field, reason, ""));
 
@@ -53,14 +66,19 @@ final class PolicyValidator {
         }
         // Fail closed: keep isolating whatever the policy would isolate, grant nothing.
         Set<PolicyType> isolated = directionsKnown ? directions : EnumSet.allOf(PolicyType.class);
-        String effect = "policy not enforced; "
-                + (subjectKnown ? "the pods it selects" : "every pod of namespace " + policy.namespace())
-                + " stay isolated for " + describe(isolated) + " (fail closed)";
+        String effect = failClosedEffect(subjectKnown, policy.namespace(), isolated);
         for (Diagnostic d : problems) {
             diagnostics.add(new Diagnostic(d.kind(), d.object(), d.field(), d.reason(), effect));
         }
         return new ValidPolicy(policy.namespace(), policy.name(), subjectKnown ? subject : Selector.all(), isolated,
                 Map.of(), false);
+    }
+
+    /** What is done about a policy that cannot be enforced. */
+    static String failClosedEffect(boolean subjectKnown, String namespace, Set<PolicyType> isolated) {
+        return "policy not enforced; "
+                + (subjectKnown ? "the pods it selects" : "every pod of namespace " + namespace)
+                + " stay isolated for " + describe(isolated) + " (fail closed)";
     }
 
     private static String describe(Set<PolicyType> directions) {
@@ -185,9 +203,9 @@ final class PolicyValidator {
                 report.problem(field + ".endPort", "endPort cannot be used with a named port (\"" + named.name() + "\")");
                 return Optional.empty();
             }
-            if (named.name() == null || !named.name().matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || named.name().length() > 15
-                    || !named.name().matches(".*[a-z].*") || named.name().contains("--")) {
-                report.problem(field + ".port", "\"" + named.name() + "\" is neither a port number nor a valid port name");
+            if (KubernetesNames.portName(named.name()).isPresent()) {
+                report.problem(field + ".port", KubernetesNames.quote(named.name())
+                        + " is neither a port number nor a valid port name");
                 return Optional.empty();
             }
             return Optional.of(new AllowedPort.Named(proto, named.name()));

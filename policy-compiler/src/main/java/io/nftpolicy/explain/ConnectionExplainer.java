@@ -36,8 +36,8 @@ public final class ConnectionExplainer {
     }
 
     /**
-     * The pods a matrix is made of: running or pending on a node with an address, neither hostNetwork nor finished
-     * nor terminating, in the snapshot's order.
+     * The pods a matrix is made of: running or pending on a node with an address, neither hostNetwork nor finished,
+     * in the snapshot's order.
      */
     public List<Party> pods(Predicate<String> namespace) {
         List<Party> pods = new ArrayList<>();

@@ -1,5 +1,8 @@
 package io.nftpolicy.selector;
 
+import io.nftpolicy.cluster.KubernetesNames;
+import java.util.Optional;
+
 import io.nftpolicy.policy.LabelSelector;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,15 +78,15 @@ public final class Selector {
         }
         List<Requirement> requirements = new ArrayList<>();
         for (var entry : selector.matchLabels().entrySet()) {
-            if (entry.getKey() == null || entry.getKey().isEmpty()) {
-                problems.add(new Problem("matchLabels", "empty label key"));
-            }
+            KubernetesNames.labelKey(entry.getKey()).or(() -> KubernetesNames.labelValue(entry.getValue()))
+                    .ifPresent(reason -> problems.add(new Problem("matchLabels", reason)));
         }
         for (int i = 0; i < selector.matchExpressions().size(); i++) {
             LabelSelector.Requirement raw = selector.matchExpressions().get(i);
             String field = "matchExpressions[" + i + "]";
-            if (raw.key() == null || raw.key().isEmpty()) {
-                problems.add(new Problem(field + ".key", "empty label key"));
+            Optional<String> badKey = KubernetesNames.labelKey(raw.key());
+            if (badKey.isPresent()) {
+                problems.add(new Problem(field + ".key", badKey.get()));
                 continue;
             }
             Operator op = Operator.parse(raw.operator());
@@ -99,6 +102,12 @@ public final class Selector {
             }
             if (!needsValues && !raw.values().isEmpty()) {
                 problems.add(new Problem(field + ".values", "operator " + raw.operator() + " takes no values"));
+                continue;
+            }
+            Optional<String> badValue = raw.values().stream().map(KubernetesNames::labelValue)
+                    .flatMap(Optional::stream).findFirst();
+            if (badValue.isPresent()) {
+                problems.add(new Problem(field + ".values", badValue.get()));
                 continue;
             }
             requirements.add(new Requirement(raw.key(), op, new TreeSet<>(raw.values())));

@@ -277,19 +277,37 @@ class PolicyCompilerTest {
     }
 
     @Test
-    void hostNetworkFinishedAndTerminatingPodsAreNeitherSubjectsNorPeers() {
+    void hostNetworkAndFinishedPodsAreNeitherSubjectsNorPeers() {
         Clusters c = twoNodes()
                 .add(new Pod("dev", "host", labels("role=frontend"), "n1", true, PodPhase.RUNNING, false, List.of("192.168.0.1"), List.of()))
                 .add(new Pod("dev", "done", labels("role=frontend"), "n1", false, PodPhase.SUCCEEDED, false, List.of("10.244.1.9"), List.of()))
-                .add(new Pod("dev", "going", labels("role=frontend"), "n2", false, PodPhase.RUNNING, true, List.of("10.244.2.9"), List.of()))
                 .add(new Pod("dev", "failed-db", labels("role=db"), "n1", false, PodPhase.FAILED, false, List.of("10.244.1.10"), List.of()));
         Ruleset rs = compile(c.policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1");
         FakeKernel k = kernel(rs);
         assertThat(k.forwards("192.168.0.1", DB, TCP, 80)).isFalse();
         assertThat(k.forwards("10.244.1.9", DB, TCP, 80)).isFalse();
-        assertThat(k.forwards("10.244.2.9", DB, TCP, 80)).isFalse();
         assertThat(k.forwards(FE, DB, TCP, 80)).isTrue();
         assertThat(map(rs, "ingress-v4").elements()).extracting(MapElement::comment).containsExactly("dev/db");
+    }
+
+    @Test
+    void aTerminatingPodStaysAPeerUntilItIsGoneOrFinished() {
+        Clusters c = twoNodes()
+                .add(new Pod("dev", "going", labels("role=frontend"), "n2", false, PodPhase.RUNNING, true, List.of("10.244.2.9"), List.of()));
+        FakeKernel k = kernel(compile(c.policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1"));
+        assertThat(k.forwards("10.244.2.9", DB, TCP, 80)).isTrue();
+        assertThat(k.forwards("10.244.2.9", DB, TCP, 81)).isFalse();
+    }
+
+    @Test
+    void aTerminatingPodStaysIsolatedAsASubject() {
+        Clusters c = twoNodes()
+                .add(new Pod("dev", "going-db", labels("role=db"), "n1", false, PodPhase.RUNNING, true, List.of("10.244.1.9"), List.of()));
+        Ruleset rs = compile(c.policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1");
+        FakeKernel k = kernel(rs);
+        assertThat(k.forwards(DB2, "10.244.1.9", TCP, 80)).isFalse();
+        assertThat(k.forwards(FE, "10.244.1.9", TCP, 80)).isTrue();
+        assertThat(map(rs, "ingress-v4").elements()).extracting(MapElement::comment).contains("dev/going-db");
     }
 
     @Test

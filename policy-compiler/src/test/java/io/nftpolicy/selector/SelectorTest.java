@@ -235,4 +235,22 @@ class SelectorTest {
                 req("a", "In", "x"), req("b", "NotIn", "y"), req("c", "Exists"), req("d", "DoesNotExist")))))
                 .isEmpty();
     }
+
+    @Test
+    void matchLabelsKeysAndValuesFollowTheApiServersLabelRules() {
+        assertThat(problemsOf(LabelSelector.matchLabels(Map.of("app", "w\0eb")))).singleElement().satisfies(p -> {
+            assertThat(p.field()).isEqualTo("matchLabels");
+            assertThat(p.reason()).startsWith("label value \"w\\u0000eb\" must be empty or at most 63 characters");
+        });
+        assertThat(problemsOf(LabelSelector.matchLabels(Map.of("-app", "web")))).extracting(Problem::field)
+                .containsExactly("matchLabels");
+        assertThat(problemsOf(LabelSelector.matchLabels(Map.of("example.com/" + "a".repeat(63), "v".repeat(63)))))
+                .isEmpty();
+    }
+
+    @Test
+    void expressionKeysAndValuesFollowTheApiServersLabelRules() {
+        assertThat(problemsOf(expressions(req("app", "In", "ok", "v".repeat(64)), req("bad key", "Exists"))))
+                .extracting(Problem::field).containsExactly("matchExpressions[0].values", "matchExpressions[1].key");
+    }
 }

@@ -10,6 +10,7 @@ import io.nftpolicy.agent.cache.PolicyRef;
 import io.nftpolicy.agent.sync.SyncReport;
 import io.nftpolicy.compile.Diagnostic;
 import io.nftpolicy.status.NodePolicyStatus;
+import io.nftpolicy.status.NodeSyncStatus;
 import io.nftpolicy.status.Timestamps;
 import java.time.Clock;
 import java.time.Instant;
@@ -42,6 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class EventRecorder {
     public static final String INVALID = "InvalidNetworkPolicy";
     public static final String APPLY_FAILED = "ApplyFailed";
+    /** A pod or namespace with a field the agent could not use as written. */
+    public static final String INVALID_OBJECT = "InvalidObject";
     public static final String COMPONENT = "nftpolicy";
     /** Where Events about cluster-scoped objects go, as kubectl and client-go put them. */
     static final String CLUSTER_SCOPED_EVENTS_NAMESPACE = "default";
@@ -55,6 +58,8 @@ public final class EventRecorder {
     private final Clock clock;
     /** Invalid policies already reported, with the generation reported. */
     private final Map<String, Long> reportedInvalid = new HashMap<>();
+    /** Problems of pods and namespaces already reported (each line once while it lasts). */
+    private final java.util.Set<String> reportedProblems = new java.util.HashSet<>();
 
     public EventRecorder(KubernetesClient client, String node, Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
@@ -91,6 +96,42 @@ public final class EventRecorder {
                 reportedInvalid.put(e.getKey(), ref.generation());
             }
         }
+    }
+
+    /**
+     * Records an Event on each pod or namespace with a problem not reported yet: one per problem while it lasts (a
+     * problem that goes away and comes back is reported again). At most {@link NodeSyncStatus#MAX_OBJECT_PROBLEMS}
+     * new ones per sync, so that a flood of broken pods does not flood the API server.
+     */
+    public void objectProblems(SyncReport report) {
+        if (report.ruleset().isEmpty()) {
+            return;
+        }
+        java.util.Set<String> current = new java.util.HashSet<>();
+        int recorded = 0;
+        for (Diagnostic d : report.diagnostics()) {
+            if (d.kind().equals("NetworkPolicy")) {
+                continue;
+            }
+            String line = d.format();
+            current.add(line);
+            if (reportedProblems.contains(line) || recorded >= NodeSyncStatus.MAX_OBJECT_PROBLEMS) {
+                continue;
+            }
+            int slash = d.object().indexOf('/');
+            String namespace = slash > 0 ? d.object().substring(0, slash) : CLUSTER_SCOPED_EVENTS_NAMESPACE;
+            ObjectReference involved = new ObjectReferenceBuilder()
+                    .withApiVersion("v1")
+                    .withKind(d.kind())
+                    .withNamespace(slash > 0 ? namespace : null)
+                    .withName(slash > 0 ? d.object().substring(slash + 1) : d.object())
+                    .build();
+            if (record(involved, namespace, INVALID_OBJECT, line)) {
+                reportedProblems.add(line);
+                recorded++;
+            }
+        }
+        reportedProblems.retainAll(current);
     }
 
     /** Records an ApplyFailed Event for a failed sync. */

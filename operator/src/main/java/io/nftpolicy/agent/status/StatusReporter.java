@@ -11,6 +11,7 @@ import io.nftpolicy.status.Condition;
 import io.nftpolicy.status.InvalidPolicy;
 import io.nftpolicy.status.NodePolicyStatus;
 import io.nftpolicy.status.NodeSyncStatus;
+import io.nftpolicy.status.ObjectProblem;
 import io.nftpolicy.status.RulesetCounts;
 import io.nftpolicy.status.SyncError;
 import io.nftpolicy.status.Timestamps;
@@ -135,6 +136,7 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
         nextDrainNanos = System.nanoTime() + MIN_WRITE_INTERVAL.toNanos();
         try {
             events.invalidPolicies(report);
+            events.objectProblems(report);
             NodeSyncStatus status = statusFor(report);
             if (written != null && significant(written).equals(significant(status))) {
                 return;
@@ -170,7 +172,8 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
                     ruleset.chains().size(), ruleset.ruleCount(), sets, ruleset.elementCount());
             Condition ready = previous.map(c -> c.update(Condition.TRUE, REASON_SYNCED, "", report.finishedAt()))
                     .orElse(Condition.ready(true, REASON_SYNCED, "", report.finishedAt()));
-            lastSuccess = new NodeSyncStatus(hash, appliedAt, counts, millis, null, invalid, List.of(ready));
+            lastSuccess = new NodeSyncStatus(hash, appliedAt, counts, millis, null, invalid,
+                    objectProblems(report.diagnostics()), List.of(ready));
             return lastSuccess;
         }
         String error = report.error().orElse("sync failed");
@@ -179,16 +182,28 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
         NodeSyncStatus last = lastSuccess;
         return new NodeSyncStatus(last == null ? null : last.appliedRulesetHash(),
                 last == null ? null : last.appliedAt(), last == null ? null : last.counts(), millis,
-                SyncError.at(report.finishedAt(), error), invalid, List.of(ready));
+                SyncError.at(report.finishedAt(), error), invalid,
+                last == null ? null : last.objectProblems(), List.of(ready));
     }
 
     /** What decides whether the status is worth writing: the fields a reader acts on, without times. */
     private static List<Object> significant(NodeSyncStatus s) {
         Condition ready = s.conditions() == null || s.conditions().isEmpty() ? null : s.conditions().get(0);
         String error = s.lastError() == null ? null : s.lastError().message();
-        return java.util.Arrays.asList(s.appliedRulesetHash(), s.counts(), error, s.invalidPolicies(),
+        return java.util.Arrays.asList(s.appliedRulesetHash(), s.counts(), error, s.invalidPolicies(), s.objectProblems(),
                 ready == null ? null : ready.status(), ready == null ? null : ready.reason(),
                 ready == null ? null : ready.message());
+    }
+
+    private static List<ObjectProblem> objectProblems(List<Diagnostic> diagnostics) {
+        return diagnostics.stream()
+                .filter(d -> !d.kind().equals("NetworkPolicy"))
+                .map(ObjectProblem::of)
+                .distinct()
+                .sorted(Comparator.comparing(ObjectProblem::kind).thenComparing(ObjectProblem::object)
+                        .thenComparing(ObjectProblem::field))
+                .limit(NodeSyncStatus.MAX_OBJECT_PROBLEMS)
+                .toList();
     }
 
     private static List<InvalidPolicy> invalidPolicies(List<Diagnostic> diagnostics) {
