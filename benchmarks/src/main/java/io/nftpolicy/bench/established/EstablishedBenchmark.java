@@ -117,7 +117,12 @@ public final class EstablishedBenchmark {
                         boolean[] order = round % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false};
                         for (boolean recheck : order) {
                             apply(true, !recheck, 0);
-                            rate[recheck ? 1 : 0] = flow.roundTripsPerSecond(ROUND_NANOS);
+                            try {
+                                rate[recheck ? 1 : 0] = flow.roundTripsPerSecond(ROUND_NANOS);
+                            } catch (IOException e) {
+                                throw new IOException(label + ", round " + round + ", " + (recheck ? "(b)" : "(a)")
+                                        + ": " + e.getMessage(), e);
+                            }
                         }
                         if (round > 0) { // round 0 warms up
                             ratios.computeIfAbsent(label, k -> new ArrayList<>()).add(rate[1] / rate[0]);

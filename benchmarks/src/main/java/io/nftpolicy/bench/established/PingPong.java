@@ -8,6 +8,7 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.SocketChannel;
 
 /** One open flow from a lab pod that sends a byte and waits for its echo, again and again. */
 final class PingPong implements AutoCloseable {
@@ -19,6 +20,7 @@ final class PingPong implements AutoCloseable {
         this.udp = udp;
     }
 
+    /** The socket is made in the pod's network namespace: a plain {@code new Socket()} would make it at connect time. */
     static PingPong open(Lab lab, String from, String address, int port, boolean udp) throws Exception {
         InetSocketAddress to = new InetSocketAddress(address, port);
         if (udp) {
@@ -27,7 +29,7 @@ final class PingPong implements AutoCloseable {
             socket.setSoTimeout(1000);
             return new PingPong(null, socket);
         }
-        Socket socket = lab.callIn(from, Socket::new);
+        Socket socket = lab.callIn(from, () -> SocketChannel.open().socket());
         socket.connect(to, 1000);
         socket.setTcpNoDelay(true);
         socket.setSoTimeout(1000);
@@ -45,7 +47,7 @@ final class PingPong implements AutoCloseable {
             while (System.nanoTime() < end) {
                 out.write(1);
                 if (in.read() < 0) {
-                    throw new IOException("the server closed the connection");
+                    throw new IOException("the server closed the connection after " + trips + " round trips");
                 }
                 trips++;
             }

@@ -6,6 +6,7 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.SocketChannel;
 
 /** A TCP connection and a UDP flow from a lab pod, each sending a byte every millisecond until closed. */
 final class Streams implements AutoCloseable {
@@ -25,7 +26,7 @@ final class Streams implements AutoCloseable {
 
     static Streams open(Lab lab, EstablishedBenchmark.Servers servers, String from, String address, int tcpPort,
                         int udpPort) throws Exception {
-        Socket tcp = lab.callIn(from, Socket::new);
+        Socket tcp = lab.callIn(from, () -> SocketChannel.open().socket());
         tcp.connect(new InetSocketAddress(address, tcpPort), 1000);
         tcp.setTcpNoDelay(true);
         DatagramSocket udp = lab.callIn(from, DatagramSocket::new);
