@@ -20,7 +20,6 @@ import io.nftpolicy.ruleset.SetElement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
