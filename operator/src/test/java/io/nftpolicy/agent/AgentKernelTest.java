@@ -134,7 +134,7 @@ class AgentKernelTest {
         long repairedMillis = (System.nanoTime() - start) / 1_000_000;
         assertThat(repairedMillis).isLessThan(3000);
         SyncReport repair = agent.reports(Trigger.DRIFT).get(0);
-        assertThat(repair.result().orElseThrow().operations()).isEqualTo(1);
+        assertThat(repair.result().orElseThrow().operations()).isEqualTo(1 + RecordingExecutor.Commit.GENERATION_OPERATIONS);
         assertThat(repair.result().orElseThrow().readBack()).isTrue();
         assertThat(agent.driftChecks()).anyMatch(d -> d.differences().stream()
                 .anyMatch(line -> line.contains(set) && line.contains("10.244.1.11") && line.contains("missing")));
@@ -160,7 +160,8 @@ class AgentKernelTest {
         SyncReport startup = second.reports().get(0);
         assertThat(startup.trigger()).isEqualTo(Trigger.STARTUP);
         assertThat(startup.result().orElseThrow().readBack()).as("the new agent reads the kernel first").isTrue();
-        assertThat(startup.result().orElseThrow().operations()).as("only idle's element").isEqualTo(1);
+        assertThat(startup.result().orElseThrow().operations()).as("only idle's element, and the generation")
+                .isEqualTo(1 + RecordingExecutor.Commit.GENERATION_OPERATIONS);
         assertThat(second.executor.commits()).hasSize(1);
         assertThat(second.executor.commits().get(0).elementsOnly()).isTrue();
         assertThat(table()).contains("10.244.1.12").contains("10.244.1.11").contains("-dev_allow-db {");

@@ -9,6 +9,7 @@ import io.nftpolicy.agent.status.StatusReporter;
 import io.nftpolicy.agent.sync.SyncReport;
 import io.nftpolicy.agent.sync.Trigger;
 import io.nftpolicy.backend.sync.FakeNftExecutor;
+import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Ruleset;
@@ -90,7 +91,7 @@ class AgentTest {
     @Test
     void aPolicyGetsItsChainAndTheStatusSaysSo() throws Exception {
         startAgent();
-        assertThat(chainNames()).containsExactlyInAnyOrder("filter-forward", "filter-input");
+        assertThat(chainNames()).containsExactlyInAnyOrder("filter-forward", "filter-input", EstablishedFlows.STAMP_CHAIN);
 
         cluster.allowFrom("dev", "allow-db", Map.of("app", "db"), Map.of("role", "frontend"));
 
@@ -100,7 +101,7 @@ class AgentTest {
             assertThat(status).isNotNull();
             assertThat(status.counts().policies()).isEqualTo(1);
             assertThat(status.counts().localPods()).isEqualTo(3);
-            assertThat(status.counts().chains()).isEqualTo(3);
+            assertThat(status.counts().chains()).as("the base chains, the stamp chain, the policy's").isEqualTo(4);
             assertThat(status.appliedRulesetHash())
                     .isEqualTo(StatusReporter.hash(harness.reports().get(harness.reports().size() - 1).ruleset()
                             .orElseThrow()))
@@ -140,8 +141,8 @@ class AgentTest {
 
         cluster.deletePolicy("dev", "allow-db");
 
-        await().atMost(TIMEOUT).until(() -> chainNames().size() == 2);
-        assertThat(chainNames()).containsExactlyInAnyOrder("filter-forward", "filter-input");
+        await().atMost(TIMEOUT).until(() -> chainNames().size() == 3);
+        assertThat(chainNames()).containsExactlyInAnyOrder("filter-forward", "filter-input", EstablishedFlows.STAMP_CHAIN);
         await().atMost(TIMEOUT).until(() -> status().counts().policies() == 0);
     }
 
@@ -322,7 +323,7 @@ class AgentTest {
         // The repair's report is recorded just after its transaction commits.
         await().atMost(TIMEOUT).until(() -> !harness.reports(Trigger.DRIFT).isEmpty());
         SyncReport repair = harness.reports(Trigger.DRIFT).get(0);
-        assertThat(repair.result().orElseThrow().operations()).isEqualTo(1);
+        assertThat(repair.result().orElseThrow().operations()).isEqualTo(1 + RecordingExecutor.Commit.GENERATION_OPERATIONS);
         assertThat(harness.driftChecks()).anyMatch(d -> !d.isEmpty());
         await().atMost(TIMEOUT).until(() -> harness.get("/metrics").body()
                 .contains("nftpolicy_drift_repairs_total 1.0"));

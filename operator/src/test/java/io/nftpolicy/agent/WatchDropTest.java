@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.nftpolicy.agent.sync.SyncReport;
 import io.nftpolicy.backend.sync.FakeNftExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
+import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Ruleset;
@@ -64,13 +65,14 @@ class WatchDropTest {
         }
     }
 
-    /** A fresh compilation of what the API server holds now. */
+    /** A fresh compilation of what the API server holds now, at the generation of what was applied last. */
     private Ruleset expected() {
         var client = cluster.client();
         var snapshot = new SnapshotConverter().convert(client.namespaces().list().getItems(),
                 client.pods().inAnyNamespace().list().getItems(),
                 client.network().v1().networkPolicies().inAnyNamespace().list().getItems()).snapshot();
-        return new PolicyCompiler().compile(snapshot, NODE).ruleset();
+        Ruleset compiled = new EstablishedFlows().apply(new PolicyCompiler().compile(snapshot, NODE).ruleset());
+        return EstablishedFlows.withGeneration(compiled, EstablishedFlows.generation(applied()).orElseThrow());
     }
 
     private Ruleset applied() {
@@ -95,7 +97,9 @@ class WatchDropTest {
 
         proxy.restore();
 
-        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(NftRenderer.render(applied())).isEqualTo(NftRenderer.render(wanted)));
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(NftRenderer.render(applied()))
+                .isEqualTo(NftRenderer.render(EstablishedFlows.withGeneration(wanted,
+                        EstablishedFlows.generation(applied()).orElseThrow()))));
         assertThat(new RulesetApplier(kernel).verify(wanted).differences()).as("the kernel holds it").isEmpty();
         assertThat(agent.agent.cache().isWatching()).isTrue();
     }

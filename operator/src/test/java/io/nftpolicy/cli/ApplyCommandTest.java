@@ -7,6 +7,7 @@ import io.nftpolicy.backend.libnftables.Nftables;
 import io.nftpolicy.backend.libnftables.NftablesException;
 import io.nftpolicy.backend.libnftables.TestNamespace;
 import io.nftpolicy.cli.Cli.Result;
+import io.nftpolicy.compile.EstablishedFlows;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code nftpolicy apply} and {@code nftpolicy verify} on the real kernel, each test in a network namespace of its own
  * ({@code --netns}; needs root, skipped otherwise), with the README's demo snapshot for node-1. Each command run is
  * a new {@link picocli.CommandLine} with a fresh applier, as a new process would be: what a later run knows, it read
- * back from the kernel.
+ * back from the kernel. The exact transactions are checked with {@code --keep-established}, whose table has no flow
+ * generation; {@link #byDefaultEveryChangeRaisesTheFlowGenerationAndARepeatedApplyKeepsIt} checks what the default
+ * adds to them.
  */
 class ApplyCommandTest {
     private static final Path DEMO = Path.of("..", "samples", "demo", "cluster.yaml");
@@ -32,8 +35,36 @@ class ApplyCommandTest {
     private static final String ADD_BACKEND =
             "add element inet nftpolicy " + FRONTEND_PEERS + " { 10.244.2.12 comment \"dev/backend\" }";
 
+    private static final String KEEP = "--keep-established";
+
     @TempDir
     Path tmp;
+
+    @Test
+    void byDefaultEveryChangeRaisesTheFlowGenerationAndARepeatedApplyKeepsIt() throws Exception {
+        try (TestNamespace ns = TestNamespace.create("apply")) {
+            Result first = cli.run("apply", "--input", DEMO.toString(), "--node", NODE, "--netns", ns.name());
+            Result again = cli.run("apply", "--input", DEMO.toString(), "--node", NODE, "--netns", ns.name());
+            Result relabelled = cli.run("apply", "--input", relabelled().toString(), "--node", NODE, "--netns",
+                    ns.name(), "--dry-run");
+            Result verify = cli.run("verify", "--input", DEMO.toString(), "--node", NODE, "--netns", ns.name());
+
+            int generation = Integer.parseInt(fields(first).get("generation").split(" ")[0]);
+            assertThat(fields(first)).containsEntry("kind", "full");
+            assertThat(fields(again)).containsEntry("kind", "no-op").containsEntry("generation", "" + generation);
+            long next = (long) EstablishedFlows.next(generation) << 12;
+            assertThat(relabelled.out()).as("the element, and the generation raised by one").isEqualTo(
+                    "delete element inet nftpolicy flow-generation { " + String.format("0x%08x", (long) generation << 12)
+                            + " }\n"
+                    + "add element inet nftpolicy flow-generation { " + String.format("0x%08x", next)
+                            + " comment \"generation " + EstablishedFlows.next(generation) + "\" }\n"
+                    + ADD_BACKEND + "\n"
+                    + "flush chain inet nftpolicy flow-stamp\n"
+                    + "add rule inet nftpolicy flow-stamp ct mark set ct mark & " + String.format("0x%08x | 0x%08x",
+                            next | 0xfff, next) + " comment \"generation " + EstablishedFlows.next(generation) + "\"\n");
+            assertThat(verify.exitCode()).as(verify.out()).isZero();
+        }
+    }
 
     private final Cli cli = Cli.system();
 
@@ -47,8 +78,8 @@ class ApplyCommandTest {
             assertThat(first.exitCode()).as(first.err()).isZero();
             assertThat(fields(first)).containsEntry("table", "inet nftpolicy in network namespace " + ns.name())
                     .containsEntry("kind", "full").containsEntry("elements", "+9 -0").containsEntry("sets", "+10 -0")
-                    .containsEntry("chains", "+4 -0 (0 flushed and refilled)").containsEntry("rules written", "16")
-                    .containsEntry("operations", "40").containsEntry("transactions", "1");
+                    .containsEntry("chains", "+4 -0 (0 flushed and refilled)").containsEntry("rules written", "18")
+                    .containsEntry("operations", "42").containsEntry("transactions", "1");
             assertThat(first.err()).isEmpty();
 
             assertThat(again.exitCode()).isZero();
@@ -103,7 +134,7 @@ class ApplyCommandTest {
 
             assertThat(missing.exitCode()).isEqualTo(1);
             assertThat(missing.out()).isEqualTo("table inet nftpolicy: missing\n");
-            assertThat(fields(recreate)).containsEntry("kind", "full").containsEntry("operations", "40");
+            assertThat(fields(recreate)).containsEntry("kind", "full").containsEntry("operations", "42");
             assertThat(after.exitCode()).isZero();
         }
     }
@@ -111,21 +142,21 @@ class ApplyCommandTest {
     @Test
     void aDryRunPrintsTheTransactionAndChangesNothing() throws Exception {
         try (TestNamespace ns = TestNamespace.create("apply")) {
-            Result creation = cli.run("apply", "-i", DEMO.toString(), "-n", NODE, "--netns", ns.name(), "--dry-run");
+            Result creation = cli.run("apply", "-i", DEMO.toString(), "-n", NODE, "--netns", ns.name(), "--dry-run", KEEP);
 
             assertThat(creation.exitCode()).as(creation.err()).isZero();
             assertThat(creation.out()).startsWith("add table inet nftpolicy { comment ")
                     .contains("add chain inet nftpolicy filter-forward { type filter hook forward priority 0; ")
                     .contains("add element inet nftpolicy ingress-v4 { 10.244.1.10 comment \"dev/db\" : jump ing-");
             assertThat(creation.err()).isEqualTo("nftpolicy: note: dry run, nothing committed in network namespace "
-                    + ns.name() + ": the kernel accepts this full transaction of 40 operations (elements +9 -0, "
-                    + "sets +10 -0, chains +4 -0 ~0, rules written 16)\n");
+                    + ns.name() + ": the kernel accepts this full transaction of 42 operations (elements +9 -0, "
+                    + "sets +10 -0, chains +4 -0 ~0, rules written 18)\n");
             assertThat(ns.nft("list", "ruleset")).isEmpty();
 
             assertThat(apply(DEMO, ns).exitCode()).isZero();
             Result change = cli.run("apply", "-i", relabelled().toString(), "-n", NODE, "--netns", ns.name(),
-                    "--dry-run");
-            Result nothing = cli.run("apply", "-i", DEMO.toString(), "-n", NODE, "--netns", ns.name(), "--dry-run");
+                    "--dry-run", KEEP);
+            Result nothing = cli.run("apply", "-i", DEMO.toString(), "-n", NODE, "--netns", ns.name(), "--dry-run", KEEP);
 
             assertThat(change.exitCode()).isZero();
             assertThat(change.out()).isEqualTo(ADD_BACKEND + "\n");
@@ -140,7 +171,7 @@ class ApplyCommandTest {
         try (TestNamespace ns = TestNamespace.create("apply")) {
             // The frontend peer set, declared by hand with room for its one element: nftpolicy's read-back does not
             // see a set's size, so the next apply adds an element to a full set, and the kernel refuses.
-            Result compiled = cli.run("compile", "-i", DEMO.toString(), "-n", NODE);
+            Result compiled = cli.run("compile", "-i", DEMO.toString(), "-n", NODE, KEEP);
             String sized = compiled.out().replace("comment \"pods role=frontend in namespace dev\"",
                     "size 1\n\t\tcomment \"pods role=frontend in namespace dev\"");
             assertThat(sized).isNotEqualTo(compiled.out());
@@ -204,11 +235,11 @@ class ApplyCommandTest {
     }
 
     private Result apply(Path input, TestNamespace ns) {
-        return cli.run("apply", "--input", input.toString(), "--node", NODE, "--netns", ns.name());
+        return cli.run("apply", "--input", input.toString(), "--node", NODE, "--netns", ns.name(), KEEP);
     }
 
     private Result verify(Path input, TestNamespace ns) {
-        return cli.run("verify", "--input", input.toString(), "--node", NODE, "--netns", ns.name());
+        return cli.run("verify", "--input", input.toString(), "--node", NODE, "--netns", ns.name(), KEEP);
     }
 
     /** The demo with dev/backend (on node-2) labelled role=frontend. */

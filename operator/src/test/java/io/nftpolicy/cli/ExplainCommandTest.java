@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nftpolicy.cli.Cli.Result;
+import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.lab.Reachability;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +63,7 @@ class ExplainCommandTest {
                   1. node-2 (source's node), hook forward: accept: no chain applies to this packet here; the base \
                 chain's policy accepts
                   2. node-1 (destination's node), hook forward: drop: dev/db is isolated for ingress by \
-                dev/test-network-policy, and no rule of its chain %s allows the packet (end of chain, rule 4)
+                dev/test-network-policy, and no rule of its chain %s allows the packet (end of chain, rule 5)
                 """.formatted(INGRESS_CHAIN));
     }
 
@@ -80,7 +81,10 @@ class ExplainCommandTest {
                         + "              no match: 10.244.2.12 is not in block-")
                 .contains("comment \"dev/test-network-policy ingress[0].from[2]\"\n"
                         + "              no match: 10.244.2.12 is not in peer-")
-                .endsWith("           4  drop comment \"isolated for ingress by dev/test-network-policy\"\n"
+                .contains("           4  " + EstablishedFlows.RESET
+                        + " comment \"judged again and denied: reset\"\n")
+                .endsWith("           5  " + EstablishedFlows.DROP
+                        + " comment \"isolated for ingress by dev/test-network-policy\"\n"
                         + "              match: the rule has no condition\n"
                         + "              -> drop\n");
     }

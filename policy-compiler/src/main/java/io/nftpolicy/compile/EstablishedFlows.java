@@ -62,13 +62,13 @@ public final class EstablishedFlows {
     public static final String GENERATION_SET = "flow-generation";
     public static final String STAMP_CHAIN = "flow-stamp";
     /** The final rule of every group chain: drop, and mark the flow denied (it only matters on a re-check). */
-    static final String DROP = "ct mark set ct mark | " + MASK_TEXT + " drop";
+    public static final String DROP = "ct mark set ct mark | " + MASK_TEXT + " drop";
     /**
      * Before it: an established TCP flow judged again and denied is reset, so that both ends close. A connection cut
      * by a silent drop stays open at both ends, and if conntrack then loses the entry, the first packet seen may
      * come from the server (loose pickup) and bring the flow back as a connection opened the other way.
      */
-    static final String RESET = "ct state established meta l4proto tcp ct mark set ct mark | " + MASK_TEXT
+    public static final String RESET = "ct state established meta l4proto tcp ct mark set ct mark | " + MASK_TEXT
             + " reject with tcp reset";
 
     private Map<Chain, Chain> previousBaseChains = new IdentityHashMap<>();

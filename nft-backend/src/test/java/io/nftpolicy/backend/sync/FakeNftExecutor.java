@@ -458,7 +458,10 @@ public final class FakeNftExecutor implements NftExecutor {
                     }
                     return new KeyPart.Ports(first, last);
                 }
-                default -> throw new IllegalStateException();
+                case MARK -> {
+                    return new KeyPart.Mark(Long.decode(text));
+                }
+                default -> throw new IllegalStateException("key type " + type);
             }
         } catch (IllegalArgumentException e) {
             throw new Refused("syntax error: " + text + ": " + e.getMessage());

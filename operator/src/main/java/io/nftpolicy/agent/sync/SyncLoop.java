@@ -556,7 +556,9 @@ public final class SyncLoop implements AutoCloseable {
             diagnostics.addAll(compilation.diagnostics());
         }
         return new SyncReport(trigger, clock.instant(), durationNanos, latency, policies, localPods,
-                Optional.ofNullable(compilation).map(Compilation::ruleset), diagnostics, refs, result, error,
+                // What the kernel holds when applied (with its flow generation), else what was compiled.
+                result.map(ApplyResult::committed).or(() -> Optional.ofNullable(compilation).map(Compilation::ruleset)),
+                diagnostics, refs, result, error,
                 failingCommand, failures, retryIn, snapshotNanos, Math.max(0, compileNanos));
     }
 
