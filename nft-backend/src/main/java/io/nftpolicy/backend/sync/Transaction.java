@@ -482,14 +482,19 @@ public final class Transaction {
      * <ol>
      *   <li>the table, the set and map declarations and the set elements (elements may be cut across
      *       transactions: no rule uses a set yet);</li>
-     *   <li>the chains, each with all its rules in one transaction (never cut); the base chains' dispatch rules
-     *       look up maps that are still empty, so nothing is filtered yet;</li>
-     *   <li>last, the dispatch-map elements, all elements of one pod (both directions, both families, as named by
-     *       the element comment) in one transaction.</li>
+     *   <li>the regular chains, each with all its rules in one transaction (never cut); nothing jumps to them
+     *       yet;</li>
+     *   <li>the dispatch-map elements, all elements of one pod (both directions, both families, as named by the
+     *       element comment) in one transaction; no base chain looks the maps up yet;</li>
+     *   <li>last, the base chains, all of them in one transaction with their rules: the hooks register, and every
+     *       pod is filtered at once, completely.</li>
      * </ol>
-     * So when a pod's first jump is committed, every chain and every set element of the table is already there:
-     * the pod is either not filtered at all, or filtered exactly as the model says. A unit larger than the limit
-     * (a chain with more rules than {@code maxOperations}) goes alone into a transaction of its own.
+     * So a kill or a refusal between two parts leaves a table that filters nothing (no hook), and the first packet
+     * filtered meets the whole ruleset. Base chains used to come with the regular chains, before the dispatch
+     * elements: a base chain's {@code jump flow-stamp} (established flows) then named a chain of a later part and
+     * the kernel refused the cold start ({@code ApplyKillKernelTest} found it), and flows passing before their pod's
+     * dispatch element would have been stamped as judged by the rules in force. A unit larger than the limit (a
+     * chain with more rules than {@code maxOperations}) goes alone into a transaction of its own.
      *
      * @throws IllegalStateException if the transaction deletes or flushes anything: only a creation may be cut
      */
@@ -499,6 +504,7 @@ public final class Transaction {
         }
         List<List<Operation>> declarations = new ArrayList<>();
         Map<String, List<Operation>> chains = new LinkedHashMap<>();
+        java.util.Set<String> baseChains = new java.util.HashSet<>();
         Map<String, List<Operation>> pods = new LinkedHashMap<>();
         for (Operation step : steps) {
             if (step instanceof AddTable || step instanceof AddSet || step instanceof AddMap) {
@@ -507,6 +513,9 @@ public final class Transaction {
                 add.elements().forEach(e -> declarations.add(List.of(new AddElements(add.set(), List.of(e)))));
             } else if (step instanceof AddChain chain) {
                 chains.computeIfAbsent(chain.name(), n -> new ArrayList<>()).add(0, chain);
+                if (chain.hook().isPresent()) {
+                    baseChains.add(chain.name());
+                }
             } else if (step instanceof AddRule rule) {
                 chains.computeIfAbsent(rule.chain(), n -> new ArrayList<>()).add(rule);
             } else if (step instanceof AddMapElements add) {
@@ -519,8 +528,18 @@ public final class Transaction {
             }
         }
         List<List<Operation>> units = new ArrayList<>(declarations);
-        units.addAll(chains.values());
+        List<Operation> hooked = new ArrayList<>();
+        chains.forEach((name, unit) -> {
+            if (baseChains.contains(name)) {
+                hooked.addAll(unit);
+            } else {
+                units.add(unit);
+            }
+        });
         units.addAll(pods.values());
+        if (!hooked.isEmpty()) {
+            units.add(hooked);
+        }
 
         List<Transaction> out = new ArrayList<>();
         Transaction current = new Transaction();

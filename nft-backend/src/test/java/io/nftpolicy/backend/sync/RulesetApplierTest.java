@@ -212,6 +212,10 @@ class RulesetApplierTest {
             int done = operations - RulesetDiff.between(TableState.readBack(replay.readBack()), ruleset).operations();
             assertThat(done).isLessThanOrEqualTo(Math.max(limit, largestChain));
             assertNoPodPartiallyFiltered(replay.ruleset().orElseThrow(), ruleset);
+            // Stronger: no hook until the last part, which brings the base chains to a table otherwise complete.
+            boolean hooked = replay.ruleset().orElseThrow().chains().stream().anyMatch(c -> c.hook().isPresent());
+            assertThat(hooked).isEqualTo(
+                    RulesetDiff.between(TableState.readBack(replay.readBack()), ruleset).operations() == 0);
         }
     }
 
