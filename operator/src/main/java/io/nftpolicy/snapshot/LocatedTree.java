@@ -68,12 +68,19 @@ final class LocatedTree {
      */
     static final long MAX_ALIAS_VALUES = 100_000;
 
+    /**
+     * Levels of mappings and sequences, well above what a Kubernetes object needs (a pod in a List: some 15) and
+     * well below what the recursive reading here can take on a default thread stack.
+     */
+    static final int MAX_DEPTH = 200;
+
     private final JsonNodeFactory nodes = JsonNodeFactory.instance;
     private final Map<JsonNode, Position> starts = new IdentityHashMap<>();
     private final Map<JsonNode, Map<Object, Position>> children = new IdentityHashMap<>();
     private final Map<String, JsonNode> anchors = new HashMap<>();
     private final Map<String, Long> anchorSizes = new HashMap<>();
     private long aliasValues;
+    private int depth;
 
     /** Reads every root value of the stream. Empty YAML documents come back with a null root. */
     List<Document> readAll(JsonParser parser) throws IOException, TreeException {
@@ -161,6 +168,21 @@ final class LocatedTree {
 
     private JsonNode readValue(JsonParser parser, Position start) throws IOException, TreeException {
         JsonToken token = parser.currentToken();
+        if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+            if (depth == MAX_DEPTH) {
+                throw new TreeException("values nested deeper than " + MAX_DEPTH + " levels", start);
+            }
+            depth++;
+            try {
+                return readContainer(parser, token, start);
+            } finally {
+                depth--;
+            }
+        }
+        return readScalar(parser, token);
+    }
+
+    private JsonNode readContainer(JsonParser parser, JsonToken token, Position start) throws IOException, TreeException {
         switch (token) {
             case START_OBJECT -> {
                 ObjectNode object = nodes.objectNode();
@@ -195,6 +217,12 @@ final class LocatedTree {
                 }
                 return array;
             }
+            default -> throw new IllegalStateException("not a container: " + token);
+        }
+    }
+
+    private JsonNode readScalar(JsonParser parser, JsonToken token) throws IOException {
+        switch (token) {
             case VALUE_STRING -> {
                 return nodes.textNode(parser.getText());
             }

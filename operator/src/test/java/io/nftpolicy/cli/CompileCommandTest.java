@@ -163,8 +163,7 @@ class CompileCommandTest {
         Result result = cli.run("compile", "--input", file.toString(), "--node", "node-a");
 
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).isEqualTo("nftpolicy: error: " + file
-                + ": Document nesting depth (1001) exceeds the maximum allowed (1000)\n");
+        assertThat(result.err()).isEqualTo("nftpolicy: error: " + file + ":3:203: values nested deeper than 200 levels\n");
         assertNoStackTrace(result);
     }
 

@@ -74,7 +74,7 @@ class NodePolicyStatusCrdTest {
     @Test
     void statusHoldsHashTimeCountsDurationErrorInvalidPoliciesAndConditions() {
         assertThat(status().getProperties()).containsOnlyKeys("appliedRulesetHash", "appliedAt", "counts",
-                "lastSyncDurationMillis", "lastError", "invalidPolicies", "conditions");
+                "lastSyncDurationMillis", "lastError", "invalidPolicies", "objectProblems", "conditions");
         assertThat(status().getProperties().get("counts").getProperties())
                 .containsOnlyKeys("policies", "localPods", "chains", "rules", "sets", "setElements")
                 .allSatisfy((name, count) -> assertThat(count.getType()).as(name).isEqualTo("integer"));

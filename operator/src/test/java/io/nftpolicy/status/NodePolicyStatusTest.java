@@ -129,7 +129,7 @@ class NodePolicyStatusTest {
         assertThat(schemaViolations(document.path("spec"), schema.getProperties().get("spec"), "spec")).isEmpty();
         assertThat(schemaViolations(document.path("status"), schema.getProperties().get("status"), "status"))
                 .isEmpty();
-        assertThat(document.path("status").size()).as("every status field set").isEqualTo(7);
+        assertThat(document.path("status").size()).as("every status field set").isEqualTo(8);
     }
 
     @Test

@@ -61,6 +61,9 @@ final class GroupRules {
                     } else {
                         podPeer(rule, (AllowedPeer.Pods) peer, source);
                     }
+                    if (rules.size() > limit) {
+                        return Optional.empty(); // at once: a rule of 10,000 ipBlocks need not be laid out first
+                    }
                 }
                 if (rules.size() > limit) {
                     return Optional.empty();
