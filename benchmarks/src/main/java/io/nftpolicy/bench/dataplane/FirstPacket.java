@@ -6,6 +6,7 @@ import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.KeyPart;
 import io.nftpolicy.ruleset.MapElement;
 import io.nftpolicy.ruleset.NamedSet;
+import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
@@ -84,6 +85,12 @@ final class FirstPacket {
         List<Rule> rules = chains.get(chainName).rules();
         for (int i = 0; i < rules.size(); i++) {
             String statement = rules.get(i).statement();
+            if (statement.equals(EstablishedFlows.RESET)) {
+                continue; // judges established flows only
+            }
+            if (statement.equals(EstablishedFlows.DROP)) {
+                statement = "drop"; // and marks the flow denied, which a first packet's verdict does not depend on
+            }
             Matcher m = RULE.matcher(statement);
             if (!m.matches()) {
                 throw new IllegalStateException("chain " + chainName + ": rule shape not understood: " + statement);

@@ -1,6 +1,7 @@
 package io.nftpolicy.bench.dataplane;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.policy.NetworkPolicy;
@@ -140,7 +141,7 @@ public record LinearLayout(Ruleset ruleset, Map<IpAddress, List<String>> ingress
     private static Chain policyChain(Chain compiled, boolean egress) {
         List<Rule> rules = new ArrayList<>();
         for (Rule rule : compiled.rules()) {
-            if (rule.statement().equals("drop")) {
+            if (rule.statement().equals(EstablishedFlows.DROP) || rule.statement().equals(EstablishedFlows.RESET)) {
                 continue;
             }
             String statement = rule.statement();

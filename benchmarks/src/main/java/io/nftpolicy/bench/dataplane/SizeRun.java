@@ -2,6 +2,7 @@ package io.nftpolicy.bench.dataplane;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Pod;
+import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.lab.ConnectionRate;
@@ -50,7 +51,8 @@ final class SizeRun {
         Map<String, String> scripts = new LinkedHashMap<>();
         for (String node : NODES) {
             long start = System.nanoTime();
-            compiled.put(node, new PolicyCompiler().compile(snapshot, node).ruleset());
+            // The product's ruleset: established flows are judged again after a change (the default).
+            compiled.put(node, new EstablishedFlows().apply(new PolicyCompiler().compile(snapshot, node).ruleset()));
             linear.put(node, LinearLayout.of(snapshot, node));
             scripts.put(node, Layout.statefulTable() + NftRenderer.render(compiled.get(node))
                     + NftRenderer.render(linear.get(node).ruleset()));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.Protocol;
+import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.lab.Endpoint;
@@ -50,7 +51,7 @@ class LinearLayoutKernelTest {
     void startLab() throws Exception {
         assumeTrue(isRoot(), "kernel tests need root (network namespaces, nftables)");
         for (String node : NODES) {
-            compiled.put(node, new PolicyCompiler().compile(snapshot, node).ruleset());
+            compiled.put(node, new EstablishedFlows().apply(new PolicyCompiler().compile(snapshot, node).ruleset()));
             linear.put(node, LinearLayout.of(snapshot, node).ruleset());
         }
         List<LabPod> pods = new ArrayList<>();
