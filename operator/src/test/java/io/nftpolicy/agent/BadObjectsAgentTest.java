@@ -127,6 +127,18 @@ class BadObjectsAgentTest {
     }
 
     @Test
+    void aNamespaceLabelTheApiServerWouldRefuseIsNamedInStatusAndEventsAndTheOthersAreKept() throws Exception {
+        cluster.namespace("shady", Map.of("team", "blue", "bad key!", "x"));
+
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(status().objectProblems())
+                .extracting(ObjectProblem::kind, ObjectProblem::object, ObjectProblem::field)
+                .containsExactly(tuple("Namespace", "shady", "metadata.labels")));
+        await().atMost(TIMEOUT).until(() -> events(EventRecorder.INVALID_OBJECT).size() == 1);
+        assertThat(events(EventRecorder.INVALID_OBJECT).get(0).getInvolvedObject().getKind()).isEqualTo("Namespace");
+        assertTheGoodPolicyStillFollowsTheCluster();
+    }
+
+    @Test
     void aDuplicatePodAddressIsNamedInStatusAndEvents() throws Exception {
         cluster.pod("dev", "twin", NODE, "10.244.1.10", Map.of("app", "twin"));
 
@@ -207,6 +219,7 @@ class BadObjectsAgentTest {
     private List<Event> events(String reason) {
         List<Event> all = new ArrayList<>(cluster.events("dev"));
         all.addAll(cluster.events("odd"));
+        all.addAll(cluster.events(EventRecorder.CLUSTER_SCOPED_EVENTS_NAMESPACE)); // events on a Namespace
         return all.stream().filter(e -> reason.equals(e.getReason())).toList();
     }
 }

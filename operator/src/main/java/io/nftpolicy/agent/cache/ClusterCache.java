@@ -60,6 +60,8 @@ public final class ClusterCache implements AutoCloseable {
     private final Map<String, Pod> pods = new ConcurrentHashMap<>();
     /** Pods whose conversion dropped something; absent for the (usual) pods that converted whole. */
     private final Map<String, List<Diagnostic>> podDiagnostics = new ConcurrentHashMap<>();
+    /** What was wrong with each namespace as read (labels the API server would refuse), by name. */
+    private final Map<String, List<Diagnostic>> namespaceDiagnostics = new ConcurrentHashMap<>();
     private final Map<String, PolicyEntry> policies = new ConcurrentHashMap<>();
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private volatile boolean synced;
@@ -270,6 +272,8 @@ public final class ClusterCache implements AutoCloseable {
                 if (!listed.contains(key) && !k.touched.contains(key) && k.records.remove(key, e.getValue())) {
                     if (k.kind.equals("Pod")) {
                         podDiagnostics.remove(key);
+                    } else if (k.kind.equals("Namespace")) {
+                        namespaceDiagnostics.remove(key);
                     }
                     if (!k.kind.equals("Namespace")) {
                         use(key, -1);
@@ -357,6 +361,7 @@ public final class ClusterCache implements AutoCloseable {
         placeholders.keySet().retainAll(missing);
         missing.forEach(name -> namespaceList.add(placeholders.computeIfAbsent(name, n -> new Namespace(n, Map.of()))));
         List<Diagnostic> diagnostics = new ArrayList<>();
+        namespaceDiagnostics.values().forEach(diagnostics::addAll);
         podDiagnostics.values().forEach(diagnostics::addAll);
         last = new CacheSnapshot(new ClusterSnapshot(namespaceList, podList, policyList), diagnostics, refs);
         lastVersions = now;
@@ -433,8 +438,14 @@ public final class ClusterCache implements AutoCloseable {
     }
 
     private void putNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
-        Namespace record = converter.namespace(object);
+        List<Diagnostic> diagnostics = new ArrayList<>(0);
+        Namespace record = converter.namespace(object, diagnostics);
         namespacesTouched.add(record.name());
+        List<Diagnostic> previous = diagnostics.isEmpty() ? namespaceDiagnostics.remove(record.name())
+                : namespaceDiagnostics.put(record.name(), List.copyOf(diagnostics));
+        if (!diagnostics.equals(previous == null ? List.of() : previous)) {
+            namespaceVersion.incrementAndGet(); // the snapshot carries them
+        }
         if (!record.equals(namespaces.get(record.name()))) {
             namespaces.put(record.name(), record);
             changed(namespaceVersion, "Namespace", record.name());
@@ -445,6 +456,9 @@ public final class ClusterCache implements AutoCloseable {
         String name = meta(object).getName();
         if (name != null) {
             namespacesTouched.add(name);
+            if (namespaceDiagnostics.remove(name) != null) {
+                namespaceVersion.incrementAndGet();
+            }
         }
         if (name != null && namespaces.remove(name) != null) {
             changed(namespaceVersion, "Namespace", name);

@@ -47,7 +47,7 @@ public final class EventRecorder {
     public static final String INVALID_OBJECT = "InvalidObject";
     public static final String COMPONENT = "nftpolicy";
     /** Where Events about cluster-scoped objects go, as kubectl and client-go put them. */
-    static final String CLUSTER_SCOPED_EVENTS_NAMESPACE = "default";
+    public static final String CLUSTER_SCOPED_EVENTS_NAMESPACE = "default";
     private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
     /** A rule comment's provenance: {@code ns/policy ingress[0].from[2]}. */
     private static final Pattern PROVENANCE = Pattern.compile("\"([^\"/ ]+)/([^\" ]+) (?:ingress|egress)\\[");
