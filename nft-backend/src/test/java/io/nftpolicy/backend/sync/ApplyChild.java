@@ -14,7 +14,7 @@ import io.nftpolicy.ruleset.Ruleset;
  *
  * <p>Arguments: network namespace, namespaces of the generated cluster (50 pods each), seed.
  */
-final class ApplyChild {
+public final class ApplyChild {
     private ApplyChild() {}
 
     public static void main(String[] args) throws Exception {
@@ -34,7 +34,7 @@ final class ApplyChild {
     }
 
     /** node-0's ruleset of a generated cluster: {@code namespaces} × 50 pods on 20 nodes, 10 policies each. */
-    static Ruleset ruleset(int namespaces, long seed) {
+    public static Ruleset ruleset(int namespaces, long seed) {
         return new EstablishedFlows().apply(new PolicyCompiler().compile(ClusterGenerator.generate(
                 new ClusterGenerator.Size(namespaces, 50, 20, 10, seed)), ClusterGenerator.nodeName(0)).ruleset());
     }
