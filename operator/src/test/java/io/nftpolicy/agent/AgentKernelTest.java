@@ -172,7 +172,8 @@ class AgentKernelTest {
                     public void onClose(WatcherException cause) {
                     }
                 })) {
-            agent.executor.refuseInKernelNext(3);
+            // refused for longer than StatusReporter.MIN_WRITE_INTERVAL, so that the status shows it
+            agent.executor.refuseInKernelNext(5);
             int commitsBefore = agent.executor.commits().size();
 
             cluster.label("dev", "client", "role", "frontend");
@@ -180,8 +181,8 @@ class AgentKernelTest {
             await().atMost(TIMEOUT).until(() -> agent.executor.commits().size() > commitsBefore);
             RecordingExecutor.Commit converged = agent.executor.commits().get(commitsBefore);
             List<RecordingExecutor.Refusal> refusals = agent.executor.refusals();
-            assertThat(refusals).hasSize(3);
-            System.out.printf(Locale.ROOT, "3 transactions refused by the kernel (4 pods, %d chains, %d sets; back-off "
+            assertThat(refusals).hasSize(5);
+            System.out.printf(Locale.ROOT, "5 transactions refused by the kernel (4 pods, %d chains, %d sets; back-off "
                             + "%s): converged %.0f ms after the first refusal%n", before.chains().size(),
                     before.sets().size(), AgentHarness.FAST.initialBackoff().toMillis() + " ms doubling",
                     (converged.committedNanos() - refusals.get(0).refusedNanos()) / 1e6);
@@ -198,7 +199,7 @@ class AgentKernelTest {
 
             List<SyncReport> failures = agent.reports().stream().filter(r -> !r.succeeded()).toList();
             assertThat(failures).extracting(r -> r.retryIn().orElseThrow().toMillis()).containsExactly(100L, 200L,
-                    400L);
+                    400L, 800L, 1600L);
             assertThat(failures).allSatisfy(r -> assertThat(r.failingCommand())
                     .hasValue(RecordingExecutor.REFUSED_COMMAND));
             await().atMost(TIMEOUT).untilAsserted(() -> {
@@ -217,7 +218,7 @@ class AgentKernelTest {
             assertThat(events).filteredOn(e -> e.getReason().equals(EventRecorder.APPLY_FAILED)).singleElement()
                     .satisfies(e -> assertThat(e.getMessage()).contains(NODE).contains("No such file or directory"));
             assertThat(agent.get("/metrics").body()).contains("nftpolicy_sync_failures_total{trigger=\"events\"} 1.0")
-                    .contains("nftpolicy_sync_failures_total{trigger=\"retry\"} 2.0");
+                    .contains("nftpolicy_sync_failures_total{trigger=\"retry\"} 4.0");
         }
     }
 

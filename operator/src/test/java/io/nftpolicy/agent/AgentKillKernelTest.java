@@ -99,6 +99,9 @@ class AgentKillKernelTest {
                             .isPresent();
                 }
                 String after = states.which(killed.reads().get(killed.reads().size() - 1)).orElseThrow();
+                if (killed.transactionsNanos() > 0) {
+                    assertThat(after).as("killed after its first sync").isEqualTo(OldOrNew.NEW);
+                }
                 outcomes.add(String.format(Locale.ROOT, "killed %.0f ms after its first transaction was sent%s "
                                 + "(%d reads) -> %s table; the new agent ready %.0f ms after its start (its first "
                                 + "sync: %d operations, apply %.0f ms)", killed.delayNanos() / 1e6,

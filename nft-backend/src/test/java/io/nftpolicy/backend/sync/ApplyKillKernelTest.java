@@ -75,6 +75,9 @@ class ApplyKillKernelTest {
                             states.differences(read)).isPresent();
                 }
                 String after = states.which(killed.last()).orElseThrow();
+                if (killed.afterLastTransaction()) {
+                    assertThat(after).as("killed after it applied").isEqualTo(OldOrNew.NEW);
+                }
                 long recovery = recover(executor, b);
                 outcomes.add(killed.describe() + " -> " + after + " table, recovery "
                         + String.format(Locale.ROOT, "%.0f ms", recovery / 1e6));
@@ -102,6 +105,9 @@ class ApplyKillKernelTest {
                         : last.get().chains().stream().noneMatch(c -> c.hook().isPresent())
                         ? "a table without base chains, " + dispatchElements(last.get()) + " of " + dispatchElements(b)
                         + " dispatch elements" : "the whole table";
+                if (killed.afterLastTransaction()) {
+                    assertThat(after).as("killed after it applied").isEqualTo("the whole table");
+                }
                 long recovery = recover(executor, b);
                 outcomes.add(killed.describe() + " -> " + after + ", recovery "
                         + String.format(Locale.ROOT, "%.0f ms", recovery / 1e6));
