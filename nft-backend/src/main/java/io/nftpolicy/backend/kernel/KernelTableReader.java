@@ -132,10 +132,10 @@ public final class KernelTableReader {
     }
 
     /**
-     * The two listings are two libnftables commands, each consistent on its own: a transaction committed between
-     * them (by a writer that does not take {@code TableLock}, or read by a reader that does not) pairs the JSON of
-     * one table with the comments of another, and read back the chains it had just created with no comment
-     * ({@code ApplyKillKernelTest} saw it). When the chains of the two listings differ, both are read again.
+     * The JSON and the text listing are two libnftables commands, each consistent on its own. A transaction
+     * committed between them (by a writer, or for a reader, that does not take {@code TableLock}) would pair the
+     * JSON of one table with the comments of another: {@code ApplyKillKernelTest} read back chains that a concurrent
+     * apply had just created, with no comment. When the two listings list different chains, both are read again.
      */
     private static final int CONSISTENT_READ_ATTEMPTS = 5;
 

@@ -64,7 +64,7 @@ record TextComments(Optional<String> table, Map<String, String> chains, List<Str
                 }
             }
         }
-        return new TextComments(tableComment, chains, tableFlags, chainNames);
+        return new TextComments(tableComment, chains, tableFlags, Set.copyOf(chainNames));
     }
 
     /** Reads the chain's property lines from {@code from}; returns the index of the last line it looked at. */
