@@ -7,10 +7,23 @@ import io.nftpolicy.agent.sync.SyncReport;
 import io.nftpolicy.agent.sync.Trigger;
 import io.nftpolicy.backend.libnftables.TestNamespace;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.nftpolicy.agent.status.EventRecorder;
+import io.nftpolicy.agent.status.StatusReporter;
+import io.nftpolicy.backend.sync.Drift;
+import io.nftpolicy.backend.sync.RulesetApplier;
+import io.nftpolicy.backend.sync.TableState;
+import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.status.Condition;
+import io.nftpolicy.status.NodePolicyStatus;
+import io.nftpolicy.status.NodeSyncStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -138,6 +151,75 @@ class AgentKernelTest {
         assertThat(repair.result().orElseThrow().readBack()).isTrue();
         assertThat(agent.driftChecks()).anyMatch(d -> d.differences().stream()
                 .anyMatch(line -> line.contains(set) && line.contains("10.244.1.11") && line.contains("missing")));
+    }
+
+    @Test
+    void aTransactionTheKernelRefusesLeavesTheTableAsItWasIsReportedAndRetriedUntilItConverges() throws Exception {
+        cluster.allowFrom("dev", "allow-db", Map.of("app", "db"), Map.of("role", "frontend"));
+        AgentHarness agent = startAgent();
+        Ruleset before = agent.reports().get(agent.reports().size() - 1).result().orElseThrow().committed();
+        List<NodeSyncStatus> statuses = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Watch watch = cluster.client().resources(NodePolicyStatus.class).withName(NODE).watch(
+                new Watcher<NodePolicyStatus>() {
+                    @Override
+                    public void eventReceived(Action action, NodePolicyStatus resource) {
+                        if (resource.getStatus() != null) {
+                            statuses.add(resource.getStatus());
+                        }
+                    }
+
+                    @Override
+                    public void onClose(WatcherException cause) {
+                    }
+                })) {
+            // refused for longer than StatusReporter.MIN_WRITE_INTERVAL, so that the status shows it
+            agent.executor.refuseInKernelNext(5);
+            int commitsBefore = agent.executor.commits().size();
+
+            cluster.label("dev", "client", "role", "frontend");
+
+            await().atMost(TIMEOUT).until(() -> agent.executor.commits().size() > commitsBefore);
+            RecordingExecutor.Commit converged = agent.executor.commits().get(commitsBefore);
+            List<RecordingExecutor.Refusal> refusals = agent.executor.refusals();
+            assertThat(refusals).hasSize(5);
+            System.out.printf(Locale.ROOT, "5 transactions refused by the kernel (4 pods, %d chains, %d sets; back-off "
+                            + "%s): converged %.0f ms after the first refusal%n", before.chains().size(),
+                    before.sets().size(), AgentHarness.FAST.initialBackoff().toMillis() + " ms doubling",
+                    (converged.committedNanos() - refusals.get(0).refusedNanos()) / 1e6);
+            for (RecordingExecutor.Refusal refusal : refusals) {
+                assertThat(refusal.error()).contains("No such file or directory")
+                        .contains(RecordingExecutor.REFUSED_COMMAND);
+                assertThat(Drift.between(TableState.readBack(refusal.tableAfter()), before,
+                        agent.executor.delegate().ruleExpressions(before)).differences())
+                        .as("the table right after a refused transaction: the one before it").isEmpty();
+            }
+            assertThat(table()).contains("10.244.1.11");
+            Ruleset after = agent.reports().get(agent.reports().size() - 1).result().orElseThrow().committed();
+            assertThat(new RulesetApplier(agent.executor.delegate()).verify(after).differences()).isEmpty();
+
+            List<SyncReport> failures = agent.reports().stream().filter(r -> !r.succeeded()).toList();
+            assertThat(failures).extracting(r -> r.retryIn().orElseThrow().toMillis()).containsExactly(100L, 200L,
+                    400L, 800L, 1600L);
+            assertThat(failures).allSatisfy(r -> assertThat(r.failingCommand())
+                    .hasValue(RecordingExecutor.REFUSED_COMMAND));
+            await().atMost(TIMEOUT).untilAsserted(() -> {
+                NodeSyncStatus status = cluster.status(NODE).getStatus();
+                assertThat(status.lastError()).isNull();
+                assertThat(status.conditions().get(0).status()).isEqualTo(Condition.TRUE);
+            });
+            assertThat(statuses).as("a status written while the kernel refused").anySatisfy(status -> {
+                assertThat(status.lastError()).isNotNull();
+                assertThat(status.lastError().message()).contains("No such file or directory");
+                assertThat(status.conditions().get(0).status()).isEqualTo(Condition.FALSE);
+                assertThat(status.conditions().get(0).reason()).isEqualTo(StatusReporter.REASON_SYNC_FAILED);
+            });
+            List<Event> events = new ArrayList<>(cluster.events("dev"));
+            events.addAll(cluster.events("default"));
+            assertThat(events).filteredOn(e -> e.getReason().equals(EventRecorder.APPLY_FAILED)).singleElement()
+                    .satisfies(e -> assertThat(e.getMessage()).contains(NODE).contains("No such file or directory"));
+            assertThat(agent.get("/metrics").body()).contains("nftpolicy_sync_failures_total{trigger=\"events\"} 1.0")
+                    .contains("nftpolicy_sync_failures_total{trigger=\"retry\"} 4.0");
+        }
     }
 
     @Test

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ForkJoinPool;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -56,7 +55,7 @@ class AgentLatencyMeasurement {
 
         try (TestNamespace netns = TestNamespace.create("measure"); MockCluster cluster = new MockCluster()) {
             long loadStart = System.nanoTime();
-            load(cluster, generated);
+            cluster.load(generated);
             System.out.printf(Locale.ROOT, "loaded into the mock API server in %.1f s; load average %s%n",
                     (System.nanoTime() - loadStart) / 1e9, loadAverage());
             long heapBefore = heapAfterGc();
@@ -93,21 +92,6 @@ class AgentLatencyMeasurement {
                     harness.close();
                 }
             }
-        }
-    }
-
-    private static void load(MockCluster cluster, ClusterSnapshot generated) throws Exception {
-        ForkJoinPool pool = new ForkJoinPool(8);
-        try {
-            pool.submit(() -> generated.namespaces().parallelStream()
-                    .forEach(n -> cluster.client().namespaces().resource(ToKubernetes.namespace(n)).create())).get();
-            pool.submit(() -> generated.pods().parallelStream()
-                    .forEach(p -> cluster.client().pods().inNamespace(p.namespace()).resource(ToKubernetes.pod(p))
-                            .create())).get();
-            pool.submit(() -> generated.policies().parallelStream()
-                    .forEach(p -> cluster.create(ToKubernetes.policy(p)))).get();
-        } finally {
-            pool.shutdown();
         }
     }
 

@@ -32,9 +32,20 @@ final class RecordingExecutor implements NftExecutor {
         static final int GENERATION_OPERATIONS = 4;
     }
 
+    /**
+     * A transaction the kernel refused ({@link #refuseInKernelNext}): when, libnftables' message, and the table read
+     * back at once, before anything else could write.
+     */
+    record Refusal(long refusedNanos, String error, Optional<KernelTable> tableAfter) {}
+
+    /** Appended to a script, makes the kernel refuse the whole transaction: the table it deletes does not exist. */
+    static final String REFUSED_COMMAND = "delete table ip nftpolicy-refused-by-the-test";
+
     private final NftExecutor delegate;
     private final List<Commit> commits = new ArrayList<>();
+    private final List<Refusal> refusals = new ArrayList<>();
     private int failuresToInject;
+    private int kernelRefusalsToInject;
     private int refused;
 
     RecordingExecutor(NftExecutor delegate) {
@@ -49,6 +60,17 @@ final class RecordingExecutor implements NftExecutor {
             throw ApplyException.refused("nft", script,
                     "Error: Could not process rule: Cannot allocate memory (injected by the test)\n");
         }
+        if (kernelRefusalsToInject > 0) {
+            kernelRefusalsToInject--;
+            refused++;
+            try {
+                delegate.run(script + (script.endsWith("\n") ? "" : "\n") + REFUSED_COMMAND + "\n");
+            } catch (ApplyException e) {
+                refusals.add(new Refusal(System.nanoTime(), e.getMessage(), delegate.readBack()));
+                throw e;
+            }
+            throw new AssertionError("the kernel accepted a transaction that deletes a table it does not have");
+        }
         String out = delegate.run(script);
         commits.add(new Commit(script, System.nanoTime()));
         return out;
@@ -62,6 +84,18 @@ final class RecordingExecutor implements NftExecutor {
     /** Makes the next {@code n} runs fail as the kernel would, applying nothing. */
     synchronized void failNext(int n) {
         failuresToInject = n;
+    }
+
+    /**
+     * Sends the next {@code n} transactions to the kernel with {@link #REFUSED_COMMAND} appended: libnftables sends
+     * them whole, and the kernel refuses and aborts each.
+     */
+    synchronized void refuseInKernelNext(int n) {
+        kernelRefusalsToInject = n;
+    }
+
+    synchronized List<Refusal> refusals() {
+        return List.copyOf(refusals);
     }
 
     synchronized int refused() {

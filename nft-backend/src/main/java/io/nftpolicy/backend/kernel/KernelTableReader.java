@@ -131,23 +131,36 @@ public final class KernelTableReader {
         }
     }
 
+    /**
+     * The JSON and the text listing are two libnftables commands, each consistent on its own. A transaction
+     * committed between them (by a writer, or for a reader, that does not take {@code TableLock}) would pair the
+     * JSON of one table with the comments of another: {@code ApplyKillKernelTest} read back chains that a concurrent
+     * apply had just created, with no comment. When the two listings list different chains, both are read again.
+     */
+    private static final int CONSISTENT_READ_ATTEMPTS = 5;
+
     private static Optional<KernelTable> read(Nftables nft, String family, String table, Set<OutputFlag> flags)
             throws NftablesException {
-        Optional<String> json = nft.listTable(family, table, flags);
-        if (json.isEmpty()) {
-            return Optional.empty();
+        for (int attempt = 1; ; attempt++) {
+            Optional<String> json = nft.listTable(family, table, flags);
+            if (json.isEmpty()) {
+                return Optional.empty();
+            }
+            String listed = json.get();
+            boolean flagged = TABLE_FLAGS.matcher(listed).find();
+            Listing listing = Listing.of(flagged ? withoutTableFlags(listed) : listed);
+            if (listing.hasOwnComments() && !flagged) {
+                return Optional.of(listing.build(Optional.empty()));
+            }
+            Optional<String> text = nft.listTable(family, table, EnumSet.of(OutputFlag.TERSE));
+            if (text.isEmpty()) {
+                return Optional.empty(); // deleted between the two listings: gone is the latest truth
+            }
+            TextComments comments = TextComments.parse(text.get(), listing.family, listing.name);
+            if (comments.chainNames().equals(listing.chainNames()) || attempt == CONSISTENT_READ_ATTEMPTS) {
+                return Optional.of(listing.build(Optional.of(comments)));
+            }
         }
-        String listed = json.get();
-        boolean flagged = TABLE_FLAGS.matcher(listed).find();
-        Listing listing = Listing.of(flagged ? withoutTableFlags(listed) : listed);
-        if (listing.hasOwnComments() && !flagged) {
-            return Optional.of(listing.build(Optional.empty()));
-        }
-        Optional<String> text = nft.listTable(family, table, EnumSet.of(OutputFlag.TERSE));
-        if (text.isEmpty()) {
-            return Optional.empty(); // deleted between the two listings: gone is the latest truth
-        }
-        return Optional.of(listing.build(Optional.of(TextComments.parse(text.get(), listing.family, listing.name))));
     }
 
     /**
@@ -272,6 +285,13 @@ public final class KernelTableReader {
 
         boolean hasOwnComments() {
             return comment != null || chainComments;
+        }
+
+        /** Every chain listed, nftpolicy's and foreign ones. */
+        Set<String> chainNames() {
+            Set<String> names = new java.util.HashSet<>(chains.keySet());
+            names.addAll(foreignChains);
+            return names;
         }
 
         KernelTable build(Optional<TextComments> text) {

@@ -2,9 +2,11 @@ package io.nftpolicy.backend.kernel;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The comments of a table and of its chains, from nft's text listing of the table ({@code list table}; terse is
@@ -12,9 +14,11 @@ import java.util.Optional;
  *
  * <p>Reads only what 1.0.6 (and later) prints: {@code table FAMILY NAME {}, then at one tab {@code comment "..."}
  * among the table's properties; {@code chain NAME {} at one tab, then at two tabs its properties ({@code comment},
- * {@code type ... hook ...}, {@code policy}) before its rules.
+ * {@code type ... hook ...}, {@code policy}) before its rules. {@code chainNames}: every chain listed, with a
+ * comment or not, to tell whether the text and the JSON listings saw the same table.
  */
-record TextComments(Optional<String> table, Map<String, String> chains, List<String> tableFlags) {
+record TextComments(Optional<String> table, Map<String, String> chains, List<String> tableFlags,
+                    Set<String> chainNames) {
     private static final String COMMENT = "comment \"";
 
     static TextComments parse(String listing, String family, String tableName) {
@@ -30,6 +34,7 @@ record TextComments(Optional<String> table, Map<String, String> chains, List<Str
         Optional<String> tableComment = Optional.empty();
         List<String> tableFlags = new ArrayList<>();
         Map<String, String> chains = new HashMap<>();
+        Set<String> chainNames = new HashSet<>();
         boolean inTableProperties = true;
         for (i++; i < lines.length; i++) {
             String line = lines[i];
@@ -54,11 +59,12 @@ record TextComments(Optional<String> table, Map<String, String> chains, List<Str
                 String item = line.strip();
                 if (item.startsWith("chain ") && item.endsWith("{")) {
                     String name = item.substring("chain ".length(), item.length() - 1).strip();
+                    chainNames.add(name);
                     i = chainComment(lines, i + 1, name, chains);
                 }
             }
         }
-        return new TextComments(tableComment, chains, tableFlags);
+        return new TextComments(tableComment, chains, tableFlags, Set.copyOf(chainNames));
     }
 
     /** Reads the chain's property lines from {@code from}; returns the index of the last line it looked at. */

@@ -49,6 +49,13 @@ class TextCommentsTest {
     }
 
     @Test
+    void listsEveryChainWithACommentOrNot() {
+        // what the reader compares with the JSON listing's chains, to tell that both listings saw one table
+        assertThat(TextComments.parse(LISTING, "inet", "nftpolicy").chainNames()).containsExactlyInAnyOrder(
+                "filter-forward", "no-comment", "egr-fdc9e1ef-dev_test-network-policy");
+    }
+
+    @Test
     void aCommentAfterTheHookLineIsTheChainsToo() {
         TextComments comments = TextComments.parse("""
                 table inet t {
