@@ -9,6 +9,8 @@ import io.nftpolicy.deploy.Repository;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,8 +28,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * A real control plane (etcd, kube-apiserver, kube-controller-manager) for the *ApiServerTest classes, started once
  * per test run by {@code bin/cluster up} and stopped by {@code bin/cluster down} when the run ends. Its run data is
- * in operator/target/apiserver-cluster, on ports of its own (16444 and 12381-12382), so a developer's own
- * {@code bin/cluster up} keeps running beside it.
+ * in operator/target/apiserver-cluster, on free loopback ports picked at start, so a developer's own
+ * {@code bin/cluster up}, or another worktree's test run, keeps running beside it.
  *
  * <p>The first run on a machine builds the binaries from Go modules (many minutes, see README.md); without Go and
  * without built binaries the tier is skipped.
@@ -35,8 +37,6 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>Use: {@code @ExtendWith(ControlPlane.Extension.class)} on the class, then {@link #get()}.
  */
 public final class ControlPlane implements AutoCloseable {
-    private static final int API_PORT = 16444;
-    private static final int ETCD_PORT = 12381;
     private static final Duration UP_TIMEOUT = Duration.ofMinutes(60);
     private static final Pattern EXPORT = Pattern.compile("export (\\w+)=(.*)");
 
@@ -45,11 +45,16 @@ public final class ControlPlane implements AutoCloseable {
     private final Path runDir;
     private final Path kubeconfig;
     private final Path binDir;
+    private final int apiPort;
+    /** etcd's client port; its peer port is the next one. */
+    private final int etcdPort;
 
-    private ControlPlane(Path runDir, Path kubeconfig, Path binDir) {
+    private ControlPlane(Path runDir, Path kubeconfig, Path binDir, int apiPort, int etcdPort) {
         this.runDir = runDir;
         this.kubeconfig = kubeconfig;
         this.binDir = binDir;
+        this.apiPort = apiPort;
+        this.etcdPort = etcdPort;
     }
 
     /** Starts the control plane before the first class that uses it; stops it when the whole run ends. */
@@ -73,7 +78,9 @@ public final class ControlPlane implements AutoCloseable {
 
     private static ControlPlane start() {
         Path runDir = Repository.path("operator/target/apiserver-cluster");
-        Map<String, String> env = environment(runDir);
+        int apiPort = freePort(false);
+        int etcdPort = freePort(true);
+        Map<String, String> env = environment(runDir, apiPort, etcdPort);
         CommandResult paths = Commands.run(List.of(script().toString(), "env"), env, Duration.ofSeconds(30));
         Map<String, String> exports = exports(paths.stdout());
         Path binDir = Path.of(exports.get("PATH").split(":")[0]);
@@ -93,7 +100,7 @@ public final class ControlPlane implements AutoCloseable {
         }
         System.out.printf("[apiserver tier] control plane up in %.1f s (%s)%n", (System.nanoTime() - started) / 1e9,
                 runDir);
-        ControlPlane plane = new ControlPlane(runDir, Path.of(exports.get("KUBECONFIG")), binDir);
+        ControlPlane plane = new ControlPlane(runDir, Path.of(exports.get("KUBECONFIG")), binDir, apiPort, etcdPort);
         running = plane;
         return plane;
     }
@@ -102,7 +109,7 @@ public final class ControlPlane implements AutoCloseable {
     @Override
     public void close() {
         running = null;
-        CommandResult down = Commands.run(List.of(script().toString(), "down"), environment(runDir),
+        CommandResult down = Commands.run(List.of(script().toString(), "down"), environment(),
                 Duration.ofMinutes(1));
         if (down.exitCode() != 0) {
             System.err.println("[apiserver tier] bin/cluster down failed: " + down.stderr());
@@ -113,10 +120,37 @@ public final class ControlPlane implements AutoCloseable {
         return Repository.path("bin/cluster");
     }
 
-    private static Map<String, String> environment(Path runDir) {
+    private Map<String, String> environment() {
+        return environment(runDir, apiPort, etcdPort);
+    }
+
+    private static Map<String, String> environment(Path runDir, int apiPort, int etcdPort) {
         return Map.of("NFTPOLICY_CLUSTER_DIR", runDir.toString(),
-                "NFTPOLICY_CLUSTER_PORT", Integer.toString(API_PORT),
-                "NFTPOLICY_ETCD_PORT", Integer.toString(ETCD_PORT));
+                "NFTPOLICY_CLUSTER_PORT", Integer.toString(apiPort),
+                "NFTPOLICY_ETCD_PORT", Integer.toString(etcdPort));
+    }
+
+    /** A loopback port free now (and, with {@code pair}, the next one too). */
+    private static int freePort(boolean pair) {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                int port = socket.getLocalPort();
+                if (!pair || (port < 65535 && bindable(port + 1))) {
+                    return port;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        throw new IllegalStateException("no two consecutive free loopback ports");
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
     }
 
     private static Map<String, String> exports(String envOutput) {
@@ -198,7 +232,7 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Stops or starts one component ({@code etcd}, {@code kube-apiserver}, ...) for fault tests. */
     public void component(String action, String component) {
-        CommandResult result = Commands.run(List.of(script().toString(), action, component), environment(runDir),
+        CommandResult result = Commands.run(List.of(script().toString(), action, component), environment(),
                 Duration.ofMinutes(3));
         if (result.exitCode() != 0) {
             throw new AssertionError("bin/cluster " + action + " " + component + ": " + result.stderr());
@@ -211,7 +245,7 @@ public final class ControlPlane implements AutoCloseable {
      * @param name file name stem in the run directory
      */
     public Path tokenKubeconfig(String name, String token) {
-        return tokenKubeconfig(name, token, API_PORT);
+        return tokenKubeconfig(name, token, apiPort);
     }
 
     /** The same, reaching the API server through {@code port} on 127.0.0.1 (a proxy in front of it). */
@@ -270,9 +304,9 @@ public final class ControlPlane implements AutoCloseable {
         }
     }
 
-    private static String post(HttpClient http, String path, String json) throws IOException, InterruptedException {
+    private String post(HttpClient http, String path, String json) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                        java.net.URI.create("http://127.0.0.1:" + ETCD_PORT + path))
+                        java.net.URI.create("http://127.0.0.1:" + etcdPort + path))
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IllegalStateException("etcd " + path + ": HTTP " + response.statusCode() + " " + response.body());
@@ -282,6 +316,6 @@ public final class ControlPlane implements AutoCloseable {
 
     /** The API server's address (https). */
     public java.net.InetSocketAddress apiAddress() {
-        return new java.net.InetSocketAddress("127.0.0.1", API_PORT);
+        return new java.net.InetSocketAddress("127.0.0.1", apiPort);
     }
 }
