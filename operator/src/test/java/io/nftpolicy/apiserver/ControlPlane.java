@@ -91,6 +91,8 @@ public final class ControlPlane implements AutoCloseable {
             System.out.println("[apiserver tier] building the control plane with Go into " + binDir.getParent()
                     + " (first run on this machine: many minutes; log: " + runDir.getParent().resolve("apiserver-cluster-build.log") + ")");
         }
+        // A run that died before its down left processes and data here: stop them, start afresh.
+        Commands.run(List.of(script().toString(), "down"), env, Duration.ofMinutes(1));
         long started = System.nanoTime();
         CommandResult up = Commands.run(List.of(script().toString(), "up"), env, UP_TIMEOUT,
                 runDir.getParent().resolve("apiserver-cluster-build.log"));
