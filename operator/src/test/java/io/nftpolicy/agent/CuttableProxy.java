@@ -12,11 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A TCP proxy on a loopback port in front of the mock API server, so that a test can do to the agent's connections
+ * A TCP proxy on a loopback port in front of an API server (the mock, or kube-apiserver: TLS passes through), so that a test can do to the agent's connections
  * what a network failure or an API server restart does: {@link #cut()} closes every connection and refuses new ones
  * (each is accepted and closed at once), {@link #restore()} lets them through again.
  */
-final class CuttableProxy implements AutoCloseable {
+public final class CuttableProxy implements AutoCloseable {
     private final InetSocketAddress upstream;
     private final ServerSocket server;
     private final List<Socket> open = new ArrayList<>();
@@ -24,11 +24,11 @@ final class CuttableProxy implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Connections refused since the start (while cut). */
-    int refused() {
+    public int refused() {
         return refused.get();
     }
 
-    CuttableProxy(String upstreamHost, int upstreamPort) throws IOException {
+    public CuttableProxy(String upstreamHost, int upstreamPort) throws IOException {
         this.upstream = new InetSocketAddress(upstreamHost, upstreamPort);
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread accept = new Thread(this::accept, "proxy-accept");
@@ -37,8 +37,13 @@ final class CuttableProxy implements AutoCloseable {
     }
 
     /** http://127.0.0.1:port, for a client's master URL. */
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getLocalPort();
+    }
+
+    /** The proxy's port on 127.0.0.1. */
+    public int port() {
+        return server.getLocalPort();
     }
 
     private void accept() {
@@ -89,7 +94,7 @@ final class CuttableProxy implements AutoCloseable {
     }
 
     /** Closes every connection through the proxy and refuses new ones until {@link #restore()}. */
-    void cut() {
+    public void cut() {
         cut = true;
         synchronized (open) {
             open.forEach(CuttableProxy::closeQuietly);
@@ -97,7 +102,7 @@ final class CuttableProxy implements AutoCloseable {
         }
     }
 
-    void restore() {
+    public void restore() {
         cut = false;
     }
 

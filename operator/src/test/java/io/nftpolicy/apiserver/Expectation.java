@@ -1,0 +1,71 @@
+package io.nftpolicy.apiserver;
+
+import io.nftpolicy.lab.Endpoint;
+import io.nftpolicy.lab.Reachability;
+import io.nftpolicy.net.IpFamily;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which pairs connect, written as strokes applied in order the way the upstream e2e suite writes its Reachability:
+ * start from "everything connected", then {@code deny("*", "x/*")}, then {@code allow("y/*", "x/*", 80)}; a later
+ * stroke overrides an earlier one for the cells it covers. Patterns: {@code *}, {@code x/*}, {@code *}{@code /a},
+ * {@code x/a}. A pod's connections to itself are left out (upstream ignores them).
+ */
+final class Expectation {
+    private record Stroke(String from, String to, Integer port, boolean allowed) {}
+
+    private final List<Stroke> strokes = new ArrayList<>();
+
+    Expectation allow(String from, String to) {
+        strokes.add(new Stroke(from, to, null, true));
+        return this;
+    }
+
+    Expectation allow(String from, String to, int port) {
+        strokes.add(new Stroke(from, to, port, true));
+        return this;
+    }
+
+    Expectation deny(String from, String to) {
+        strokes.add(new Stroke(from, to, null, false));
+        return this;
+    }
+
+    /** The expected IPv4 matrix between these pods on these endpoints. */
+    Reachability over(List<String> pods, List<Endpoint> endpoints) {
+        Map<Reachability.Cell, Boolean> cells = new LinkedHashMap<>();
+        for (Endpoint endpoint : endpoints) {
+            for (String from : pods) {
+                for (String to : pods) {
+                    if (!from.equals(to)) {
+                        cells.put(new Reachability.Cell(endpoint, IpFamily.IPV4, from, to),
+                                allowed(from, to, endpoint.port()));
+                    }
+                }
+            }
+        }
+        return new Reachability(cells);
+    }
+
+    private boolean allowed(String from, String to, int port) {
+        boolean allowed = true;
+        for (Stroke s : strokes) {
+            if (matches(s.from(), from) && matches(s.to(), to) && (s.port() == null || s.port() == port)) {
+                allowed = s.allowed();
+            }
+        }
+        return allowed;
+    }
+
+    private static boolean matches(String pattern, String pod) {
+        if (pattern.equals("*")) {
+            return true;
+        }
+        String[] p = pattern.split("/", 2);
+        String[] n = pod.split("/", 2);
+        return (p[0].equals("*") || p[0].equals(n[0])) && (p[1].equals("*") || p[1].equals(n[1]));
+    }
+}

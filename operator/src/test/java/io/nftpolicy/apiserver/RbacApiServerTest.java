@@ -1,0 +1,209 @@
+package io.nftpolicy.apiserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.nftpolicy.agent.MockCluster;
+import io.nftpolicy.status.NodePolicyStatus;
+import io.nftpolicy.status.NodeSyncStatus;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Least privilege, enforced by kube-apiserver's RBAC for the agent's own ServiceAccount (deploy/base/rbac.yaml):
+ * asked of the authorizer with {@code kubectl auth can-i --as}, and tried with real requests carrying a token
+ * from the TokenRequest API ({@code kubectl create token}).
+ */
+@ExtendWith(ControlPlane.Extension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RbacApiServerTest {
+    private static final String NS = "rbac-test";
+    private static final String NODE = "rbac-node";
+
+    private ControlPlane cluster;
+    private KubernetesClient admin;
+    private KubernetesClient agent;
+
+    @BeforeAll
+    void deployAndLogInAsTheAgent() {
+        cluster = ControlPlane.get();
+        Deployment.applyBase(cluster);
+        admin = cluster.adminClient();
+        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+                .serverSideApply();
+        admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).endMetadata().build())
+                .serverSideApply();
+        admin.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("credentials")
+                .endMetadata().addToStringData("password", "secret").build()).serverSideApply();
+        admin.network().v1().networkPolicies().inNamespace(NS)
+                .resource(MockCluster.policyObject(NS, "existing", Map.of("app", "db"), Map.of("app", "web")))
+                .serverSideApply();
+        agent = ControlPlane.clientFor(agentKubeconfig(cluster, "agent-rbac"));
+    }
+
+    /** A kubeconfig with a fresh token of the agent's ServiceAccount. */
+    static Path agentKubeconfig(ControlPlane cluster, String name) {
+        return cluster.tokenKubeconfig(name, agentToken(cluster));
+    }
+
+    /** A fresh token of the agent's ServiceAccount, from the TokenRequest API. */
+    static String agentToken(ControlPlane cluster) {
+        return cluster.kubectl("create", "token", Deployment.SERVICE_ACCOUNT, "-n", Deployment.NAMESPACE,
+                "--duration=2h").strip();
+    }
+
+    @AfterAll
+    void cleanUp() {
+        if (admin != null) {
+            admin.namespaces().withName(NS).delete();
+            admin.nodes().withName(NODE).delete();
+            admin.resources(NodePolicyStatus.class).withName(NODE).delete();
+            admin.close();
+        }
+        if (agent != null) {
+            agent.close();
+        }
+    }
+
+    @ParameterizedTest(name = "can {0} {1} {2}")
+    @CsvSource({
+            "list, pods, ''", "watch, pods, ''", "get, pods, ''",
+            "list, namespaces, ''", "watch, namespaces, ''",
+            "list, networkpolicies.networking.k8s.io, ''", "watch, networkpolicies.networking.k8s.io, ''",
+            "get, nodes, ''",
+            "create, events, ''", "patch, events, ''", "create, events.events.k8s.io, ''",
+            "create, nodepolicystatuses.nftpolicy.io, ''", "update, nodepolicystatuses.nftpolicy.io, status",
+            "patch, nodepolicystatuses.nftpolicy.io, status"})
+    void theAuthorizerAllows(String verb, String resource, String subresource) {
+        assertThat(canI(verb, resource, subresource)).isEqualTo("yes");
+    }
+
+    @ParameterizedTest(name = "cannot {0} {1} {2}")
+    @CsvSource({
+            "create, networkpolicies.networking.k8s.io, ''", "update, networkpolicies.networking.k8s.io, ''",
+            "patch, networkpolicies.networking.k8s.io, ''", "delete, networkpolicies.networking.k8s.io, ''",
+            "create, pods, ''", "update, pods, ''", "delete, pods, ''", "update, pods, status",
+            "create, namespaces, ''", "update, namespaces, ''", "delete, namespaces, ''",
+            "create, nodes, ''", "update, nodes, ''", "delete, nodes, ''", "list, nodes, ''", "watch, nodes, ''",
+            "get, secrets, ''", "list, secrets, ''", "watch, secrets, ''",
+            "create, configmaps, ''", "create, serviceaccounts, token", "delete, nodepolicystatuses.nftpolicy.io, ''",
+            "delete, events, ''", "create, clusterrolebindings.rbac.authorization.k8s.io, ''"})
+    void theAuthorizerDenies(String verb, String resource, String subresource) {
+        assertThat(canI(verb, resource, subresource)).isEqualTo("no");
+    }
+
+    private String canI(String verb, String resource, String subresource) {
+        List<String> args = new java.util.ArrayList<>(List.of("auth", "can-i", verb, resource,
+                "--as=" + Deployment.USER, "--all-namespaces"));
+        if (!subresource.isEmpty()) {
+            args.add("--subresource=" + subresource);
+        }
+        CommandResult result = cluster.kubectlResult(args.toArray(String[]::new));
+        return result.stdout().strip();
+    }
+
+    @Test
+    void withItsTokenTheAgentListsAndWatchesWhatItReadsAndGetsItsNode() throws Exception {
+        assertThat(agent.pods().inAnyNamespace().list().getItems()).isNotNull();
+        assertThat(agent.namespaces().list().getItems()).extracting(n -> n.getMetadata().getName()).contains(NS);
+        assertThat(agent.network().v1().networkPolicies().inAnyNamespace().list().getItems())
+                .extracting(p -> p.getMetadata().getName()).contains("existing");
+        assertThat(agent.nodes().withName(NODE).get().getMetadata().getName()).isEqualTo(NODE);
+        try (Watch pods = agent.pods().inAnyNamespace().watch(new Ignore<>());
+             Watch namespaces = agent.namespaces().watch(new Ignore<>());
+             Watch policies = agent.network().v1().networkPolicies().inAnyNamespace().watch(new Ignore<>())) {
+            assertThat(List.of(pods, namespaces, policies)).hasSize(3);
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> withItsTokenEveryWriteOutsideItsStatusAndEventsIsForbidden() {
+        Pod pod = MockCluster.podObject(NS, "intruder", NODE, "10.244.9.9", Map.of("app", "x"));
+        Map<String, ThrowingCallable> requests = new java.util.LinkedHashMap<>();
+        requests.put("create a NetworkPolicy", () -> agent.network().v1().networkPolicies().inNamespace(NS)
+                .resource(MockCluster.policyObject(NS, "new", Map.of(), Map.of())).create());
+        requests.put("update a NetworkPolicy", () -> agent.network().v1().networkPolicies().inNamespace(NS)
+                .withName("existing").edit(p -> {
+                    p.getMetadata().setLabels(Map.of("changed", "yes"));
+                    return p;
+                }));
+        requests.put("delete a NetworkPolicy", () -> agent.network().v1().networkPolicies().inNamespace(NS)
+                .withName("existing").delete());
+        requests.put("create a Pod", () -> agent.pods().inNamespace(NS).resource(pod).create());
+        requests.put("delete a Pod", () -> agent.pods().inNamespace(NS).withName("any").delete());
+        requests.put("create a Namespace", () -> agent.namespaces().resource(new NamespaceBuilder()
+                .withNewMetadata().withName("agent-made").endMetadata().build()).create());
+        requests.put("delete a Namespace", () -> agent.namespaces().withName(NS).delete());
+        requests.put("create a Node", () -> agent.nodes().resource(new NodeBuilder().withNewMetadata()
+                .withName("agent-node").endMetadata().build()).create());
+        requests.put("update a Node", () -> agent.nodes().withName(NODE).edit(n -> {
+            n.getMetadata().setLabels(Map.of("changed", "yes"));
+            return n;
+        }));
+        requests.put("delete a Node", () -> agent.nodes().withName(NODE).delete());
+        requests.put("list Nodes", () -> agent.nodes().list());
+        requests.put("read a Secret", () -> agent.secrets().inNamespace(NS).withName("credentials").get());
+        requests.put("list Secrets", () -> agent.secrets().inAnyNamespace().list());
+        requests.put("create a ConfigMap", () -> agent.configMaps().inNamespace(NS).resource(new ConfigMapBuilder()
+                .withNewMetadata().withName("agent-made").endMetadata().build()).create());
+        return requests.entrySet().stream().map(request -> DynamicTest.dynamicTest(request.getKey(), () -> {
+            KubernetesClientException error = catchThrowableOfType(KubernetesClientException.class,
+                    request.getValue());
+            assertThat(error).as(request.getKey()).isNotNull();
+            assertThat(error.getCode()).as(error.getMessage()).isEqualTo(403);
+        }));
+    }
+
+    @Test
+    void withItsTokenTheAgentWritesItsNodePolicyStatusAndEvents() {
+        var statuses = agent.resources(NodePolicyStatus.class);
+        NodePolicyStatus created = statuses.resource(NodePolicyStatus.forNode(NODE)).create();
+        created.setStatus(new NodeSyncStatus("abc", null, null, null, null, List.of(), null, List.of()));
+        assertThat(statuses.resource(created).updateStatus().getStatus().appliedRulesetHash()).isEqualTo("abc");
+
+        var event = agent.v1().events().inNamespace(NS).resource(new EventBuilder().withNewMetadata()
+                        .withName("existing.rbac-test").endMetadata()
+                        .withNewInvolvedObject().withKind("NetworkPolicy").withNamespace(NS).withName("existing")
+                        .endInvolvedObject().withReason("Test").withMessage("written with the agent's token")
+                        .withType("Normal").build()).create();
+        assertThat(event.getMetadata().getUid()).isNotEmpty();
+
+        KubernetesClientException delete = catchThrowableOfType(KubernetesClientException.class,
+                () -> statuses.withName(NODE).delete());
+        assertThat(delete.getCode()).isEqualTo(403);
+    }
+
+    /** A watcher for a watch that is only opened (authorization happens when it starts). */
+    private static final class Ignore<T> implements Watcher<T> {
+        @Override
+        public void eventReceived(Action action, T resource) {
+        }
+
+        @Override
+        public void onClose(WatcherException cause) {
+        }
+    }
+}
