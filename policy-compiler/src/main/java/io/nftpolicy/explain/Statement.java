@@ -84,9 +84,8 @@ record Statement(List<Match> matches, Action action) {
                 } else {
                     throw tokens.error("unknown conntrack key '" + key + "'");
                 }
-            } else if (token.equals("meta") && tokens.words.size() > tokens.next + 2
-                    && tokens.words.get(tokens.next + 1).equals("l4proto")
-                    && !tokens.words.get(tokens.next + 2).equals(".") && !tokens.words.get(tokens.next + 2).startsWith("@")) {
+            } else if (token.equals("meta") && tokens.peek(1).equals("l4proto") && tokens.peek(2).matches("[a-z]+")) {
+                // meta l4proto tcp: a protocol, not the start of a concatenation (meta l4proto . th dport @set)
                 tokens.next();
                 tokens.next();
                 String protocol = tokens.next();
@@ -203,6 +202,11 @@ record Statement(List<Match> matches, Action action) {
 
         String peek() {
             return words.get(next);
+        }
+
+        /** The word {@code ahead} after the next one, or "" past the end. */
+        String peek(int ahead) {
+            return next + ahead < words.size() ? words.get(next + ahead) : "";
         }
 
         String next() {

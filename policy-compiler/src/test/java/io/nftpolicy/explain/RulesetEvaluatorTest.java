@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nftpolicy.cluster.ContainerPort;
+import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.explain.Trace.Allowance;
 import io.nftpolicy.explain.Trace.ChainRun;
 import io.nftpolicy.explain.Trace.Check;
@@ -46,6 +47,22 @@ class RulesetEvaluatorTest {
 
     private static Trace forward(Snapshots cluster, String node, String from, String to, int port) {
         return cluster.evaluator(node).evaluate(Packet.of(from, to, TCP, port), Hook.FORWARD);
+    }
+
+    @Test
+    void aTableThatJudgesEstablishedFlowsAgainDecidesANewConnectionAsOneThatKeepsThem() {
+        Snapshots cluster = cluster()
+                .ingress("dev/deny-all", "")
+                .ingress("dev/db-access", "role=db", FROM_FRONTEND_TCP_80);
+        RulesetEvaluator rechecking = new RulesetEvaluator(new EstablishedFlows().apply(cluster.ruleset("n1")));
+
+        for (String from : List.of(FE2, OTHER)) {
+            Trace kept = forward(cluster, "n1", from, DB, 80);
+            Trace judged = rechecking.evaluate(Packet.of(from, DB, TCP, 80), Hook.FORWARD);
+
+            assertThat(judged.accepted()).as(from).isEqualTo(kept.accepted());
+            assertThat(judged.allowances()).as(from).isEqualTo(kept.allowances());
+        }
     }
 
     @Test
