@@ -9,6 +9,7 @@ import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.PolicyCompiler;
+import io.nftpolicy.lab.EchoServer;
 import io.nftpolicy.lab.Lab;
 import io.nftpolicy.lab.LabPod;
 import io.nftpolicy.policy.LabelSelector;
@@ -24,8 +25,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -279,23 +278,15 @@ public final class EstablishedBenchmark {
                 sorted[sorted.length - 1]);
     }
 
-    /** Echo servers on TCP and UDP in the server pods; they record when each client address last sent. */
+    /** Echo servers in the server pods ({@link EchoServer}); they note when each client address last sent. */
     static final class Servers implements AutoCloseable {
         private final Map<String, Long> lastArrival = new java.util.concurrent.ConcurrentHashMap<>();
-        private final List<AutoCloseable> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
-        private volatile boolean closed;
+        private final List<EchoServer> servers = new ArrayList<>();
 
         void start(Lab lab) throws Exception {
             for (String pod : List.of("t/server", "t/far")) {
-                InetAddress address = InetAddress.getByName(ADDRESSES.get(pod));
-                ServerSocketChannel tcp = lab.callIn(pod, () -> ServerSocketChannel.open()
-                        .bind(new InetSocketAddress(address, TCP_PORT)));
-                DatagramChannel udp = lab.callIn(pod, () -> DatagramChannel.open()
-                        .bind(new InetSocketAddress(address, UDP_PORT)));
-                sockets.add(tcp);
-                sockets.add(udp);
-                daemon(() -> accept(tcp));
-                daemon(() -> echoUdp(udp));
+                servers.add(EchoServer.start(lab, pod, InetAddress.getByName(ADDRESSES.get(pod)), TCP_PORT, UDP_PORT,
+                        (client, udp, nanos) -> lastArrival.put(client, nanos)));
             }
         }
 
@@ -303,69 +294,9 @@ public final class EstablishedBenchmark {
             return lastArrival.getOrDefault(client, 0L);
         }
 
-        private void accept(ServerSocketChannel server) {
-            while (!closed) {
-                try {
-                    SocketChannel connection = server.accept();
-                    sockets.add(connection);
-                    daemon(() -> echoTcp(connection));
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }
-
-        private void echoTcp(SocketChannel connection) {
-            String client;
-            try {
-                client = ((InetSocketAddress) connection.getRemoteAddress()).getAddress().getHostAddress();
-            } catch (IOException e) {
-                return;
-            }
-            ByteBuffer buffer = ByteBuffer.allocate(1);
-            try {
-                while (connection.read(buffer) >= 0) {
-                    lastArrival.put(client, System.nanoTime());
-                    buffer.flip();
-                    connection.write(buffer);
-                    buffer.clear();
-                }
-            } catch (IOException e) {
-                // reset or closed
-            }
-        }
-
-        private void echoUdp(DatagramChannel udp) {
-            ByteBuffer buffer = ByteBuffer.allocate(64);
-            while (!closed) {
-                try {
-                    buffer.clear();
-                    InetSocketAddress sender = (InetSocketAddress) udp.receive(buffer);
-                    lastArrival.put(sender.getAddress().getHostAddress(), System.nanoTime());
-                    buffer.flip();
-                    udp.send(buffer, sender);
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }
-
-        private static void daemon(Runnable task) {
-            Thread thread = new Thread(task, "bench server");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
         @Override
         public void close() {
-            closed = true;
-            for (AutoCloseable socket : sockets) {
-                try {
-                    socket.close();
-                } catch (Exception e) {
-                    // closing anyway
-                }
-            }
+            servers.forEach(EchoServer::close);
         }
     }
 }
