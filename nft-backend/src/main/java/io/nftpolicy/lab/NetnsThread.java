@@ -47,22 +47,7 @@ public final class NetnsThread implements AutoCloseable {
 
     /** Starts the thread and waits until it is inside {@code netns} (created with {@code ip netns add}). */
     public static NetnsThread enter(String netns) throws LabException {
-        NetnsThread t = new NetnsThread(netns, "netns-" + netns);
-        t.thread.start();
-        try {
-            t.entered.get(10, TimeUnit.SECONDS);
-            return t;
-        } catch (ExecutionException e) {
-            t.close();
-            throw new LabException("cannot enter network namespace " + netns + ": " + e.getCause().getMessage(),
-                    e.getCause());
-        } catch (TimeoutException | InterruptedException e) {
-            t.close();
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw new LabException("cannot enter network namespace " + netns + ": " + e, e);
-        }
+        return new NetnsThread(netns, "netns-" + netns).started("cannot enter network namespace " + netns);
     }
 
     /**
@@ -82,20 +67,24 @@ public final class NetnsThread implements AutoCloseable {
      * no effect on anything (needs CAP_SYS_ADMIN).
      */
     public static NetnsThread inFreshNamespace(String threadName) throws LabException {
-        NetnsThread t = new NetnsThread(null, true, threadName);
-        t.thread.start();
+        return new NetnsThread(null, true, threadName).started("cannot create a network namespace");
+    }
+
+    /** Starts the thread and waits until it is in its namespace; {@code failure} begins the error's message. */
+    private NetnsThread started(String failure) throws LabException {
+        thread.start();
         try {
-            t.entered.get(10, TimeUnit.SECONDS);
-            return t;
+            entered.get(10, TimeUnit.SECONDS);
+            return this;
         } catch (ExecutionException e) {
-            t.close();
-            throw new LabException("cannot create a network namespace: " + e.getCause().getMessage(), e.getCause());
+            close();
+            throw new LabException(failure + ": " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException | InterruptedException e) {
-            t.close();
+            close();
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw new LabException("cannot create a network namespace: " + e, e);
+            throw new LabException(failure + ": " + e, e);
         }
     }
 

@@ -127,9 +127,14 @@ final class ApplyCommand implements Callable<Integer> {
         out.println("operations:    " + result.operations());
         out.println("transactions:  " + result.transactions());
         out.println("bytes:         " + result.bytes());
-        out.println("generation:    " + result.generation().stream().mapToObj(g -> g + (result.kind()
-                == ApplyResult.Kind.NO_OP ? "" : " (established flows are judged again by their next packet)"))
-                .findFirst().orElse("none (--keep-established: established flows are kept)"));
+        if (result.generation().isEmpty()) {
+            out.println("generation:    none (--keep-established: established flows are kept)");
+        } else if (result.kind() == ApplyResult.Kind.NO_OP) {
+            out.println("generation:    " + result.generation().getAsInt());
+        } else {
+            out.println("generation:    " + result.generation().getAsInt()
+                    + " (established flows are judged again by their next packet)");
+        }
         out.println(String.format(Locale.ROOT, "duration:      %.1f ms (reading the table back included)",
                 result.durationNanos() / 1e6));
         out.flush();

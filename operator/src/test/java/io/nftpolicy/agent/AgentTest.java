@@ -10,7 +10,6 @@ import io.nftpolicy.agent.sync.SyncReport;
 import io.nftpolicy.agent.sync.Trigger;
 import io.nftpolicy.backend.sync.FakeNftExecutor;
 import io.nftpolicy.compile.EstablishedFlows;
-import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.status.Condition;
@@ -61,16 +60,15 @@ class AgentTest {
     }
 
     private Optional<Ruleset> table() {
-        return kernel.locked(() -> fake.ruleset());
+        return new CommittedTable(kernel, fake).ruleset();
     }
 
     private List<String> chainNames() {
-        return table().map(r -> r.chains().stream().map(Chain::name).toList()).orElse(List.of());
+        return new CommittedTable(kernel, fake).chainNames();
     }
 
     private List<String> peerElements() {
-        return table().map(r -> r.sets().stream().filter(s -> s.name().startsWith("peer-"))
-                .flatMap(s -> s.elements().stream().map(e -> e.keyToNft())).toList()).orElse(List.of());
+        return new CommittedTable(kernel, fake).peerElements();
     }
 
     private AgentHarness startAgent() throws Exception {

@@ -17,7 +17,6 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 import io.nftpolicy.agent.status.EventRecorder;
 import io.nftpolicy.backend.sync.FakeNftExecutor;
-import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.status.InvalidPolicy;
 import io.nftpolicy.status.NodeSyncStatus;
@@ -197,16 +196,15 @@ class BadObjectsAgentTest {
     }
 
     private Optional<Ruleset> table() {
-        return kernel.locked(() -> fake.ruleset());
+        return new CommittedTable(kernel, fake).ruleset();
     }
 
     private List<String> chainNames() {
-        return table().map(r -> r.chains().stream().map(Chain::name).toList()).orElse(List.of());
+        return new CommittedTable(kernel, fake).chainNames();
     }
 
     private List<String> peerElements() {
-        return table().map(r -> r.sets().stream().filter(s -> s.name().startsWith("peer-"))
-                .flatMap(s -> s.elements().stream().map(e -> e.keyToNft())).toList()).orElse(List.of());
+        return new CommittedTable(kernel, fake).peerElements();
     }
 
     private NodeSyncStatus status() {

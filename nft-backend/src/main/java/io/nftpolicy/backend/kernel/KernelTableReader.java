@@ -49,7 +49,6 @@ import java.util.regex.Matcher;
  * {@link KernelTableFormatException} naming where.
  */
 public final class KernelTableReader {
-    private static final Set<String> PLAIN_VERDICTS = Set.of("accept", "drop", "return", "continue", "reject", "queue");
     private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.\\-]{1,255}");
     /** The table object's flags: group 1 from the comma before them. */
     private static final java.util.regex.Pattern TABLE_FLAGS =
@@ -416,7 +415,7 @@ public final class KernelTableReader {
             Map<String, Object> statement = object(statements.get(i), path + "[" + i + "]");
             for (Map.Entry<String, Object> e : statement.entrySet()) {
                 String key = e.getKey();
-                if (PLAIN_VERDICTS.contains(key)) {
+                if (RuleDigest.VERDICTS.contains(key)) {
                     verdict = key;
                 } else if (key.equals("jump") || key.equals("goto")) {
                     verdict = key + " " + string(object(e.getValue(), path + "[" + i + "]." + key).get("target"),

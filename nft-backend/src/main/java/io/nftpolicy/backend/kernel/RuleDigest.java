@@ -4,6 +4,7 @@ import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Rule;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,7 +21,8 @@ public record RuleDigest(String comment, List<String> sets, String verdict, List
     private static final Pattern SET_REFERENCE = Pattern.compile("@([A-Za-z0-9_.\\-]+)");
     private static final Pattern JUMP = Pattern.compile("\\b(jump|goto) ([A-Za-z0-9_.\\-]+)\\s*$");
 
-    private static final java.util.Set<String> VERDICTS = java.util.Set.of("accept", "drop", "return", "continue",
+    /** The verdicts that take no argument, as the kernel's JSON names them and the rule text ends with them. */
+    static final Set<String> VERDICTS = Set.of("accept", "drop", "return", "continue",
             "reject", "queue");
     private static final Pattern ANONYMOUS_SET = Pattern.compile("\\{ ([^{}]*) \\}");
 
