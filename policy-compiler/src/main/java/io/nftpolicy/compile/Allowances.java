@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
+import java.util.function.Predicate;
 
 /**
  * What one group of pods is allowed in one direction, collected rule by rule and then flattened into the elements
@@ -37,6 +38,13 @@ final class Allowances {
      */
     private final List<Source> sources = new ArrayList<>();
     private final Map<Source, Integer> sourceNumbers = new HashMap<>();
+
+    /** Whether egress named ports are allowed here too, or left to rules of their own. */
+    private final boolean withEgressNamed;
+
+    private Allowances(boolean withEgressNamed) {
+        this.withEgressNamed = withEgressNamed;
+    }
 
     private record Box(List<IpRange> ranges, Protocol protocol, int firstPort, int lastPort, int source) {}
 
@@ -63,26 +71,44 @@ final class Allowances {
     }
 
     /**
-     * Everything a group is allowed, peer by peer: what a group chain with merged sets enforces. Ingress named ports
-     * resolve on the group's pods (they resolve the same on each: that is part of the key), egress ones on each
+     * Everything a group is allowed, peer by peer: what a group chain with merged sets only enforces. Ingress named
+     * ports resolve on the group's pods (they resolve the same on each: that is part of the key), egress ones on each
      * destination pod: the pods of a selector peer, or those whose addresses an ipBlock covers.
      */
     static Allowances of(PodGroup group, Peers peers, PeerAddresses addresses) {
-        Allowances allowances = new Allowances();
+        return of(group, peers, addresses, source -> true, true);
+    }
+
+    /**
+     * What the chosen policy peers allow a group on numbered ports (ingress named ports, resolved on the group's
+     * pods, included): the part of a chain's allowances that its rules ({@link GroupRules}) leave to merged sets.
+     */
+    static Allowances of(PodGroup group, Peers peers, PeerAddresses addresses, Predicate<Source> chosen) {
+        return of(group, peers, addresses, chosen, false);
+    }
+
+    private static Allowances of(PodGroup group, Peers peers, PeerAddresses addresses, Predicate<Source> chosen,
+                                 boolean withEgressNamed) {
+        Allowances allowances = new Allowances(withEgressNamed);
         PolicyType direction = group.direction;
         for (ValidPolicy policy : group.policies) {
             for (AllowRule rule : policy.rules(direction)) {
-                boolean egressNamed = direction == PolicyType.EGRESS
+                boolean egressNamed = withEgressNamed && direction == PolicyType.EGRESS
                         && rule.ports().stream().anyMatch(p -> p instanceof AllowedPort.Named);
                 if (rule.peers().isEmpty()) {
-                    List<IpRange> everyone = List.of(IpRange.all(IpFamily.IPV4), IpRange.all(IpFamily.IPV6));
-                    allowances.allow(group, rule, everyone,
-                            egressNamed ? addresses.of(peers.everyPod()).pods() : List.of(),
-                            new Source(policy.ref(), direction, rule.index(), -1));
+                    Source source = new Source(policy.ref(), direction, rule.index(), -1);
+                    if (chosen.test(source)) {
+                        List<IpRange> everyone = List.of(IpRange.all(IpFamily.IPV4), IpRange.all(IpFamily.IPV6));
+                        allowances.allow(group, rule, everyone,
+                                egressNamed ? addresses.of(peers.everyPod()).pods() : List.of(), source);
+                    }
                     continue;
                 }
                 for (int i = 0; i < rule.peers().size(); i++) {
                     Source source = new Source(policy.ref(), direction, rule.index(), i);
+                    if (!chosen.test(source)) {
+                        continue;
+                    }
                     AllowedPeer peer = rule.peers().get(i);
                     if (peer instanceof AllowedPeer.Block block) {
                         // Egress named ports resolve on the pods whose addresses the block covers.
@@ -120,7 +146,7 @@ final class Allowances {
                 for (int number : PodGrouping.resolve(group.representative(), (AllowedPort.Named) port)) {
                     allowPorts(peerRanges, port.protocol(), number, number, source);
                 }
-            } else {
+            } else if (withEgressNamed) {
                 for (ClusterIndex.Member destination : peerPods) {
                     List<IpRange> at = addressesWithin(destination, peerRanges);
                     for (int number : PodGrouping.resolve(destination, (AllowedPort.Named) port)) {

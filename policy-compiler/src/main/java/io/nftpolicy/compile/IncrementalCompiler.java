@@ -272,20 +272,14 @@ public final class IncrementalCompiler {
             String chainName = entry != null ? entry.chainName : RulesetAssembler.chainName(group);
             Optional<GroupRules.Plan> plan = GroupRules.plan(group, families);
             GroupEntry before = entry;
-            if (plan.isPresent()) {
-                entry = new GroupEntry(group.policies, families, chainName, plan,
-                        RulesetAssembler.withRules(group, chainName, plan.get().rules()), List.of());
-            } else {
-                List<PeerCache.Resolution> used = new ArrayList<>();
-                Peers recording = peer -> {
-                    PeerCache.Resolution r = peers.resolution(peer);
-                    used.add(r);
-                    return r.members();
-                };
-                RulesetAssembler.GroupChain chain = RulesetAssembler.merged(group, chainName,
-                        Allowances.of(group, recording, addresses));
-                entry = new GroupEntry(group.policies, families, chainName, plan, chain, used);
-            }
+            List<PeerCache.Resolution> used = new ArrayList<>();
+            Peers recording = peer -> {
+                PeerCache.Resolution r = peers.resolution(peer);
+                used.add(r);
+                return r.members();
+            };
+            entry = new GroupEntry(group.policies, families, chainName, plan,
+                    GroupRules.chain(group, chainName, plan, recording, addresses), used);
             if (before != null && before.chain.equals(entry.chain)) {
                 entry = new GroupEntry(entry.policies, families, chainName, plan, before.chain, entry.peers);
             }

@@ -98,11 +98,8 @@ public final class PolicyCompiler {
                                                      Allowances.PeerAddresses addresses, PeerSets peerSets) {
         String chainName = RulesetAssembler.chainName(group);
         Optional<GroupRules.Plan> plan = GroupRules.plan(group, families);
-        if (plan.isPresent()) {
-            plan.get().sets().forEach(spec -> peerSets.define(spec, s -> build(s, peers)));
-            return RulesetAssembler.withRules(group, chainName, plan.get().rules());
-        }
-        return RulesetAssembler.merged(group, chainName, Allowances.of(group, peers, addresses));
+        plan.ifPresent(p -> p.sets().forEach(spec -> peerSets.define(spec, s -> build(s, peers))));
+        return GroupRules.chain(group, chainName, plan, peers, addresses);
     }
 
     private static NamedSet build(SetSpec spec, Peers peers) {

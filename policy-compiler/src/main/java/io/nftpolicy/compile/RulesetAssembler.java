@@ -108,14 +108,17 @@ final class RulesetAssembler {
         return new GroupChain(chain(group, chainName, allowRules), List.of());
     }
 
-    /** A chain whose allowances are merged into per-chain sets (see {@link Allowances}). */
-    static GroupChain merged(PodGroup group, String chainName, Allowances allowances) {
+    /**
+     * A chain whose allowances are merged into per-chain sets (see {@link Allowances}), after the rules of the
+     * peers that keep shared sets ({@link GroupRules}), if any.
+     */
+    static GroupChain merged(PodGroup group, String chainName, List<Rule> peerRules, Allowances allowances) {
         PolicyType direction = group.direction;
         boolean ingress = direction == PolicyType.INGRESS;
         String peerField = ingress ? "saddr" : "daddr";
         String verdict = ingress ? "accept" : "return";
         List<NamedSet> sets = new ArrayList<>();
-        List<Rule> rules = new ArrayList<>();
+        List<Rule> rules = new ArrayList<>(peerRules);
         for (IpFamily family : IpFamily.values()) {
             List<SetElement> any = allowances.anyElements(family);
             if (!any.isEmpty()) {

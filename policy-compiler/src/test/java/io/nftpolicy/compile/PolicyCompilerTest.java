@@ -27,6 +27,7 @@ import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
+import io.nftpolicy.ruleset.Source;
 import io.nftpolicy.ruleset.VerdictMap;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -360,11 +361,46 @@ class PolicyCompilerTest {
     }
 
     @Test
+    void policiesThatNameTheSamePeerShareOneRuleThatNamesEachOfThem() {
+        Clusters c = twoNodes();
+        for (int i = 0; i < 3; i++) {
+            c.policy(ingress("dev/p" + i, selector("role=db"), new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))),
+                    List.of(PolicyPort.tcp(80 + i)))));
+        }
+        Ruleset rs = compile(c.snapshot(), "n1");
+        Chain chain = chainOf(rs, DB, "ingress-v4");
+        assertThat(chain.rules().stream().filter(r -> !r.sources().isEmpty())).singleElement().satisfies(r -> {
+            assertThat(r.sources()).extracting(Source::policy).containsExactly("dev/p0", "dev/p1", "dev/p2");
+            assertThat(r.comment()).isEqualTo("dev/p0 ingress[0].from[0]; dev/p1 ingress[0].from[0]; dev/p2 ingress[0].from[0]");
+        });
+        FakeKernel k = kernel(rs);
+        assertThat(k.forwards(FE2, DB, TCP, 82)).isTrue();
+        assertThat(k.forwards(FE2, DB, TCP, 83)).isFalse();
+    }
+
+    @Test
+    void aGroupWithMorePeersThanRulesMergesItsIpBlocksAndKeepsItsPodsInSharedSets() {
+        Clusters c = twoNodes();
+        for (int i = 0; i < 30; i++) {
+            c.policy(ingress("dev/p" + i, selector("role=db"), new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend")),
+                    PolicyPeer.ipBlock("172.16." + i + ".0/24")), List.of(PolicyPort.tcp(1000 + i)))));
+        }
+        Ruleset rs = compile(c.snapshot(), "n1");
+        List<NamedSet> sets = setsUsedBy(rs, chainOf(rs, DB, "ingress-v4"));
+        // The pods are elements of the peer's set only: a frontend pod coming or going changes nothing of the chain's.
+        assertThat(sets).filteredOn(s -> keys(s).stream().anyMatch(key -> key.startsWith(FE2)))
+                .extracting(NamedSet::name).singleElement().asString().startsWith("peer-");
+        assertThat(sets).filteredOn(s -> s.name().startsWith("ing-")).singleElement()
+                .satisfies(s -> assertThat(keys(s)).contains("172.16.7.0/24 . tcp . 1007"));
+    }
+
+    @Test
     void mergedSetsKeepDisjointElementsThatNameEverySource() {
         Clusters c = twoNodes();
         for (int i = 0; i < 10; i++) {
-            c.policy(ingress("dev/p" + i, selector("role=db"), new PolicyRule(List.of(PolicyPeer.ipBlock("10.244.2.0/24")),
-                    List.of(PolicyPort.range("TCP", 80, 90 + i)))));
+            // Twenty distinct ipBlocks: more than a chain has rules for.
+            c.policy(ingress("dev/p" + i, selector("role=db"), new PolicyRule(List.of(PolicyPeer.ipBlock("10.244.2.0/24"),
+                    PolicyPeer.ipBlock("192.0.2." + i + "/32")), List.of(PolicyPort.range("TCP", 80, 90 + i)))));
         }
         Ruleset rs = compile(c.snapshot(), "n1");
         NamedSet merged = setsUsedBy(rs, chainOf(rs, DB, "ingress-v4")).get(0);
