@@ -20,8 +20,8 @@ import java.util.TreeMap;
  * reference that {@link IncrementalCompiler}, which reuses the previous compilation, always agrees with.
  *
  * <p>Only this node's pods get chains; every pod of the cluster can be a peer. Pods are grouped per direction by
- * what they share ({@link PodGrouping}), and each group gets one chain: a rule per policy peer over shared peer
- * sets ({@link GroupRules}), or, when its policies name too many peers for that, merged sets ({@link Allowances}).
+ * what they share ({@link PodGrouping}), and each group gets one chain: a rule per peer over shared peer sets
+ * ({@link GroupRules}), and, for the peers beyond what a chain has rules for, merged sets ({@link Allowances}).
  * See {@link RulesetAssembler} for the table's shape.
  *
  * <p>A policy that cannot be compiled (the compiler throws on it) is that policy's failure, found and reported by

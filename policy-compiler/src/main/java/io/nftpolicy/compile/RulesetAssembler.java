@@ -36,9 +36,9 @@ import java.util.stream.Collectors;
  *   ip daddr vmap @ingress-v4                     local destination isolated for ingress: its group chain
  *                                                 accepts when allowed, otherwise drops
  * filter-input (hook input): egress of local pods towards this node
- * group chain: one rule per policy peer (peer set, then an inline port set), at most GroupRules.MAX_RULES
- *              per family; beyond that, one lookup in a merged any-port set and one in a merged
- *              address·protocol·port set; then drop
+ * group chain: one rule per peer (peer set, then a port set), at most GroupRules.MAX_RULES per family;
+ *              the peers beyond that (ipBlocks first) in a merged any-port set and a merged
+ *              address·protocol·port set, a lookup each; then drop
  * </pre>
  *
  * Traffic from the node to its own pods leaves through the output hook, which this table does not filter: kubelet
@@ -103,7 +103,7 @@ final class RulesetAssembler {
         return ObjectNames.groupChain(group.direction, group.key, group.policies.get(0));
     }
 
-    /** A chain with one rule per policy peer (see {@link GroupRules}). */
+    /** A chain with one rule per peer (see {@link GroupRules}). */
     static GroupChain withRules(PodGroup group, String chainName, List<Rule> allowRules) {
         return new GroupChain(chain(group, chainName, allowRules), List.of());
     }
