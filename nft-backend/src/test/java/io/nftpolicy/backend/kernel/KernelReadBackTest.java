@@ -98,15 +98,18 @@ class KernelReadBackTest {
 
     @Test
     void mergedSetsReadBackAsCompiledWithTheirElementsProvenance() throws NftablesException {
-        // twelve policies naming prod's pods: more rules than a chain may hold, so the group's chain is merged
+        // twelve policies naming 24 ipBlocks for egress: more rules than a chain may hold, so the group's chain
+        // merges them; the block and port they all name is one cell with twelve sources
         List<NetworkPolicy> many = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             many.add(policy("dev/allow-from-production-workloads-number-" + i, labels("app", "db"), List.of("Ingress",
                     "Egress"), List.of(new PolicyRule(List.of(PolicyPeer.namespaces(labels("team", "b"))),
                     i % 2 == 0 ? List.of() : List.of(PolicyPort.of("TCP", 7000 + i), PolicyPort.range("UDP", 100, 200)))),
                     List.of(new PolicyRule(List.of(PolicyPeer.ipBlock("192.0.2." + (i * 8) + "/29"),
-                            PolicyPeer.ipBlock("2001:db8::" + Integer.toHexString(i) + ":0/112")),
-                            List.of(PolicyPort.named("TCP", "http"), PolicyPort.of("SCTP", 9000 + i))))));
+                            PolicyPeer.ipBlock("2001:db8::" + Integer.toHexString(i) + ":0/112"),
+                            PolicyPeer.ipBlock("198.51.100.0/24")),
+                            List.of(PolicyPort.named("TCP", "http"), PolicyPort.of("SCTP", 9000 + i),
+                                    PolicyPort.of("TCP", 443))))));
         }
         Ruleset model = compile(handMade(many), NODE1);
 
