@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.nftpolicy.backend.libnftables.TestNamespace;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
-import io.nftpolicy.lab.Endpoint;
 import io.nftpolicy.lab.Lab;
 import io.nftpolicy.lab.LabOptions;
 import io.nftpolicy.lab.LabPod;
 import io.nftpolicy.net.Cidr;
+import io.nftpolicy.reachability.Endpoint;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nftpolicy.cli.Cli.Result;
 import io.nftpolicy.compile.EstablishedFlows;
-import io.nftpolicy.lab.Reachability;
+import io.nftpolicy.reachability.Reachability;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
