@@ -3,7 +3,6 @@ package io.nftpolicy.enforcement;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.libnftables.Nftables;
-import io.nftpolicy.backend.libnftables.TestNamespace;
 import io.nftpolicy.backend.sync.ApplyResult;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
@@ -22,6 +21,7 @@ import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.KernelTest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +43,7 @@ import org.junit.jupiter.api.TestInstance;
  * to the other must cut client's four flows within 1 s and leave friend's four undisturbed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@KernelTest
 class EstablishedFlowsKernelTest {
     private static final Map<String, String> NODES = Map.of("t/client", "node-1", "t/friend", "node-1",
             "t/server", "node-1", "t/far", "node-2");
@@ -62,8 +63,6 @@ class EstablishedFlowsKernelTest {
 
     @BeforeAll
     void startLab() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(TestNamespace.isRoot(),
-                "kernel tests need root (network namespaces, nftables)");
         List<LabPod> pods = new ArrayList<>();
         NODES.keySet().stream().sorted().forEach(pod ->
                 pods.add(new LabPod(pod, NODES.get(pod), List.of(ADDRESSES.get(pod)), List.of())));

@@ -1,9 +1,7 @@
 package io.nftpolicy.enforcement;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.nftpolicy.backend.libnftables.TestNamespace;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.cluster.ClusterSnapshot;
@@ -15,13 +13,13 @@ import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.compile.FailClosed;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.lab.Lab;
-import io.nftpolicy.lab.LabException;
 import io.nftpolicy.lab.LabOptions;
 import io.nftpolicy.lab.LabPod;
 import io.nftpolicy.net.Cidr;
 import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.reachability.Endpoint;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.KernelTest;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -40,6 +38,7 @@ import org.junit.jupiter.api.TestInstance;
  * agent yet. No policy at all: without fail-closed every pair connects.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@KernelTest
 class FailClosedKernelTest {
     private static final Endpoint TCP80 = Endpoint.tcp(80);
     private static final String GATEWAY = "10.244.1.1";
@@ -52,7 +51,6 @@ class FailClosedKernelTest {
 
     @BeforeAll
     void start() throws Exception {
-        assumeTrue(TestNamespace.isRoot(), "kernel tests need root (network namespaces, nftables)");
         lab = Lab.start(List.of(
                 new LabPod("dev/known", "n1", List.of("10.244.1.10"), List.of(TCP80)),
                 new LabPod("dev/peer", "n1", List.of("10.244.1.12"), List.of(TCP80)),

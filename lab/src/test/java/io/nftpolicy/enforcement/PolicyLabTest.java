@@ -1,6 +1,7 @@
 package io.nftpolicy.enforcement;
 
 import io.nftpolicy.lab.LabException;
+import io.nftpolicy.testing.KernelTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.TestInstance;
  * reset to no policies before each test, closed at the end.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@KernelTest
 abstract class PolicyLabTest {
     PolicyLab lab;
 

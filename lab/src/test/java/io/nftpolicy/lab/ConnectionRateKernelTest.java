@@ -2,11 +2,10 @@ package io.nftpolicy.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.nftpolicy.backend.libnftables.TestNamespace;
 import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.reachability.Endpoint;
+import io.nftpolicy.testing.KernelTest;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -20,6 +19,7 @@ import org.junit.jupiter.api.TestInstance;
  * (they all fail). Needs root (skipped otherwise).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@KernelTest
 class ConnectionRateKernelTest {
     private static final String NODE = "node-1";
     private static final Endpoint HTTP = Endpoint.tcp(80);
@@ -30,7 +30,6 @@ class ConnectionRateKernelTest {
 
     @BeforeAll
     void startLab() throws Exception {
-        assumeTrue(TestNamespace.isRoot(), "kernel tests need root (network namespaces, nftables)");
         lab = Lab.start(List.of(new LabPod("t/client", NODE, List.of("10.244.1.2"), List.of()),
                 new LabPod("t/server", NODE, List.of("10.244.1.3"), List.of(HTTP))));
     }

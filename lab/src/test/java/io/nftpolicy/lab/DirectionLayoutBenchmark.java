@@ -21,6 +21,7 @@ import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.KernelTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Test;
  * <p>Not part of the test suite (the name does not end in Test): run it with
  * {@code mvn -B -pl nft-backend -am test -Dtest=DirectionLayoutBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
  */
+@KernelTest
 class DirectionLayoutBenchmark {
     private static final int ROUNDS = 8;
     private static final long ROUND_MILLIS = 1500;

@@ -2,11 +2,11 @@ package io.nftpolicy.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.reachability.Endpoint;
 import io.nftpolicy.reachability.Reachability;
+import io.nftpolicy.testing.KernelTest;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +33,7 @@ import org.junit.jupiter.api.TestInstance;
  * </pre>
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@KernelTest
 class LabTest {
     private static final Endpoint TCP80 = Endpoint.tcp(80);
     private static final Endpoint TCP81 = Endpoint.tcp(81);
@@ -52,19 +53,6 @@ class LabTest {
 
     private Lab lab;
 
-    static void assumeRoot() {
-        assumeTrue(isRoot(), "the lab needs root (network namespaces)");
-    }
-
-    private static boolean isRoot() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream()
-                    .anyMatch(l -> l.matches("Uid:\\s+0\\s.*"));
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     static List<LabPod> twoNodes() {
         return List.of(
                 new LabPod("x/a", "n1", List.of("10.244.1.2", "fd00:10:244:1::2"), SERVED),
@@ -77,7 +65,6 @@ class LabTest {
 
     @BeforeAll
     void startLab() throws LabException {
-        assumeRoot();
         long start = System.nanoTime();
         lab = Lab.start(twoNodes(), LabOptions.defaults().withProbeTimeout(TIMEOUT));
         System.out.printf("lab %s started in %d ms%n%s", lab.prefix(), (System.nanoTime() - start) / 1_000_000,

@@ -1,20 +1,20 @@
 package io.nftpolicy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.nftpolicy.cli.Cli.Result;
+import io.nftpolicy.testing.KernelTest;
 import java.io.File;
 import java.util.Arrays;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** measure-apply on a small cluster: it runs both figures and leaves no network namespace behind (needs root). */
+@KernelTest
 class MeasureApplyCommandTest {
 
     @Test
     void measuresBothFiguresSideBySideAndRemovesItsNamespaces() {
-        assumeTrue(Host.system().isRoot(), "needs root");
 
         Result result = Cli.system().run("measure-apply", "--namespaces", "6", "--pods-per-namespace", "10",
                 "--nodes", "2", "--policies-per-namespace", "4", "--changes", "4", "--rounds", "1");

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nftpolicy.backend.kernel.KernelTable;
 import io.nftpolicy.backend.libnftables.Nftables;
-import io.nftpolicy.backend.libnftables.TestNamespace;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Namespace;
@@ -24,6 +23,7 @@ import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.reachability.Endpoint;
 import io.nftpolicy.reachability.Reachability;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.KernelTest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -68,6 +68,7 @@ import org.junit.jupiter.api.TestInstance;
  * which kernel 6.18 once dropped allowed connections (a rule committed with a new interval set it looks up).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@KernelTest
 class ApplyUnderTrafficKernelTest {
     private static final String NODE = "node-1";
     private static final Endpoint HTTP = Endpoint.tcp(80);
@@ -100,8 +101,6 @@ class ApplyUnderTrafficKernelTest {
 
     @BeforeAll
     void startLab() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(TestNamespace.isRoot(),
-                "kernel tests need root (network namespaces, nftables)");
         List<LabPod> pods = new ArrayList<>();
         ADDRESSES.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
                 pods.add(new LabPod(e.getKey(), NODE, List.of(e.getValue()), List.of(HTTP))));

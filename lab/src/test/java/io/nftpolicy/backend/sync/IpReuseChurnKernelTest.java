@@ -3,7 +3,6 @@ package io.nftpolicy.backend.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.libnftables.Nftables;
-import io.nftpolicy.backend.libnftables.TestNamespace;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Namespace;
@@ -21,6 +20,7 @@ import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.reachability.Endpoint;
+import io.nftpolicy.testing.KernelTest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,6 +57,7 @@ import org.junit.jupiter.api.TestInstance;
  * (The address lives on node-1 whatever node the object names: that is what lets one lab hand it across nodes.)
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@KernelTest
 class IpReuseChurnKernelTest {
     private static final int CYCLES = 1000;
     private static final String ADDRESS = "10.244.1.5";
@@ -110,8 +111,6 @@ class IpReuseChurnKernelTest {
 
     @BeforeAll
     void startLab() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(TestNamespace.isRoot(),
-                "kernel tests need root (network namespaces, nftables)");
         List<LabPod> pods = new ArrayList<>();
         pods.add(new LabPod(TARGET, "node-1", List.of(ADDRESS), List.of(HTTP)));
         CLIENTS.forEach((name, pod) -> pods.add(new LabPod(name, "node-2", pod.ips(), List.of())));

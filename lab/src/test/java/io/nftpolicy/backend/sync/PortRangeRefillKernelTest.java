@@ -1,6 +1,7 @@
 package io.nftpolicy.backend.sync;
 
 import io.nftpolicy.policy.PolicyPort;
+import io.nftpolicy.testing.KernelTest;
 import java.util.List;
 
 /**
@@ -11,6 +12,7 @@ import java.util.List;
  * commits new sets and chains in a transaction of their own first ({@link Transaction#splitNewObjectsFirst}), and the compiler
  * puts ports in shared named sets; this test holds the two to zero wrong drops.
  */
+@KernelTest
 class PortRangeRefillKernelTest extends ApplyUnderTrafficKernelTest {
     @Override
     List<PolicyPort> zPortsInA() {

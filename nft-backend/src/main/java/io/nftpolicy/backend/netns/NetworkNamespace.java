@@ -1,39 +1,36 @@
-package io.nftpolicy.backend.libnftables;
+package io.nftpolicy.backend.netns;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import io.nftpolicy.backend.libnftables.Nftables;
+import io.nftpolicy.backend.libnftables.NftablesException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A network namespace of its own for one test, created with {@code ip netns add} under a name no other test (or
- * concurrent run) uses, and deleted, with its libnftables context ({@link #nftables}), on {@link #close()}.
- * {@link #nft} runs the nft command line inside it: the independent witness of what the binding did.
+ * A named network namespace of one's own ({@code ip netns add PREFIX-PID-N}: no other test, benchmark or concurrent
+ * run uses the name), deleted with its libnftables context ({@link #nftables}) on {@link #close()}. {@link #nft}
+ * runs the nft command line inside it: the independent witness of what the binding did. Needs root.
  */
-public final class TestNamespace implements AutoCloseable {
+public final class NetworkNamespace implements AutoCloseable {
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
     private final String name;
     private Nftables context;
 
-    private TestNamespace(String name) {
+    private NetworkNamespace(String name) {
         this.name = name;
     }
 
-    /** Skips the test unless root; creates {@code nftt-<what>-<pid>-<n>}. */
-    public static TestNamespace create(String what) {
-        assumeTrue(isRoot(), "kernel tests need root (network namespaces, nftables)");
-        String name = "nftt-" + what + "-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    /** Creates {@code <prefix>-<pid>-<n>}; fails with {@code ip}'s own words (e.g. not root). */
+    public static NetworkNamespace create(String prefix) {
+        String name = prefix + "-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
         exec(List.of("ip", "netns", "add", name), "");
-        return new TestNamespace(name);
+        return new NetworkNamespace(name);
     }
 
     public String name() {
@@ -60,7 +57,12 @@ public final class TestNamespace implements AutoCloseable {
         exec(List.of("ip", "netns", "exec", name, "nft", "-f", "-"), script);
     }
 
-    /** {@code nft list tables} in the namespace the test JVM itself is in (the root one, on this machine). */
+    /** {@code nft -f FILE} inside the namespace. */
+    public void loadFile(String file) {
+        exec(List.of("ip", "netns", "exec", name, "nft", "-f", file), "");
+    }
+
+    /** {@code nft list tables} in the namespace this process itself is in. */
     public static String rootTables() {
         return exec(List.of("nft", "list", "tables"), "");
     }
@@ -76,16 +78,12 @@ public final class TestNamespace implements AutoCloseable {
         }
     }
 
-    public static boolean isRoot() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream()
-                    .anyMatch(l -> l.matches("Uid:\\s+0\\s.*"));
-        } catch (IOException e) {
-            return false;
-        }
+    @Override
+    public String toString() {
+        return name;
     }
 
-    static String exec(List<String> argv, String stdin) {
+    private static String exec(List<String> argv, String stdin) {
         try {
             Process p = new ProcessBuilder(argv).start();
             Thread writer = new Thread(() -> {
@@ -99,7 +97,7 @@ public final class TestNamespace implements AutoCloseable {
             var err = p.getErrorStream();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             String errors = new String(err.readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IllegalStateException(String.join(" ", argv) + " timed out");
             }
@@ -113,7 +111,7 @@ public final class TestNamespace implements AutoCloseable {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            throw new IllegalStateException(String.join(" ", argv) + " interrupted", e);
         }
     }
 }
