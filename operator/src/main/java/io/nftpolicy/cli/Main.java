@@ -18,8 +18,8 @@ import picocli.CommandLine.Spec;
         description = "Compiles Kubernetes NetworkPolicies into nftables rulesets, applies them to the kernel, and "
                 + "tries them out.",
         subcommands = {CompileCommand.class, ApplyCommand.class, VerifyCommand.class, ExplainCommand.class,
-                SandboxCommand.class, GenerateCommand.class, RunCommand.class, MeasureCompileCommand.class,
-                MeasureApplyCommand.class, VersionCommand.class, HelpCommand.class},
+                SandboxCommand.class, GenerateCommand.class, RunCommand.class,
+                VersionCommand.class, HelpCommand.class},
         footer = {"", "Exit status:",
                 "  0  done (warnings do not change it)",
                 "  1  sandbox: the reachability differs from --expect; verify: the kernel's table differs;",
@@ -91,9 +91,6 @@ public final class Main implements Runnable {
             }
             if (type == VerifyCommand.class) {
                 return type.cast(new VerifyCommand(context));
-            }
-            if (type == MeasureApplyCommand.class) {
-                return type.cast(new MeasureApplyCommand(context));
             }
             return CommandLine.defaultFactory().create(type);
         }

@@ -238,7 +238,7 @@ class ApplyCommandTest {
     void helpListsApplyAndVerifyAndExitStatusFour() {
         Result result = cli.run("--help");
 
-        assertThat(result.out()).contains("apply", "verify", "measure-apply")
+        assertThat(result.out()).contains("apply", "verify", "generate")
                 .contains("4  apply: the kernel refused the transaction");
     }
 

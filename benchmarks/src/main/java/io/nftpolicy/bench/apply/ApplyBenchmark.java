@@ -1,8 +1,9 @@
-package io.nftpolicy.cli;
+package io.nftpolicy.bench.apply;
 
 import io.nftpolicy.backend.kernel.KernelTable;
 import io.nftpolicy.backend.libnftables.Nftables;
 import io.nftpolicy.backend.libnftables.NftablesException;
+import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.backend.sync.ApplyException;
 import io.nftpolicy.backend.sync.ApplyResult;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
@@ -18,7 +19,6 @@ import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Ruleset;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,15 +31,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
- * {@code nftpolicy measure-apply}: the backend's two figures, each measured side by side with its baseline in one
+ * {@code bin/bench apply}: the backend's two figures, each measured side by side with its baseline in one
  * run, alternating, in network namespaces of their own:
  * <ol>
  *   <li>an incremental one-pod change on a generated cluster, applied through {@link RulesetApplier} (which holds
@@ -51,16 +51,27 @@ import picocli.CommandLine.Spec;
  * </ol>
  * The README's and docs/backend.md's figures come from this command.
  */
-@Command(name = "measure-apply",
+@Command(name = "bench apply", mixinStandardHelpOptions = true,
         description = {"Time the backend on a generated cluster, each figure side by side with its baseline, "
                 + "alternating: an incremental one-pod change through the applier vs a bare libnftables "
                 + "transaction of the same elements, and a full apply into an empty network namespace vs "
                 + "'nft -f' of the same text. Needs root; creates and removes network namespaces of its own."})
-final class MeasureApplyCommand implements Callable<Integer> {
-    private final Main.Context context;
+public final class ApplyBenchmark implements Callable<Integer> {
+    @Option(names = "--namespaces", defaultValue = "200", description = "Namespaces (default ${DEFAULT-VALUE}).")
+    int namespaces;
 
-    @Mixin
-    ClusterSizeOptions sizes;
+    @Option(names = "--pods-per-namespace", defaultValue = "50", description = "Pods per namespace (default ${DEFAULT-VALUE}).")
+    int podsPerNamespace;
+
+    @Option(names = "--nodes", defaultValue = "20", description = "Nodes (default ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--policies-per-namespace", defaultValue = "10",
+            description = "Policies per namespace (default ${DEFAULT-VALUE}).")
+    int policiesPerNamespace;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Generator seed (default ${DEFAULT-VALUE}).")
+    long seed;
 
     @Option(names = "--changes", defaultValue = "200",
             description = "Timed incremental applies, alternately adding and removing the pod (default ${DEFAULT-VALUE}).")
@@ -77,24 +88,20 @@ final class MeasureApplyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private final List<String> created = new ArrayList<>();
-    private int namespaceCounter;
+    private final List<NetworkNamespace> created = new ArrayList<>();
 
-    MeasureApplyCommand(Main.Context context) {
-        this.context = context;
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ApplyBenchmark()).execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (!context.host().isRoot()) {
-            throw new UserException("measure-apply must run as root: it creates network namespaces and loads "
-                    + "nftables rulesets (try: sudo nftpolicy measure-apply ...)");
-        }
         if (changes < 2 || rounds < 1 || splitAt.stream().anyMatch(n -> n < 1)) {
-            throw new UserException("--changes must be at least 2, --rounds and --split-at at least 1");
+            throw new ParameterException(spec.commandLine(),
+                    "--changes must be at least 2, --rounds and --split-at at least 1");
         }
-        var size = sizes.size();
+        var size = new ClusterGenerator.Size(namespaces, podsPerNamespace, nodes, policiesPerNamespace, seed);
         ClusterSnapshot cluster = ClusterGenerator.generate(size);
         String node = ClusterGenerator.nodeName(0);
         PolicyCompiler compiler = new PolicyCompiler();
@@ -113,7 +120,7 @@ final class MeasureApplyCommand implements Callable<Integer> {
         } finally {
             deleteNamespaces();
         }
-        return ExitCodes.OK;
+        return 0;
     }
 
     // ---- (a) an incremental one-pod change ----
@@ -213,7 +220,7 @@ final class MeasureApplyCommand implements Callable<Integer> {
      * pod is in: a few element additions in node-0's ruleset, nothing else.
      */
     private Change onePodChange(ClusterSnapshot cluster, String node, PolicyCompiler compiler, Ruleset before)
-            throws UserException {
+            {
         TableState committed = TableState.committed(before);
         int tried = 0;
         for (Pod model : cluster.pods()) {
@@ -235,7 +242,7 @@ final class MeasureApplyCommand implements Callable<Integer> {
                         + ", labels and ports of " + model.ref() + ")", after, changed);
             }
         }
-        throw new UserException("found no pod whose copy changes " + node + "'s ruleset by 2 to 10 elements only "
+        throw new IllegalStateException("found no pod whose copy changes " + node + "'s ruleset by 2 to 10 elements only "
                 + "(try another --seed or size)");
     }
 
@@ -258,7 +265,7 @@ final class MeasureApplyCommand implements Callable<Integer> {
             variants.put("RulesetApplier, one transaction", applierVariant(ruleset, Integer.MAX_VALUE));
             variants.put("nft -f of the rendered text (ip netns exec)", ns -> {
                 long start = System.nanoTime();
-                host(List.of("ip", "netns", "exec", ns, "nft", "-f", file.toString()));
+                namespace(ns).loadFile(file.toString());
                 return new Timing(System.nanoTime() - start, 1, 0);
             });
             variants.put("libnftables, one run of the rendered text", ns -> {
@@ -361,39 +368,32 @@ final class MeasureApplyCommand implements Callable<Integer> {
 
     // ---- namespaces, processes, statistics ----
 
-    private String newNamespace() throws Exception {
-        String name = "nftpolicy-measure-" + ProcessHandle.current().pid() + "-" + (++namespaceCounter);
-        host(List.of("ip", "netns", "add", name));
-        created.add(name);
-        return name;
+    private String newNamespace() {
+        NetworkNamespace ns = NetworkNamespace.create("nftpolicy-measure");
+        created.add(ns);
+        return ns.name();
     }
 
-    private void deleteNamespace(String name) throws Exception {
-        host(List.of("ip", "netns", "delete", name));
-        created.remove(name);
-    }
-
-    private void deleteNamespaces() {
-        for (String name : List.copyOf(created)) {
-            try {
-                deleteNamespace(name);
-            } catch (Exception e) {
-                Messages.warning(spec.commandLine().getErr(), "cannot delete network namespace " + name + ": "
-                        + e.getMessage());
+    private void deleteNamespace(String name) {
+        for (NetworkNamespace ns : List.copyOf(created)) {
+            if (ns.name().equals(name)) {
+                created.remove(ns);
+                ns.close();
             }
         }
     }
 
-    private static void host(List<String> argv) throws IOException, InterruptedException, UserException {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new UserException(String.join(" ", argv) + " timed out");
-        }
-        if (p.exitValue() != 0) {
-            throw new UserException(String.join(" ", argv) + " failed (exit " + p.exitValue() + "): "
-                    + Messages.oneLine(output));
+    private NetworkNamespace namespace(String name) {
+        return created.stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private void deleteNamespaces() {
+        for (NetworkNamespace ns : List.copyOf(created)) {
+            try {
+                deleteNamespace(ns.name());
+            } catch (RuntimeException e) {
+                System.err.println("bench: warning: cannot delete network namespace " + ns + ": " + e.getMessage());
+            }
         }
     }
 

@@ -1,26 +1,30 @@
-package io.nftpolicy.cli;
+package io.nftpolicy.bench.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nftpolicy.cli.Cli.Result;
 import io.nftpolicy.testing.KernelTest;
 import java.io.File;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.Arrays;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
-/** measure-apply on a small cluster: it runs both figures and leaves no network namespace behind (needs root). */
+/** bin/bench apply on a small cluster: it runs both figures and leaves no network namespace behind (needs root). */
 @KernelTest
-class MeasureApplyCommandTest {
+class ApplyBenchmarkKernelTest {
 
     @Test
     void measuresBothFiguresSideBySideAndRemovesItsNamespaces() {
 
-        Result result = Cli.system().run("measure-apply", "--namespaces", "6", "--pods-per-namespace", "10",
+        StringWriter out = new StringWriter();
+        CommandLine command = new CommandLine(new ApplyBenchmark()).setOut(new PrintWriter(out));
+        int exitCode = command.execute("--namespaces", "6", "--pods-per-namespace", "10",
                 "--nodes", "2", "--policies-per-namespace", "4", "--changes", "4", "--rounds", "1");
 
-        assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(result.out()).contains("incremental: pod ns-0/measure-added added on node-1")
+        assertThat(exitCode).isZero();
+        assertThat(out.toString()).contains("incremental: pod ns-0/measure-added added on node-1")
                 .containsPattern("ratio applier / bare: \\d+\\.\\d\\dx")
                 .contains("RulesetApplier, cold start split at 2000 operations", "RulesetApplier, one transaction",
                         "nft -f of the rendered text")
