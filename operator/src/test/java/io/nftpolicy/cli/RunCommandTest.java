@@ -9,7 +9,7 @@ import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.backend.sync.ApplyException;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.backend.sync.NftExecutor;
-import io.nftpolicy.status.Condition;
+import io.nftpolicy.crd.Condition;
 import io.nftpolicy.testing.KernelTest;
 import java.io.PrintWriter;
 import java.io.StringWriter;

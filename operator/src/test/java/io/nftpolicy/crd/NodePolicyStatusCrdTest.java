@@ -1,4 +1,4 @@
-package io.nftpolicy.status;
+package io.nftpolicy.crd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;

@@ -1,4 +1,4 @@
-package io.nftpolicy.agent.status;
+package io.nftpolicy.agent.reporting;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

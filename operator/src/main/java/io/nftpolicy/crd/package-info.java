@@ -6,4 +6,4 @@
  * <p>The CRD in {@code crds/} is generated from these classes by fabric8's CRD generator; {@code CrdGoldenFileTest}
  * fails when they drift apart and says how to regenerate.
  */
-package io.nftpolicy.status;
+package io.nftpolicy.crd;

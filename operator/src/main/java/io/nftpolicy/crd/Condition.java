@@ -1,4 +1,4 @@
-package io.nftpolicy.status;
+package io.nftpolicy.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;

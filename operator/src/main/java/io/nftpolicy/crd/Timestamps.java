@@ -1,4 +1,4 @@
-package io.nftpolicy.status;
+package io.nftpolicy.crd;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

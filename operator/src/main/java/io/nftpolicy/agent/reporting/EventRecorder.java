@@ -1,4 +1,4 @@
-package io.nftpolicy.agent.status;
+package io.nftpolicy.agent.reporting;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -9,9 +9,9 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nftpolicy.agent.cache.PolicyRef;
 import io.nftpolicy.agent.sync.SyncReport;
 import io.nftpolicy.compile.Diagnostic;
-import io.nftpolicy.status.NodePolicyStatus;
-import io.nftpolicy.status.NodeSyncStatus;
-import io.nftpolicy.status.Timestamps;
+import io.nftpolicy.crd.NodePolicyStatus;
+import io.nftpolicy.crd.NodeSyncStatus;
+import io.nftpolicy.crd.Timestamps;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package io.nftpolicy.status;
+package io.nftpolicy.crd;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;

@@ -1,4 +1,4 @@
-package io.nftpolicy.status;
+package io.nftpolicy.crd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,7 +36,7 @@ class CrdGoldenFileTest {
     static final List<Class<? extends HasMetadata>> RESOURCES =
             List.of(NodePolicyStatus.class);
 
-    static final String HEADER = "# Generated from the Java classes of io.nftpolicy.status by CrdGoldenFileTest. Do not edit;\n"
+    static final String HEADER = "# Generated from the Java classes of io.nftpolicy.crd by CrdGoldenFileTest. Do not edit;\n"
             + "# regenerate: " + REGENERATE_HINT + "\n";
 
     /** The generator sorts printer columns by JSON path; put them in the order the resource class declares. */
@@ -110,7 +110,7 @@ class CrdGoldenFileTest {
         }
 
         assertThat(committed())
-                .as("crds/ is out of date with the custom resource classes (io.nftpolicy.status). Regenerate: "
+                .as("crds/ is out of date with the custom resource classes (io.nftpolicy.crd). Regenerate: "
                         + REGENERATE_HINT + " and commit crds/")
                 .isEqualTo(generated);
     }

@@ -1,4 +1,4 @@
-package io.nftpolicy.status;
+package io.nftpolicy.crd;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
