@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * (connect, one answer, close) between two pods of that node is measured, alternating A, B, A, B.
  *
  * <p>Not part of the test suite (the name does not end in Test): run it with
- * {@code mvn -B -pl nft-backend -am test -Dtest=DirectionLayoutBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
+ * {@code mvn -B -pl lab -am test -Dtest=DirectionLayoutBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @KernelTest
 class DirectionLayoutBenchmark {
