@@ -13,14 +13,16 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class KernelTestCondition implements ExecutionCondition {
     static final String SKIP_PROPERTY = "nftpolicy.kernel-tests";
+    /** How this condition's reasons begin: the summary counts only the tests skipped for being kernel tests. */
+    static final String REASON = "kernel test: ";
 
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
         if ("skip".equals(System.getProperty(SKIP_PROPERTY))) {
-            return ConditionEvaluationResult.disabled("kernel test: skipped (-D" + SKIP_PROPERTY + "=skip)");
+            return ConditionEvaluationResult.disabled(REASON + "skipped (-D" + SKIP_PROPERTY + "=skip)");
         }
         if (!isRoot()) {
-            return ConditionEvaluationResult.disabled("kernel test: needs root (network namespaces, nftables)");
+            return ConditionEvaluationResult.disabled(REASON + "needs root (network namespaces, nftables)");
         }
         return ConditionEvaluationResult.enabled("running as root");
     }

@@ -6,6 +6,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.launcher.core.LauncherConfig;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
@@ -28,13 +29,13 @@ class SkippedKernelTestsTest {
     }
 
     @Test
-    void saysNothingWhenNoKernelTestWasSkipped() {
+    void saysNothingWhenNoKernelTestWasSkippedForNeedingTheKernel() {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         SkippedKernelTests listener = new SkippedKernelTests(new PrintStream(buffer, true, StandardCharsets.UTF_8),
                 "sample-module");
 
         LauncherFactory.create(LauncherConfig.builder().enableTestExecutionListenerAutoRegistration(false).build())
-                .execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(NoKernelTests.class)).build(),
+                .execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(NoKernelTests.class), selectClass(DisabledKernelTest.class)).build(),
                         listener);
 
         assertThat(listener.skipped()).isZero();
@@ -82,5 +83,12 @@ class SkippedKernelTestsTest {
     static class NoKernelTests {
         @Test
         void plain() {}
+    }
+
+    @KernelTest
+    @Disabled("not asked for")
+    static class DisabledKernelTest {
+        @Test
+        void one() {}
     }
 }
