@@ -6,7 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nftpolicy.agent.cache.ClusterCache;
 import io.nftpolicy.agent.metrics.AgentMetrics;
 import io.nftpolicy.agent.metrics.HealthServer;
-import io.nftpolicy.agent.status.StatusReporter;
+import io.nftpolicy.agent.reporting.StatusReporter;
 import io.nftpolicy.agent.sync.SyncLoop;
 import io.nftpolicy.agent.sync.SyncObserver;
 import io.nftpolicy.backend.sync.NftExecutor;

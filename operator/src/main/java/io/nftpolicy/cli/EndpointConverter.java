@@ -1,7 +1,7 @@
 package io.nftpolicy.cli;
 
 import io.nftpolicy.cluster.Protocol;
-import io.nftpolicy.lab.Endpoint;
+import io.nftpolicy.reachability.Endpoint;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;

@@ -18,8 +18,7 @@ import picocli.CommandLine.Spec;
         description = "Compiles Kubernetes NetworkPolicies into nftables rulesets, applies them to the kernel, and "
                 + "tries them out.",
         subcommands = {CompileCommand.class, ApplyCommand.class, VerifyCommand.class, ExplainCommand.class,
-                SandboxCommand.class, GenerateCommand.class, RunCommand.class, MeasureCompileCommand.class,
-                MeasureApplyCommand.class, VersionCommand.class, HelpCommand.class},
+                GenerateCommand.class, RunCommand.class, VersionCommand.class, HelpCommand.class},
         footer = {"", "Exit status:",
                 "  0  done (warnings do not change it)",
                 "  1  sandbox: the reachability differs from --expect; verify: the kernel's table differs;",
@@ -62,11 +61,27 @@ public final class Main implements Runnable {
     public static CommandLine commandLine(Context context) {
         ErrorHandler errors = new ErrorHandler();
         CommandLine commandLine = new CommandLine(new Main(), new Factory(context));
+        if (labPresent()) {
+            commandLine.addSubcommand("sandbox", new SandboxCommand(context));
+        }
         commandLine.setExecutionExceptionHandler(errors);
         commandLine.setParameterExceptionHandler(errors);
         commandLine.setOut(new PrintWriter(System.out, true));
         commandLine.setErr(new PrintWriter(System.err, true));
         return commandLine;
+    }
+
+    /**
+     * Whether the network-namespace lab is on the class path: it is in bin/nftpolicy's jar, not in the image's
+     * (nftpolicy-agent.jar, see operator/pom.xml), which has no sandbox command.
+     */
+    private static boolean labPresent() {
+        try {
+            Class.forName("io.nftpolicy.lab.Lab", false, Main.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 
     /** What commands need from the outside world, replaceable in tests. */
@@ -83,17 +98,11 @@ public final class Main implements Runnable {
             if (type == CompileCommand.class) {
                 return type.cast(new CompileCommand(context));
             }
-            if (type == SandboxCommand.class) {
-                return type.cast(new SandboxCommand(context));
-            }
             if (type == ApplyCommand.class) {
                 return type.cast(new ApplyCommand(context));
             }
             if (type == VerifyCommand.class) {
                 return type.cast(new VerifyCommand(context));
-            }
-            if (type == MeasureApplyCommand.class) {
-                return type.cast(new MeasureApplyCommand(context));
             }
             return CommandLine.defaultFactory().create(type);
         }

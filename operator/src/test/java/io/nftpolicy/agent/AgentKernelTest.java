@@ -3,23 +3,24 @@ package io.nftpolicy.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.nftpolicy.agent.sync.SyncReport;
-import io.nftpolicy.agent.sync.Trigger;
-import io.nftpolicy.backend.libnftables.TestNamespace;
-import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.nftpolicy.agent.status.EventRecorder;
-import io.nftpolicy.agent.status.StatusReporter;
+import io.nftpolicy.agent.reporting.EventRecorder;
+import io.nftpolicy.agent.reporting.StatusReporter;
+import io.nftpolicy.agent.sync.SyncReport;
+import io.nftpolicy.agent.sync.Trigger;
+import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.backend.sync.Drift;
+import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.backend.sync.TableState;
+import io.nftpolicy.crd.Condition;
+import io.nftpolicy.crd.NodePolicyStatus;
+import io.nftpolicy.crd.NodeSyncStatus;
 import io.nftpolicy.ruleset.Ruleset;
-import io.nftpolicy.status.Condition;
-import io.nftpolicy.status.NodePolicyStatus;
-import io.nftpolicy.status.NodeSyncStatus;
+import io.nftpolicy.testing.KernelTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,19 +36,20 @@ import org.junit.jupiter.api.Test;
  * The agent against the mock API server and the real kernel: libnftables in a network namespace of the test's own
  * (needs root; skipped otherwise). The nft command line, run in that namespace, is the independent witness.
  */
+@KernelTest
 class AgentKernelTest {
     private static final String NODE = AgentTest.NODE;
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
     private static final Pattern PEER_SET = Pattern.compile("set (peer-[0-9a-f]+-v4) \\{");
 
-    private TestNamespace netns;
+    private NetworkNamespace netns;
     private MockCluster cluster;
     private final List<AgentHarness> agents = new ArrayList<>();
     private final List<LibnftablesExecutor> executors = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
-        netns = TestNamespace.create("agent");
+        netns = NetworkNamespace.create("nftt-agent");
         cluster = new MockCluster();
         cluster.namespace("dev", Map.of("team", "dev"));
         cluster.pod("dev", "db", NODE, "10.244.1.10", Map.of("app", "db"));

@@ -2,12 +2,11 @@ package io.nftpolicy.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.nftpolicy.agent.sync.SyncReport;
 import io.nftpolicy.agent.sync.Trigger;
 import io.nftpolicy.backend.kernel.KernelTable;
-import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.backend.sync.ApplyChild;
 import io.nftpolicy.backend.sync.ApplyResult;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
@@ -16,6 +15,7 @@ import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.backend.sync.TablePoller;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.KernelTest;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +46,7 @@ import org.junit.jupiter.api.TestInstance;
  * size.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@KernelTest
 class AgentKillKernelTest {
     private static final int NAMESPACES = Integer.getInteger("nftpolicy.agentkill.namespaces", 50);
     private static final int RUNS = Integer.getInteger("nftpolicy.agentkill.runs", 3);
@@ -59,7 +60,6 @@ class AgentKillKernelTest {
 
     @BeforeAll
     void loadClusterB() {
-        assumeTrue(TestNamespace.isRoot(), "kernel tests need root (network namespaces, nftables)");
         cluster = new MockCluster();
         long start = System.nanoTime();
         cluster.load(ClusterGenerator.generate(new ClusterGenerator.Size(NAMESPACES, 50, 20, 10, SEED_B)));
@@ -77,7 +77,7 @@ class AgentKillKernelTest {
 
     @Test
     void anAgentKilledInABigChangeLeavesTheOldTableOrTheNewOneAndANewAgentConverges() throws Exception {
-        try (TestNamespace ns = TestNamespace.create("agentkill");
+        try (NetworkNamespace ns = NetworkNamespace.create("nftt-agentkill");
              LibnftablesExecutor executor = LibnftablesExecutor.openInNamespace(ns.name())) {
             new RulesetApplier(executor).apply(a);
 
@@ -118,7 +118,7 @@ class AgentKillKernelTest {
     }
 
     /** The agent that follows a kill, as the restarted pod's: ready, its table verified against its own ruleset. */
-    private Recovered recover(TestNamespace ns) throws Exception {
+    private Recovered recover(NetworkNamespace ns) throws Exception {
         try (LibnftablesExecutor kernel = LibnftablesExecutor.openInNamespace(ns.name());
              LibnftablesExecutor driftReader = LibnftablesExecutor.openInNamespace(ns.name());
              AgentHarness agent = AgentHarness.create(cluster, new RecordingExecutor(kernel), driftReader,
@@ -150,7 +150,7 @@ class AgentKillKernelTest {
      * "transaction" line to "synced". The table is read in a loop from the child's "started" on (it has listed the
      * cluster; its first sync follows).
      */
-    private Killed killDuring(TestNamespace ns, long window) throws Exception {
+    private Killed killDuring(NetworkNamespace ns, long window) throws Exception {
         Process child = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
                 System.getProperty("java.class.path"), AgentChild.class.getName(), ns.name(),
                 cluster.uri().toString(), NODE).redirectError(ProcessBuilder.Redirect.INHERIT).start();

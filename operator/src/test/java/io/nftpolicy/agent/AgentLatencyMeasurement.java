@@ -6,11 +6,12 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.nftpolicy.agent.sync.SyncLoop;
 import io.nftpolicy.agent.sync.SyncReport;
 import io.nftpolicy.agent.sync.Trigger;
-import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.KernelTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * that committed the transaction carrying the change (found by its content); samples are 150 ms apart.
  */
 @EnabledIfSystemProperty(named = "nftpolicy.measure", matches = "true")
+@KernelTest
 class AgentLatencyMeasurement {
     private static final String NODE = ClusterGenerator.nodeName(0);
     /** Snapshot and compile durations of the measured syncs, by change (filled by sample). */
@@ -53,7 +55,7 @@ class AgentLatencyMeasurement {
         System.out.printf(Locale.ROOT, "cluster: %d namespaces, %d pods, %d policies, %d nodes; agent for %s%n",
                 namespaces, size.pods(), size.policies(), size.nodes(), NODE);
 
-        try (TestNamespace netns = TestNamespace.create("measure"); MockCluster cluster = new MockCluster()) {
+        try (NetworkNamespace netns = NetworkNamespace.create("nftt-measure"); MockCluster cluster = new MockCluster()) {
             long loadStart = System.nanoTime();
             cluster.load(generated);
             System.out.printf(Locale.ROOT, "loaded into the mock API server in %.1f s; load average %s%n",

@@ -2,17 +2,16 @@ package io.nftpolicy.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.nftpolicy.backend.libnftables.TestNamespace;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
-import io.nftpolicy.lab.Endpoint;
 import io.nftpolicy.lab.Lab;
 import io.nftpolicy.lab.LabOptions;
 import io.nftpolicy.lab.LabPod;
 import io.nftpolicy.net.Cidr;
+import io.nftpolicy.reachability.Endpoint;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.KernelTest;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -36,6 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * is isolated until then: an allowed client's connections to it are dropped, and pass once the agent has synced.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@KernelTest
 class ApiOutageRestartKernelTest {
     private static final String NODE = "n1";
     private static final int PORT = 8080;
@@ -52,7 +52,6 @@ class ApiOutageRestartKernelTest {
 
     @BeforeAll
     void startLab() throws Exception {
-        assumeTrue(TestNamespace.isRoot(), "kernel tests need root (network namespaces, nftables)");
         lab = Lab.start(List.of(
                 new LabPod("dev/client", NODE, List.of("10.244.1.2"), List.of(Endpoint.tcp(PORT))),
                 new LabPod("dev/db", NODE, List.of("10.244.1.3"), List.of(Endpoint.tcp(PORT))),

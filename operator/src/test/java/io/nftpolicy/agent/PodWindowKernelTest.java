@@ -2,15 +2,14 @@ package io.nftpolicy.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.nftpolicy.backend.libnftables.TestNamespace;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
-import io.nftpolicy.lab.Endpoint;
 import io.nftpolicy.lab.Lab;
 import io.nftpolicy.lab.LabOptions;
 import io.nftpolicy.lab.LabPod;
 import io.nftpolicy.net.Cidr;
+import io.nftpolicy.reachability.Endpoint;
+import io.nftpolicy.testing.KernelTest;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -41,6 +40,7 @@ import org.junit.jupiter.api.TestInstance;
  * <p>Also on this lab: an agent restart under traffic, where no denied connection may pass.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@KernelTest
 class PodWindowKernelTest {
     private static final int SAMPLES = Integer.getInteger("nftpolicy.window.samples", 3);
     private static final int TARGETS = 4;
@@ -57,7 +57,6 @@ class PodWindowKernelTest {
 
     @BeforeAll
     void startLab() throws Exception {
-        assumeTrue(TestNamespace.isRoot(), "kernel tests need root (network namespaces, nftables)");
         List<LabPod> pods = new ArrayList<>();
         pods.add(new LabPod("dev/client", NODE, List.of("10.244.1.2"), List.of(Endpoint.tcp(PORT))));
         pods.add(new LabPod("dev/denied", NODE, List.of("10.244.1.3"), List.of(Endpoint.tcp(PORT))));

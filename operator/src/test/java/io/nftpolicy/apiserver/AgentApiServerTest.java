@@ -2,7 +2,6 @@ package io.nftpolicy.apiserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -12,14 +11,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nftpolicy.agent.Agent;
 import io.nftpolicy.agent.CuttableProxy;
 import io.nftpolicy.agent.sync.SyncLoop;
-import io.nftpolicy.backend.libnftables.TestNamespace;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
-import io.nftpolicy.lab.Endpoint;
+import io.nftpolicy.crd.NodePolicyStatus;
 import io.nftpolicy.lab.Lab;
 import io.nftpolicy.lab.LabOptions;
-import io.nftpolicy.lab.Reachability;
 import io.nftpolicy.net.IpFamily;
-import io.nftpolicy.status.NodePolicyStatus;
+import io.nftpolicy.reachability.Endpoint;
+import io.nftpolicy.reachability.Reachability;
+import io.nftpolicy.testing.KernelTest;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +41,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(ControlPlane.Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@KernelTest
 class AgentApiServerTest {
     private static final Duration CONVERGE = Duration.ofSeconds(30);
     private static final List<Endpoint> PORTS = List.of(Endpoint.tcp(80), Endpoint.tcp(81));
@@ -58,7 +58,6 @@ class AgentApiServerTest {
 
     @BeforeAll
     void startTheAgentOnALabNode() throws Exception {
-        assumeTrue(TestNamespace.isRoot(), "kernel tests need root (network namespaces, nftables)");
         cluster = ControlPlane.get();
         Deployment.applyBase(cluster);
         admin = cluster.adminClient();

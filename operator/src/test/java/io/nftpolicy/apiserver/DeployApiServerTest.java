@@ -8,10 +8,10 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.nftpolicy.status.Condition;
-import io.nftpolicy.status.NodePolicyStatus;
-import io.nftpolicy.status.NodePolicyStatusSpec;
-import io.nftpolicy.status.NodeSyncStatus;
+import io.nftpolicy.crd.Condition;
+import io.nftpolicy.crd.NodePolicyStatus;
+import io.nftpolicy.crd.NodePolicyStatusSpec;
+import io.nftpolicy.crd.NodeSyncStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.nftpolicy.apiserver;
 
-import io.nftpolicy.lab.Endpoint;
-import io.nftpolicy.lab.Reachability;
 import io.nftpolicy.net.IpFamily;
+import io.nftpolicy.reachability.Endpoint;
+import io.nftpolicy.reachability.Reachability;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

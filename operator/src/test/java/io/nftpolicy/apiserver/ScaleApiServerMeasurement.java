@@ -6,11 +6,12 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nftpolicy.agent.Agent;
-import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.snapshot.SnapshotWriter;
+import io.nftpolicy.testing.KernelTest;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @EnabledIfSystemProperty(named = "nftpolicy.measure", matches = "true")
 @ExtendWith(ControlPlane.Extension.class)
+@KernelTest
 class ScaleApiServerMeasurement {
     private static final String NODE = ClusterGenerator.nodeName(0);
 
@@ -56,7 +58,7 @@ class ScaleApiServerMeasurement {
                     rss(cluster, "kube-apiserver"));
 
             long heapBefore = heapAfterGc();
-            try (TestNamespace netns = TestNamespace.create("scale");
+            try (NetworkNamespace netns = NetworkNamespace.create("nftt-scale");
                  LibnftablesExecutor executor = LibnftablesExecutor.openInNamespace(netns.name());
                  LibnftablesExecutor driftReader = LibnftablesExecutor.openInNamespace(netns.name());
                  KubernetesClient agentClient = ControlPlane.clientFor(

@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nftpolicy.backend.libnftables.MissingLibrary;
 import io.nftpolicy.backend.libnftables.Nftables;
 import io.nftpolicy.backend.libnftables.NftablesException;
-import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.cli.Cli.Result;
 import io.nftpolicy.compile.EstablishedFlows;
+import io.nftpolicy.testing.KernelTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,9 +41,10 @@ class ApplyCommandTest {
     @TempDir
     Path tmp;
 
+    @KernelTest
     @Test
     void byDefaultEveryChangeRaisesTheFlowGenerationAndARepeatedApplyKeepsIt() throws Exception {
-        try (TestNamespace ns = TestNamespace.create("apply")) {
+        try (NetworkNamespace ns = NetworkNamespace.create("nftt-apply")) {
             Result first = cli.run("apply", "--input", DEMO.toString(), "--node", NODE, "--netns", ns.name());
             Result again = cli.run("apply", "--input", DEMO.toString(), "--node", NODE, "--netns", ns.name());
             Result relabelled = cli.run("apply", "--input", relabelled().toString(), "--node", NODE, "--netns",
@@ -68,9 +70,10 @@ class ApplyCommandTest {
 
     private final Cli cli = Cli.system();
 
+    @KernelTest
     @Test
     void appliesTheTableInFullThenNothingThenOnlyTheElementOfARelabelledPod() throws Exception {
-        try (TestNamespace ns = TestNamespace.create("apply")) {
+        try (NetworkNamespace ns = NetworkNamespace.create("nftt-apply")) {
             Result first = apply(DEMO, ns);
             Result again = apply(DEMO, ns);
             Result relabelled = apply(relabelled(), ns);
@@ -100,9 +103,10 @@ class ApplyCommandTest {
         }
     }
 
+    @KernelTest
     @Test
     void anElementDeletedByHandIsNamedByVerifyAndPutBackByApply() {
-        try (TestNamespace ns = TestNamespace.create("apply")) {
+        try (NetworkNamespace ns = NetworkNamespace.create("nftt-apply")) {
             assertThat(apply(DEMO, ns).exitCode()).isZero();
             ns.nft("delete", "element", "inet", "nftpolicy", FRONTEND_PEERS, "{ 10.244.1.11 }");
 
@@ -122,9 +126,10 @@ class ApplyCommandTest {
         }
     }
 
+    @KernelTest
     @Test
     void afterNftFlushRulesetVerifyReportsTheMissingTableAndApplyRecreatesIt() {
-        try (TestNamespace ns = TestNamespace.create("apply")) {
+        try (NetworkNamespace ns = NetworkNamespace.create("nftt-apply")) {
             assertThat(apply(DEMO, ns).exitCode()).isZero();
             ns.nft("flush", "ruleset");
 
@@ -139,9 +144,10 @@ class ApplyCommandTest {
         }
     }
 
+    @KernelTest
     @Test
     void aDryRunPrintsTheTransactionAndChangesNothing() throws Exception {
-        try (TestNamespace ns = TestNamespace.create("apply")) {
+        try (NetworkNamespace ns = NetworkNamespace.create("nftt-apply")) {
             Result creation = cli.run("apply", "-i", DEMO.toString(), "-n", NODE, "--netns", ns.name(), "--dry-run", KEEP);
 
             assertThat(creation.exitCode()).as(creation.err()).isZero();
@@ -166,9 +172,10 @@ class ApplyCommandTest {
         }
     }
 
+    @KernelTest
     @Test
     void aTransactionTheKernelRefusesExitsFourWithLibnftablesErrorAndTheFailingCommand() throws Exception {
-        try (TestNamespace ns = TestNamespace.create("apply")) {
+        try (NetworkNamespace ns = NetworkNamespace.create("nftt-apply")) {
             // The frontend peer set, declared by hand with room for its one element: nftpolicy's read-back does not
             // see a set's size, so the next apply adds an element to a full set, and the kernel refuses.
             Result compiled = cli.run("compile", "-i", DEMO.toString(), "-n", NODE, KEEP);
@@ -211,9 +218,10 @@ class ApplyCommandTest {
         }
     }
 
+    @KernelTest
     @Test
     void anUnreadableInputOrAMissingNamespaceExitsTwo() {
-        try (TestNamespace ns = TestNamespace.create("apply")) {
+        try (NetworkNamespace ns = NetworkNamespace.create("nftt-apply")) {
             Result input = cli.run("apply", "-i", "/nonexistent/cluster.yaml", "-n", NODE, "--netns", ns.name());
             Result namespace = cli.run("verify", "-i", DEMO.toString(), "-n", NODE, "--netns", ns.name() + "-gone");
 
@@ -230,15 +238,15 @@ class ApplyCommandTest {
     void helpListsApplyAndVerifyAndExitStatusFour() {
         Result result = cli.run("--help");
 
-        assertThat(result.out()).contains("apply", "verify", "measure-apply")
+        assertThat(result.out()).contains("apply", "verify", "generate")
                 .contains("4  apply: the kernel refused the transaction");
     }
 
-    private Result apply(Path input, TestNamespace ns) {
+    private Result apply(Path input, NetworkNamespace ns) {
         return cli.run("apply", "--input", input.toString(), "--node", NODE, "--netns", ns.name(), KEEP);
     }
 
-    private Result verify(Path input, TestNamespace ns) {
+    private Result verify(Path input, NetworkNamespace ns) {
         return cli.run("verify", "--input", input.toString(), "--node", NODE, "--netns", ns.name(), KEEP);
     }
 

@@ -2,13 +2,13 @@ package io.nftpolicy.cli;
 
 import static io.nftpolicy.testing.Fixtures.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nftpolicy.cli.Cli.Result;
 import io.nftpolicy.compile.EstablishedFlows;
-import io.nftpolicy.lab.Reachability;
+import io.nftpolicy.reachability.Reachability;
+import io.nftpolicy.testing.KernelTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -280,11 +280,9 @@ class ExplainCommandTest {
 
     // --- against the kernel: needs root, nft and ip, as CI has them
 
+    @KernelTest
     @Test
     void onARicherClusterExplainsMatricesAreTheOnesTheKernelMeasures() {
-        Host system = Host.system();
-        assumeTrue(system.isRoot() && system.findProgram("nft").isPresent() && system.findProgram("ip").isPresent(),
-                "needs root, nft and ip");
         String input = snapshot("explain-kernel.yaml").toString();
 
         Result measured = cli.run("sandbox", "-i", input);

@@ -5,11 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nftpolicy.agent.MockCluster;
-import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.backend.sync.ApplyException;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.backend.sync.NftExecutor;
-import io.nftpolicy.status.Condition;
+import io.nftpolicy.crd.Condition;
+import io.nftpolicy.testing.KernelTest;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -105,9 +106,10 @@ class RunCommandTest {
         return new Running(thread, stop, exit, err, stopped, openedIn);
     }
 
+    @KernelTest
     @Test
     void itRunsUntilToldToStopAndLeavesTheRulesInTheKernel() throws Exception {
-        try (TestNamespace netns = TestNamespace.create("run"); MockCluster cluster = new MockCluster()) {
+        try (NetworkNamespace netns = NetworkNamespace.create("nftt-run"); MockCluster cluster = new MockCluster()) {
             cluster.namespace("dev", Map.of());
             cluster.pod("dev", "db", "node-1", "10.244.1.10", Map.of("app", "db"));
             cluster.allowFrom("dev", "allow-db", Map.of("app", "db"), Map.of("role", "frontend"));
@@ -133,9 +135,10 @@ class RunCommandTest {
         }
     }
 
+    @KernelTest
     @Test
     void failClosedModeTakesThePodCidrsFromTheNode() throws Exception {
-        try (TestNamespace netns = TestNamespace.create("runfc"); MockCluster cluster = new MockCluster()) {
+        try (NetworkNamespace netns = NetworkNamespace.create("nftt-runfc"); MockCluster cluster = new MockCluster()) {
             cluster.namespace("dev", Map.of());
             cluster.pod("dev", "db", "node-1", "10.244.1.10", Map.of("app", "db"));
             cluster.client().nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder()

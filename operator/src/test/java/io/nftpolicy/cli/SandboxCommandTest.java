@@ -2,9 +2,9 @@ package io.nftpolicy.cli;
 
 import static io.nftpolicy.testing.Fixtures.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.nftpolicy.cli.Cli.Result;
+import io.nftpolicy.testing.KernelTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -102,15 +102,9 @@ class SandboxCommandTest {
 
     // --- on the kernel: these need root, nft and ip, as CI has them
 
-    private static void assumeKernelLab() {
-        Host system = Host.system();
-        assumeTrue(system.isRoot() && system.findProgram("nft").isPresent() && system.findProgram("ip").isPresent(),
-                "needs root, nft and ip");
-    }
-
+    @KernelTest
     @Test
     void measuresTheReachabilityThePoliciesAllowAndAgreesWithTheExpectation() {
-        assumeKernelLab();
 
         Result result = Cli.system().run("sandbox", "-i", sandboxInput(), "--ports", "UDP/53",
                 "--expect", snapshot("sandbox.expected").toString());
@@ -120,9 +114,9 @@ class SandboxCommandTest {
         assertThat(result.err()).contains("nftpolicy: note: all 18 cells of");
     }
 
+    @KernelTest
     @Test
     void exitsOneListingTheCellsThatDifferFromTheExpectation() throws Exception {
-        assumeKernelLab();
         Path expect = Files.writeString(tmp.resolve("wrong.txt"), """
                 TCP/80 IPv4
                 -        x/client x/web x/other
@@ -136,9 +130,9 @@ class SandboxCommandTest {
                 + "  x/other -> x/web TCP/80 IPv4: expected ., got X\n");
     }
 
+    @KernelTest
     @Test
     void theReadmeDemoAgreesWithItsExpectedMatrices() {
-        assumeKernelLab();
         // The README's main command, run from the module directory as surefire does.
         Path demo = Path.of("..", "samples", "demo");
 

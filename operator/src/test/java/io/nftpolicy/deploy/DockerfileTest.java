@@ -59,6 +59,13 @@ class DockerfileTest {
     }
 
     @Test
+    void theImageCarriesTheJarWithoutTheLab() {
+        assertThat(dockerfile.runtime().arguments("COPY"))
+                .anyMatch(copy -> copy.contains("/operator/target/nftpolicy-agent.jar "))
+                .noneMatch(copy -> copy.contains("/operator/target/nftpolicy.jar "));
+    }
+
+    @Test
     void runtimeStageIsDebian12() {
         assertThat(dockerfile.runtime().image()).matches("debian:(12|bookworm)(-slim)?(@sha256:[0-9a-f]{64})?");
     }

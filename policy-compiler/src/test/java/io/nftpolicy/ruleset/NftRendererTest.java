@@ -6,6 +6,7 @@ import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.net.IpRange;
 import io.nftpolicy.policy.PolicyType;
+import io.nftpolicy.testing.KernelTest;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -417,6 +418,7 @@ class NftRendererTest {
 
     // ---- the real nft ------------------------------------------------------------------------------------------
 
+    @KernelTest
     @Test
     void theRenderedScriptLoadsIntoAFreshNetworkNamespace(@TempDir Path dir) throws Exception {
         Path script = Files.writeString(dir.resolve("ruleset.nft"), NftRenderer.render(sample()));

@@ -1,11 +1,12 @@
 package io.nftpolicy.bench.scaling;
 
+import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.backend.sync.ApplyException;
 import io.nftpolicy.backend.sync.ApplyResult;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
-import io.nftpolicy.bench.compile.BenchCluster;
 import io.nftpolicy.bench.compile.BenchCluster.Change;
+import io.nftpolicy.bench.compile.BenchCluster;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.compile.IncrementalCompiler;
@@ -74,7 +75,7 @@ final class SizeMeasurement {
 
     private Map<Change, SizeFigures.Transaction> changesOnKernel(BenchCluster cluster)
             throws IOException, ApplyException {
-        try (KernelNamespace netns = KernelNamespace.create();
+        try (NetworkNamespace netns = NetworkNamespace.create("nftb-scale");
              LibnftablesExecutor nft = LibnftablesExecutor.openInNamespace(netns.name())) {
             return changes(cluster, RecordingExecutor.passingTo(nft), true);
         }

@@ -1,7 +1,6 @@
 package io.nftpolicy.bench.dataplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Pod;
@@ -9,16 +8,14 @@ import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.generate.ClusterGenerator;
-import io.nftpolicy.lab.Endpoint;
 import io.nftpolicy.lab.Lab;
 import io.nftpolicy.lab.LabPod;
-import io.nftpolicy.lab.Reachability;
 import io.nftpolicy.net.IpAddress;
+import io.nftpolicy.reachability.Endpoint;
+import io.nftpolicy.reachability.Reachability;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Ruleset;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.nftpolicy.testing.KernelTest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +32,7 @@ import org.junit.jupiter.api.TestInstance;
  * must hold both allowed and denied cells, or the comparison would prove nothing. Needs root (skipped otherwise).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@KernelTest
 class LinearLayoutKernelTest {
     /** Small enough to probe every pair; five namespaces, so that egress policies (to team-0..4) allow some. */
     private static final ClusterGenerator.Size SIZE = new ClusterGenerator.Size(5, 5, 2, 6, 3);
@@ -49,7 +47,6 @@ class LinearLayoutKernelTest {
 
     @BeforeAll
     void startLab() throws Exception {
-        assumeTrue(isRoot(), "kernel tests need root (network namespaces, nftables)");
         for (String node : NODES) {
             compiled.put(node, new EstablishedFlows().apply(new PolicyCompiler().compile(snapshot, node).ruleset()));
             linear.put(node, LinearLayout.of(snapshot, node).ruleset());
@@ -113,8 +110,4 @@ class LinearLayoutKernelTest {
         return lab.probe(ENDPOINTS);
     }
 
-    private static boolean isRoot() throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/status")).stream()
-                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
-    }
 }

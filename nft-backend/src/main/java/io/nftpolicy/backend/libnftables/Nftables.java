@@ -1,8 +1,8 @@
 package io.nftpolicy.backend.libnftables;
 
-import io.nftpolicy.lab.LabException;
-import io.nftpolicy.lab.LibC;
-import io.nftpolicy.lab.NetnsThread;
+import io.nftpolicy.backend.netns.NetnsException;
+import io.nftpolicy.backend.netns.LibC;
+import io.nftpolicy.backend.netns.NetnsThread;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -116,7 +116,7 @@ public final class Nftables implements AutoCloseable {
         if (scratch) {
             try {
                 worker = NetnsThread.inFreshNamespace("nftables-scratch");
-            } catch (LabException e) {
+            } catch (NetnsException e) {
                 throw new NftablesException("cannot open libnftables in a scratch network namespace: "
                         + e.getMessage(), e);
             }
@@ -127,7 +127,7 @@ public final class Nftables implements AutoCloseable {
         } else {
             try {
                 worker = NetnsThread.enter(netnsName);
-            } catch (LabException e) {
+            } catch (NetnsException e) {
                 throw new NftablesException("cannot open libnftables in network namespace " + netnsName + ": "
                         + e.getMessage(), e);
             }

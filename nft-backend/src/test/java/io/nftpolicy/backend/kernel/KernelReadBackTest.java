@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.libnftables.Nftables;
 import io.nftpolicy.backend.libnftables.NftablesException;
-import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Namespace;
@@ -28,6 +28,7 @@ import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.VerdictMap;
+import io.nftpolicy.testing.KernelTest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -44,16 +45,17 @@ import org.junit.jupiter.api.Test;
  * maps exactly (comments as the renderer writes them: shortened to 127 bytes, merged elements' comments from their
  * sources), and every chain's digests with {@link RuleDigest#of} of the model's rules.
  */
+@KernelTest
 class KernelReadBackTest {
     private static final String NODE1 = "node-1";
     private static final String NODE2 = "node-2";
 
-    private TestNamespace ns;
+    private NetworkNamespace ns;
     private Nftables nft;
 
     @BeforeEach
     void open() throws NftablesException {
-        ns = TestNamespace.create("rb");
+        ns = NetworkNamespace.create("nftt-rb");
         nft = ns.nftables();
     }
 

@@ -5,14 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nftpolicy.backend.libnftables.Nftables;
 import io.nftpolicy.backend.libnftables.NftablesException;
 import io.nftpolicy.backend.libnftables.OutputFlag;
-import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.netns.NetworkNamespace;
+import io.nftpolicy.backend.sync.LibnftablesExecutor;
+import io.nftpolicy.backend.sync.RulesetApplier;
+import io.nftpolicy.backend.sync.SteppedVerifier;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Ruleset;
-import io.nftpolicy.backend.sync.LibnftablesExecutor;
-import io.nftpolicy.backend.sync.RulesetApplier;
-import io.nftpolicy.backend.sync.SteppedVerifier;
+import io.nftpolicy.testing.KernelTest;
 import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * The README's large node (10,000 pods, 2,000 policies, 20 nodes: node-0's ruleset) loaded through
  * {@link Nftables#run} in one transaction and read back whole: it must equal the model, and the times are printed.
  */
+@KernelTest
 class ReadBackAtScaleTest {
 
     @Test
@@ -29,7 +31,7 @@ class ReadBackAtScaleTest {
                 new ClusterGenerator.Size(200, 50, 20, 10, 1L)), ClusterGenerator.nodeName(0)).ruleset();
         String script = NftRenderer.render(model);
 
-        try (TestNamespace ns = TestNamespace.create("scale"); Nftables nft = Nftables.openInNamespace(ns.name())) {
+        try (NetworkNamespace ns = NetworkNamespace.create("nftt-scale"); Nftables nft = Nftables.openInNamespace(ns.name())) {
             long start = System.nanoTime();
             nft.run(script);
             long loaded = System.nanoTime();
@@ -61,7 +63,7 @@ class ReadBackAtScaleTest {
     void aSteppedDriftCycleFindsNoDriftAndItsCpuTimeIsPrinted() throws Exception {
         Ruleset model = new PolicyCompiler().compile(ClusterGenerator.generate(
                 new ClusterGenerator.Size(200, 50, 20, 10, 1L)), ClusterGenerator.nodeName(0)).ruleset();
-        try (TestNamespace ns = TestNamespace.create("scale");
+        try (NetworkNamespace ns = NetworkNamespace.create("nftt-scale");
              LibnftablesExecutor executor = LibnftablesExecutor.openInNamespace(ns.name())) {
             RulesetApplier applier = new RulesetApplier(executor);
             applier.apply(model);

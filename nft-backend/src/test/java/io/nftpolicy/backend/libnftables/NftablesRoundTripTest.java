@@ -2,6 +2,8 @@ package io.nftpolicy.backend.libnftables;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nftpolicy.backend.netns.NetworkNamespace;
+import io.nftpolicy.testing.KernelTest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,17 +20,18 @@ import org.junit.jupiter.api.Test;
  * <p>Bare and wrapped calls alternate in rounds, so that a noisy machine slows both alike. The hand-over is two
  * thread wake-ups: about 10 us on an idle machine, up to 60 us when every core is busy.
  */
+@KernelTest
 class NftablesRoundTripTest {
     private static final int ROUNDS = 5;
     private static final int PER_ROUND = 200;
 
-    private TestNamespace ns;
+    private NetworkNamespace ns;
     private Nftables nft;
     private int next;
 
     @BeforeEach
     void open() throws NftablesException {
-        ns = TestNamespace.create("rtt");
+        ns = NetworkNamespace.create("nftt-rtt");
         nft = ns.nftables();
         // A peer set and a dispatch map as the compiler declares them (hash sets: no interval).
         nft.run("""

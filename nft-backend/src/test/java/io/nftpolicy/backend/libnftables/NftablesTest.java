@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.nftpolicy.backend.netns.NetworkNamespace;
+import io.nftpolicy.testing.KernelTest;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -21,13 +23,14 @@ import org.junit.jupiter.api.Test;
  * The binding against the real kernel, each test in a network namespace of its own (root needed; skipped
  * otherwise). The nft command line, run in the same namespace, witnesses what the binding did.
  */
+@KernelTest
 class NftablesTest {
-    private TestNamespace ns;
+    private NetworkNamespace ns;
     private Nftables nft;
 
     @BeforeEach
     void open() throws NftablesException {
-        ns = TestNamespace.create("nft");
+        ns = NetworkNamespace.create("nftt-nft");
         nft = ns.nftables();
     }
 
@@ -165,7 +168,7 @@ class NftablesTest {
 
     @Test
     void openInNamespaceActsOnThatNamespaceOnly() throws NftablesException {
-        try (TestNamespace other = TestNamespace.create("other");
+        try (NetworkNamespace other = NetworkNamespace.create("nftt-other");
              Nftables inOther = Nftables.openInNamespace(other.name())) {
             String table = "only_" + ProcessHandle.current().pid();
             nft.run("add table inet " + table);
@@ -173,7 +176,7 @@ class NftablesTest {
             assertThat(ns.nft("list", "tables")).isEqualTo("table inet " + table + "\n");
             assertThat(other.nft("list", "tables")).isEmpty();
             assertThat(inOther.listTableJson("inet", table)).isEmpty();
-            assertThat(TestNamespace.rootTables()).doesNotContain(table);
+            assertThat(NetworkNamespace.rootTables()).doesNotContain(table);
         }
     }
 

@@ -3,8 +3,9 @@ package io.nftpolicy.backend.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.kernel.KernelTable;
-import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.KernelTest;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.TestInstance;
  * {@code -Dnftpolicy.kill.namespaces} (50: 2,500 pods) and {@code -Dnftpolicy.kill.runs} (3 per case) set the size.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@KernelTest
 class ApplyKillKernelTest {
     private static final int NAMESPACES = Integer.getInteger("nftpolicy.kill.namespaces", 50);
     private static final int RUNS = Integer.getInteger("nftpolicy.kill.runs", 3);
@@ -59,7 +61,7 @@ class ApplyKillKernelTest {
 
     @Test
     void aBigChangeKilledLeavesTheOldTableOrTheNewOneAndTheNextApplyConverges() throws Exception {
-        try (TestNamespace ns = TestNamespace.create("killchange");
+        try (NetworkNamespace ns = NetworkNamespace.create("nftt-killchange");
              LibnftablesExecutor executor = LibnftablesExecutor.openInNamespace(ns.name())) {
             OldOrNew states = new OldOrNew(executor, a, b);
             new RulesetApplier(executor).apply(a);
@@ -89,7 +91,7 @@ class ApplyKillKernelTest {
 
     @Test
     void aColdStartKilledLeavesNoPodPartiallyFilteredAndTheNextApplyCompletesIt() throws Exception {
-        try (TestNamespace ns = TestNamespace.create("killcold");
+        try (NetworkNamespace ns = NetworkNamespace.create("nftt-killcold");
              LibnftablesExecutor executor = LibnftablesExecutor.openInNamespace(ns.name())) {
             Map<String, String> expressionsOfB = executor.ruleExpressions(b);
             List<String> outcomes = new ArrayList<>();
@@ -185,7 +187,7 @@ class ApplyKillKernelTest {
      * "transaction" line to "applied". The table is read in a loop from the child's "applying" on (before it, the
      * child only compiles).
      */
-    private Killed killDuring(TestNamespace ns, long seed, long window) throws Exception {
+    private Killed killDuring(NetworkNamespace ns, long seed, long window) throws Exception {
         long started = System.nanoTime();
         Process child = child(ns, seed);
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
@@ -218,7 +220,7 @@ class ApplyKillKernelTest {
         }
     }
 
-    private Process child(TestNamespace ns, long seed) throws Exception {
+    private Process child(NetworkNamespace ns, long seed) throws Exception {
         return new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
                 System.getProperty("java.class.path"), ApplyChild.class.getName(), ns.name(),
                 Integer.toString(NAMESPACES), Long.toString(seed)).redirectError(ProcessBuilder.Redirect.INHERIT)

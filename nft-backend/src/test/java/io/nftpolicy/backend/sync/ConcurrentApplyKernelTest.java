@@ -4,8 +4,9 @@ import static io.nftpolicy.backend.sync.Snapshots.compile;
 import static io.nftpolicy.backend.sync.Snapshots.generated;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.KernelTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * runs would be (each a fresh applier that reads the table back, on a libnftables context of its own): the table
  * lock makes them take turns, so the table afterwards is one of the two rulesets, complete. Needs root.
  */
+@KernelTest
 class ConcurrentApplyKernelTest {
     private static final int ROUNDS = 40;
 
@@ -27,7 +29,7 @@ class ConcurrentApplyKernelTest {
     void twoConcurrentAppliesLeaveOneOfTheTwoRulesetsWhole() throws Exception {
         Ruleset a = compile(generated(11));
         Ruleset b = compile(generated(12));
-        try (TestNamespace ns = TestNamespace.create("concurrent");
+        try (NetworkNamespace ns = NetworkNamespace.create("nftt-concurrent");
              LibnftablesExecutor first = LibnftablesExecutor.openInNamespace(ns.name());
              LibnftablesExecutor second = LibnftablesExecutor.openInNamespace(ns.name());
              LibnftablesExecutor check = LibnftablesExecutor.openInNamespace(ns.name())) {
@@ -55,7 +57,7 @@ class ConcurrentApplyKernelTest {
     @Test
     void theLockIsAFileNamedAfterTheNamespacesInodeThatAnotherProcessCanHold() throws Exception {
         Ruleset a = compile(generated(11));
-        try (TestNamespace ns = TestNamespace.create("lockfile");
+        try (NetworkNamespace ns = NetworkNamespace.create("nftt-lockfile");
              LibnftablesExecutor executor = LibnftablesExecutor.openInNamespace(ns.name())) {
             Object inode = Files.getAttribute(Path.of("/var/run/netns", ns.name()), "unix:ino");
             Path file = TableLock.file("net:[" + inode + "]");

@@ -4,9 +4,9 @@ import static io.nftpolicy.backend.sync.Snapshots.compile;
 import static io.nftpolicy.backend.sync.Snapshots.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.Pod;
+import io.nftpolicy.testing.KernelTest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -29,11 +29,12 @@ import org.junit.jupiter.api.Test;
  * transaction (one {@code # new generation} line): never a table, chain or set created or deleted, never a chain
  * flushed (which the monitor prints as {@code delete rule}). Needs root.
  */
+@KernelTest
 class MonitorKernelTest {
     private static final String PEERS_FRONTEND = "peer-9a3bd8b3-v4";
     private static final String TABLE = "inet nftpolicy ";
 
-    private TestNamespace ns;
+    private NetworkNamespace ns;
     private LibnftablesExecutor executor;
     private Process monitor;
     private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
@@ -41,7 +42,7 @@ class MonitorKernelTest {
 
     @BeforeEach
     void start() throws Exception {
-        ns = TestNamespace.create("monitor");
+        ns = NetworkNamespace.create("nftt-monitor");
         executor = LibnftablesExecutor.openInNamespace(ns.name());
         monitor = new ProcessBuilder("ip", "netns", "exec", ns.name(), "nft", "monitor").redirectErrorStream(true)
                 .start();

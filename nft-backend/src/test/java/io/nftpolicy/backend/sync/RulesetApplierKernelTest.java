@@ -5,18 +5,16 @@ import static io.nftpolicy.backend.sync.Snapshots.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.KernelTest;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * diff writes are accepted in the order it writes them, they leave exactly the model, a re-apply sends nothing,
  * drift made by hand is reported and repaired, and the fake refuses what the kernel refuses.
  */
+@KernelTest
 class RulesetApplierKernelTest {
     private String netns;
     private LibnftablesExecutor executor;
@@ -42,7 +41,6 @@ class RulesetApplierKernelTest {
 
     @BeforeEach
     void namespace() throws Exception {
-        assumeTrue(isRoot(), "kernel tests need root (network namespaces, nftables)");
         netns = newNamespace();
         executor = LibnftablesExecutor.openInNamespace(netns);
     }
@@ -393,11 +391,4 @@ class RulesetApplierKernelTest {
         return out;
     }
 
-    private static boolean isRoot() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream().anyMatch(l -> l.matches("Uid:\\s+0\\s.*"));
-        } catch (IOException e) {
-            return false;
-        }
-    }
 }

@@ -2,7 +2,7 @@ package io.nftpolicy.backend.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.net.IpRange;
 import io.nftpolicy.ruleset.BaseHook;
@@ -15,6 +15,7 @@ import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.VerdictMap;
+import io.nftpolicy.testing.KernelTest;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -33,6 +34,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * (anonymous sets with intervals and concatenations, a verdict map, {@code ct mark} statements that nft lists in
  * another form than it reads), so that it does not depend on the compiler's base chains. Needs root.
  */
+@KernelTest
 class TableRepairKernelTest {
     private static final Ruleset RULESET = new Ruleset(Ruleset.FAMILY, Ruleset.TABLE, "repair test",
             List.of(new NamedSet("peer-a", List.of(KeyType.IPV4_ADDR), false, "peers",
@@ -51,12 +53,12 @@ class TableRepairKernelTest {
                             Rule.of("ip saddr { 10.1.0.0/16, 192.168.0.0-192.168.0.9 } accept", "blocks"),
                             Rule.of("drop", "default deny")))));
 
-    private TestNamespace ns;
+    private NetworkNamespace ns;
     private LibnftablesExecutor executor;
 
     @BeforeEach
     void applied() throws Exception {
-        ns = TestNamespace.create("repair");
+        ns = NetworkNamespace.create("nftt-repair");
         executor = LibnftablesExecutor.openInNamespace(ns.name());
         new RulesetApplier(executor).apply(RULESET);
     }

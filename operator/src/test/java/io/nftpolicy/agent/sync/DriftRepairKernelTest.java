@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nftpolicy.agent.cache.CacheSnapshot;
-import io.nftpolicy.backend.libnftables.TestNamespace;
+import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.compile.IncrementalCompiler;
@@ -13,12 +13,13 @@ import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.KernelTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,12 +30,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * interval, and the table then equals the model again. A deleted table and an edited rule are measured at 1 s and at
  * the default interval (10 s). Needs root; skipped otherwise.
  */
+@KernelTest
 class DriftRepairKernelTest {
     private static final String NODE = ClusterGenerator.nodeName(0);
     private static final Duration ONE_SECOND = Duration.ofSeconds(1);
 
     private final List<SyncReport> reports = new ArrayList<>();
-    private TestNamespace netns;
+    private NetworkNamespace netns;
     private LibnftablesExecutor worker;
     private LibnftablesExecutor driftReader;
     private SyncLoop loop;
@@ -49,7 +51,7 @@ class DriftRepairKernelTest {
     /** Starts the sync loop with drift checks every {@code interval}, and waits for its first sync. */
     private void start(Duration interval) throws Exception {
         this.interval = interval;
-        netns = TestNamespace.create("drift");
+        netns = NetworkNamespace.create("nftt-drift");
         worker = LibnftablesExecutor.openInNamespace(netns.name());
         driftReader = LibnftablesExecutor.openInNamespace(netns.name());
         CacheSnapshot snapshot = new CacheSnapshot(

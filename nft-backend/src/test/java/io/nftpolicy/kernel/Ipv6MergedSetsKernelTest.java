@@ -1,9 +1,0 @@
-package io.nftpolicy.kernel;
-
-/** Every test of {@link Ipv6KernelTest}, with the group chains in the merged-set shape (see {@link Layout}). */
-class Ipv6MergedSetsKernelTest extends Ipv6KernelTest {
-    @Override
-    Layout layout() {
-        return Layout.MERGED_SETS;
-    }
-}

@@ -1,9 +1,0 @@
-package io.nftpolicy.kernel;
-
-/** Every test of {@link NamedPortsKernelTest}, with the group chains in the merged-set shape (see {@link Layout}). */
-class NamedPortsMergedSetsKernelTest extends NamedPortsKernelTest {
-    @Override
-    Layout layout() {
-        return Layout.MERGED_SETS;
-    }
-}

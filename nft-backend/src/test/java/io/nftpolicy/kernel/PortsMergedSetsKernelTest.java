@@ -1,9 +1,0 @@
-package io.nftpolicy.kernel;
-
-/** Every test of {@link PortsKernelTest}, with the group chains in the merged-set shape (see {@link Layout}). */
-class PortsMergedSetsKernelTest extends PortsKernelTest {
-    @Override
-    Layout layout() {
-        return Layout.MERGED_SETS;
-    }
-}
