@@ -7,6 +7,7 @@ import io.nftpolicy.backend.sync.TableState.MapState;
 import io.nftpolicy.backend.sync.TableState.SetEntry;
 import io.nftpolicy.backend.sync.TableState.SetState;
 import io.nftpolicy.net.IpAddress;
+import io.nftpolicy.net.IpRange;
 import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.KeyPart;
 import io.nftpolicy.ruleset.MapElement;
@@ -232,7 +233,7 @@ public final class RulesetDiff {
             current.forEach((map, elements) -> {
                 List<IpAddress> jumping = elements.values().stream().map(MapEntry::element)
                         .filter(e -> e.chain().equals(name)).map(MapElement::key).toList();
-                tx.deleteMapElements(map, jumping);
+                deleteAddresses(tx, map, jumping);
                 jumping.forEach(elements::remove);
             });
             tx.deleteChain(name);
@@ -270,12 +271,12 @@ public final class RulesetDiff {
                     removals.add(key);
                 }
             });
-            tx.deleteMapElements(map.name(), removals);
+            deleteAddresses(tx, map.name(), removals);
             removals.forEach(old::remove);
         }
         current.forEach((map, elements) -> {
             if (!want.maps().containsKey(map)) {
-                tx.deleteMapElements(map, elements.values().stream().map(MapEntry::element)
+                deleteAddresses(tx, map, elements.values().stream().map(MapEntry::element)
                         .filter(e -> stale.contains(e.chain())).map(MapElement::key).toList());
             }
         });
@@ -348,6 +349,11 @@ public final class RulesetDiff {
     private static SetEntry entry(Map<List<KeyPart>, SetEntry> wanted, SetElement e) {
         SetEntry w = wanted.get(e.key());
         return w != null && w.element() == e ? w : new SetEntry(e);
+    }
+
+    /** A map's elements are keyed by one address. */
+    private static void deleteAddresses(Transaction tx, String map, List<IpAddress> keys) {
+        keys.forEach(k -> tx.delete(NftObject.Element.key(map, List.of(new KeyPart.Addresses(IpRange.single(k))))));
     }
 
     static void checkTable(Ruleset desired) {

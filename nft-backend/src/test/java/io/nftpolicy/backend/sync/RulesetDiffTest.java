@@ -26,15 +26,15 @@ import org.junit.jupiter.api.Test;
  * also run on the fake kernel, which refuses what the kernel would refuse, and must leave exactly the model.
  */
 class RulesetDiffTest {
-    private final FakeNftExecutor kernel = new FakeNftExecutor();
+    private final FakeNft kernel = new FakeNft();
 
     /** Loads {@code committed} into the fake, then runs the diff to {@code desired} and checks the result. */
     private Transaction applyChange(Ruleset committed, Ruleset desired) throws ApplyException {
-        kernel.run(RulesetDiff.between(TableState.absent(), committed).render());
+        kernel.run(RulesetDiff.between(TableState.absent(), committed));
         Transaction tx = RulesetDiff.between(TableState.committed(committed), desired);
-        kernel.run(tx.render());
+        kernel.run(tx);
         assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
-                .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(desired)));
+                .isEqualTo(NftRenderer.render(FakeNft.normalized(desired)));
         return tx;
     }
 
@@ -64,7 +64,7 @@ class RulesetDiffTest {
         Ruleset ruleset = compile(demo());
 
         Transaction tx = RulesetDiff.between(null, ruleset);
-        kernel.run(tx.render());
+        kernel.run(tx);
 
         List<String> commands = tx.commands();
         assertThat(commands.get(0)).isEqualTo("add table inet nftpolicy { comment \"Kubernetes NetworkPolicy, compiled by nftpolicy\"; }");
@@ -82,7 +82,7 @@ class RulesetDiffTest {
         assertThat(commands.get(commands.size() - 1)).isEqualTo("add element inet nftpolicy egress-v4 { 10.244.1.10 "
                 + "comment \"dev/db\" : jump egr-fdc9e1ef-dev_test-network-policy }");
         assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
-                .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(ruleset)));
+                .isEqualTo(NftRenderer.render(FakeNft.normalized(ruleset)));
     }
 
     @Test
@@ -212,7 +212,7 @@ class RulesetDiffTest {
         Transaction tx = applyChange(before, after);
 
         String chain = chainFor(before, "ing-", "dev_test-network-policy");
-        assertThat(kinds(tx.commands())).containsExactly("flush chain", "delete set", "add set", "add element", "add rule");
+        assertThat(kinds(tx)).containsExactly("flush chain", "delete set", "add set", "add element", "add rule");
         assertThat(tx.commands().get(0)).isEqualTo("flush chain inet nftpolicy " + chain);
         assertThat(tx.commands().get(2)).isEqualTo("add set inet nftpolicy " + peer
                 + " { type ipv4_addr; flags interval; comment \"pods role=frontend in namespace dev\"; }");
@@ -228,7 +228,7 @@ class RulesetDiffTest {
 
         Transaction tx = applyChange(before, after);
 
-        assertThat(kinds(tx.commands())).containsExactly("delete element", "delete chain", "add chain", "add rule",
+        assertThat(kinds(tx)).containsExactly("delete element", "delete chain", "add chain", "add rule",
                 "add element");
         assertThat(tx.commands()).noneMatch(c -> c.contains("filter-forward"));
     }
@@ -236,7 +236,7 @@ class RulesetDiffTest {
     @Test
     void aReadBackTableDiffsByDigestsToNothingWhenItHoldsTheModel() throws ApplyException {
         Ruleset ruleset = compile(demo());
-        kernel.run(RulesetDiff.between(null, ruleset).render());
+        kernel.run(RulesetDiff.between(null, ruleset));
 
         TableState readBack = TableState.readBack(kernel.readBack());
 
@@ -247,7 +247,7 @@ class RulesetDiffTest {
     @Test
     void aPortOnlyChangeIsSeenInAReadBackTableAndRefillsOnlyThatChain() throws ApplyException {
         Ruleset before = compile(demo());
-        kernel.run(RulesetDiff.between(null, before).render());
+        kernel.run(RulesetDiff.between(null, before));
         NetworkPolicy old = demo().policies().get(0);
         NetworkPolicy changed = new NetworkPolicy(old.namespace(), old.name(), old.podSelector(), old.policyTypes(),
                 List.of(new PolicyRule(old.ingress().get(0).peers(), List.of(PolicyPort.tcp(6380)))), old.egress());
@@ -255,20 +255,20 @@ class RulesetDiffTest {
         TableState readBack = TableState.readBack(kernel.readBack());
 
         Transaction tx = RulesetDiff.between(readBack, after);
-        kernel.run(tx.render());
+        kernel.run(tx);
 
         assertThat(tx.counts().chainsChanged()).isEqualTo(1);
         // The new ports are a new shared set: declared and filled, and the old one deleted.
         assertThat(tx.counts().setsAdded()).isEqualTo(1);
         assertThat(tx.counts().setsRemoved()).isEqualTo(1);
         assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
-                .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(after)));
+                .isEqualTo(NftRenderer.render(FakeNft.normalized(after)));
     }
 
     @Test
     void rewritingChainsAfterAReadBackRefillsEveryChainAndNoElement() throws ApplyException {
         Ruleset ruleset = compile(demo());
-        kernel.run(RulesetDiff.between(null, ruleset).render());
+        kernel.run(RulesetDiff.between(null, ruleset));
 
         Transaction rewrite = RulesetDiff.between(TableState.readBack(kernel.readBack()), ruleset, true);
 
@@ -279,18 +279,28 @@ class RulesetDiffTest {
     @Test
     void driftRepairAgainstAReadBackTableSendsOnlyTheMissingPieces() throws ApplyException {
         Ruleset ruleset = compile(demo());
-        kernel.run(RulesetDiff.between(null, ruleset).render());
-        kernel.run("delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }\n"
-                + "add element inet nftpolicy peer-9a3bd8b3-v4 { 10.9.9.9 comment \"intruder\" }\n"
-                + "flush chain inet nftpolicy filter-input\n");
+        kernel.run(RulesetDiff.between(null, ruleset));
+        kernel.run(new Transaction().delete(Keys.key("peer-9a3bd8b3-v4", "10.244.1.11"))
+                .add(Keys.element("peer-9a3bd8b3-v4", "10.9.9.9", "intruder"))
+                .flushChain("filter-input"));
 
         Transaction tx = RulesetDiff.between(TableState.readBack(kernel.readBack()), ruleset);
-        kernel.run(tx.render());
+        kernel.run(tx);
 
-        assertThat(kinds(tx.commands())).containsExactly("delete element", "add element", "flush chain", "add rule");
+        assertThat(kinds(tx)).containsExactly("delete element", "add element", "flush chain", "add rule");
         assertThat(tx.counts().rulesWritten()).isEqualTo(4);
         assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
-                .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(ruleset)));
+                .isEqualTo(NftRenderer.render(FakeNft.normalized(ruleset)));
+    }
+
+    /** Each operation's verb and kind: "add element", "flush chain"... */
+    static List<String> operationKinds(Transaction tx) {
+        return tx.steps().stream().map(op -> op.verb().nft() + " " + op.object().kind()).toList();
+    }
+
+    /** Consecutive operations of one kind ("add element", "flush chain", ...) collapsed to one entry. */
+    static List<String> kinds(Transaction tx) {
+        return kinds(operationKinds(tx));
     }
 
     /** Consecutive commands of one kind ("add element", "flush chain", ...) collapsed to one entry. */
