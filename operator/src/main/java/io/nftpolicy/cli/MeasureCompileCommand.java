@@ -138,7 +138,7 @@ final class MeasureCompileCommand implements java.util.concurrent.Callable<Integ
     /** Accepts every transaction without a kernel: what remains of an apply is the applier's own work. */
     private static final class DiscardingExecutor implements NftExecutor {
         @Override
-        public String run(String script) {
+        public String run(io.nftpolicy.backend.sync.Transaction transaction) {
             return "";
         }
 

@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -56,8 +57,53 @@ public final class FakeNft implements NftExecutor {
     private String failNext;
     private int readBacks;
 
-    /** A set or verdict map: its declaration and its elements by key, comments as the kernel keeps them. */
-    private record Container(NftObject declaration, Map<List<KeyPart>, Element> elements) {
+    /**
+     * A set or verdict map: its declaration and its elements by key, comments as the kernel keeps them; an interval
+     * set of one field also keeps its keys in order, so that an overlap is found among two neighbours.
+     */
+    private record Container(NftObject declaration, Map<List<KeyPart>, Element> elements,
+                             TreeMap<List<KeyPart>, Element> ordered) {
+        static Container declared(NftObject declaration) {
+            boolean oneFieldIntervals = declaration instanceof NftObject.Set s && s.interval() && s.keyType().size() == 1;
+            return new Container(declaration, new LinkedHashMap<>(),
+                    oneFieldIntervals ? new TreeMap<>(Comparator.comparing((List<KeyPart> k) -> k.get(0))) : null);
+        }
+
+        Container copy() {
+            return new Container(declaration, new LinkedHashMap<>(elements), ordered == null ? null : new TreeMap<>(ordered));
+        }
+
+        void put(Element e) {
+            elements.put(e.key(), e);
+            if (ordered != null) {
+                ordered.put(e.key(), e);
+            }
+        }
+
+        Element remove(List<KeyPart> key) {
+            if (ordered != null) {
+                ordered.remove(key);
+            }
+            return elements.remove(key);
+        }
+
+        void clear() {
+            elements.clear();
+            if (ordered != null) {
+                ordered.clear();
+            }
+        }
+
+        /** Whether {@code key} overlaps an element held (whose intervals are disjoint). */
+        boolean overlaps(List<KeyPart> key) {
+            if (ordered == null) {
+                return elements.keySet().stream().anyMatch(other -> FakeNft.overlaps(key, other));
+            }
+            List<KeyPart> below = ordered.floorKey(key);
+            List<KeyPart> above = ordered.ceilingKey(key);
+            return below != null && FakeNft.overlaps(key, below) || above != null && FakeNft.overlaps(key, above);
+        }
+
         boolean isMap() {
             return declaration instanceof NftObject.Map;
         }
@@ -81,7 +127,7 @@ public final class FakeNft implements NftExecutor {
         Table copy() {
             Table t = new Table();
             t.comment = comment;
-            containers.forEach((k, v) -> t.containers.put(k, new Container(v.declaration, new LinkedHashMap<>(v.elements))));
+            containers.forEach((k, v) -> t.containers.put(k, v.copy()));
             chains.forEach((k, v) -> t.chains.put(k, new FakeChain(v.declaration, new ArrayList<>(v.rules))));
             return t;
         }
@@ -245,10 +291,10 @@ public final class FakeNft implements NftExecutor {
                     throw new Refused("File exists");
                 }
                 if (old == null) {
-                    t.containers.put(name, new Container(withEffectiveComment(declared), new LinkedHashMap<>()));
+                    t.containers.put(name, Container.declared(withEffectiveComment(declared)));
                 }
             }
-            case FLUSH -> existing(t, name, declared.kind()).elements.clear();
+            case FLUSH -> existing(t, name, declared.kind()).clear();
             case DELETE -> {
                 if (old == null || old.isMap() != declared instanceof NftObject.Map) {
                     throw new Refused("No such file or directory");
@@ -297,7 +343,7 @@ public final class FakeNft implements NftExecutor {
         }
         checkKey(c, e.key());
         if (verb == Verb.DELETE) {
-            if (c.elements.remove(e.key()) == null) {
+            if (c.remove(e.key()) == null) {
                 throw new Refused("No such file or directory (element does not exist)");
             }
             return;
@@ -316,14 +362,10 @@ public final class FakeNft implements NftExecutor {
             }
             return; // the kernel keeps the element it has, comment included
         }
-        if (c.interval()) {
-            for (List<KeyPart> other : c.elements.keySet()) {
-                if (overlaps(e.key(), other)) {
-                    throw new Refused("interval overlaps with an existing one");
-                }
-            }
+        if (c.interval() && c.overlaps(e.key())) {
+            throw new Refused("interval overlaps with an existing one");
         }
-        c.elements.put(e.key(), new Element(e.container(), e.key(), NftText.effectiveComment(e.comment()), e.jump()));
+        c.put(new Element(e.container(), e.key(), NftText.effectiveComment(e.comment()), e.jump()));
     }
 
     /** A key that fits the set's type: one part per field, of its kind and family; an interval only in an interval set. */
