@@ -283,7 +283,7 @@ public final class FakeNft implements NftExecutor {
     }
 
     private static void container(Table t, Verb verb, NftObject declared) throws Refused {
-        String name = declared instanceof NftObject.Set s ? s.name() : ((NftObject.Map) declared).name();
+        String name = ((NftObject.Declared) declared).name();
         Container old = t.containers.get(name);
         switch (verb) {
             case ADD, CREATE -> {

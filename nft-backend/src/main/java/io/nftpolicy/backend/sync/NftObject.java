@@ -55,6 +55,27 @@ public sealed interface NftObject {
         }
     }
 
+    /**
+     * A chain, set or map: named in the table, declared by {@code add} or {@code create} (the declaration is ignored
+     * by {@code add} when the object exists), emptied by {@code flush}, deleted by name.
+     */
+    sealed interface Declared extends NftObject {
+        String name();
+
+        /** What {@code add} and {@code create} write after the name: {@code { type ...; }}, or nothing. */
+        String declaration();
+
+        @Override
+        default java.util.Set<Verb> verbs() {
+            return EnumSet.of(Verb.ADD, Verb.CREATE, Verb.FLUSH, Verb.DELETE);
+        }
+
+        @Override
+        default String write(Verb verb) {
+            return " " + name() + (verb == Verb.FLUSH || verb == Verb.DELETE ? "" : declaration());
+        }
+    }
+
     /** nftpolicy's table itself: only added or created; nothing here deletes or flushes it. */
     record Table(String comment) implements NftObject {
         public Table {
@@ -81,7 +102,7 @@ public sealed interface NftObject {
      * A regular chain, or a base chain ({@code type filter hook forward priority 0; policy accept}). Adding a chain
      * that exists does nothing, so its comment and hook cannot be changed this way.
      */
-    record Chain(String name, Optional<BaseHook> hook, String comment) implements NftObject {
+    record Chain(String name, Optional<BaseHook> hook, String comment) implements Declared {
         public Chain {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(hook, "hook");
@@ -99,22 +120,14 @@ public sealed interface NftObject {
         }
 
         @Override
-        public java.util.Set<Verb> verbs() {
-            return EnumSet.of(Verb.ADD, Verb.CREATE, Verb.FLUSH, Verb.DELETE);
-        }
-
-        @Override
-        public String write(Verb verb) {
-            if (verb == Verb.FLUSH || verb == Verb.DELETE) {
-                return " " + name;
-            }
+        public String declaration() {
             StringBuilder body = new StringBuilder();
             hook.ifPresent(h -> body.append(" type filter hook ").append(h.hook()).append(" priority ")
                     .append(h.priority()).append("; policy accept;"));
             if (!comment.isEmpty()) {
                 body.append(" comment ").append(NftText.quoted(comment)).append(';');
             }
-            return " " + name + (body.length() == 0 ? "" : " {" + body + " }");
+            return body.length() == 0 ? "" : " {" + body + " }";
         }
     }
 
@@ -142,7 +155,7 @@ public sealed interface NftObject {
     }
 
     /** A named set's declaration (no elements): its key type, {@code flags interval} and comment. */
-    record Set(String name, List<KeyType> keyType, boolean interval, String comment) implements NftObject {
+    record Set(String name, List<KeyType> keyType, boolean interval, String comment) implements Declared {
         public Set {
             Objects.requireNonNull(name, "name");
             keyType = List.copyOf(keyType);
@@ -164,26 +177,18 @@ public sealed interface NftObject {
         }
 
         @Override
-        public java.util.Set<Verb> verbs() {
-            return EnumSet.of(Verb.ADD, Verb.CREATE, Verb.FLUSH, Verb.DELETE);
-        }
-
-        @Override
-        public String write(Verb verb) {
-            if (verb == Verb.FLUSH || verb == Verb.DELETE) {
-                return " " + name;
-            }
+        public String declaration() {
             if (keyType.isEmpty()) {
                 throw new IllegalArgumentException("set " + name + ": no key type to declare it with");
             }
-            return " " + name + " { type " + keyType.stream().map(KeyType::nftName).collect(Collectors.joining(" . "))
+            return " { type " + keyType.stream().map(KeyType::nftName).collect(Collectors.joining(" . "))
                     + ";" + (interval ? " flags interval;" : "")
                     + (comment.isEmpty() ? "" : " comment " + NftText.quoted(comment) + ";") + " }";
         }
     }
 
     /** A verdict map's declaration (no elements): keyed by one address, mapping to verdicts. */
-    record Map(String name, KeyType keyType, String comment) implements NftObject {
+    record Map(String name, KeyType keyType, String comment) implements Declared {
         public Map {
             Objects.requireNonNull(name, "name");
             comment = comment == null ? "" : comment;
@@ -204,19 +209,11 @@ public sealed interface NftObject {
         }
 
         @Override
-        public java.util.Set<Verb> verbs() {
-            return EnumSet.of(Verb.ADD, Verb.CREATE, Verb.FLUSH, Verb.DELETE);
-        }
-
-        @Override
-        public String write(Verb verb) {
-            if (verb == Verb.FLUSH || verb == Verb.DELETE) {
-                return " " + name;
-            }
+        public String declaration() {
             if (keyType == null) {
                 throw new IllegalArgumentException("map " + name + ": no key type to declare it with");
             }
-            return " " + name + " { type " + keyType.nftName() + " : verdict;"
+            return " { type " + keyType.nftName() + " : verdict;"
                     + (comment.isEmpty() ? "" : " comment " + NftText.quoted(comment) + ";") + " }";
         }
     }

@@ -65,7 +65,7 @@ public final class TableState {
      * A set or verdict map of a model, as what both are to the backend: an element container, a declaration and
      * elements (the model's {@link SetElement}s or {@link MapElement}s).
      */
-    record Container(NftObject declaration, List<?> elements, Object model) {
+    record Container(NftObject.Declared declaration, List<?> elements, Object model) {
         static Container of(NamedSet set) {
             return new Container(NftObject.Set.of(set), set.elements(), set);
         }
@@ -83,7 +83,7 @@ public final class TableState {
         }
 
         String name() {
-            return declaration instanceof NftObject.Set s ? s.name() : ((NftObject.Map) declaration).name();
+            return declaration.name();
         }
     }
 
