@@ -6,6 +6,7 @@ import io.nftpolicy.backend.libnftables.NftablesException;
 import io.nftpolicy.backend.sync.ApplyException;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.backend.sync.NftExecutor;
+import io.nftpolicy.backend.sync.Transaction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -73,11 +74,12 @@ final class Kernel implements NftExecutor, AutoCloseable {
     }
 
     @Override
-    public String run(String script) throws ApplyException {
+    public String run(Transaction transaction) throws ApplyException {
+        String script = transaction.render();
         scripts.add(script);
         if (!dryRun) {
             try {
-                return executor.run(script);
+                return executor.run(transaction);
             } catch (ApplyException e) {
                 refused = true;
                 throw e;

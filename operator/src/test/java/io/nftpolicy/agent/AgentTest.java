@@ -8,7 +8,9 @@ import io.nftpolicy.agent.reporting.EventRecorder;
 import io.nftpolicy.agent.reporting.StatusReporter;
 import io.nftpolicy.agent.sync.SyncReport;
 import io.nftpolicy.agent.sync.Trigger;
-import io.nftpolicy.backend.sync.FakeNftExecutor;
+import io.nftpolicy.backend.sync.FakeNft;
+import io.nftpolicy.backend.sync.Keys;
+import io.nftpolicy.backend.sync.Transaction;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.crd.Condition;
 import io.nftpolicy.crd.InvalidPolicy;
@@ -35,7 +37,7 @@ class AgentTest {
     static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private MockCluster cluster;
-    private FakeNftExecutor fake;
+    private FakeNft fake;
     private RecordingExecutor kernel;
     private AgentHarness harness;
 
@@ -47,7 +49,7 @@ class AgentTest {
         cluster.pod("dev", "client", NODE, "10.244.1.11", Map.of("app", "client"));
         cluster.pod("dev", "idle", NODE, "10.244.1.12", Map.of("app", "idle"));
         cluster.pod("dev", "remote", "node-2", "10.244.2.10", Map.of("app", "remote"));
-        fake = new FakeNftExecutor();
+        fake = new FakeNft();
         kernel = new RecordingExecutor(fake);
     }
 
@@ -310,7 +312,7 @@ class AgentTest {
 
         kernel.locked(() -> {
             try {
-                return fake.run("delete element inet nftpolicy " + peers.name() + " { 10.244.1.11 }\n");
+                return fake.run(new Transaction().delete(Keys.key(peers.name(), "10.244.1.11")));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }

@@ -16,7 +16,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRuleBui
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 import io.nftpolicy.agent.reporting.EventRecorder;
-import io.nftpolicy.backend.sync.FakeNftExecutor;
+import io.nftpolicy.backend.sync.FakeNft;
 import io.nftpolicy.crd.InvalidPolicy;
 import io.nftpolicy.crd.NodeSyncStatus;
 import io.nftpolicy.crd.ObjectProblem;
@@ -43,7 +43,7 @@ class BadObjectsAgentTest {
     private static final Duration TIMEOUT = AgentTest.TIMEOUT;
 
     private MockCluster cluster;
-    private FakeNftExecutor fake;
+    private FakeNft fake;
     private RecordingExecutor kernel;
     private AgentHarness harness;
 
@@ -54,7 +54,7 @@ class BadObjectsAgentTest {
         cluster.pod("dev", "db", NODE, "10.244.1.10", Map.of("app", "db"));
         cluster.pod("dev", "client", NODE, "10.244.1.11", Map.of("app", "client"));
         cluster.allowFrom("dev", "allow-db", Map.of("app", "db"), Map.of("role", "frontend"));
-        fake = new FakeNftExecutor();
+        fake = new FakeNft();
         kernel = new RecordingExecutor(fake);
         harness = AgentHarness.start(cluster, NODE, kernel);
         await().atMost(TIMEOUT).until(harness.agent::ready);

@@ -1,13 +1,13 @@
 package io.nftpolicy.agent;
 
-import io.nftpolicy.backend.sync.FakeNftExecutor;
+import io.nftpolicy.backend.sync.FakeNft;
 import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.Ruleset;
 import java.util.List;
 import java.util.Optional;
 
 /** What an agent under test has committed to a fake kernel, read between its transactions. */
-record CommittedTable(RecordingExecutor kernel, FakeNftExecutor fake) {
+record CommittedTable(RecordingExecutor kernel, FakeNft fake) {
     Optional<Ruleset> ruleset() {
         return kernel.locked(fake::ruleset);
     }

@@ -4,7 +4,10 @@ import io.nftpolicy.compile.EstablishedFlows;
 
 import io.nftpolicy.backend.kernel.KernelTable;
 import io.nftpolicy.backend.sync.ApplyException;
+import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.backend.sync.NftExecutor;
+import io.nftpolicy.backend.sync.NftObject;
+import io.nftpolicy.backend.sync.Transaction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -16,16 +19,22 @@ import java.util.function.Predicate;
  */
 final class RecordingExecutor implements NftExecutor {
     /** A transaction the kernel (or the fake) accepted, with {@link System#nanoTime()} after it returned. */
-    record Commit(String script, long committedNanos) {
+    record Commit(Transaction transaction, long committedNanos) {
+        /** The transaction as nft text, for messages and for looking for an address. */
+        String script() {
+            return transaction.render();
+        }
+
         /**
-         * Whether every command of the script changes set or map elements only, apart from the raised flow
-         * generation that comes with every change (its element, and the rule of the stamp chain).
+         * Whether every operation adds or deletes set or map elements, apart from the raised flow generation that
+         * comes with every change (its element, and the rule of the stamp chain).
          */
         boolean elementsOnly() {
-            return script.lines().filter(l -> !l.isBlank())
-                    .filter(l -> !List.of(l.split(" ")).contains(EstablishedFlows.STAMP_CHAIN)
-                            && !List.of(l.split(" ")).contains(EstablishedFlows.GENERATION_SET))
-                    .allMatch(l -> l.startsWith("add element ") || l.startsWith("delete element "));
+            return transaction.steps().stream().map(Transaction.Operation::object)
+                    .filter(o -> !(o instanceof NftObject.Element e && e.container().equals(EstablishedFlows.GENERATION_SET))
+                            && !(o instanceof NftObject.Chain c && c.name().equals(EstablishedFlows.STAMP_CHAIN))
+                            && !(o instanceof NftObject.Rule r && r.chain().equals(EstablishedFlows.STAMP_CHAIN)))
+                    .allMatch(o -> o instanceof NftObject.Element);
         }
 
         /** What every change adds to its transaction: the generation element replaced, the stamp rule rewritten. */
@@ -53,26 +62,30 @@ final class RecordingExecutor implements NftExecutor {
     }
 
     @Override
-    public synchronized String run(String script) throws ApplyException {
+    public synchronized String run(Transaction transaction) throws ApplyException {
         if (failuresToInject > 0) {
             failuresToInject--;
             refused++;
-            throw ApplyException.refused("nft", script,
+            throw ApplyException.refused("nft", transaction.render(),
                     "Error: Could not process rule: Cannot allocate memory (injected by the test)\n");
         }
         if (kernelRefusalsToInject > 0) {
             kernelRefusalsToInject--;
             refused++;
+            if (!(delegate instanceof LibnftablesExecutor kernel)) {
+                throw new IllegalStateException("only libnftables can be made to refuse in the kernel");
+            }
             try {
-                delegate.run(script + (script.endsWith("\n") ? "" : "\n") + REFUSED_COMMAND + "\n");
+                // No Transaction can name another table: the refusal is written as text.
+                kernel.runScript(transaction.render() + REFUSED_COMMAND + "\n");
             } catch (ApplyException e) {
                 refusals.add(new Refusal(System.nanoTime(), e.getMessage(), delegate.readBack()));
                 throw e;
             }
             throw new AssertionError("the kernel accepted a transaction that deletes a table it does not have");
         }
-        String out = delegate.run(script);
-        commits.add(new Commit(script, System.nanoTime()));
+        String out = delegate.run(transaction);
+        commits.add(new Commit(transaction, System.nanoTime()));
         return out;
     }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nftpolicy.agent.sync.SyncReport;
-import io.nftpolicy.backend.sync.FakeNftExecutor;
+import io.nftpolicy.backend.sync.FakeNft;
 import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.PolicyCompiler;
@@ -44,7 +44,7 @@ class WatchDropTest {
         cluster.allowFrom("dev", "allow-db", Map.of("app", "db"), Map.of("role", "frontend"));
         cluster.allowFrom("dev", "allow-idle", Map.of("app", "idle"), Map.of("role", "frontend"));
         proxy = new CuttableProxy(cluster.uri().getHost(), cluster.uri().getPort());
-        kernel = new RecordingExecutor(new FakeNftExecutor());
+        kernel = new RecordingExecutor(new FakeNft());
         agent = AgentHarness.create(cluster.newClient(proxy.url(), 500), kernel,
                 AgentHarness.config(NODE).withRelistInterval(RELIST));
         agent.agent.start();

@@ -352,11 +352,11 @@ public final class ApplyBenchmark implements Callable<Integer> {
         }
 
         @Override
-        public String run(String script) throws ApplyException {
+        public String run(Transaction transaction) throws ApplyException {
             long start = System.nanoTime();
-            String output = delegate.run(script);
+            String output = delegate.run(transaction);
             nanos.add(System.nanoTime() - start);
-            scripts.add(script);
+            scripts.add(transaction.render());
             return output;
         }
 

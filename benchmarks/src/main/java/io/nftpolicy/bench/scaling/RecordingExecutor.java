@@ -3,12 +3,14 @@ package io.nftpolicy.bench.scaling;
 import io.nftpolicy.backend.kernel.KernelTable;
 import io.nftpolicy.backend.sync.ApplyException;
 import io.nftpolicy.backend.sync.NftExecutor;
+import io.nftpolicy.backend.sync.Transaction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * An {@link NftExecutor} that keeps every script it is given, and passes it on to the kernel when it has one.
+ * An {@link NftExecutor} that keeps every transaction it is given, as nft text, and passes it on to the kernel when
+ * it has one.
  * Without a kernel it stands for an empty table that accepts everything: enough to see what the backend would send.
  */
 final class RecordingExecutor implements NftExecutor {
@@ -28,9 +30,9 @@ final class RecordingExecutor implements NftExecutor {
     }
 
     @Override
-    public String run(String script) throws ApplyException {
-        scripts.add(script);
-        return kernel.isPresent() ? kernel.get().run(script) : "";
+    public String run(Transaction transaction) throws ApplyException {
+        scripts.add(transaction.render());
+        return kernel.isPresent() ? kernel.get().run(transaction) : "";
     }
 
     @Override

@@ -22,6 +22,7 @@ import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.reachability.Endpoint;
 import io.nftpolicy.reachability.Reachability;
+import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.testing.KernelTest;
 import java.io.IOException;
@@ -356,6 +357,7 @@ class ApplyUnderTrafficKernelTest {
     /** Passes scripts on; while {@link #sabotage} is set, appends a rule that looks up a set that does not exist. */
     private static final class Sabotage implements NftExecutor {
         static final String INVALID = "add rule inet nftpolicy filter-forward ip saddr @no-such-set drop";
+        private static final Rule INVALID_RULE = Rule.of("ip saddr @no-such-set drop", "");
         private final NftExecutor delegate;
         volatile boolean sabotage;
 
@@ -364,8 +366,13 @@ class ApplyUnderTrafficKernelTest {
         }
 
         @Override
-        public String run(String script) throws ApplyException {
-            return delegate.run(sabotage ? script + INVALID + "\n" : script);
+        public String run(Transaction script) throws ApplyException {
+            if (!sabotage) {
+                return delegate.run(script);
+            }
+            Transaction sabotaged = new Transaction();
+            script.steps().forEach(sabotaged::append);
+            return delegate.run(sabotaged.addRule("filter-forward", INVALID_RULE));
         }
 
         @Override

@@ -1,6 +1,8 @@
 package io.nftpolicy.backend.kernel;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -17,45 +19,46 @@ public final class RuleExpression {
     private RuleExpression() {}
 
     /** The canonical text of a rule's {@code expr} array, as parsed from the JSON listing. */
-    public static String of(Object expr) {
+    public static String of(JsonNode expr) {
         StringBuilder out = new StringBuilder();
         write(expr, out);
         return out.toString();
     }
 
-    private static void write(Object value, StringBuilder out) {
-        if (value instanceof Map<?, ?> m) {
-            if (m.size() == 1 && m.get("set") instanceof List<?> elements) {
+    private static void write(JsonNode value, StringBuilder out) {
+        if (value.isObject()) {
+            JsonNode set = value.get("set");
+            if (value.size() == 1 && set != null && set.isArray()) {
                 List<String> sorted = new ArrayList<>();
-                elements.forEach(e -> sorted.add(of(e)));
+                set.forEach(e -> sorted.add(of(e)));
                 sorted.sort(null);
                 out.append("{\"set\":[").append(String.join(",", sorted)).append("]}");
                 return;
             }
-            boolean figures = m.size() == 1 && (m.get("counter") instanceof Map<?, ?> || m.get("quota") instanceof Map<?, ?>);
+            boolean figures = value.size() == 1 && (isObject(value.get("counter")) || isObject(value.get("quota")));
             out.append('{');
             boolean first = true;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (!first) {
-                    out.append(',');
-                }
+            for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                out.append(first ? "" : ",");
                 first = false;
-                quote(String.valueOf(e.getKey()), out);
+                quote(e.getKey(), out);
                 out.append(':');
                 if (figures) {
-                    Map<?, ?> inner = (Map<?, ?>) e.getValue();
                     out.append('{');
                     boolean f = true;
-                    for (Map.Entry<?, ?> x : inner.entrySet()) {
-                        if (x.getKey().equals("packets") || x.getKey().equals("bytes") && e.getKey().equals("counter")
-                                || x.getKey().equals("used")) {
+                    for (Iterator<Map.Entry<String, JsonNode>> x = e.getValue().fields(); x.hasNext(); ) {
+                        Map.Entry<String, JsonNode> figure = x.next();
+                        String key = figure.getKey();
+                        if (key.equals("packets") || key.equals("bytes") && e.getKey().equals("counter")
+                                || key.equals("used")) {
                             continue;
                         }
                         out.append(f ? "" : ",");
                         f = false;
-                        quote(String.valueOf(x.getKey()), out);
+                        quote(key, out);
                         out.append(':');
-                        write(x.getValue(), out);
+                        write(figure.getValue(), out);
                     }
                     out.append('}');
                 } else {
@@ -63,20 +66,22 @@ public final class RuleExpression {
                 }
             }
             out.append('}');
-        } else if (value instanceof List<?> l) {
+        } else if (value.isArray()) {
             out.append('[');
-            for (int i = 0; i < l.size(); i++) {
-                if (i > 0) {
-                    out.append(',');
-                }
-                write(l.get(i), out);
+            for (int i = 0; i < value.size(); i++) {
+                out.append(i > 0 ? "," : "");
+                write(value.get(i), out);
             }
             out.append(']');
-        } else if (value instanceof String s) {
-            quote(s, out);
+        } else if (value.isTextual()) {
+            quote(value.textValue(), out);
         } else {
-            out.append(value);
+            out.append(value.toString()); // numbers, true, false, null
         }
+    }
+
+    private static boolean isObject(JsonNode value) {
+        return value != null && value.isObject();
     }
 
     private static void quote(String s, StringBuilder out) {

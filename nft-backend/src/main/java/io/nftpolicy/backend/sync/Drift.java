@@ -3,18 +3,14 @@ package io.nftpolicy.backend.sync;
 import io.nftpolicy.backend.kernel.ForeignObject;
 import io.nftpolicy.backend.kernel.RuleDigest;
 import io.nftpolicy.backend.sync.TableState.ChainState;
-import io.nftpolicy.backend.sync.TableState.MapEntry;
-import io.nftpolicy.backend.sync.TableState.MapState;
-import io.nftpolicy.backend.sync.TableState.SetEntry;
-import io.nftpolicy.backend.sync.TableState.SetState;
+import io.nftpolicy.backend.sync.TableState.Container;
+import io.nftpolicy.backend.sync.TableState.ContainerState;
+import io.nftpolicy.backend.sync.TableState.Entry;
 import io.nftpolicy.compile.EstablishedFlows;
-import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.KeyPart;
-import io.nftpolicy.ruleset.MapElement;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Ruleset;
-import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.VerdictMap;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,15 +70,18 @@ public record Drift(List<String> differences) {
 
     /** How one set read back ({@code kernel}; empty: not in the kernel) differs from the model's {@code desired}. */
     public static Drift ofSet(Optional<NamedSet> kernel, NamedSet desired) {
-        List<String> out = new ArrayList<>();
-        set(kernel.map(SetState::readBack).orElse(null), SetState.committed(desired), desired, true, out);
-        return new Drift(out);
+        return ofContainer(kernel.map(Container::of), Container.of(desired));
     }
 
     /** How one verdict map read back ({@code kernel}; empty: not in the kernel) differs from {@code desired}. */
     public static Drift ofMap(Optional<VerdictMap> kernel, VerdictMap desired) {
+        return ofContainer(kernel.map(Container::of), Container.of(desired));
+    }
+
+    private static Drift ofContainer(Optional<Container> kernel, Container desired) {
         List<String> out = new ArrayList<>();
-        map(kernel.map(MapState::readBack).orElse(null), MapState.committed(desired), desired, true, out);
+        container(kernel.map(ContainerState::readBack).orElse(null), ContainerState.committed(desired), desired, true,
+                out);
         return new Drift(out);
     }
 
@@ -122,24 +121,32 @@ public record Drift(List<String> differences) {
         for (ForeignObject f : actual.foreign()) {
             out.add(f.kind() + " " + f.name() + ": not nftpolicy's (" + f.what() + ")");
         }
-        for (NamedSet set : desired.sets()) {
-            set(actual.sets().get(set.name()), want.sets().get(set.name()), set, elements, out);
+        List<Container> containers = Container.of(desired);
+        for (boolean maps : new boolean[] {false, true}) {
+            for (Container c : containers) {
+                if (c.declaration() instanceof NftObject.Map == maps) {
+                    container(actual.containers().get(c.name()), want.containers().get(c.name()), c, elements, out);
+                }
+            }
+            for (ContainerState c : actual.containers().values()) {
+                if (c.isMap() == maps && !want.containers().containsKey(c.name())) {
+                    out.add(c.named().kind() + " " + c.name() + ": not in the model");
+                }
+            }
         }
-        notInTheModel("set", actual.sets().keySet(), want.sets().keySet(), out);
-        for (VerdictMap map : desired.maps()) {
-            map(actual.maps().get(map.name()), want.maps().get(map.name()), map, elements, out);
-        }
-        notInTheModel("map", actual.maps().keySet(), want.maps().keySet(), out);
         for (Chain chain : desired.chains()) {
             chain(actual.chains().get(chain.name()), want.chains().get(chain.name()), chain, out);
         }
-        notInTheModel("chain", actual.chains().keySet(), want.chains().keySet(), out);
+        // Objects the kernel holds that the model does not: drift too (someone added them, or a deletion was lost).
+        actual.chains().keySet().stream().filter(n -> !want.chains().containsKey(n))
+                .forEach(n -> out.add("chain " + n + ": not in the model"));
         return new Drift(out);
     }
 
-    /** One set: {@code have} null when the kernel lacks it. */
-    private static void set(SetState have, SetState w, NamedSet set, boolean elements, List<String> out) {
-        String what = "set " + set.name();
+    /** One set or map: {@code have} null when the kernel lacks it. */
+    private static void container(ContainerState have, ContainerState w, Container c, boolean elements,
+                                  List<String> out) {
+        String what = c.declaration().kind() + " " + c.name();
         if (have == null) {
             out.add(what + ": missing");
             return;
@@ -151,49 +158,21 @@ public record Drift(List<String> differences) {
             return;
         }
         Limited list = new Limited(out, what);
-        for (SetElement e : set.elements()) {
-            SetEntry k = have.elements().get(e.key());
-            SetEntry x = new SetEntry(e);
+        for (Object element : c.elements()) {
+            Entry x = Entry.of(element);
+            Entry k = have.elements().get(x.key());
             if (k == null) {
-                list.add("element " + describe(e) + " missing");
+                list.add("element " + x.describe() + " missing");
             } else if (!k.sameAs(x)) {
-                list.add("element " + e.keyToNft() + " has comment \"" + k.effectiveComment()
-                        + "\" in the kernel, \"" + x.effectiveComment() + "\" expected");
+                // a set element differs only by its comment; a map element is shown whole
+                list.add(x.jump().isEmpty() ? "element " + x.keyText() + " has comment \"" + k.effectiveComment()
+                        + "\" in the kernel, \"" + x.effectiveComment() + "\" expected"
+                        : "element " + k.describe() + " in the kernel, " + x.describe() + " expected");
             }
         }
-        for (Map.Entry<List<KeyPart>, SetEntry> k : have.elements().entrySet()) {
+        for (Map.Entry<List<KeyPart>, Entry> k : have.elements().entrySet()) {
             if (!w.elements().containsKey(k.getKey())) {
-                list.add("extra element " + describe(k.getValue().element()));
-            }
-        }
-        list.close();
-    }
-
-    /** One verdict map: {@code have} null when the kernel lacks it. */
-    private static void map(MapState have, MapState w, VerdictMap map, boolean elements, List<String> out) {
-        String what = "map " + map.name();
-        if (have == null) {
-            out.add(what + ": missing");
-            return;
-        }
-        if (!have.sameDeclaration(w)) {
-            out.add(what + ": declared as " + have.declaration() + " in the kernel, " + w.declaration() + " expected");
-        }
-        if (!elements) {
-            return;
-        }
-        Limited list = new Limited(out, what);
-        for (MapElement e : map.elements()) {
-            MapEntry k = have.elements().get(e.key());
-            if (k == null) {
-                list.add("element " + describe(e) + " missing");
-            } else if (!k.sameAs(new MapEntry(e))) {
-                list.add("element " + describe(k.element()) + " in the kernel, " + describe(e) + " expected");
-            }
-        }
-        for (Map.Entry<IpAddress, MapEntry> k : have.elements().entrySet()) {
-            if (!w.elements().containsKey(k.getKey())) {
-                list.add("extra element " + describe(k.getValue().element()));
+                list.add("extra element " + k.getValue().describe());
             }
         }
         list.close();
@@ -262,16 +241,6 @@ public record Drift(List<String> differences) {
                 + (d.comment().isEmpty() ? "" : " comment \"" + d.comment() + "\"") + "}";
     }
 
-    private static String describe(SetElement e) {
-        String comment = NftText.effectiveComment(e);
-        return e.keyToNft() + (comment.isEmpty() ? "" : " comment \"" + comment + "\"");
-    }
-
-    private static String describe(MapElement e) {
-        String comment = NftText.effectiveComment(e.comment());
-        return e.key() + (comment.isEmpty() ? "" : " comment \"" + comment + "\"") + " : jump " + e.chain();
-    }
-
     /** Lists at most MAX_PER_OBJECT differences of one object, then a count of the rest. */
     private static final class Limited {
         private final List<String> out;
@@ -292,16 +261,6 @@ public record Drift(List<String> differences) {
         void close() {
             if (count > MAX_PER_OBJECT) {
                 out.add(object + ": " + (count - MAX_PER_OBJECT) + " more differences");
-            }
-        }
-    }
-
-    /** Objects the kernel holds that the model does not: drift too (someone added them, or a deletion was lost). */
-    private static void notInTheModel(String kind, java.util.Set<String> actual, java.util.Set<String> wanted,
-                                      List<String> out) {
-        for (String name : actual) {
-            if (!wanted.contains(name)) {
-                out.add(kind + " " + name + ": not in the model");
             }
         }
     }

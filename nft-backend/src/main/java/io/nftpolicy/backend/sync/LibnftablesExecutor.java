@@ -13,8 +13,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The kernel through libnftables: a script is one {@link Nftables#run} (one transaction), and the table is read
- * back with {@link KernelTableReader}. Acts on the network namespace its {@link Nftables} context was opened in.
+ * The kernel through libnftables: a transaction is rendered ({@link TransactionText}) and run as one
+ * {@link Nftables#run}, and the table is read back with {@link KernelTableReader}. Acts on the network namespace its {@link Nftables} context was opened in.
  */
 public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
     private final Nftables nft;
@@ -51,7 +51,15 @@ public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
     }
 
     @Override
-    public String run(String script) throws ApplyException {
+    public String run(Transaction transaction) throws ApplyException {
+        return runScript(transaction.render());
+    }
+
+    /**
+     * Runs an nft script as one transaction, as {@link #run(Transaction)} does: for text that is not a
+     * {@link Transaction} (a test that makes the kernel refuse one by naming another table).
+     */
+    public String runScript(String script) throws ApplyException {
         try {
             return nft.run(script);
         } catch (NftablesException e) {

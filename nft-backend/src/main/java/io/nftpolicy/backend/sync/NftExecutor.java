@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The kernel, as the backend uses it: run one nft script as one transaction, and read nftpolicy's table back.
- * {@link LibnftablesExecutor} talks to libnftables; tests use an in-memory fake.
+ * The kernel, as the backend uses it: run one {@link Transaction}, and read nftpolicy's table back.
+ * {@link LibnftablesExecutor} talks to libnftables; {@link FakeNft} holds the table in memory (for tests, and for
+ * measuring what the backend sends without a kernel).
  *
  * <p>Implementations act on one network namespace and are used from one thread at a time (libnftables keeps
  * process-global state).
@@ -32,13 +33,13 @@ public interface NftExecutor {
     }
 
     /**
-     * Runs {@code script} (nft commands, one per line) as one transaction: all of it applies, or none of it.
+     * Runs {@code transaction} as one kernel transaction: all of it applies, or none of it.
      *
      * @return what nft printed, usually nothing
      * @throws ApplyException when nft or the kernel refuses it (nothing of it was applied), with nft's error
      *                        text and, when it names one, the failing command
      */
-    String run(String script) throws ApplyException;
+    String run(Transaction transaction) throws ApplyException;
 
     /**
      * How the kernel lists each rule statement of {@code ruleset} ({@link io.nftpolicy.backend.kernel.RuleExpression}),

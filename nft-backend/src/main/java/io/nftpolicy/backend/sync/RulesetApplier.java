@@ -3,7 +3,6 @@ package io.nftpolicy.backend.sync;
 import io.nftpolicy.backend.kernel.KernelTable;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.ruleset.Ruleset;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -127,10 +126,9 @@ public final class RulesetApplier {
         long bytes = 0;
         int done = 0;
         for (Transaction t : transactions) {
-            String script = t.render();
-            bytes += script.getBytes(StandardCharsets.UTF_8).length;
+            bytes += t.renderedBytes();
             try {
-                executor.run(script);
+                executor.run(t);
             } catch (ApplyException e) {
                 String which = transactions.size() == 1 ? "transaction"
                         : "transaction " + (done + 1) + " of " + transactions.size();

@@ -2,14 +2,11 @@ package io.nftpolicy.backend.sync;
 
 import io.nftpolicy.backend.kernel.ForeignObject;
 import io.nftpolicy.backend.sync.TableState.ChainState;
-import io.nftpolicy.backend.sync.TableState.MapEntry;
-import io.nftpolicy.backend.sync.TableState.MapState;
-import io.nftpolicy.backend.sync.TableState.SetEntry;
-import io.nftpolicy.backend.sync.TableState.SetState;
-import io.nftpolicy.net.IpAddress;
+import io.nftpolicy.backend.sync.TableState.Container;
+import io.nftpolicy.backend.sync.TableState.ContainerState;
+import io.nftpolicy.backend.sync.TableState.Entry;
 import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.KeyPart;
-import io.nftpolicy.ruleset.MapElement;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
@@ -20,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -82,17 +80,12 @@ public final class RulesetDiff {
     static Transaction between(TableState have, TableState want, Ruleset desired, boolean rewriteChains) {
         checkTable(desired);
         Transaction tx = new Transaction();
+        List<Container> containers = Container.of(desired);
 
         Set<String> redeclared = new LinkedHashSet<>();
-        have.sets().forEach((name, s) -> {
-            SetState w = want.sets().get(name);
-            if (w != null && !w.sameDeclaration(s)) {
-                redeclared.add(name);
-            }
-        });
-        have.maps().forEach((name, m) -> {
-            MapState w = want.maps().get(name);
-            if (w != null && !w.sameDeclaration(m)) {
+        have.containers().forEach((name, c) -> {
+            ContainerState w = want.containers().get(name);
+            if (w != null && !w.sameDeclaration(c)) {
                 redeclared.add(name);
             }
         });
@@ -154,56 +147,42 @@ public final class RulesetDiff {
                 }
             }
         }
-        if (!redeclared.isEmpty()) {
-            for (NamedSet set : desired.sets()) {
-                if (redeclared.contains(set.name()) && have.sets().containsKey(set.name())) {
-                    tx.deleteSet(set.name());
-                    tx.addSet(set);
-                }
-            }
-            for (VerdictMap map : desired.maps()) {
-                if (redeclared.contains(map.name()) && have.maps().containsKey(map.name())) {
-                    tx.deleteMap(map.name());
-                    tx.addMap(map);
-                }
+        for (Container c : containers) {
+            if (redeclared.contains(c.name())) {
+                tx.delete(have.containers().get(c.name()).named());
+                tx.add(c.declaration());
             }
         }
 
         // 3. New sets and maps.
-        for (NamedSet set : desired.sets()) {
-            if (!have.sets().containsKey(set.name())) {
-                tx.addSet(set);
-            }
-        }
-        for (VerdictMap map : desired.maps()) {
-            if (!have.maps().containsKey(map.name())) {
-                tx.addMap(map);
+        for (Container c : containers) {
+            if (!have.containers().containsKey(c.name())) {
+                tx.add(c.declaration());
             }
         }
 
         // 4. Set elements: removals, then additions, per set. A set whose state was taken over unchanged has
-        //    neither (when set names are unique and no set holds a key twice, as the compiler writes them). A set
-        //    that follows the state it is compared with is compared only where the two element lists differ: the
+        //    neither (when names are unique and no set holds a key twice, as the compiler writes them). A set that
+        //    follows the state it is compared with is compared only where the two element lists differ: the
         //    elements before and after are equal on both sides, and with each key once per list their keys are
         //    found nowhere else.
-        boolean uniqueSets = want.sets().size() == desired.sets().size();
+        boolean uniqueNames = want.containers().size() == containers.size();
         for (NamedSet set : desired.sets()) {
-            SetState w = want.sets().get(set.name());
-            SetState old = redeclared.contains(set.name()) ? null : have.sets().get(set.name());
+            ContainerState w = want.containers().get(set.name());
+            ContainerState old = redeclared.contains(set.name()) ? null : have.containers().get(set.name());
             if (old == null) {
                 tx.addElements(set.name(), set.elements());
                 continue;
             }
-            if (old == w && uniqueSets && w.uniqueKeys()) {
+            if (old == w && uniqueNames && w.uniqueKeys()) {
                 continue;
             }
-            SetState.Trim trim = w.trim();
+            ContainerState.Trim trim = w.trim();
             List<SetElement> elements = set.elements();
             if (trim != null && trim.basis().get() == old && w.elementList() == elements && old.uniqueKeys()
                     && w.uniqueKeys()) {
-                List<SetElement> had = old.elementList();
-                int to = elements.size() - trim.suffix();
-                elements = elements.subList(trim.prefix(), to);
+                List<?> had = old.elementList();
+                elements = elements.subList(trim.prefix(), elements.size() - trim.suffix());
                 setElements(tx, set.name(), entries(had.subList(trim.prefix(), had.size() - trim.suffix())),
                         entries(elements), elements);
             } else {
@@ -213,13 +192,17 @@ public final class RulesetDiff {
 
         // What the maps hold as the transaction goes (maps declared anew start empty). A map whose state was taken
         // over unchanged keeps all its elements and is left out, unless a chain is recreated.
-        boolean uniqueMaps = want.maps().size() == desired.maps().size();
         Set<String> untouched = new LinkedHashSet<>();
-        Map<String, Map<IpAddress, MapEntry>> current = new LinkedHashMap<>();
-        have.maps().forEach((name, m) -> {
+        Map<String, Map<List<KeyPart>, Entry>> current = new LinkedHashMap<>();
+        have.containers().forEach((name, m) -> {
+            ContainerState w = want.containers().get(name);
             if (redeclared.contains(name)) {
-                current.put(name, new LinkedHashMap<>());
-            } else if (recreated.isEmpty() && uniqueMaps && want.maps().get(name) == m) {
+                if (w.isMap()) {
+                    current.put(name, new LinkedHashMap<>());
+                }
+            } else if (!m.isMap()) {
+                return;
+            } else if (recreated.isEmpty() && uniqueNames && w == m) {
                 untouched.add(name);
             } else {
                 current.put(name, new LinkedHashMap<>(m.elements()));
@@ -230,9 +213,9 @@ public final class RulesetDiff {
         //    rule is written.
         for (String name : recreated) {
             current.forEach((map, elements) -> {
-                List<IpAddress> jumping = elements.values().stream().map(MapEntry::element)
-                        .filter(e -> e.chain().equals(name)).map(MapElement::key).toList();
-                tx.deleteMapElements(map, jumping);
+                List<List<KeyPart>> jumping = elements.values().stream()
+                        .filter(e -> e.jump().equals(Optional.of(name))).map(Entry::key).toList();
+                tx.deleteElements(map, jumping);
                 jumping.forEach(elements::remove);
             });
             tx.deleteChain(name);
@@ -258,56 +241,51 @@ public final class RulesetDiff {
         // 6. Map elements: every removal, then every addition. Elements of stale maps that jump to stale chains go
         //    too, so that those chains can be deleted.
         for (VerdictMap map : desired.maps()) {
-            Map<IpAddress, MapEntry> old = current.get(map.name());
+            Map<List<KeyPart>, Entry> old = current.get(map.name());
             if (old == null) {
                 continue;
             }
-            Map<IpAddress, MapEntry> wanted = want.maps().get(map.name()).elements();
-            List<IpAddress> removals = new ArrayList<>();
+            Map<List<KeyPart>, Entry> wanted = want.containers().get(map.name()).elements();
+            List<List<KeyPart>> removals = new ArrayList<>();
             old.forEach((key, e) -> {
-                MapEntry w = wanted.get(key);
+                Entry w = wanted.get(key);
                 if (w == null || !w.sameAs(e)) {
                     removals.add(key);
                 }
             });
-            tx.deleteMapElements(map.name(), removals);
+            tx.deleteElements(map.name(), removals);
             removals.forEach(old::remove);
         }
         current.forEach((map, elements) -> {
-            if (!want.maps().containsKey(map)) {
-                tx.deleteMapElements(map, elements.values().stream().map(MapEntry::element)
-                        .filter(e -> stale.contains(e.chain())).map(MapElement::key).toList());
+            if (!want.containers().containsKey(map)) {
+                tx.deleteElements(map, elements.values().stream()
+                        .filter(e -> e.jump().isPresent() && stale.contains(e.jump().get())).map(Entry::key).toList());
             }
         });
         for (VerdictMap map : desired.maps()) {
             if (untouched.contains(map.name())) {
                 continue;
             }
-            Map<IpAddress, MapEntry> old = current.getOrDefault(map.name(), Map.of());
-            tx.addMapElements(map.name(), map.elements().stream().filter(e -> !old.containsKey(e.key())).toList());
+            Map<List<KeyPart>, Entry> old = current.getOrDefault(map.name(), Map.of());
+            tx.addMapElements(map.name(), map.elements().stream().filter(e -> !old.containsKey(Entry.key(e))).toList());
         }
 
         // 7. Stale chains, then stale sets and maps. Stale chains that jump to others or look up a stale map (only
         //    in a drifted kernel) are emptied first, so that the order of deletion does not matter.
         for (String name : stale) {
             ChainState c = have.chains().get(name);
-            boolean refersToStale = c.jumps() || have.maps().keySet().stream()
-                    .anyMatch(m -> !want.maps().containsKey(m) && c.uses(m));
+            boolean refersToStale = c.jumps() || have.containers().values().stream()
+                    .anyMatch(m -> m.isMap() && !want.containers().containsKey(m.name()) && c.uses(m.name()));
             if (refersToStale && !flushed.contains(name)) {
                 tx.flushChain(name);
             }
         }
         stale.forEach(tx::deleteChain);
-        for (String name : have.sets().keySet()) {
-            if (!want.sets().containsKey(name)) {
-                tx.deleteSet(name);
+        have.containers().forEach((name, c) -> {
+            if (!want.containers().containsKey(name)) {
+                tx.delete(c.named());
             }
-        }
-        for (String name : have.maps().keySet()) {
-            if (!want.maps().containsKey(name)) {
-                tx.deleteMap(name);
-            }
-        }
+        });
         return tx;
     }
 
@@ -316,18 +294,18 @@ public final class RulesetDiff {
      * (key and effective comment), in {@code had}'s order; then every element of {@code elements} (the desired
      * ones, in the model's order) that {@code had} does not hold the same.
      */
-    private static void setElements(Transaction tx, String set, Map<List<KeyPart>, SetEntry> had,
-                                    Map<List<KeyPart>, SetEntry> wanted, List<SetElement> elements) {
+    private static void setElements(Transaction tx, String set, Map<List<KeyPart>, Entry> had,
+                                    Map<List<KeyPart>, Entry> wanted, List<SetElement> elements) {
         List<List<KeyPart>> removals = new ArrayList<>();
         had.forEach((key, e) -> {
-            SetEntry x = wanted.get(key);
+            Entry x = wanted.get(key);
             if (x == null || !x.sameAs(e)) {
                 removals.add(key);
             }
         });
         List<SetElement> additions = new ArrayList<>();
         for (SetElement e : elements) {
-            SetEntry o = had.get(e.key());
+            Entry o = had.get(e.key());
             if (o == null || !o.sameAs(entry(wanted, e))) {
                 additions.add(e);
             }
@@ -336,18 +314,19 @@ public final class RulesetDiff {
         tx.addElements(set, additions);
     }
 
-    private static Map<List<KeyPart>, SetEntry> entries(List<SetElement> elements) {
-        Map<List<KeyPart>, SetEntry> out = new LinkedHashMap<>();
-        for (SetElement e : elements) {
-            out.put(e.key(), new SetEntry(e));
+    private static Map<List<KeyPart>, Entry> entries(List<?> elements) {
+        Map<List<KeyPart>, Entry> out = new LinkedHashMap<>();
+        for (Object e : elements) {
+            Entry entry = Entry.of(e);
+            out.put(entry.key(), entry);
         }
         return out;
     }
 
     /** The desired state's entry for {@code e}, with its comment cached, or a new one if the set repeats a key. */
-    private static SetEntry entry(Map<List<KeyPart>, SetEntry> wanted, SetElement e) {
-        SetEntry w = wanted.get(e.key());
-        return w != null && w.element() == e ? w : new SetEntry(e);
+    private static Entry entry(Map<List<KeyPart>, Entry> wanted, SetElement e) {
+        Entry w = wanted.get(e.key());
+        return w != null && w.element() == e ? w : Entry.of(e);
     }
 
     static void checkTable(Ruleset desired) {

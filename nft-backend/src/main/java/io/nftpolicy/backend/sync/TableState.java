@@ -5,7 +5,7 @@ import io.nftpolicy.backend.kernel.KernelChain;
 import io.nftpolicy.backend.kernel.KernelTable;
 import io.nftpolicy.backend.kernel.RuleDigest;
 import io.nftpolicy.compile.EstablishedFlows;
-import io.nftpolicy.net.IpAddress;
+import io.nftpolicy.net.IpRange;
 import io.nftpolicy.ruleset.BaseHook;
 import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.KeyPart;
@@ -18,6 +18,7 @@ import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.VerdictMap;
 import java.lang.ref.WeakReference;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.stream.Collectors;
 
 /**
  * What is in the kernel, as far as the backend knows: nothing (no table), the last {@link Ruleset} it committed,
@@ -48,100 +50,142 @@ import java.util.OptionalInt;
  * <p>Immutable (the values computed on first use are computed the same by any thread).
  */
 public final class TableState {
-    private static final TableState ABSENT = new TableState(false, "", Map.of(), Map.of(), Map.of(), true, List.of(),
-            List.of());
+    private static final TableState ABSENT = new TableState(false, "", Map.of(), Map.of(), true, List.of(), List.of());
 
     private final boolean tablePresent;
     private final String tableComment;
-    private final Map<String, SetState> sets;
-    private final Map<String, MapState> maps;
+    /** Sets, then maps: nft gives both one name space. */
+    private final Map<String, ContainerState> containers;
     private final Map<String, ChainState> chains;
     private final boolean exactRules;
     private final List<String> flags;
     private final List<ForeignObject> foreign;
 
-    /** A set element and its comment as the kernel keeps it, computed on first use. */
-    static final class SetEntry {
-        private final SetElement element;
+    /**
+     * A set or verdict map of a model, as what both are to the backend: an element container, a declaration and
+     * elements (the model's {@link SetElement}s or {@link MapElement}s).
+     */
+    record Container(NftObject.Declared declaration, List<?> elements, Object model) {
+        static Container of(NamedSet set) {
+            return new Container(NftObject.Set.of(set), set.elements(), set);
+        }
+
+        static Container of(VerdictMap map) {
+            return new Container(NftObject.Map.of(map), map.elements(), map);
+        }
+
+        /** The sets of {@code ruleset}, then its maps. */
+        static List<Container> of(Ruleset ruleset) {
+            List<Container> out = new ArrayList<>(ruleset.sets().size() + ruleset.maps().size());
+            ruleset.sets().forEach(s -> out.add(of(s)));
+            ruleset.maps().forEach(m -> out.add(of(m)));
+            return out;
+        }
+
+        String name() {
+            return declaration.name();
+        }
+    }
+
+    /**
+     * An element of a set or map, keyed as the kernel keys it, with its comment as the kernel keeps it (computed on
+     * first use) and, in a map, the chain it jumps to.
+     */
+    static final class Entry {
+        private final Object element;
+        private final List<KeyPart> key;
+        private final Optional<String> jump;
         /** Racy single-check: any thread computes the same immutable String. */
         private String effectiveComment;
 
-        SetEntry(SetElement element) {
+        private Entry(Object element, List<KeyPart> key, Optional<String> jump) {
             this.element = element;
+            this.key = key;
+            this.jump = jump;
         }
 
-        SetElement element() {
+        /** The entry of a model's {@link SetElement} or {@link MapElement}. */
+        static Entry of(Object element) {
+            if (element instanceof SetElement e) {
+                return new Entry(e, e.key(), Optional.empty());
+            }
+            MapElement e = (MapElement) element;
+            return new Entry(e, key(e), Optional.of(e.chain()));
+        }
+
+        /** A map element's key: its one address. */
+        static List<KeyPart> key(MapElement element) {
+            return List.of(new KeyPart.Addresses(IpRange.single(element.key())));
+        }
+
+        List<KeyPart> key() {
+            return key;
+        }
+
+        /** The model's element (or as read back). */
+        Object element() {
             return element;
+        }
+
+        Optional<String> jump() {
+            return jump;
         }
 
         String effectiveComment() {
             String c = effectiveComment;
             if (c == null) {
-                c = NftText.effectiveComment(element);
+                c = element instanceof SetElement e ? NftText.effectiveComment(e)
+                        : NftText.effectiveComment(((MapElement) element).comment());
                 effectiveComment = c;
             }
             return c;
         }
 
         /**
-         * Whether the kernel sees the two as the same element: same key and same effective comment. Equal elements
-         * are, without rendering their comments.
+         * Whether the kernel sees the two as the same element: same key, same jump, same effective comment. Equal
+         * elements are, without rendering their comments.
          */
-        boolean sameAs(SetEntry o) {
+        boolean sameAs(Entry o) {
             return this == o || element.equals(o.element)
-                    || element.key().equals(o.element.key()) && effectiveComment().equals(o.effectiveComment());
-        }
-    }
-
-    /** A verdict-map element and its comment as the kernel keeps it, computed on first use. */
-    static final class MapEntry {
-        private final MapElement element;
-        private String effectiveComment;
-
-        MapEntry(MapElement element) {
-            this.element = element;
+                    || key.equals(o.key) && jump.equals(o.jump) && effectiveComment().equals(o.effectiveComment());
         }
 
-        MapElement element() {
-            return element;
+        /** The element to add to {@code container}. */
+        NftObject.Element toElement(String container) {
+            return element instanceof SetElement e ? NftObject.Element.of(container, e)
+                    : NftObject.Element.of(container, (MapElement) element);
         }
 
-        String effectiveComment() {
-            String c = effectiveComment;
-            if (c == null) {
-                c = NftText.effectiveComment(element.comment());
-                effectiveComment = c;
-            }
-            return c;
+        String keyText() {
+            return key.stream().map(KeyPart::toNft).collect(Collectors.joining(" . "));
         }
 
-        /** Same key, same chain, same effective comment (equal elements are, without rendering). */
-        boolean sameAs(MapEntry o) {
-            return this == o || element.equals(o.element)
-                    || element.key().equals(o.element.key()) && element.chain().equals(o.element.chain())
-                    && effectiveComment().equals(o.effectiveComment());
+        /** {@code key comment "..." : jump chain}, with the comment the kernel keeps. */
+        String describe() {
+            String comment = effectiveComment();
+            return keyText() + (comment.isEmpty() ? "" : " comment \"" + comment + "\"") + jump.map(c -> " : jump " + c)
+                    .orElse("");
         }
     }
 
     /**
-     * A set: declaration, and its elements by key (the kernel's comment as the element's comment).
+     * A set or verdict map: declaration, and its elements by key.
      *
-     * <p>A set committed after a previous state of the same name remembers how its element list compares with that
+     * <p>One committed after a previous state of the same name remembers how its element list compares with that
      * one's ({@link Trim}): equal up to an index and from another on. With both lists in strictly ascending key
      * order (so each key once, as the compiler writes them), the elements that differ lie between the two, and
      * {@link RulesetDiff} compares only those.
      */
-    static final class SetState {
+    static final class ContainerState {
         private final String name;
-        private final List<KeyType> keyType;
-        private final boolean interval;
-        private final String comment;
-        private final List<SetElement> elementList;
-        /** The model's set this state was committed from; null when read back. */
-        private final NamedSet source;
+        /** The declaration with the comment as the kernel keeps it. */
+        private final NftObject declaration;
+        private final List<?> elementList;
+        /** The model's set or map this state was committed from; null when read back. */
+        private final Container source;
         /** How the element list compares with the previous state's; null when there was none. */
         private final Trim trim;
-        private volatile Map<List<KeyPart>, SetEntry> elements;
+        private volatile Map<List<KeyPart>, Entry> elements;
         /** 0: not known yet; 1: keys strictly ascending, so unique; 2: not. Racy single-check of a primitive. */
         private int ascending;
 
@@ -150,40 +194,44 @@ public final class TableState {
          * {@code prefix} and in their last {@code suffix} elements, which do not overlap on either side. The basis
          * is only needed while the diff from it is computed, and is not kept alive by this state.
          */
-        record Trim(WeakReference<SetState> basis, int prefix, int suffix) {}
+        record Trim(WeakReference<ContainerState> basis, int prefix, int suffix) {}
 
-        /** A set read back from the kernel. */
-        static SetState readBack(NamedSet set) {
-            return new SetState(set, false, null);
+        /** A set or map read back from the kernel. */
+        static ContainerState readBack(Container c) {
+            return new ContainerState(c, false, null);
         }
 
-        /** A set as the backend commits it from the model, on its own. */
-        static SetState committed(NamedSet set) {
-            return new SetState(set, true, null);
+        /** A set or map as the backend commits it from the model, on its own. */
+        static ContainerState committed(Container c) {
+            return new ContainerState(c, true, null);
         }
 
-        private SetState(NamedSet set, boolean committed, Trim trim) {
-            this.name = set.name();
-            this.keyType = set.keyType();
-            this.interval = set.interval();
-            this.comment = NftText.effectiveComment(set.comment());
-            this.elementList = set.elements();
-            this.source = committed ? set : null;
+        private ContainerState(Container c, boolean committed, Trim trim) {
+            this.name = c.name();
+            this.declaration = c.declaration() instanceof NftObject.Set s
+                    ? new NftObject.Set(s.name(), s.keyType(), s.interval(), NftText.effectiveComment(s.comment()))
+                    : withEffectiveComment((NftObject.Map) c.declaration());
+            this.elementList = c.elements();
+            this.source = committed ? c : null;
             this.trim = trim;
         }
 
+        private static NftObject.Map withEffectiveComment(NftObject.Map m) {
+            return new NftObject.Map(m.name(), m.keyType(), NftText.effectiveComment(m.comment()));
+        }
+
         /**
-         * The state of {@code set} committed after {@code previous} (committed from a model too): {@code previous}
-         * itself when it was committed from an equal set, else a new state that knows how the two element lists
-         * compare. One pass over the elements, comparing them by {@code equals}.
+         * The state of {@code c} committed after {@code previous} (committed from a model too): {@code previous}
+         * itself when it was committed from an equal set or map, else a new state that knows how the two element
+         * lists compare. One pass over the elements, comparing them by {@code equals}.
          */
-        static SetState following(SetState previous, NamedSet set) {
-            NamedSet before = previous.source;
-            if (before == set) {
+        static ContainerState following(ContainerState previous, Container c) {
+            Container before = previous.source;
+            if (before.model() == c.model()) {
                 return previous;
             }
-            List<SetElement> a = before.elements();
-            List<SetElement> b = set.elements();
+            List<?> a = before.elements();
+            List<?> b = c.elements();
             int n = a.size();
             int m = b.size();
             int limit = Math.min(n, m);
@@ -191,18 +239,17 @@ public final class TableState {
             while (prefix < limit && same(a.get(prefix), b.get(prefix))) {
                 prefix++;
             }
-            if (prefix == n && n == m && before.keyType().equals(set.keyType())
-                    && before.interval() == set.interval() && before.comment().equals(set.comment())) {
+            if (prefix == n && n == m && before.declaration().equals(c.declaration())) {
                 return previous;
             }
             int suffix = 0;
             while (suffix < limit - prefix && same(a.get(n - 1 - suffix), b.get(m - 1 - suffix))) {
                 suffix++;
             }
-            return new SetState(set, true, new Trim(new WeakReference<>(previous), prefix, suffix));
+            return new ContainerState(c, true, new Trim(new WeakReference<>(previous), prefix, suffix));
         }
 
-        private static boolean same(SetElement x, SetElement y) {
+        private static boolean same(Object x, Object y) {
             return x == y || x.equals(y);
         }
 
@@ -210,20 +257,17 @@ public final class TableState {
             return name;
         }
 
-        List<KeyType> keyType() {
-            return keyType;
+        boolean isMap() {
+            return declaration instanceof NftObject.Map;
         }
 
-        boolean interval() {
-            return interval;
-        }
-
-        String comment() {
-            return comment;
+        /** The set or map by name, to delete or flush it. */
+        NftObject named() {
+            return isMap() ? NftObject.Map.named(name) : NftObject.Set.named(name);
         }
 
         /** The elements in the model's order (the read-back table's for a read-back state). */
-        List<SetElement> elementList() {
+        List<?> elementList() {
             return elementList;
         }
 
@@ -233,12 +277,13 @@ public final class TableState {
         }
 
         /** Its elements by key (for equal keys, the last one). */
-        Map<List<KeyPart>, SetEntry> elements() {
-            Map<List<KeyPart>, SetEntry> e = elements;
+        Map<List<KeyPart>, Entry> elements() {
+            Map<List<KeyPart>, Entry> e = elements;
             if (e == null) {
-                Map<List<KeyPart>, SetEntry> built = new LinkedHashMap<>();
-                for (SetElement element : elementList) {
-                    built.put(element.key(), new SetEntry(element));
+                Map<List<KeyPart>, Entry> built = new LinkedHashMap<>();
+                for (Object element : elementList) {
+                    Entry entry = Entry.of(element);
+                    built.put(entry.key(), entry);
                 }
                 e = Collections.unmodifiableMap(built);
                 elements = e;
@@ -261,100 +306,39 @@ public final class TableState {
             return a == 1;
         }
 
+        @SuppressWarnings({"unchecked", "rawtypes"})
         private boolean computeAscending() {
             int m = elementList.size();
             int from = 1;
             int to = m - 1;
             Trim t = trim;
-            SetState basis = t == null ? null : t.basis().get();
+            ContainerState basis = t == null ? null : t.basis().get();
             if (basis != null && basis.ascending()) {
                 // The first prefix and the last suffix elements are the basis's own, in ascending order already.
                 from = Math.max(1, t.prefix());
                 to = Math.min(m - 1, m - t.suffix());
             }
             for (int i = from; i <= to; i++) {
-                if (elementList.get(i - 1).compareTo(elementList.get(i)) >= 0) {
+                if (((Comparable) elementList.get(i - 1)).compareTo(elementList.get(i)) >= 0) {
                     return false;
                 }
             }
             return true;
         }
 
-        boolean sameDeclaration(SetState o) {
-            return keyType.equals(o.keyType) && interval == o.interval && comment.equals(o.comment);
+        boolean sameDeclaration(ContainerState o) {
+            return declaration.equals(o.declaration);
         }
 
         String declaration() {
-            return "type " + String.join(" . ", keyType.stream().map(KeyType::nftName).toList())
-                    + (interval ? ", flags interval" : "") + (comment.isEmpty() ? "" : ", comment \"" + comment + "\"");
-        }
-    }
-
-    /** A verdict map: declaration, and its elements by key. */
-    static final class MapState {
-        private final String name;
-        private final KeyType keyType;
-        private final String comment;
-        private final List<MapElement> elementList;
-        /** The model's map this state was committed from; null when read back. */
-        private final VerdictMap source;
-        private volatile Map<IpAddress, MapEntry> elements;
-
-        /** A verdict map read back from the kernel. */
-        static MapState readBack(VerdictMap map) {
-            return new MapState(map, false);
-        }
-
-        /** A verdict map as the backend commits it from the model, on its own. */
-        static MapState committed(VerdictMap map) {
-            return new MapState(map, true);
-        }
-
-        private MapState(VerdictMap map, boolean committed) {
-            this.name = map.name();
-            this.keyType = map.keyType();
-            this.comment = NftText.effectiveComment(map.comment());
-            this.elementList = map.elements();
-            this.source = committed ? map : null;
-        }
-
-        String name() {
-            return name;
-        }
-
-        KeyType keyType() {
-            return keyType;
-        }
-
-        String comment() {
-            return comment;
-        }
-
-        /** Its elements by key (for equal keys, the last one). */
-        Map<IpAddress, MapEntry> elements() {
-            Map<IpAddress, MapEntry> e = elements;
-            if (e == null) {
-                Map<IpAddress, MapEntry> built = new LinkedHashMap<>();
-                for (MapElement element : elementList) {
-                    built.put(element.key(), new MapEntry(element));
-                }
-                e = Collections.unmodifiableMap(built);
-                elements = e;
+            if (declaration instanceof NftObject.Map m) {
+                return "type " + m.keyType().nftName() + " : verdict"
+                        + (m.comment().isEmpty() ? "" : ", comment \"" + m.comment() + "\"");
             }
-            return e;
-        }
-
-        /** Whether this state was committed from a map equal to {@code map}. */
-        boolean describes(VerdictMap map) {
-            return source != null && (source == map || source.equals(map));
-        }
-
-        boolean sameDeclaration(MapState o) {
-            return keyType == o.keyType && comment.equals(o.comment);
-        }
-
-        String declaration() {
-            return "type " + keyType.nftName() + " : verdict" + (comment.isEmpty() ? "" : ", comment \"" + comment + "\"");
+            NftObject.Set s = (NftObject.Set) declaration;
+            return "type " + String.join(" . ", s.keyType().stream().map(KeyType::nftName).toList())
+                    + (s.interval() ? ", flags interval" : "") + (s.comment().isEmpty() ? "" : ", comment \""
+                    + s.comment() + "\"");
         }
     }
 
@@ -521,13 +505,12 @@ public final class TableState {
         }
     }
 
-    private TableState(boolean tablePresent, String tableComment, Map<String, SetState> sets,
-                       Map<String, MapState> maps, Map<String, ChainState> chains, boolean exactRules,
-                       List<String> flags, List<ForeignObject> foreign) {
+    private TableState(boolean tablePresent, String tableComment, Map<String, ContainerState> containers,
+                       Map<String, ChainState> chains, boolean exactRules, List<String> flags,
+                       List<ForeignObject> foreign) {
         this.tablePresent = tablePresent;
         this.tableComment = tableComment;
-        this.sets = Collections.unmodifiableMap(sets);
-        this.maps = Collections.unmodifiableMap(maps);
+        this.containers = Collections.unmodifiableMap(containers);
         this.chains = Collections.unmodifiableMap(chains);
         this.exactRules = exactRules;
         this.flags = List.copyOf(flags);
@@ -561,15 +544,11 @@ public final class TableState {
     static TableState committed(Ruleset ruleset, TableState previous, Map<String, String> expressions) {
         Objects.requireNonNull(ruleset, "ruleset");
         TableState from = previous == null ? ABSENT : previous;
-        Map<String, SetState> sets = new LinkedHashMap<>();
-        for (NamedSet set : ruleset.sets()) {
-            SetState p = from.sets.get(set.name());
-            sets.put(set.name(), p != null && p.source != null ? SetState.following(p, set) : new SetState(set, true, null));
-        }
-        Map<String, MapState> maps = new LinkedHashMap<>();
-        for (VerdictMap map : ruleset.maps()) {
-            MapState p = from.maps.get(map.name());
-            maps.put(map.name(), p != null && p.describes(map) ? p : new MapState(map, true));
+        Map<String, ContainerState> containers = new LinkedHashMap<>();
+        for (Container c : Container.of(ruleset)) {
+            ContainerState p = from.containers.get(c.name());
+            containers.put(c.name(), p != null && p.source != null && p.isMap() == c.declaration() instanceof NftObject.Map
+                    ? ContainerState.following(p, c) : ContainerState.committed(c));
         }
         Map<String, ChainState> chains = new LinkedHashMap<>();
         for (Chain chain : ruleset.chains()) {
@@ -577,26 +556,21 @@ public final class TableState {
             chains.put(chain.name(), p != null && p.describes(chain) && (expressions.isEmpty()
                     || p.expressionsByStatement == expressions) ? p : new ChainState(chain, expressions));
         }
-        return new TableState(true, NftText.effectiveComment(ruleset.comment()), sets, maps, chains, true, List.of(),
+        return new TableState(true, NftText.effectiveComment(ruleset.comment()), containers, chains, true, List.of(),
                 List.of());
     }
 
     /** The table as read back from the kernel. */
     public static TableState readBack(KernelTable table) {
         Objects.requireNonNull(table, "table");
-        Map<String, SetState> sets = new LinkedHashMap<>();
-        for (NamedSet set : table.sets()) {
-            sets.put(set.name(), new SetState(set, false, null));
-        }
-        Map<String, MapState> maps = new LinkedHashMap<>();
-        for (VerdictMap map : table.maps()) {
-            maps.put(map.name(), new MapState(map, false));
-        }
+        Map<String, ContainerState> containers = new LinkedHashMap<>();
+        table.sets().forEach(s -> containers.put(s.name(), ContainerState.readBack(Container.of(s))));
+        table.maps().forEach(m -> containers.put(m.name(), ContainerState.readBack(Container.of(m))));
         Map<String, ChainState> chains = new LinkedHashMap<>();
         for (KernelChain chain : table.chains()) {
             chains.put(chain.name(), new ChainState(chain));
         }
-        return new TableState(true, NftText.effectiveComment(table.comment()), sets, maps, chains, false,
+        return new TableState(true, NftText.effectiveComment(table.comment()), containers, chains, false,
                 table.flags(), table.foreign());
     }
 
@@ -634,15 +608,17 @@ public final class TableState {
      * or keeps established flows.
      */
     public OptionalInt generation() {
-        SetState set = sets.get(EstablishedFlows.GENERATION_SET);
-        if (set == null) {
+        ContainerState set = containers.get(EstablishedFlows.GENERATION_SET);
+        if (set == null || set.isMap()) {
             return OptionalInt.empty();
         }
-        return EstablishedFlows.generationOf(set.elementList);
+        @SuppressWarnings("unchecked")
+        List<SetElement> elements = (List<SetElement>) set.elementList;
+        return EstablishedFlows.generationOf(elements);
     }
 
     public int setCount() {
-        return sets.size() + maps.size();
+        return containers.size();
     }
 
     public int chainCount() {
@@ -650,16 +626,12 @@ public final class TableState {
     }
 
     public int elementCount() {
-        return sets.values().stream().mapToInt(s -> s.elements().size()).sum()
-                + maps.values().stream().mapToInt(m -> m.elements().size()).sum();
+        return containers.values().stream().mapToInt(c -> c.elements().size()).sum();
     }
 
-    Map<String, SetState> sets() {
-        return sets;
-    }
-
-    Map<String, MapState> maps() {
-        return maps;
+    /** Sets and maps by name. */
+    Map<String, ContainerState> containers() {
+        return containers;
     }
 
     Map<String, ChainState> chains() {

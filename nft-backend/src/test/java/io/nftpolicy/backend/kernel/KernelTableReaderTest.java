@@ -236,7 +236,19 @@ class KernelTableReaderTest {
     void malformedJsonIsRefusedWithItsPosition() {
         assertThatThrownBy(() -> KernelTableReader.parse("{\"nftables\": [}"))
                 .isInstanceOf(KernelTableFormatException.class)
-                .hasMessage("malformed JSON at offset 14 (line 1, column 15): unexpected '}', expected a value");
+                .hasMessageStartingWith("malformed JSON at line 1, column 15: Unexpected close marker '}'");
+    }
+
+    @Test
+    void jsonThatIsNotStrictlyOneDocumentIsRefused() {
+        assertThatThrownBy(() -> KernelTableReader.parse("{\"nftables\": [], \"nftables\": []}"))
+                .isInstanceOf(KernelTableFormatException.class).hasMessageContaining("Duplicate field 'nftables'");
+        assertThatThrownBy(() -> KernelTableReader.parse("{\"nftables\": []} []"))
+                .isInstanceOf(KernelTableFormatException.class).hasMessageContaining("Trailing token");
+        assertThatThrownBy(() -> KernelTableReader.parse("[".repeat(10_000) + "]".repeat(10_000)))
+                .isInstanceOf(KernelTableFormatException.class).hasMessageContaining("nesting depth");
+        assertThatThrownBy(() -> KernelTableReader.parse(null))
+                .isInstanceOf(KernelTableFormatException.class).hasMessage("no JSON (null)");
     }
 
     private static void assertRefused(String items, String message) {

@@ -25,7 +25,7 @@ public final class AnnouncingExecutor implements NftExecutor {
     }
 
     @Override
-    public synchronized String run(String script) throws ApplyException {
+    public synchronized String run(Transaction script) throws ApplyException {
         System.out.println("transaction " + ++sent);
         System.out.flush();
         return executor.run(script);

@@ -157,7 +157,7 @@ final class ReferenceDiff {
             current.forEach((map, elements) -> {
                 List<IpAddress> jumping = elements.values().stream()
                         .filter(e -> e.chain().equals(name)).map(MapElement::key).toList();
-                tx.deleteMapElements(map, jumping);
+                deleteAddresses(tx, map, jumping);
                 jumping.forEach(elements::remove);
             });
             tx.deleteChain(name);
@@ -195,12 +195,12 @@ final class ReferenceDiff {
                     removals.add(key);
                 }
             });
-            tx.deleteMapElements(map.name(), removals);
+            deleteAddresses(tx, map.name(), removals);
             removals.forEach(old::remove);
         }
         current.forEach((map, elements) -> {
             if (!want.maps().containsKey(map)) {
-                tx.deleteMapElements(map, elements.values().stream()
+                deleteAddresses(tx, map, elements.values().stream()
                         .filter(e -> stale.contains(e.chain())).map(MapElement::key).toList());
             }
         });
@@ -436,5 +436,10 @@ final class ReferenceDiff {
                             + " chains" + (exactRules ? "" : " (read back)")
                     : "no table";
         }
+    }
+
+    private static void deleteAddresses(Transaction tx, String map, List<IpAddress> keys) {
+        keys.forEach(k -> tx.delete(NftObject.Element.key(map, List.of(new KeyPart.Addresses(
+                io.nftpolicy.net.IpRange.single(k))))));
     }
 }

@@ -9,7 +9,10 @@ import static org.assertj.core.api.Assertions.fail;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.generate.ClusterGenerator;
+import io.nftpolicy.ruleset.BaseHook;
+import io.nftpolicy.ruleset.KeyType;
 import io.nftpolicy.ruleset.NftRenderer;
+import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.testing.KernelTest;
 import java.io.IOException;
@@ -18,9 +21,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -283,57 +289,74 @@ class RulesetApplierKernelTest {
 
     @Test
     void theFakeRefusesWhatTheKernelRefuses() throws Exception {
-        String setup = """
-                add table inet nftpolicy { comment "t"; }
-                add set inet nftpolicy s { type ipv4_addr; comment "one"; }
-                add set inet nftpolicy r { type ipv4_addr; flags interval; }
-                add map inet nftpolicy m { type ipv4_addr : verdict; }
-                add chain inet nftpolicy c1 { comment "c1"; }
-                add chain inet nftpolicy c2
-                add chain inet nftpolicy base { type filter hook forward priority 0; policy accept; }
-                add element inet nftpolicy s { 10.0.0.1 comment "a" }
-                add element inet nftpolicy r { 10.1.0.0/24 comment "x" }
-                add element inet nftpolicy m { 10.0.0.1 comment "pod" : jump c1 }
-                add rule inet nftpolicy c1 ip saddr @s accept comment "r1"
-                add rule inet nftpolicy base ip saddr vmap @m
-                """;
-        Map<String, Boolean> cases = new TreeMap<>();
-        cases.put("delete chain inet nftpolicy c1", false);
-        cases.put("delete element inet nftpolicy m { 10.0.0.1 }\ndelete chain inet nftpolicy c1", true);
-        cases.put("delete set inet nftpolicy s", false);
-        cases.put("delete chain inet nftpolicy c2\ndelete set inet nftpolicy r", true);
-        cases.put("add element inet nftpolicy r { 10.1.0.0/23 }", false);
-        cases.put("delete element inet nftpolicy r { 10.1.0.0/24 }\nadd element inet nftpolicy r { 10.1.0.0/23 }", true);
-        cases.put("add element inet nftpolicy r { 10.1.0.0/23 }\ndelete element inet nftpolicy r { 10.1.0.0/24 }", false);
-        cases.put("delete element inet nftpolicy s { 10.0.0.9 }", false);
-        cases.put("add element inet nftpolicy m { 10.0.0.1 comment \"pod\" : jump c2 }", false);
-        cases.put("delete element inet nftpolicy m { 10.0.0.1 }\nadd element inet nftpolicy m { 10.0.0.1 comment \"moved\" : jump c2 }", true);
-        cases.put("delete element inet nftpolicy s { 10.0.0.1 }\nadd element inet nftpolicy s { 10.0.0.1 comment \"b\" }", true);
-        cases.put("add set inet nftpolicy s { type ipv4_addr; flags interval; }", false);
-        cases.put("add set inet nftpolicy s { type ipv4_addr; comment \"two\"; }", true);
-        cases.put("flush chain inet nftpolicy c1\ndelete set inet nftpolicy s\nadd set inet nftpolicy s { type ipv4_addr; flags interval; }\n"
-                + "add rule inet nftpolicy c1 ip saddr @s accept", true);
-        cases.put("add chain inet nftpolicy c2 { type filter hook input priority 0; policy accept; }", false);
-        cases.put("add rule inet nftpolicy c2 ip saddr @nothing accept", false);
-        cases.put("add element inet nftpolicy s { 10.2.0.0/16 }", false);
-        cases.put("delete element inet nftpolicy m { 10.0.0.1 }\ndelete chain inet nftpolicy c1\n"
-                + "add chain inet nftpolicy c1 { comment \"new\"; }\nadd element inet nftpolicy m { 10.0.0.1 : jump c1 }", true);
-        cases.put("flush chain inet nftpolicy base\nadd rule inet nftpolicy base ip saddr vmap @m", true);
+        NftObject.Set s = new NftObject.Set("s", List.of(KeyType.IPV4_ADDR), false, "one");
+        NftObject.Set r = new NftObject.Set("r", List.of(KeyType.IPV4_ADDR), true, "");
+        NftObject.Chain c1 = new NftObject.Chain("c1", Optional.empty(), "c1");
+        NftObject.Chain c2 = NftObject.Chain.named("c2");
+        NftObject.Chain base = new NftObject.Chain("base", Optional.of(new BaseHook("forward", 0)), "");
+        Supplier<Transaction> setup = () -> new Transaction().addTable("t").add(s).add(r)
+                .add(new NftObject.Map("m", KeyType.IPV4_ADDR, "")).add(c1).add(c2).add(base)
+                .add(Keys.element("s", "10.0.0.1", "a")).add(Keys.element("r", "10.1.0.0/24", "x"))
+                .add(Keys.jump("m", "10.0.0.1", "pod", "c1"))
+                .addRule("c1", Rule.of("ip saddr @s accept", "r1")).addRule("base", Rule.of("ip saddr vmap @m", ""));
+        Map<String, Transaction> cases = new TreeMap<>();
+        Map<String, Boolean> accepted = new TreeMap<>();
+        BiConsumer<Transaction, Boolean> add = (tx, ok) -> {
+            cases.put(tx.render(), tx);
+            accepted.put(tx.render(), ok);
+        };
+        add.accept(new Transaction().deleteChain("c1"), false);
+        add.accept(new Transaction().delete(Keys.key("m", "10.0.0.1")).deleteChain("c1"), true);
+        add.accept(new Transaction().deleteSet("s"), false);
+        add.accept(new Transaction().deleteChain("c2").deleteSet("r"), true);
+        add.accept(new Transaction().add(Keys.element("r", "10.1.0.0/23", "")), false);
+        add.accept(new Transaction().delete(Keys.key("r", "10.1.0.0/24")).add(Keys.element("r", "10.1.0.0/23", "")), true);
+        add.accept(new Transaction().add(Keys.element("r", "10.1.0.0/23", "")).delete(Keys.key("r", "10.1.0.0/24")), false);
+        add.accept(new Transaction().delete(Keys.key("s", "10.0.0.9")), false);
+        add.accept(new Transaction().add(Keys.jump("m", "10.0.0.1", "pod", "c2")), false);
+        add.accept(new Transaction().delete(Keys.key("m", "10.0.0.1")).add(Keys.jump("m", "10.0.0.1", "moved", "c2")), true);
+        add.accept(new Transaction().delete(Keys.key("s", "10.0.0.1")).add(Keys.element("s", "10.0.0.1", "b")), true);
+        add.accept(new Transaction().add(new NftObject.Set("s", List.of(KeyType.IPV4_ADDR), true, "")), false);
+        add.accept(new Transaction().add(new NftObject.Set("s", List.of(KeyType.IPV4_ADDR), false, "two")), true);
+        add.accept(new Transaction().flushChain("c1").deleteSet("s")
+                .add(new NftObject.Set("s", List.of(KeyType.IPV4_ADDR), true, ""))
+                .addRule("c1", Rule.of("ip saddr @s accept", "")), true);
+        add.accept(new Transaction().add(new NftObject.Chain("c2", Optional.of(new BaseHook("input", 0)), "")), false);
+        add.accept(new Transaction().addRule("c2", Rule.of("ip saddr @nothing accept", "")), false);
+        add.accept(new Transaction().add(Keys.element("s", "10.2.0.0/16", "")), false);
+        add.accept(new Transaction().delete(Keys.key("m", "10.0.0.1")).deleteChain("c1")
+                .add(new NftObject.Chain("c1", Optional.empty(), "new")).add(Keys.jump("m", "10.0.0.1", "", "c1")), true);
+        add.accept(new Transaction().flushChain("base").addRule("base", Rule.of("ip saddr vmap @m", "")), true);
+        // create fails on what exists, where add does nothing
+        add.accept(new Transaction().create(s), false);
+        add.accept(new Transaction().create(c2), false);
+        add.accept(new Transaction().create(new NftObject.Table("")), false);
+        add.accept(new Transaction().create(Keys.element("s", "10.0.0.1", "")), false);
+        add.accept(new Transaction().create(Keys.element("s", "10.0.0.2", "")), true);
+        add.accept(new Transaction().create(NftObject.Chain.named("c3")), true);
+        // flush empties a set or map and keeps it; insert puts a rule first
+        add.accept(new Transaction().flush(NftObject.Set.named("s")).delete(Keys.key("s", "10.0.0.1")), false);
+        add.accept(new Transaction().flush(NftObject.Map.named("m")).deleteChain("c1"), true);
+        add.accept(new Transaction().insert(new NftObject.Rule("c2", Rule.of("ip saddr @r drop", ""))), true);
+        add.accept(new Transaction().flush(NftObject.Set.named("nothing")), false);
 
-        for (Map.Entry<String, Boolean> c : cases.entrySet()) {
-            String script = c.getKey() + "\n";
-            FakeNftExecutor fake = new FakeNftExecutor();
-            fake.run(setup);
+        for (Map.Entry<String, Transaction> c : cases.entrySet()) {
+            FakeNft fake = new FakeNft();
+            fake.run(setup.get());
             host(List.of("ip", "netns", "exec", netns, "nft", "flush", "ruleset"), "");
-            executor.run(setup);
-            assertThat(accepts(executor, script)).as("kernel: " + c.getKey()).isEqualTo(c.getValue());
-            assertThat(accepts(fake, script)).as("fake: " + c.getKey()).isEqualTo(c.getValue());
+            executor.run(setup.get());
+            assertThat(accepts(executor, c.getValue())).as("kernel: " + c.getKey()).isEqualTo(accepted.get(c.getKey()));
+            assertThat(accepts(fake, c.getValue())).as("fake: " + c.getKey()).isEqualTo(accepted.get(c.getKey()));
+            if (accepted.get(c.getKey())) {
+                assertThat(TableState.readBack(fake.readBack()).toString())
+                        .isEqualTo(TableState.readBack(executor.readBack()).toString());
+            }
         }
     }
 
-    private static boolean accepts(NftExecutor executor, String script) {
+    private static boolean accepts(NftExecutor executor, Transaction tx) {
         try {
-            executor.run(script);
+            executor.run(tx);
             return true;
         } catch (ApplyException e) {
             return false;

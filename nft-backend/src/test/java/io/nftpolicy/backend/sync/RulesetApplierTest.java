@@ -5,6 +5,8 @@ import static io.nftpolicy.backend.sync.Snapshots.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nftpolicy.backend.sync.NftObject.Verb;
+import io.nftpolicy.backend.sync.Transaction.Operation;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.MapElement;
@@ -14,7 +16,6 @@ import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.VerdictMap;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,12 +24,12 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class RulesetApplierTest {
-    private final FakeNftExecutor kernel = new FakeNftExecutor();
+    private final FakeNft kernel = new FakeNft();
     private final RulesetApplier applier = new RulesetApplier(kernel);
 
     private void assertKernelHolds(Ruleset ruleset) {
         assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
-                .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(ruleset)));
+                .isEqualTo(NftRenderer.render(FakeNft.normalized(ruleset)));
     }
 
     private static Ruleset withNewPeer() {
@@ -47,7 +48,7 @@ class RulesetApplierTest {
         assertThat(result.readBack()).isTrue();
         assertThat(result.transactions()).isEqualTo(1);
         assertThat(result.operations()).isEqualTo(RulesetDiff.between(null, ruleset).operations());
-        assertThat(result.bytes()).isEqualTo(kernel.lastScript().getBytes(StandardCharsets.UTF_8).length);
+        assertThat(result.bytes()).isEqualTo(kernel.lastTransaction().renderedBytes());
         assertThat(result.counts().elementsAdded()).isEqualTo(ruleset.elementCount());
         assertThat(result.counts().rulesWritten()).isEqualTo(ruleset.ruleCount());
         assertThat(result.durationNanos()).isPositive();
@@ -64,7 +65,7 @@ class RulesetApplierTest {
         assertThat(again.kind()).isEqualTo(ApplyResult.Kind.NO_OP);
         assertThat(again.operations()).isZero();
         assertThat(again.transactions()).isZero();
-        assertThat(kernel.scripts()).hasSize(1);
+        assertThat(kernel.transactions()).hasSize(1);
         assertThat(kernel.readBacks()).isEqualTo(1);
     }
 
@@ -77,8 +78,8 @@ class RulesetApplierTest {
         assertThat(result.kind()).isEqualTo(ApplyResult.Kind.INCREMENTAL);
         assertThat(result.readBack()).isFalse();
         assertThat(result.operations()).isEqualTo(1);
-        assertThat(kernel.lastScript()).isEqualTo(
-                "add element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.2.30 comment \"dev/frontend-2\" }\n");
+        assertThat(kernel.lastTransaction().steps()).containsExactly(
+                new Operation(Verb.ADD, Keys.element("peer-9a3bd8b3-v4", "10.244.2.30", "dev/frontend-2")));
         assertKernelHolds(withNewPeer());
     }
 
@@ -91,8 +92,8 @@ class RulesetApplierTest {
 
         assertThat(result.readBack()).isTrue();
         assertThat(result.kind()).isEqualTo(ApplyResult.Kind.INCREMENTAL);
-        assertThat(kernel.lastScript()).isEqualTo(
-                "add element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.2.30 comment \"dev/frontend-2\" }\n");
+        assertThat(kernel.lastTransaction().steps()).containsExactly(
+                new Operation(Verb.ADD, Keys.element("peer-9a3bd8b3-v4", "10.244.2.30", "dev/frontend-2")));
         assertKernelHolds(withNewPeer());
     }
 
@@ -100,7 +101,7 @@ class RulesetApplierTest {
     void aRefusedTransactionLeavesTheStateUnknownAndTheNextApplyReadsBack() throws ApplyException {
         applier.apply(compile(demo()));
         // Someone removed an element by hand: the applier's idea of the kernel is now wrong.
-        kernel.run("delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }\n");
+        kernel.run(new Transaction().delete(Keys.key("peer-9a3bd8b3-v4", "10.244.1.11")));
         Ruleset without = compile(Snapshots.withoutPolicy(demo(), "dev/test-network-policy"));
         Ruleset moved = compile(Snapshots.mapPod(demo(), "dev/frontend", p -> new io.nftpolicy.cluster.Pod(
                 p.namespace(), p.name(), p.labels(), p.nodeName(), false, p.phase(), false, List.of("10.244.1.99"),
@@ -118,8 +119,8 @@ class RulesetApplierTest {
 
         assertThat(retry.readBack()).isTrue();
         assertThat(kernel.readBacks()).isEqualTo(2);
-        assertThat(kernel.lastScript()).isEqualTo(
-                "add element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.99 comment \"dev/frontend\" }\n");
+        assertThat(kernel.lastTransaction().steps()).containsExactly(
+                new Operation(Verb.ADD, Keys.element("peer-9a3bd8b3-v4", "10.244.1.99", "dev/frontend")));
         assertKernelHolds(moved);
         assertThat(applier.apply(without).kind()).isEqualTo(ApplyResult.Kind.INCREMENTAL);
         assertKernelHolds(without);
@@ -146,12 +147,7 @@ class RulesetApplierTest {
         applier.apply(ruleset);
         assertThat(applier.verify(ruleset).isEmpty()).isTrue();
         assertThat(applier.knowsCommittedState()).isTrue();
-        kernel.run("""
-                delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }
-                add element inet nftpolicy ingress-v4 { 10.244.1.77 comment "stranger" : jump ing-e2d199a7-dev_test-network-policy }
-                add rule inet nftpolicy ing-e2d199a7-dev_test-network-policy accept comment "by hand"
-                add set inet nftpolicy leftover { type ipv4_addr; }
-                """);
+        kernel.run(Keys.handEdits());
 
         Drift drift = applier.verify(ruleset);
 
@@ -165,7 +161,7 @@ class RulesetApplierTest {
 
         ApplyResult repair = applier.apply(ruleset);
 
-        assertThat(kernel.lastScript().lines().map(l -> l.split(" ")[0] + " " + l.split(" ")[1]).toList())
+        assertThat(RulesetDiffTest.operationKinds(kernel.lastTransaction()))
                 .containsExactly("add element", "flush chain", "add rule", "add rule", "add rule", "add rule", "add rule",
                         "delete element", "delete set");
         assertThat(repair.readBack()).isTrue();
@@ -183,7 +179,7 @@ class RulesetApplierTest {
         assertThat(result.readBack()).isTrue();
         assertThat(result.kind()).isEqualTo(ApplyResult.Kind.NO_OP);
         assertThat(kernel.readBacks()).isEqualTo(2);
-        assertThat(kernel.scripts()).hasSize(1);
+        assertThat(kernel.transactions()).hasSize(1);
     }
 
     @Test
@@ -200,13 +196,13 @@ class RulesetApplierTest {
         ApplyResult result = split.apply(ruleset);
 
         assertThat(result.kind()).isEqualTo(ApplyResult.Kind.FULL);
-        assertThat(result.transactions()).isGreaterThan(5).isEqualTo(kernel.scripts().size());
+        assertThat(result.transactions()).isGreaterThan(5).isEqualTo(kernel.transactions().size());
         assertThat(result.operations()).isEqualTo(RulesetDiff.between(null, ruleset).operations());
         assertKernelHolds(ruleset);
         // Replay the transactions one by one and look at the kernel between them.
-        FakeNftExecutor replay = new FakeNftExecutor();
+        FakeNft replay = new FakeNft();
         int largestChain = ruleset.chains().stream().mapToInt(c -> c.rules().size() + 1).max().orElse(0);
-        for (String script : kernel.scripts()) {
+        for (Transaction script : kernel.transactions()) {
             int operations = RulesetDiff.between(TableState.readBack(replay.readBack()), ruleset).operations();
             replay.run(script);
             int done = operations - RulesetDiff.between(TableState.readBack(replay.readBack()), ruleset).operations();

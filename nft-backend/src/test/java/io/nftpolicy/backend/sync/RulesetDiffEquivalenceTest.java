@@ -42,7 +42,7 @@ class RulesetDiffEquivalenceTest {
             ClusterSnapshot cluster = Snapshots.generated(seed);
             String node = ClusterGenerator.nodeName((int) (seed % 3));
             Snapshots.Mutator mutator = new Snapshots.Mutator(seed * 7919);
-            FakeNftExecutor kernel = new FakeNftExecutor();
+            FakeNft kernel = new FakeNft();
             TableState chained = TableState.absent();
             Ruleset previous = null;
             List<String> log = new ArrayList<>();
@@ -68,7 +68,7 @@ class RulesetDiffEquivalenceTest {
                 assertSame(tx, expected, where);
                 assertSame(RulesetDiff.between(previous == null ? TableState.absent() : TableState.committed(previous),
                         desired), expected, where + " (fresh state)");
-                kernel.run(tx.render());
+                kernel.run(tx);
                 // The same ruleset again, as the same object and as a copy: nothing to do.
                 assertThat(RulesetDiff.between(next, desired).isEmpty()).as(where).isTrue();
                 assertThat(RulesetDiff.between(next, Snapshots.compile(cluster, node)).isEmpty()).as(where).isTrue();

@@ -33,7 +33,7 @@ class RulesetDiffPropertyTest {
             ClusterSnapshot cluster = Snapshots.generated(seed);
             String node = ClusterGenerator.nodeName((int) (seed % 3));
             Snapshots.Mutator mutator = new Snapshots.Mutator(seed * 7919);
-            FakeNftExecutor kernel = new FakeNftExecutor();
+            FakeNft kernel = new FakeNft();
             TableState committed = TableState.absent();
             List<String> log = new ArrayList<>();
             for (int step = 0; step < STEPS; step++) {
@@ -48,13 +48,13 @@ class RulesetDiffPropertyTest {
                 Transaction tx = RulesetDiff.between(from, desired, restart);
                 String where = "seed " + seed + " step " + step + " after " + log;
                 try {
-                    kernel.run(tx.render());
+                    kernel.run(tx);
                 } catch (ApplyException e) {
                     fail(where + ": refused: " + e.getMessage() + "\n" + tx.render());
                 }
                 assertSafe(tx, desired, where);
                 assertThat(NftRenderer.render(kernel.ruleset().orElseThrow())).as(where)
-                        .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(desired)));
+                        .isEqualTo(NftRenderer.render(FakeNft.normalized(desired)));
                 assertThat(RulesetDiff.between(TableState.readBack(kernel.readBack()), desired).isEmpty()).as(where).isTrue();
                 assertThat(RulesetDiff.between(TableState.committed(desired), desired).isEmpty()).as(where).isTrue();
                 committed = TableState.committed(desired);

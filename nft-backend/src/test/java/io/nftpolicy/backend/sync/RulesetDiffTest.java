@@ -4,7 +4,10 @@ import static io.nftpolicy.backend.sync.Snapshots.compile;
 import static io.nftpolicy.backend.sync.Snapshots.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nftpolicy.backend.sync.NftObject.Verb;
+import io.nftpolicy.backend.sync.Transaction.Operation;
 import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.policy.LabelSelector;
 import io.nftpolicy.policy.NetworkPolicy;
@@ -12,6 +15,8 @@ import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.ruleset.Chain;
+import io.nftpolicy.ruleset.KeyPart;
+import io.nftpolicy.ruleset.KeyType;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Rule;
@@ -19,6 +24,7 @@ import io.nftpolicy.ruleset.Ruleset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,15 +32,15 @@ import org.junit.jupiter.api.Test;
  * also run on the fake kernel, which refuses what the kernel would refuse, and must leave exactly the model.
  */
 class RulesetDiffTest {
-    private final FakeNftExecutor kernel = new FakeNftExecutor();
+    private final FakeNft kernel = new FakeNft();
 
     /** Loads {@code committed} into the fake, then runs the diff to {@code desired} and checks the result. */
     private Transaction applyChange(Ruleset committed, Ruleset desired) throws ApplyException {
-        kernel.run(RulesetDiff.between(TableState.absent(), committed).render());
+        kernel.run(RulesetDiff.between(TableState.absent(), committed));
         Transaction tx = RulesetDiff.between(TableState.committed(committed), desired);
-        kernel.run(tx.render());
+        kernel.run(tx);
         assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
-                .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(desired)));
+                .isEqualTo(NftRenderer.render(FakeNft.normalized(desired)));
         return tx;
     }
 
@@ -64,7 +70,7 @@ class RulesetDiffTest {
         Ruleset ruleset = compile(demo());
 
         Transaction tx = RulesetDiff.between(null, ruleset);
-        kernel.run(tx.render());
+        kernel.run(tx);
 
         List<String> commands = tx.commands();
         assertThat(commands.get(0)).isEqualTo("add table inet nftpolicy { comment \"Kubernetes NetworkPolicy, compiled by nftpolicy\"; }");
@@ -82,7 +88,7 @@ class RulesetDiffTest {
         assertThat(commands.get(commands.size() - 1)).isEqualTo("add element inet nftpolicy egress-v4 { 10.244.1.10 "
                 + "comment \"dev/db\" : jump egr-fdc9e1ef-dev_test-network-policy }");
         assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
-                .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(ruleset)));
+                .isEqualTo(NftRenderer.render(FakeNft.normalized(ruleset)));
     }
 
     @Test
@@ -94,8 +100,7 @@ class RulesetDiffTest {
         Transaction tx = applyChange(before, after);
 
         String set = setNamed(before, "pods role=frontend in namespace dev");
-        assertThat(tx.commands()).containsExactly(
-                "add element inet nftpolicy " + set + " { 10.244.2.30 comment \"dev/frontend-2\" }");
+        assertThat(tx.steps()).containsExactly(add(Keys.element(set, "10.244.2.30", "dev/frontend-2")));
         assertThat(tx.operations()).isEqualTo(1);
     }
 
@@ -112,11 +117,10 @@ class RulesetDiffTest {
 
         Transaction tx = applyChange(before, after);
 
-        assertThat(tx.commands()).containsExactly(
-                "delete element inet nftpolicy ingress-v4 { 10.244.1.12 }",
-                "delete element inet nftpolicy egress-v4 { 10.244.1.12 }",
-                "add element inet nftpolicy ingress-v4 { 10.244.1.12 comment \"dev/db-2\" : jump "
-                        + chainFor(after, "ing-", "dev_cache-policy") + " }");
+        assertThat(tx.steps()).containsExactly(
+                delete(Keys.key("ingress-v4", "10.244.1.12")),
+                delete(Keys.key("egress-v4", "10.244.1.12")),
+                add(Keys.jump("ingress-v4", "10.244.1.12", "dev/db-2", chainFor(after, "ing-", "dev_cache-policy"))));
     }
 
     @Test
@@ -126,17 +130,17 @@ class RulesetDiffTest {
 
         Transaction tx = applyChange(before, after);
 
-        assertThat(tx.commands()).containsExactly(
-                "delete element inet nftpolicy ingress-v4 { 10.244.1.10 }",
-                "delete element inet nftpolicy egress-v4 { 10.244.1.10 }",
-                "delete chain inet nftpolicy egr-fdc9e1ef-dev_test-network-policy",
-                "delete chain inet nftpolicy ing-e2d199a7-dev_test-network-policy",
-                "delete set inet nftpolicy block-1b2c0c61-v4",
-                "delete set inet nftpolicy block-9b9fd711-v4",
-                "delete set inet nftpolicy peer-1d2b870c-v4",
-                "delete set inet nftpolicy peer-9a3bd8b3-v4",
-                "delete set inet nftpolicy " + setNamed(before, "ports tcp . 6379"),
-                "delete set inet nftpolicy " + setNamed(before, "ports tcp . 5978"));
+        assertThat(tx.steps()).containsExactly(
+                delete(Keys.key("ingress-v4", "10.244.1.10")),
+                delete(Keys.key("egress-v4", "10.244.1.10")),
+                delete(NftObject.Chain.named("egr-fdc9e1ef-dev_test-network-policy")),
+                delete(NftObject.Chain.named("ing-e2d199a7-dev_test-network-policy")),
+                delete(NftObject.Set.named("block-1b2c0c61-v4")),
+                delete(NftObject.Set.named("block-9b9fd711-v4")),
+                delete(NftObject.Set.named("peer-1d2b870c-v4")),
+                delete(NftObject.Set.named("peer-9a3bd8b3-v4")),
+                delete(NftObject.Set.named(setNamed(before, "ports tcp . 6379"))),
+                delete(NftObject.Set.named(setNamed(before, "ports tcp . 5978"))));
         assertThat(tx.counts()).isEqualTo(new Transaction.Counts(0, 6, 0, 2, 0, 0, 2, 0));
     }
 
@@ -156,13 +160,11 @@ class RulesetDiffTest {
 
         Transaction tx = applyChange(before, after);
 
-        assertThat(tx.commands()).containsExactly(
-                "flush chain inet nftpolicy filter-forward",
-                "add rule inet nftpolicy filter-forward ct state established,related accept comment \"replies and flows already allowed\"",
-                "add rule inet nftpolicy filter-forward ip saddr vmap @egress-v4 comment \"egress of isolated local pods\"",
-                "add rule inet nftpolicy filter-forward ip6 saddr vmap @egress-v6 comment \"egress of isolated local pods\"",
-                "add rule inet nftpolicy filter-forward ip daddr vmap @ingress-v4 comment \"ingress of isolated local pods\"",
-                "add rule inet nftpolicy filter-forward ip6 daddr vmap @ingress-v6 comment \"ingress of isolated local pods\"");
+        List<Operation> refill = new ArrayList<>(List.of(new Operation(Verb.FLUSH, NftObject.Chain.named("filter-forward"))));
+        chains.stream().filter(c -> c.name().equals("filter-forward")).findFirst().orElseThrow().rules()
+                .forEach(r -> refill.add(add(new NftObject.Rule("filter-forward", r))));
+        assertThat(tx.steps()).containsExactlyElementsOf(refill);
+        assertThat(refill).hasSize(6);
     }
 
     @Test
@@ -178,13 +180,16 @@ class RulesetDiffTest {
         String chain = chainFor(after, "ing-", "dev_test-network-policy");
         String newPorts = setNamed(after, "ports tcp . 6380");
         String oldPorts = setNamed(before, "ports tcp . 6379");
-        assertThat(tx.commands()).hasSize(9).containsSubsequence(
-                "add set inet nftpolicy " + newPorts + " { type inet_proto . inet_service; comment \"ports tcp . 6380\"; }",
-                "add element inet nftpolicy " + newPorts + " { tcp . 6380 }",
-                "flush chain inet nftpolicy " + chain,
-                "delete set inet nftpolicy " + oldPorts);
-        assertThat(tx.commands().subList(2, 8)).allSatisfy(c -> assertThat(c).contains(chain));
-        assertThat(tx.commands().get(3)).contains("@" + newPorts);
+        List<Operation> steps = tx.steps();
+        assertThat(steps).hasSize(9).containsSubsequence(
+                add(new NftObject.Set(newPorts, List.of(KeyType.INET_PROTO, KeyType.INET_SERVICE), false, "ports tcp . 6380")),
+                add(new NftObject.Element(newPorts, List.of(new KeyPart.Proto(Protocol.TCP), new KeyPart.Ports(6380, 6380)),
+                        "", Optional.empty())),
+                new Operation(Verb.FLUSH, NftObject.Chain.named(chain)),
+                delete(NftObject.Set.named(oldPorts)));
+        assertThat(steps.subList(3, 8)).allSatisfy(op -> assertThat(op.object())
+                .isInstanceOfSatisfying(NftObject.Rule.class, r -> assertThat(r.chain()).isEqualTo(chain)));
+        assertThat(((NftObject.Rule) steps.get(3).object()).rule().statement()).contains("@" + newPorts);
     }
 
     @Test
@@ -195,9 +200,9 @@ class RulesetDiffTest {
 
         Transaction tx = applyChange(compile(demo()), compile(renamed));
 
-        assertThat(tx.commands()).containsExactly(
-                "delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }",
-                "add element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 comment \"dev/frontend-new\" }");
+        assertThat(tx.steps()).containsExactly(
+                delete(Keys.key("peer-9a3bd8b3-v4", "10.244.1.11")),
+                add(Keys.element("peer-9a3bd8b3-v4", "10.244.1.11", "dev/frontend-new")));
     }
 
     @Test
@@ -212,10 +217,10 @@ class RulesetDiffTest {
         Transaction tx = applyChange(before, after);
 
         String chain = chainFor(before, "ing-", "dev_test-network-policy");
-        assertThat(kinds(tx.commands())).containsExactly("flush chain", "delete set", "add set", "add element", "add rule");
-        assertThat(tx.commands().get(0)).isEqualTo("flush chain inet nftpolicy " + chain);
-        assertThat(tx.commands().get(2)).isEqualTo("add set inet nftpolicy " + peer
-                + " { type ipv4_addr; flags interval; comment \"pods role=frontend in namespace dev\"; }");
+        assertThat(kinds(tx)).containsExactly("flush chain", "delete set", "add set", "add element", "add rule");
+        assertThat(tx.steps().get(0)).isEqualTo(new Operation(Verb.FLUSH, NftObject.Chain.named(chain)));
+        assertThat(tx.steps().get(2)).isEqualTo(add(new NftObject.Set(peer, List.of(KeyType.IPV4_ADDR), true,
+                "pods role=frontend in namespace dev")));
     }
 
     @Test
@@ -228,15 +233,16 @@ class RulesetDiffTest {
 
         Transaction tx = applyChange(before, after);
 
-        assertThat(kinds(tx.commands())).containsExactly("delete element", "delete chain", "add chain", "add rule",
+        assertThat(kinds(tx)).containsExactly("delete element", "delete chain", "add chain", "add rule",
                 "add element");
-        assertThat(tx.commands()).noneMatch(c -> c.contains("filter-forward"));
+        assertThat(tx.steps()).noneMatch(op -> op.object() instanceof NftObject.Chain c && c.name().equals("filter-forward")
+                || op.object() instanceof NftObject.Rule r && r.chain().equals("filter-forward"));
     }
 
     @Test
     void aReadBackTableDiffsByDigestsToNothingWhenItHoldsTheModel() throws ApplyException {
         Ruleset ruleset = compile(demo());
-        kernel.run(RulesetDiff.between(null, ruleset).render());
+        kernel.run(RulesetDiff.between(null, ruleset));
 
         TableState readBack = TableState.readBack(kernel.readBack());
 
@@ -247,7 +253,7 @@ class RulesetDiffTest {
     @Test
     void aPortOnlyChangeIsSeenInAReadBackTableAndRefillsOnlyThatChain() throws ApplyException {
         Ruleset before = compile(demo());
-        kernel.run(RulesetDiff.between(null, before).render());
+        kernel.run(RulesetDiff.between(null, before));
         NetworkPolicy old = demo().policies().get(0);
         NetworkPolicy changed = new NetworkPolicy(old.namespace(), old.name(), old.podSelector(), old.policyTypes(),
                 List.of(new PolicyRule(old.ingress().get(0).peers(), List.of(PolicyPort.tcp(6380)))), old.egress());
@@ -255,20 +261,20 @@ class RulesetDiffTest {
         TableState readBack = TableState.readBack(kernel.readBack());
 
         Transaction tx = RulesetDiff.between(readBack, after);
-        kernel.run(tx.render());
+        kernel.run(tx);
 
         assertThat(tx.counts().chainsChanged()).isEqualTo(1);
         // The new ports are a new shared set: declared and filled, and the old one deleted.
         assertThat(tx.counts().setsAdded()).isEqualTo(1);
         assertThat(tx.counts().setsRemoved()).isEqualTo(1);
         assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
-                .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(after)));
+                .isEqualTo(NftRenderer.render(FakeNft.normalized(after)));
     }
 
     @Test
     void rewritingChainsAfterAReadBackRefillsEveryChainAndNoElement() throws ApplyException {
         Ruleset ruleset = compile(demo());
-        kernel.run(RulesetDiff.between(null, ruleset).render());
+        kernel.run(RulesetDiff.between(null, ruleset));
 
         Transaction rewrite = RulesetDiff.between(TableState.readBack(kernel.readBack()), ruleset, true);
 
@@ -279,18 +285,36 @@ class RulesetDiffTest {
     @Test
     void driftRepairAgainstAReadBackTableSendsOnlyTheMissingPieces() throws ApplyException {
         Ruleset ruleset = compile(demo());
-        kernel.run(RulesetDiff.between(null, ruleset).render());
-        kernel.run("delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }\n"
-                + "add element inet nftpolicy peer-9a3bd8b3-v4 { 10.9.9.9 comment \"intruder\" }\n"
-                + "flush chain inet nftpolicy filter-input\n");
+        kernel.run(RulesetDiff.between(null, ruleset));
+        kernel.run(new Transaction().delete(Keys.key("peer-9a3bd8b3-v4", "10.244.1.11"))
+                .add(Keys.element("peer-9a3bd8b3-v4", "10.9.9.9", "intruder"))
+                .flushChain("filter-input"));
 
         Transaction tx = RulesetDiff.between(TableState.readBack(kernel.readBack()), ruleset);
-        kernel.run(tx.render());
+        kernel.run(tx);
 
-        assertThat(kinds(tx.commands())).containsExactly("delete element", "add element", "flush chain", "add rule");
+        assertThat(kinds(tx)).containsExactly("delete element", "add element", "flush chain", "add rule");
         assertThat(tx.counts().rulesWritten()).isEqualTo(4);
         assertThat(NftRenderer.render(kernel.ruleset().orElseThrow()))
-                .isEqualTo(NftRenderer.render(FakeNftExecutor.normalized(ruleset)));
+                .isEqualTo(NftRenderer.render(FakeNft.normalized(ruleset)));
+    }
+
+    private static Operation add(NftObject object) {
+        return new Operation(Verb.ADD, object);
+    }
+
+    private static Operation delete(NftObject object) {
+        return new Operation(Verb.DELETE, object);
+    }
+
+    /** Each operation's verb and kind: "add element", "flush chain"... */
+    static List<String> operationKinds(Transaction tx) {
+        return tx.steps().stream().map(op -> op.verb().nft() + " " + op.object().kind()).toList();
+    }
+
+    /** Consecutive operations of one kind ("add element", "flush chain", ...) collapsed to one entry. */
+    static List<String> kinds(Transaction tx) {
+        return kinds(operationKinds(tx));
     }
 
     /** Consecutive commands of one kind ("add element", "flush chain", ...) collapsed to one entry. */

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.sync.SteppedVerifier.Step;
 import io.nftpolicy.ruleset.NamedSet;
+import io.nftpolicy.ruleset.KeyType;
+import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** The drift check in steps, on the in-memory kernel: each step compares one object, as verify would. */
 class SteppedVerifierTest {
-    private final FakeNftExecutor kernel = new FakeNftExecutor();
+    private final FakeNft kernel = new FakeNft();
     private final SteppedVerifier stepped = new SteppedVerifier(kernel);
     private Ruleset ruleset;
 
@@ -37,7 +39,7 @@ class SteppedVerifierTest {
 
     @Test
     void aMissingElementIsFoundByItsSetsStepAlone() throws ApplyException {
-        kernel.run("delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }\n");
+        kernel.run(new Transaction().delete(Keys.key("peer-9a3bd8b3-v4", "10.244.1.11")));
 
         assertThat(stepped.check(Step.DECLARATIONS, ruleset).isEmpty()).isTrue();
         assertThat(stepped.check(Step.set("peer-9a3bd8b3-v4"), ruleset).differences())
@@ -47,8 +49,8 @@ class SteppedVerifierTest {
 
     @Test
     void anExtraMapElementIsFoundByTheMapsStep() throws ApplyException {
-        kernel.run("add element inet nftpolicy ingress-v4 { 10.244.1.77 comment \"stranger\" : jump "
-                + "ing-e2d199a7-dev_test-network-policy }\n");
+        kernel.run(new Transaction().add(Keys.jump("ingress-v4", "10.244.1.77", "stranger",
+                "ing-e2d199a7-dev_test-network-policy")));
 
         assertThat(stepped.check(Step.map("ingress-v4"), ruleset).differences()).containsExactly("map ingress-v4: "
                 + "extra element 10.244.1.77 comment \"stranger\" : jump ing-e2d199a7-dev_test-network-policy");
@@ -56,10 +58,8 @@ class SteppedVerifierTest {
 
     @Test
     void rulesAndObjectsOfOthersAreFoundByTheDeclarations() throws ApplyException {
-        kernel.run("""
-                add rule inet nftpolicy ing-e2d199a7-dev_test-network-policy accept comment "by hand"
-                add set inet nftpolicy leftover { type ipv4_addr; }
-                """);
+        kernel.run(new Transaction().addRule("ing-e2d199a7-dev_test-network-policy", Rule.of("accept", "by hand"))
+                .add(new NftObject.Set("leftover", List.of(KeyType.IPV4_ADDR), false, "")));
 
         assertThat(stepped.check(Step.DECLARATIONS, ruleset).differences()).containsExactly(
                 "set leftover: not in the model",
@@ -69,12 +69,7 @@ class SteppedVerifierTest {
 
     @Test
     void theStepsTogetherFindWhatVerifyFinds() throws ApplyException {
-        kernel.run("""
-                delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }
-                add element inet nftpolicy ingress-v4 { 10.244.1.77 comment "stranger" : jump ing-e2d199a7-dev_test-network-policy }
-                add rule inet nftpolicy ing-e2d199a7-dev_test-network-policy accept comment "by hand"
-                add set inet nftpolicy leftover { type ipv4_addr; }
-                """);
+        kernel.run(Keys.handEdits());
 
         List<String> found = new ArrayList<>();
         for (Step step : SteppedVerifier.cycle(ruleset)) {

@@ -6,7 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.nftpolicy.agent.cache.CacheSnapshot;
 import io.nftpolicy.backend.kernel.KernelTable;
 import io.nftpolicy.backend.sync.ApplyException;
-import io.nftpolicy.backend.sync.FakeNftExecutor;
+import io.nftpolicy.backend.sync.FakeNft;
+import io.nftpolicy.backend.sync.Transaction;
 import io.nftpolicy.backend.sync.NftExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.cluster.ClusterSnapshot;
@@ -83,7 +84,7 @@ class SyncLoopTest {
 
     @Test
     void theFirstSyncIsTheStartupSyncAndMakesItReady() {
-        loop(new FakeNftExecutor(), SyncLoop.Options.defaults());
+        loop(new FakeNft(), SyncLoop.Options.defaults());
         assertThat(loop.hasSynced()).isFalse();
 
         loop.start();
@@ -100,7 +101,7 @@ class SyncLoopTest {
 
     @Test
     void changesInsideOneWindowMakeOneSyncThatStartsAfterTheWindow() {
-        loop(new FakeNftExecutor(), SyncLoop.Options.defaults().withCoalesce(Duration.ofMillis(200)));
+        loop(new FakeNft(), SyncLoop.Options.defaults().withCoalesce(Duration.ofMillis(200)));
         loop.start();
         await().atMost(TIMEOUT).until(loop::hasSynced);
         int before = snapshots.get();
@@ -121,7 +122,7 @@ class SyncLoopTest {
 
     @Test
     void theLatencyCountsFromTheOldestChange() {
-        loop(new FakeNftExecutor(), SyncLoop.Options.defaults());
+        loop(new FakeNft(), SyncLoop.Options.defaults());
         loop.start();
         await().atMost(TIMEOUT).until(loop::hasSynced);
 
@@ -135,7 +136,7 @@ class SyncLoopTest {
 
     @Test
     void failuresBackOffDoublingUpToTheMaximumAndTheNextSuccessEndsThem() {
-        FailingExecutor kernel = new FailingExecutor(new FakeNftExecutor(), 5);
+        FailingExecutor kernel = new FailingExecutor(new FakeNft(), 5);
         loop(kernel, SyncLoop.Options.defaults().withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)));
 
         loop.start();
@@ -158,7 +159,7 @@ class SyncLoopTest {
 
     @Test
     void aChangeDuringBackOffWaitsForTheRetryWhichCarriesIt() {
-        FailingExecutor kernel = new FailingExecutor(new FakeNftExecutor(), 0);
+        FailingExecutor kernel = new FailingExecutor(new FakeNft(), 0);
         loop(kernel, SyncLoop.Options.defaults().withBackoff(Duration.ofMillis(300), Duration.ofSeconds(1)));
         loop.start();
         await().atMost(TIMEOUT).until(loop::hasSynced);
@@ -178,7 +179,7 @@ class SyncLoopTest {
 
     @Test
     void aStepThatNeverEndsMakesTheLoopUnhealthyUntilItReturns() throws Exception {
-        BlockingExecutor kernel = new BlockingExecutor(new FakeNftExecutor());
+        BlockingExecutor kernel = new BlockingExecutor(new FakeNft());
         loop(kernel, SyncLoop.Options.defaults().withStuckAfter(Duration.ofMillis(200)));
         loop.start();
         await().atMost(TIMEOUT).until(loop::hasSynced);
@@ -195,7 +196,7 @@ class SyncLoopTest {
 
     @Test
     void driftIsCheckedEveryIntervalEvenUnderSteadyChanges() throws Exception {
-        loop(new FakeNftExecutor(), SyncLoop.Options.defaults().withDriftInterval(Duration.ofMillis(300)));
+        loop(new FakeNft(), SyncLoop.Options.defaults().withDriftInterval(Duration.ofMillis(300)));
         loop.start();
         await().atMost(TIMEOUT).until(loop::hasSynced);
 
@@ -212,7 +213,7 @@ class SyncLoopTest {
 
     @Test
     void anOffThreadDriftCheckDoesNotHoldTheWorker() throws Exception {
-        SlowReader kernel = new SlowReader(new FakeNftExecutor(), Duration.ofMillis(600));
+        SlowReader kernel = new SlowReader(new FakeNft(), Duration.ofMillis(600));
         loop(kernel, kernel.reader(), SyncLoop.Options.defaults().withDriftInterval(Duration.ofMillis(200)));
         loop.start();
         await().atMost(TIMEOUT).until(loop::hasSynced);
@@ -230,7 +231,7 @@ class SyncLoopTest {
 
     @Test
     void stepsOverlappingCommitsAreDroppedNeverReportedAsDrift() throws Exception {
-        SlowReader kernel = new SlowReader(new FakeNftExecutor(), Duration.ofMillis(150));
+        SlowReader kernel = new SlowReader(new FakeNft(), Duration.ofMillis(150));
         loop(kernel, kernel.reader(), SyncLoop.Options.defaults().withDriftInterval(Duration.ofMillis(300)));
         loop.start();
         await().atMost(TIMEOUT).until(loop::hasSynced);
@@ -249,7 +250,7 @@ class SyncLoopTest {
 
     @Test
     void aStepWaitsForTheWorkerToBeIdle() throws Exception {
-        SlowReader kernel = new SlowReader(new FakeNftExecutor(), Duration.ZERO);
+        SlowReader kernel = new SlowReader(new FakeNft(), Duration.ZERO);
         loop(kernel, kernel.reader(), SyncLoop.Options.defaults().withCoalesce(Duration.ofMillis(400))
                 .withDriftInterval(Duration.ofSeconds(5)));
         loop.start();
@@ -269,14 +270,14 @@ class SyncLoopTest {
 
     @Test
     void driftFoundOffThreadIsRepairedByTheWorker() throws Exception {
-        FakeNftExecutor fake = new FakeNftExecutor();
+        FakeNft fake = new FakeNft();
         SlowReader kernel = new SlowReader(fake, Duration.ZERO);
         loop(kernel, kernel.reader(), SyncLoop.Options.defaults().withDriftInterval(Duration.ofMillis(200)));
         loop.start();
         await().atMost(TIMEOUT).until(loop::hasSynced);
 
         synchronized (kernel) {
-            fake.run("flush chain inet nftpolicy filter-input");
+            fake.run(new Transaction().flushChain("filter-input"));
         }
 
         await().atMost(TIMEOUT).until(() -> reports().stream().anyMatch(r -> r.trigger() == Trigger.DRIFT));
@@ -288,7 +289,7 @@ class SyncLoopTest {
 
     @Test
     void stoppingLeavesTheTableAndIgnoresLaterChanges() throws Exception {
-        FakeNftExecutor kernel = new FakeNftExecutor();
+        FakeNft kernel = new FakeNft();
         loop(kernel, SyncLoop.Options.defaults());
         loop.start();
         await().atMost(TIMEOUT).until(loop::hasSynced);
@@ -329,10 +330,10 @@ class SyncLoopTest {
         }
 
         @Override
-        public synchronized String run(String script) throws ApplyException {
+        public synchronized String run(Transaction script) throws ApplyException {
             if (failures > 0) {
                 failures--;
-                throw ApplyException.refused("nft", script, "Error: Could not process rule: Cannot allocate memory\n");
+                throw ApplyException.refused("nft", script.render(), "Error: Could not process rule: Cannot allocate memory\n");
             }
             return delegate.run(script);
         }
@@ -366,7 +367,7 @@ class SyncLoopTest {
         }
 
         @Override
-        public String run(String script) throws ApplyException {
+        public String run(Transaction script) throws ApplyException {
             CountDownLatch g = gate;
             if (g != null) {
                 blocked = true;
@@ -401,7 +402,7 @@ class SyncLoopTest {
         }
 
         @Override
-        public synchronized String run(String script) throws ApplyException {
+        public synchronized String run(Transaction script) throws ApplyException {
             return delegate.run(script);
         }
 
@@ -421,7 +422,7 @@ class SyncLoopTest {
         NftExecutor reader() {
             return new NftExecutor() {
                 @Override
-                public String run(String script) {
+                public String run(Transaction script) {
                     throw new UnsupportedOperationException("the drift reader only reads");
                 }
 
