@@ -32,24 +32,44 @@ final class Field {
 
     private final Origin origin;
     private final JsonNode node;
-    private final String path;
-    private final Position position;
+    // Path and place are worked out from the parent only for a message: most values are read, never reported.
+    private final Field parent;
+    private final Object keyOrIndex;
+    private final Position rootStart;
 
-    private Field(Origin origin, JsonNode node, String path, Position position) {
+    private Field(Origin origin, JsonNode node, Field parent, Object keyOrIndex, Position rootStart) {
         this.origin = origin;
         this.node = node;
-        this.path = path;
-        this.position = position;
+        this.parent = parent;
+        this.keyOrIndex = keyOrIndex;
+        this.rootStart = rootStart;
     }
 
     /** The object itself, at its start. */
     static Field root(Origin origin, JsonNode object, Position start) {
-        return new Field(origin, object, "", start);
+        return new Field(origin, object, null, null, start);
     }
 
-    /** The path from the object, e.g. {@code spec.containers}. */
+    /** The path from the object, e.g. {@code spec.containers[0].ports}. */
     String path() {
-        return path;
+        if (parent == null) {
+            return "";
+        }
+        String above = parent.path();
+        if (keyOrIndex instanceof Integer index) {
+            return above + "[" + index + "]";
+        }
+        return above.isEmpty() ? (String) keyOrIndex : above + "." + keyOrIndex;
+    }
+
+    /** Where the value starts; a value whose start is not known (a YAML merge key copied it) is at its parent's. */
+    private Position position() {
+        if (parent == null) {
+            return rootStart;
+        }
+        Position above = parent.position();
+        Position own = parent.absent() ? Position.UNKNOWN : origin.tree().childStart(parent.node, keyOrIndex);
+        return own.known() ? own : above;
     }
 
     boolean absent() {
@@ -58,13 +78,10 @@ final class Field {
 
     /** The value under {@code key}, absent when this mapping has none (or this value is absent). */
     Field get(String key) {
-        if (absent()) {
-            return new Field(origin, null, child(key), position);
-        }
-        if (!node.isObject()) {
+        if (!absent() && !node.isObject()) {
             throw problem("expected a mapping, found " + SnapshotReader.describe(node));
         }
-        return new Field(origin, node.get(key), child(key), known(origin.tree().childStart(node, key)));
+        return new Field(origin, absent() ? null : node.get(key), this, key, null);
     }
 
     /** The elements of a sequence; none when absent. */
@@ -77,7 +94,7 @@ final class Field {
         }
         List<Field> items = new ArrayList<>(node.size());
         for (int i = 0; i < node.size(); i++) {
-            items.add(new Field(origin, node.get(i), path + "[" + i + "]", known(origin.tree().childStart(node, i))));
+            items.add(new Field(origin, node.get(i), this, i, null));
         }
         return items;
     }
@@ -169,22 +186,14 @@ final class Field {
         if (!node.canConvertToInt()) {
             // 4294967297 as a port: the API server refuses it while decoding, as here.
             throw problem("number " + node.asText() + " is out of range"
-                    + (path.toLowerCase(Locale.ROOT).endsWith("port") ? " (a port is 1-65535)" : ""));
+                    + (path().toLowerCase(Locale.ROOT).endsWith("port") ? " (a port is 1-65535)" : ""));
         }
         return node.intValue();
     }
 
     Problem problem(String problem) {
-        return new Problem(SnapshotReader.at(origin.file(), position) + origin.what() + ": "
+        String path = path();
+        return new Problem(SnapshotReader.at(origin.file(), position()) + origin.what() + ": "
                 + (path.isEmpty() ? "" : path + ": ") + problem);
-    }
-
-    private String child(String key) {
-        return path.isEmpty() ? key : path + "." + key;
-    }
-
-    /** A value whose start is not known (copied by a YAML merge key from elsewhere) is reported at its parent's. */
-    private Position known(Position child) {
-        return child.known() ? child : position;
     }
 }

@@ -77,7 +77,16 @@ public final class SnapshotReader {
         if (!json) {
             checkLineLengths(name, text);
         }
-        LocatedTree tree = new LocatedTree();
+        try {
+            return read(name, text, json, new LocatedTree(false));
+        } catch (SnapshotException problem) {
+            // Read again, remembering where every value starts: the same problem, reported at its exact place.
+            read(name, text, json, new LocatedTree(true));
+            throw problem;
+        }
+    }
+
+    private SnapshotFile read(String name, String text, boolean json, LocatedTree tree) throws SnapshotException {
         List<Document> documents;
         try (JsonParser parser = json ? jsonFactory.createParser(text) : yamlFactory.createParser(text)) {
             documents = tree.readAll(parser);
