@@ -6,18 +6,35 @@ package io.nftpolicy.snapshot;
  * each of the type the API defines (a value of another type is a {@link Field.Problem} naming the field), and
  * leaves the others alone. Reading a new kind is one more reader in {@link SnapshotReader#READERS}.
  */
-interface KindReader {
-    /** The kind this reader reads, as {@code kind:} names it. */
-    String kind();
+abstract class KindReader {
+    private final String kind;
+    private final String apiVersion;
+    private final boolean namespaced;
 
-    /** The only apiVersion read; objects of the kind in another group or version are skipped with a warning. */
-    String apiVersion();
+    /**
+     * @param kind the kind read, as {@code kind:} names it
+     * @param apiVersion the only apiVersion read: objects of the kind in another group or version are skipped with a
+     *     warning
+     * @param namespaced whether objects of the kind live in a namespace ("default" when they name none)
+     */
+    KindReader(String kind, String apiVersion, boolean namespaced) {
+        this.kind = kind;
+        this.apiVersion = apiVersion;
+        this.namespaced = namespaced;
+    }
 
-    /** Whether objects of the kind live in a namespace ("default" when they name none). */
-    default boolean namespaced() {
-        return true;
+    final String kind() {
+        return kind;
+    }
+
+    final String apiVersion() {
+        return apiVersion;
+    }
+
+    final boolean namespaced() {
+        return namespaced;
     }
 
     /** Reads one object into {@code into}. */
-    void read(Field object, SnapshotBuilder into);
+    abstract void read(Field object, SnapshotBuilder into);
 }

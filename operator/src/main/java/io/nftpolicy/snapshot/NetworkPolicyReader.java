@@ -14,19 +14,13 @@ import java.util.Optional;
  * networking.k8s.io/v1 NetworkPolicy, as written: policyTypes stays empty when absent (the compiler applies the
  * defaulting), and the compiler validates the rest and reports its errors.
  */
-final class NetworkPolicyReader implements KindReader {
-    @Override
-    public String kind() {
-        return "NetworkPolicy";
+final class NetworkPolicyReader extends KindReader {
+    NetworkPolicyReader() {
+        super("NetworkPolicy", "networking.k8s.io/v1", true);
     }
 
     @Override
-    public String apiVersion() {
-        return "networking.k8s.io/v1";
-    }
-
-    @Override
-    public void read(Field object, SnapshotBuilder into) {
+    void read(Field object, SnapshotBuilder into) {
         Field metadata = object.get("metadata");
         Field spec = object.get("spec");
         into.policies.add(new NetworkPolicy(

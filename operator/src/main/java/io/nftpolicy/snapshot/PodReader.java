@@ -11,19 +11,13 @@ import java.util.List;
  * ports of its containers and init containers (sidecars serve too). A port the API server would refuse is left out
  * with a diagnostic.
  */
-final class PodReader implements KindReader {
-    @Override
-    public String kind() {
-        return "Pod";
+final class PodReader extends KindReader {
+    PodReader() {
+        super("Pod", "v1", true);
     }
 
     @Override
-    public String apiVersion() {
-        return "v1";
-    }
-
-    @Override
-    public void read(Field object, SnapshotBuilder into) {
+    void read(Field object, SnapshotBuilder into) {
         Field metadata = object.get("metadata");
         Field spec = object.get("spec");
         Field status = object.get("status");
