@@ -1,9 +1,8 @@
 package io.nftpolicy.cli;
 
-import io.nftpolicy.snapshot.KubernetesObjects;
-import io.nftpolicy.snapshot.SnapshotConverter;
 import io.nftpolicy.snapshot.SnapshotConverter.Conversion;
 import io.nftpolicy.snapshot.SnapshotException;
+import io.nftpolicy.snapshot.SnapshotFile;
 import io.nftpolicy.snapshot.SnapshotReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +17,7 @@ final class SnapshotInput {
 
     static Conversion load(String input, InputStream stdin, PrintWriter err) throws UserException {
         SnapshotReader reader = new SnapshotReader();
-        KubernetesObjects objects;
+        SnapshotFile objects;
         try {
             if (STDIN.equals(input)) {
                 byte[] content;
@@ -35,8 +34,7 @@ final class SnapshotInput {
             throw new UserException(e.getMessage(), e);
         }
         objects.warnings().forEach(w -> Messages.warning(err, w));
-        Conversion conversion = new SnapshotConverter().convert(objects.namespaces(), objects.pods(), objects.policies());
-        conversion.diagnostics().forEach(d -> Messages.warning(err, d.format()));
-        return conversion;
+        objects.diagnostics().forEach(d -> Messages.warning(err, d.format()));
+        return new Conversion(objects.snapshot(), objects.diagnostics());
     }
 }

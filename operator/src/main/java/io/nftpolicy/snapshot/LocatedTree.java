@@ -16,8 +16,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Jackson trees of every document of a YAML or JSON stream that remember where each value starts, so that a problem
+ * Jackson trees of every document of a YAML or JSON stream that remember where values start, so that a problem
  * found after parsing (a missing name, a value of the wrong type) can still be reported as {@code line:column}.
+ *
+ * <p>A tree made to read remembers only where each mapping and sequence starts, which costs nothing but a field of
+ * the node: most of a large file's values are read once and never reported. A tree made to report remembers where
+ * every value starts and names the first of two duplicate keys; {@link SnapshotReader} reads a file again that way
+ * when it has a problem to report, so that the message is as exact as if every file were read so.
  */
 final class LocatedTree {
     /** One root value of the stream: a YAML document, or one top-level JSON value. */
@@ -74,13 +79,41 @@ final class LocatedTree {
      */
     static final int MAX_DEPTH = 200;
 
+    /** A mapping that knows where it starts. */
+    private static final class LocatedObject extends ObjectNode {
+        private static final long serialVersionUID = 1L;
+        final transient Position start;
+
+        LocatedObject(Position start) {
+            super(JsonNodeFactory.instance);
+            this.start = start;
+        }
+    }
+
+    /** A sequence that knows where it starts. */
+    private static final class LocatedArray extends ArrayNode {
+        private static final long serialVersionUID = 1L;
+        final transient Position start;
+
+        LocatedArray(Position start) {
+            super(JsonNodeFactory.instance);
+            this.start = start;
+        }
+    }
+
     private final JsonNodeFactory nodes = JsonNodeFactory.instance;
-    private final Map<JsonNode, Position> starts = new IdentityHashMap<>();
+    private final boolean everyValue;
+    /** Where each key's value or element starts, by container: only in a tree made to report. */
     private final Map<JsonNode, Map<Object, Position>> children = new IdentityHashMap<>();
     private final Map<String, JsonNode> anchors = new HashMap<>();
     private final Map<String, Long> anchorSizes = new HashMap<>();
     private long aliasValues;
     private int depth;
+
+    /** @param everyValue remember where every value starts (to report a problem), not only mappings and sequences */
+    LocatedTree(boolean everyValue) {
+        this.everyValue = everyValue;
+    }
 
     /** Reads every root value of the stream. Empty YAML documents come back with a null root. */
     List<Document> readAll(JsonParser parser) throws IOException, TreeException {
@@ -95,22 +128,32 @@ final class LocatedTree {
         return documents;
     }
 
-    /** Where a container value (mapping or sequence) starts. */
-    Position start(JsonNode container) {
-        return starts.getOrDefault(container, Position.UNKNOWN);
+    /** Where a value starts: known for mappings and sequences, unknown for the others. */
+    static Position start(JsonNode value) {
+        if (value instanceof LocatedObject object) {
+            return object.start;
+        }
+        return value instanceof LocatedArray array ? array.start : Position.UNKNOWN;
     }
 
-    /** Where the value of a mapping's key, or a sequence's element, starts. */
+    /**
+     * Where the value of a mapping's key, or a sequence's element, starts; in a tree made to read, known only when
+     * that value is a mapping or sequence.
+     */
     Position childStart(JsonNode container, Object keyOrIndex) {
         Map<Object, Position> known = children.get(container);
-        return known == null ? Position.UNKNOWN : known.getOrDefault(keyOrIndex, Position.UNKNOWN);
+        if (known != null) {
+            return known.getOrDefault(keyOrIndex, Position.UNKNOWN);
+        }
+        JsonNode child = keyOrIndex instanceof Integer index ? container.get(index) : container.get((String) keyOrIndex);
+        return child == null ? Position.UNKNOWN : start(child);
     }
 
     private JsonNode read(JsonParser parser) throws IOException, TreeException {
-        Position start = Position.of(parser.currentTokenLocation());
         if (parser instanceof YAMLParser yaml) {
             // Jackson reports an alias as a string holding the anchor's name; kubectl expands it.
             if (yaml.isCurrentAlias()) {
+                Position start = Position.of(parser.currentTokenLocation());
                 JsonNode anchored = anchors.get(yaml.getText());
                 if (anchored == null) {
                     throw new TreeException("alias *" + yaml.getText() + " has no anchor &" + yaml.getText()
@@ -124,14 +167,21 @@ final class LocatedTree {
                 return anchored.deepCopy();
             }
             String anchor = yaml.getCurrentAnchor();
-            JsonNode node = readValue(parser, start);
+            JsonNode node = readValue(parser, start(parser));
             if (anchor != null) {
                 anchors.put(anchor, node);
                 anchorSizes.put(anchor, size(node));
             }
             return node;
         }
-        return readValue(parser, start);
+        return readValue(parser, start(parser));
+    }
+
+    /** Where the current value starts; for a scalar, asked of the parser only when every value is remembered. */
+    private Position start(JsonParser parser) {
+        JsonToken token = parser.currentToken();
+        return everyValue || token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY
+                ? Position.of(parser.currentTokenLocation()) : Position.UNKNOWN;
     }
 
     /** The number of values in the tree: a mapping or sequence counts one, plus its contents. */
@@ -146,7 +196,7 @@ final class LocatedTree {
     /** Applies {@code <<: *a} or {@code <<: [*a, *b]}: keys written in the mapping win, then earlier sources. */
     private static void merge(ObjectNode object, Map<Object, Position> positions) throws TreeException {
         JsonNode sources = object.remove(MERGE_KEY);
-        Position at = positions.remove(MERGE_KEY);
+        Position at = positions == null ? Position.UNKNOWN : positions.remove(MERGE_KEY);
         List<JsonNode> list = new ArrayList<>();
         if (sources.isArray()) {
             sources.forEach(list::add);
@@ -160,7 +210,9 @@ final class LocatedTree {
             for (Map.Entry<String, JsonNode> field : source.properties()) {
                 if (!object.has(field.getKey())) {
                     object.set(field.getKey(), field.getValue());
-                    positions.put(field.getKey(), at);
+                    if (positions != null) {
+                        positions.put(field.getKey(), at);
+                    }
                 }
             }
         }
@@ -185,20 +237,23 @@ final class LocatedTree {
     private JsonNode readContainer(JsonParser parser, JsonToken token, Position start) throws IOException, TreeException {
         switch (token) {
             case START_OBJECT -> {
-                ObjectNode object = nodes.objectNode();
-                Map<Object, Position> positions = new HashMap<>();
-                starts.put(object, start);
-                children.put(object, positions);
+                ObjectNode object = new LocatedObject(start);
+                Map<Object, Position> positions = everyValue ? new HashMap<>() : null;
+                if (everyValue) {
+                    children.put(object, positions);
+                }
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                     String key = parser.currentName();
                     parser.nextToken();
-                    Position valueStart = Position.of(parser.currentTokenLocation());
+                    Position valueStart = everyValue ? Position.of(parser.currentTokenLocation()) : Position.UNKNOWN;
                     JsonNode value = read(parser);
                     if (object.has(key)) {
                         throw new TreeException("duplicate key \"" + key + "\" (first at line "
-                                + positions.get(key).line() + ")", valueStart);
+                                + (everyValue ? positions.get(key).line() : 0) + ")", valueStart);
                     }
-                    positions.put(key, valueStart);
+                    if (everyValue) {
+                        positions.put(key, valueStart);
+                    }
                     object.set(key, value);
                 }
                 if (parser instanceof YAMLParser && object.has(MERGE_KEY)) {
@@ -207,12 +262,15 @@ final class LocatedTree {
                 return object;
             }
             case START_ARRAY -> {
-                ArrayNode array = nodes.arrayNode();
-                Map<Object, Position> positions = new HashMap<>();
-                starts.put(array, start);
-                children.put(array, positions);
+                ArrayNode array = new LocatedArray(start);
+                Map<Object, Position> positions = everyValue ? new HashMap<>() : null;
+                if (everyValue) {
+                    children.put(array, positions);
+                }
                 while (parser.nextToken() != JsonToken.END_ARRAY) {
-                    positions.put(array.size(), Position.of(parser.currentTokenLocation()));
+                    if (everyValue) {
+                        positions.put(array.size(), Position.of(parser.currentTokenLocation()));
+                    }
                     array.add(read(parser));
                 }
                 return array;

@@ -68,12 +68,8 @@ public final class SnapshotConverter {
             Collection<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy> policies) {
         List<Diagnostic> diagnostics = new ArrayList<>();
         List<Namespace> namespaceRecords = new ArrayList<>();
-        Set<String> known = new LinkedHashSet<>();
         for (var namespace : namespaces) {
-            Namespace record = namespace(namespace, diagnostics);
-            if (known.add(record.name())) {
-                namespaceRecords.add(record);
-            }
+            namespaceRecords.add(namespace(namespace, diagnostics));
         }
         List<Pod> podRecords = new ArrayList<>();
         for (var pod : pods) {
@@ -83,12 +79,27 @@ public final class SnapshotConverter {
         for (var policy : policies) {
             policyRecords.add(policy(policy));
         }
+        return new Conversion(snapshot(namespaceRecords, podRecords, policyRecords), diagnostics);
+    }
+
+    /**
+     * The snapshot of these records: the first namespace of each name, then those that pods or policies live in
+     * but that are not among {@code namespaces}, without labels.
+     */
+    static ClusterSnapshot snapshot(List<Namespace> namespaces, List<Pod> pods, List<NetworkPolicy> policies) {
+        List<Namespace> namespaceRecords = new ArrayList<>();
+        Set<String> known = new LinkedHashSet<>();
+        for (Namespace namespace : namespaces) {
+            if (known.add(namespace.name())) {
+                namespaceRecords.add(namespace);
+            }
+        }
         Set<String> missing = new TreeSet<>();
-        podRecords.forEach(p -> missing.add(p.namespace()));
-        policyRecords.forEach(p -> missing.add(p.namespace()));
+        pods.forEach(p -> missing.add(p.namespace()));
+        policies.forEach(p -> missing.add(p.namespace()));
         missing.removeAll(known);
         missing.forEach(name -> namespaceRecords.add(new Namespace(name, Map.of())));
-        return new Conversion(new ClusterSnapshot(namespaceRecords, podRecords, policyRecords), diagnostics);
+        return new ClusterSnapshot(namespaceRecords, pods, policies);
     }
 
     public Namespace namespace(io.fabric8.kubernetes.api.model.Namespace namespace) {
@@ -102,10 +113,14 @@ public final class SnapshotConverter {
      */
     public Namespace namespace(io.fabric8.kubernetes.api.model.Namespace namespace, List<Diagnostic> diagnostics) {
         ObjectMeta metadata = metadata(namespace.getMetadata());
-        String name = nullToEmpty(metadata.getName());
+        return namespace(nullToEmpty(metadata.getName()), metadata.getLabels(), diagnostics);
+    }
+
+    /** A namespace of this name and labels as written; what the API server would refuse is reported and left out. */
+    static Namespace namespace(String name, Map<String, String> labels, List<Diagnostic> diagnostics) {
         KubernetesNames.namespaceName(name).ifPresent(reason ->
                 diagnostics.add(new Diagnostic("Namespace", name, "metadata.name", reason, "")));
-        return new Namespace(name, validLabels("Namespace", name, metadata.getLabels(), diagnostics));
+        return new Namespace(name, validLabels("Namespace", name, labels, diagnostics));
     }
 
     /**
@@ -123,19 +138,13 @@ public final class SnapshotConverter {
 
         List<ContainerPort> ports = new ArrayList<>();
         String ref = namespace + "/" + name;
-        KubernetesNames.podName(name).ifPresent(reason ->
-                diagnostics.add(new Diagnostic("Pod", ref, "metadata.name", reason, "")));
+        checkPodName(name, ref, diagnostics);
         containerPorts(spec.getContainers(), "spec.containers", ref, ports, diagnostics);
         containerPorts(spec.getInitContainers(), "spec.initContainers", ref, ports, diagnostics);
 
-        List<String> ips = new ArrayList<>();
+        List<String> podIps = new ArrayList<>();
         for (PodIP ip : nullToEmpty(status.getPodIPs())) {
-            if (ip != null && ip.getIp() != null && !ip.getIp().isEmpty()) {
-                ips.add(ip.getIp());
-            }
-        }
-        if (ips.isEmpty() && status.getPodIP() != null && !status.getPodIP().isEmpty()) {
-            ips.add(status.getPodIP());
+            podIps.add(ip == null ? null : ip.getIp());
         }
         return new Pod(
                 namespace,
@@ -145,15 +154,33 @@ public final class SnapshotConverter {
                 Boolean.TRUE.equals(spec.getHostNetwork()),
                 PodPhase.fromKubernetes(status.getPhase()),
                 metadata.getDeletionTimestamp() != null,
-                ips,
+                addresses(podIps, status.getPodIP()),
                 ports,
                 metadata.getUid(),
-                creationTimestamp(metadata, ref, diagnostics));
+                creationTimestamp(metadata.getCreationTimestamp(), ref, diagnostics));
+    }
+
+    static void checkPodName(String name, String ref, List<Diagnostic> diagnostics) {
+        KubernetesNames.podName(name).ifPresent(reason ->
+                diagnostics.add(new Diagnostic("Pod", ref, "metadata.name", reason, "")));
+    }
+
+    /** A pod's addresses: status.podIPs, or status.podIP when podIPs has none; empty entries are no address. */
+    static List<String> addresses(List<String> podIps, String podIp) {
+        List<String> ips = new ArrayList<>();
+        for (String ip : podIps) {
+            if (ip != null && !ip.isEmpty()) {
+                ips.add(ip);
+            }
+        }
+        if (ips.isEmpty() && podIp != null && !podIp.isEmpty()) {
+            ips.add(podIp);
+        }
+        return ips;
     }
 
     /** metadata.creationTimestamp (RFC 3339); null when absent or unreadable, which is reported. */
-    private static Instant creationTimestamp(ObjectMeta metadata, String ref, List<Diagnostic> diagnostics) {
-        String text = metadata.getCreationTimestamp();
+    static Instant creationTimestamp(String text, String ref, List<Diagnostic> diagnostics) {
         if (text == null || text.isEmpty()) {
             return null;
         }
@@ -181,25 +208,40 @@ public final class SnapshotConverter {
                     continue;
                 }
                 String path = field + "[" + c + "].ports[" + p + "]";
-                String protocolName = port.getProtocol() == null ? "TCP" : port.getProtocol();
-                Optional<Protocol> protocol = Protocol.fromKubernetes(protocolName);
-                if (protocol.isEmpty()) {
-                    out.add(new Diagnostic("Pod", ref, path + ".protocol",
-                            "\"" + protocolName + "\" is not TCP, UDP or SCTP", "port ignored"));
-                } else if (port.getContainerPort() == null) {
-                    out.add(new Diagnostic("Pod", ref, path + ".containerPort", "missing", "port ignored"));
-                } else if (KubernetesNames.portNumber(port.getContainerPort()).isPresent()) {
-                    out.add(new Diagnostic("Pod", ref, path + ".containerPort",
-                            KubernetesNames.portNumber(port.getContainerPort()).get(), "port ignored"));
-                } else if (port.getName() != null && !port.getName().isEmpty()
-                        && KubernetesNames.portName(port.getName()).isPresent()) {
-                    out.add(new Diagnostic("Pod", ref, path + ".name", KubernetesNames.portName(port.getName()).get(),
-                            "port ignored"));
-                } else {
-                    into.add(new ContainerPort(nullToEmpty(port.getName()), port.getContainerPort(), protocol.get()));
-                }
+                containerPort(ref, path, port.getName(), port.getContainerPort(), port.getProtocol(), out)
+                        .ifPresent(into::add);
             }
         }
+    }
+
+    /**
+     * A container port as written, when the API server would accept it: a protocol of TCP (the default), UDP or SCTP,
+     * a number in 1-65535 and a valid name or none. Otherwise it is reported under {@code path} and left out.
+     */
+    static Optional<ContainerPort> containerPort(String ref, String path, String name, Integer number, String protocol,
+                                                 List<Diagnostic> out) {
+        String protocolName = protocol == null ? "TCP" : protocol;
+        Optional<Protocol> known = Protocol.fromKubernetes(protocolName);
+        Optional<String> wrong;
+        String field;
+        if (known.isEmpty()) {
+            field = ".protocol";
+            wrong = Optional.of("\"" + protocolName + "\" is not TCP, UDP or SCTP");
+        } else if (number == null) {
+            field = ".containerPort";
+            wrong = Optional.of("missing");
+        } else if (KubernetesNames.portNumber(number).isPresent()) {
+            field = ".containerPort";
+            wrong = KubernetesNames.portNumber(number);
+        } else {
+            field = ".name";
+            wrong = name == null || name.isEmpty() ? Optional.empty() : KubernetesNames.portName(name);
+        }
+        if (wrong.isPresent()) {
+            out.add(new Diagnostic("Pod", ref, path + field, wrong.get(), "port ignored"));
+            return Optional.empty();
+        }
+        return Optional.of(new ContainerPort(nullToEmpty(name), number, known.get()));
     }
 
     /** Converts a policy as written; policyTypes stays empty when absent (the compiler applies the defaulting). */
@@ -271,7 +313,11 @@ public final class SnapshotConverter {
     }
 
     private static String namespaceOf(ObjectMeta metadata) {
-        String namespace = metadata.getNamespace();
+        return namespaceOr(metadata.getNamespace());
+    }
+
+    /** The namespace an object names, or the default one. */
+    static String namespaceOr(String namespace) {
         return namespace == null || namespace.isEmpty() ? DEFAULT_NAMESPACE : namespace;
     }
 
@@ -289,7 +335,7 @@ public final class SnapshotConverter {
     }
 
     /** The labels the API server would accept; each other one is left out with a diagnostic. */
-    private static Map<String, String> validLabels(String kind, String ref, Map<String, String> labels,
+    static Map<String, String> validLabels(String kind, String ref, Map<String, String> labels,
                                                    List<Diagnostic> diagnostics) {
         Map<String, String> valid = labels(labels);
         valid.entrySet().removeIf(label -> {
@@ -318,7 +364,7 @@ public final class SnapshotConverter {
         return list == null ? List.of() : list;
     }
 
-    private static String nullToEmpty(String s) {
+    static String nullToEmpty(String s) {
         return s == null ? "" : s;
     }
 }

@@ -4,17 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.nftpolicy.snapshot.LocatedTree.Document;
 import io.nftpolicy.snapshot.LocatedTree.Position;
 import java.io.IOException;
@@ -27,32 +18,29 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
- * Reads the Namespaces, Pods and NetworkPolicies of a snapshot file into fabric8 model objects.
+ * Reads the Namespaces, Pods and NetworkPolicies of a snapshot file straight into the compiler's records.
  *
  * <p>The file is what {@code kubectl get namespaces,pods,networkpolicies -A -o yaml} prints (a {@code kind: List}),
  * or a multi-document YAML of objects, or the same as JSON. Lists are flattened, at any depth; objects of other kinds
- * (Services, Deployments, ...) are skipped. Every error is one line naming the file and, when known, line:column.
- * The objects are returned as written: defaulting (namespace "default") and conversion happen in
- * {@link SnapshotConverter}.
+ * (Services, Deployments, ...) are skipped. Every error is one line naming the file and, when known, line:column,
+ * and for a value of the wrong type the object and field. Each kind has its {@link KindReader}; values are carried
+ * over as written, and the compiler validates policies.
  */
 public final class SnapshotReader {
-    /** The kinds policy reads, and the apiVersion each must have (absent is accepted in hand-written files). */
-    private static final Map<String, String> API_VERSIONS =
-            Map.of("Namespace", "v1", "Pod", "v1", "NetworkPolicy", "networking.k8s.io/v1");
+    /** The kinds policy reads, by kind. */
+    static final Map<String, KindReader> READERS = List.of(new NamespaceReader(), new PodReader(), new NetworkPolicyReader())
+            .stream().collect(Collectors.toUnmodifiableMap(KindReader::kind, Function.identity()));
 
-    private static final Map<String, Class<? extends HasMetadata>> TYPES =
-            Map.of("Namespace", Namespace.class, "Pod", Pod.class, "NetworkPolicy", NetworkPolicy.class);
-
-    private final KubernetesSerialization serialization = new KubernetesSerialization(new ObjectMapper(), true);
     private final JsonFactory jsonFactory = JsonFactory.builder().build();
     private final YAMLFactory yamlFactory;
 
@@ -64,7 +52,7 @@ public final class SnapshotReader {
     }
 
     /** Reads a file; its name in messages is the path as given. */
-    public KubernetesObjects read(Path file) throws SnapshotException {
+    public SnapshotFile read(Path file) throws SnapshotException {
         String name = file.toString();
         byte[] content;
         try {
@@ -83,13 +71,22 @@ public final class SnapshotReader {
     }
 
     /** Reads content that came from elsewhere (standard input, a test); {@code name} is used in messages. */
-    public KubernetesObjects read(String name, byte[] content) throws SnapshotException {
+    public SnapshotFile read(String name, byte[] content) throws SnapshotException {
         String text = decode(name, content);
         boolean json = looksLikeJson(text);
         if (!json) {
             checkLineLengths(name, text);
         }
-        LocatedTree tree = new LocatedTree();
+        try {
+            return read(name, text, json, new LocatedTree(false));
+        } catch (SnapshotException problem) {
+            // Read again, remembering where every value starts: the same problem, reported at its exact place.
+            read(name, text, json, new LocatedTree(true));
+            throw problem;
+        }
+    }
+
+    private SnapshotFile read(String name, String text, boolean json, LocatedTree tree) throws SnapshotException {
         List<Document> documents;
         try (JsonParser parser = json ? jsonFactory.createParser(text) : yamlFactory.createParser(text)) {
             documents = tree.readAll(parser);
@@ -114,7 +111,7 @@ public final class SnapshotReader {
                 collector.value(document.root(), document.start(), multi ? "document " + document.index() : "");
             }
         }
-        return new KubernetesObjects(collector.namespaces, collector.pods, collector.policies, collector.warnings);
+        return new SnapshotFile(collector.records.snapshot(), collector.records.diagnostics, collector.warnings);
     }
 
     private static String decode(String name, byte[] content) throws SnapshotException {
@@ -162,7 +159,7 @@ public final class SnapshotReader {
         return false;
     }
 
-    private static String at(String name, Position position) {
+    static String at(String name, Position position) {
         return position.known() ? name + ":" + position.format() + ": " : name + ": ";
     }
 
@@ -187,9 +184,7 @@ public final class SnapshotReader {
     private final class Collector {
         private final String file;
         private final LocatedTree tree;
-        private final List<Namespace> namespaces = new ArrayList<>();
-        private final List<Pod> pods = new ArrayList<>();
-        private final List<NetworkPolicy> policies = new ArrayList<>();
+        private final SnapshotBuilder records = new SnapshotBuilder();
         private final List<String> warnings = new ArrayList<>();
         private final Map<String, Position> seen = new HashMap<>();
 
@@ -237,8 +232,8 @@ public final class SnapshotReader {
                 items(items, where);
                 return;
             }
-            Class<? extends HasMetadata> type = TYPES.get(kind);
-            if (type == null) {
+            KindReader reader = READERS.get(kind);
+            if (reader == null) {
                 return; // Services, Deployments, ...: nothing policy reads
             }
             String name = text(node.path("metadata").path("name"));
@@ -246,67 +241,22 @@ public final class SnapshotReader {
                 throw error(position, where, kind + " has no metadata.name");
             }
             String namespace = text(node.path("metadata").path("namespace"));
-            String ref = kind.equals("Namespace") ? name : (namespace.isEmpty() ? "default" : namespace) + "/" + name;
+            String ref = !reader.namespaced() ? name
+                    : (namespace.isEmpty() ? SnapshotConverter.DEFAULT_NAMESPACE : namespace) + "/" + name;
             String apiVersion = text(node.path("apiVersion"));
-            if (!apiVersion.isEmpty() && !apiVersion.equals(API_VERSIONS.get(kind))) {
+            if (!apiVersion.isEmpty() && !apiVersion.equals(reader.apiVersion())) {
                 warnings.add(at(file, position) + kind + " " + ref + " of apiVersion " + apiVersion
-                        + " skipped: only " + API_VERSIONS.get(kind) + " " + kind + " objects are read");
+                        + " skipped: only " + reader.apiVersion() + " " + kind + " objects are read");
                 return;
             }
             Position first = seen.putIfAbsent(kind + " " + ref, position);
             if (first != null) {
                 throw error(position, "", kind + " " + ref + " appears twice (first at line " + first.line() + ")");
             }
-            HasMetadata object = convert(node, position, type, kind + " " + ref);
-            if (object instanceof Namespace n) {
-                namespaces.add(n);
-            } else if (object instanceof Pod p) {
-                pods.add(p);
-            } else if (object instanceof NetworkPolicy p) {
-                policies.add(p);
-            }
-        }
-
-        private <T extends HasMetadata> T convert(JsonNode node, Position position, Class<T> type, String what)
-                throws SnapshotException {
             try {
-                return serialization.convertValue(node, type);
-            } catch (RuntimeException e) {
-                JsonMappingException mapping = find(e, JsonMappingException.class);
-                if (mapping == null) {
-                    throw new SnapshotException(at(file, position) + what + ": " + e.getMessage(), e);
-                }
-                // Walk the tree along Jackson's path to find the offending value and where it starts.
-                StringBuilder field = new StringBuilder();
-                JsonNode current = node;
-                Position where = position;
-                for (JsonMappingException.Reference step : mapping.getPath()) {
-                    Object key = step.getFieldName() != null ? step.getFieldName() : step.getIndex();
-                    if (key instanceof String s) {
-                        field.append(field.length() == 0 ? "" : ".").append(s);
-                    } else {
-                        field.append('[').append(key).append(']');
-                    }
-                    if (current != null) {
-                        Position child = tree.childStart(current, key);
-                        where = child.known() ? child : where;
-                        current = key instanceof String s ? current.get(s) : current.get((Integer) key);
-                    }
-                }
-                String problem;
-                if (current != null && current.isIntegralNumber() && !current.canConvertToInt()) {
-                    // 4294967297 as a port: the API server refuses it while decoding, as here, but Jackson's message
-                    // would name the Java class it was building.
-                    problem = "number " + current.asText() + " is out of range"
-                            + (field.toString().toLowerCase(java.util.Locale.ROOT).endsWith("port")
-                            ? " (a port is 1-65535)" : "");
-                } else if (mapping instanceof MismatchedInputException mismatch && current != null) {
-                    problem = "expected " + expected(mismatch.getTargetType()) + ", found " + describe(current);
-                } else {
-                    problem = mapping.getOriginalMessage();
-                }
-                throw new SnapshotException(
-                        at(file, where) + what + ": " + (field.length() == 0 ? "" : field + ": ") + problem, e);
+                reader.read(Field.root(new Field.Origin(file, tree, kind + " " + ref), node, position), records);
+            } catch (Field.Problem e) {
+                throw new SnapshotException(e.getMessage(), e);
             }
         }
 
@@ -317,15 +267,6 @@ public final class SnapshotReader {
 
     private static String text(JsonNode node) {
         return node.isValueNode() && !node.isNull() ? node.asText() : "";
-    }
-
-    private static <T extends Throwable> T find(Throwable e, Class<T> type) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-        }
-        return null;
     }
 
     /** How a value found in the file reads in a message. */
@@ -343,35 +284,5 @@ public final class SnapshotReader {
             return "\"" + node.asText() + "\"";
         }
         return node.asText();
-    }
-
-    /** What a Java type of the model expects, in YAML terms. */
-    static String expected(Class<?> type) {
-        if (type == null) {
-            return "another value";
-        }
-        if (type == Integer.class || type == int.class || type == Long.class || type == long.class
-                || type == Short.class || type == short.class) {
-            return "an integer";
-        }
-        if (type == Boolean.class || type == boolean.class) {
-            return "true or false";
-        }
-        if (type == String.class) {
-            return "a string";
-        }
-        if (type == IntOrString.class) {
-            return "a number or a name";
-        }
-        if (Map.class.isAssignableFrom(type)) {
-            return "a mapping";
-        }
-        if (Collection.class.isAssignableFrom(type) || type.isArray()) {
-            return "a sequence";
-        }
-        if (type.getName().startsWith("java.")) {
-            return "a " + type.getSimpleName().toLowerCase(java.util.Locale.ROOT);
-        }
-        return "a mapping";
     }
 }

@@ -27,21 +27,29 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** Conversion of YAML as written into the compiler's records: every field policy reads. */
+/**
+ * Conversion of YAML as written into the compiler's records: every field policy reads. Each case goes both ways the
+ * records are made, and they must agree: straight from the file ({@link SnapshotReader}, the command line), and from
+ * fabric8's model objects ({@link SnapshotConverter}, the agent's informers).
+ */
 class SnapshotConverterTest {
     private final SnapshotReader reader = new SnapshotReader();
     private final SnapshotConverter converter = new SnapshotConverter();
 
-    private Conversion convert(String yaml) throws SnapshotException {
-        KubernetesObjects objects = reader.read("test.yaml", yaml.getBytes(StandardCharsets.UTF_8));
-        return converter.convert(objects.namespaces(), objects.pods(), objects.policies());
+    private Conversion convert(String yaml) throws Exception {
+        SnapshotFile file = reader.read("test.yaml", yaml.getBytes(StandardCharsets.UTF_8));
+        Conversion conversion = new Conversion(file.snapshot(), file.diagnostics());
+        ModelObjects objects = ModelObjects.of(yaml);
+        assertThat(converter.convert(objects.namespaces(), objects.pods(), objects.policies()))
+                .as("the same records from fabric8's model").isEqualTo(conversion);
+        return conversion;
     }
 
-    private Pod pod(String yaml) throws SnapshotException {
+    private Pod pod(String yaml) throws Exception {
         return convert("kind: Pod\n" + yaml).snapshot().pods().get(0);
     }
 
-    private NetworkPolicy policy(String spec) throws SnapshotException {
+    private NetworkPolicy policy(String spec) throws Exception {
         return convert("kind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec:\n" + spec.indent(2))
                 .snapshot().policies().get(0);
     }
@@ -333,8 +341,7 @@ class SnapshotConverterTest {
 
     @Test
     void aKubectlDumpConvertsWholly() throws Exception {
-        KubernetesObjects objects = reader.read(snapshot("kubectl-list.yaml"));
-        Conversion conversion = converter.convert(objects.namespaces(), objects.pods(), objects.policies());
+        Conversion conversion = convert(java.nio.file.Files.readString(snapshot("kubectl-list.yaml")));
 
         Pod api = conversion.snapshot().pods().get(0);
         assertThat(api.ref()).isEqualTo("prod/api-7c9d8b6f5-x2x9k");

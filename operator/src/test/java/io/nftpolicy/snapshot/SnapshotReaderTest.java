@@ -3,8 +3,11 @@ package io.nftpolicy.snapshot;
 import static io.nftpolicy.testing.Fixtures.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.nftpolicy.cluster.Namespace;
+import io.nftpolicy.cluster.Pod;
+import io.nftpolicy.policy.NetworkPolicy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,42 +20,40 @@ class SnapshotReaderTest {
     @TempDir
     Path tmp;
 
-    private KubernetesObjects read(String yaml) throws SnapshotException {
+    private SnapshotFile read(String yaml) throws SnapshotException {
         return reader.read("test.yaml", yaml.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String name(HasMetadata object) {
-        return object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
     }
 
     @Test
     void readsTheNamespacesPodsAndPoliciesOfAKubectlList() throws Exception {
-        KubernetesObjects objects = reader.read(snapshot("kubectl-list.yaml"));
+        SnapshotFile objects = reader.read(snapshot("kubectl-list.yaml"));
 
-        assertThat(objects.namespaces()).extracting(n -> n.getMetadata().getName()).containsExactly("prod", "default");
-        assertThat(objects.pods()).extracting(SnapshotReaderTest::name)
+        assertThat(objects.snapshot().namespaces()).extracting(Namespace::name).containsExactly("prod", "default");
+        assertThat(objects.snapshot().pods()).extracting(Pod::ref)
                 .containsExactly("prod/api-7c9d8b6f5-x2x9k", "prod/db-0");
-        assertThat(objects.policies()).extracting(SnapshotReaderTest::name).containsExactly("prod/db-from-api");
+        assertThat(objects.snapshot().policies()).extracting(NetworkPolicy::ref).containsExactly("prod/db-from-api");
         assertThat(objects.warnings()).isEmpty();
     }
 
     @Test
     void readsMultiDocumentYamlFlatteningNestedListsAndSkippingOtherKinds() throws Exception {
-        KubernetesObjects objects = reader.read(snapshot("multi-doc.yaml"));
+        SnapshotFile objects = reader.read(snapshot("multi-doc.yaml"));
 
-        assertThat(objects.pods()).extracting(p -> p.getMetadata().getName()).containsExactly("client", "web");
-        assertThat(objects.policies()).extracting(p -> p.getMetadata().getName())
+        assertThat(objects.snapshot().pods()).extracting(Pod::name).containsExactly("client", "web");
+        assertThat(objects.snapshot().policies()).extracting(NetworkPolicy::name)
                 .containsExactly("web-ingress", "default-deny-egress");
-        assertThat(objects.namespaces()).isEmpty();
+        assertThat(objects.snapshot().namespaces()).extracting(Namespace::name, n -> n.labels().size())
+                .containsExactly(tuple("default", 1), tuple("shop", 1)); // only the name label: the file has none
+
         assertThat(objects.warnings()).isEmpty();
     }
 
     @Test
     void readsJson() throws Exception {
-        KubernetesObjects objects = reader.read(snapshot("cluster.json"));
+        SnapshotFile objects = reader.read(snapshot("cluster.json"));
 
-        assertThat(objects.pods()).extracting(SnapshotReaderTest::name).containsExactly("shop/web");
-        assertThat(objects.policies()).extracting(SnapshotReaderTest::name).containsExactly("shop/deny");
+        assertThat(objects.snapshot().pods()).extracting(Pod::ref).containsExactly("shop/web");
+        assertThat(objects.snapshot().policies()).extracting(NetworkPolicy::ref).containsExactly("shop/deny");
     }
 
     @Test
@@ -93,7 +94,7 @@ class SnapshotReaderTest {
 
     @Test
     void acceptsAnEmptyList() throws Exception {
-        assertThat(read("apiVersion: v1\nkind: List\nitems: []\n").pods()).isEmpty();
+        assertThat(read("apiVersion: v1\nkind: List\nitems: []\n").snapshot().pods()).isEmpty();
     }
 
     @Test
@@ -163,9 +164,9 @@ class SnapshotReaderTest {
     void skipsANetworkPolicyOfAnotherApiGroupWithAWarning() throws Exception {
         String yaml = "apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\n";
 
-        KubernetesObjects objects = read(yaml);
+        SnapshotFile objects = read(yaml);
 
-        assertThat(objects.policies()).isEmpty();
+        assertThat(objects.snapshot().policies()).isEmpty();
         assertThat(objects.warnings()).containsExactly("test.yaml:1:1: NetworkPolicy a/p of apiVersion "
                 + "crd.projectcalico.org/v1 skipped: only networking.k8s.io/v1 NetworkPolicy objects are read");
     }
@@ -193,7 +194,7 @@ class SnapshotReaderTest {
                   metadata: {name: b, labels: *common}
                 """;
 
-        assertThat(read(yaml).pods().get(1).getMetadata().getLabels()).containsEntry("app", "shop").containsEntry("tier", "web");
+        assertThat(read(yaml).snapshot().pods().get(1).labels()).containsEntry("app", "shop").containsEntry("tier", "web");
     }
 
     @Test
@@ -209,7 +210,7 @@ class SnapshotReaderTest {
                     name: b
                 """;
 
-        assertThat(read(yaml).pods()).extracting(SnapshotReaderTest::name).containsExactly("shop/a", "shop/b");
+        assertThat(read(yaml).snapshot().pods()).extracting(Pod::ref).containsExactly("shop/a", "shop/b");
     }
 
     @Test
@@ -240,7 +241,7 @@ class SnapshotReaderTest {
         // four levels: 9^4 copies of "lol", some 15,700 values copied in all
         String yaml = billionLaughs().lines().limit(7).collect(java.util.stream.Collectors.joining("\n")) + "\n";
 
-        assertThat(read(yaml).pods()).hasSize(1);
+        assertThat(read(yaml).snapshot().pods()).hasSize(1);
     }
 
     @Test
@@ -258,6 +259,6 @@ class SnapshotReaderTest {
         String json = "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"a\", \"annotations\": {\"big\": \""
                 + "x".repeat(SnapshotReader.MAX_YAML_LINE) + "\"}}}";
 
-        assertThat(reader.read("c.json", json.getBytes(StandardCharsets.UTF_8)).pods()).hasSize(1);
+        assertThat(reader.read("c.json", json.getBytes(StandardCharsets.UTF_8)).snapshot().pods()).hasSize(1);
     }
 }

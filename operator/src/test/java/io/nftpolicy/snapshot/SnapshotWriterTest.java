@@ -61,8 +61,8 @@ class SnapshotWriterTest {
     }
 
     private static Conversion readBack(String yaml) throws SnapshotException {
-        KubernetesObjects objects = new SnapshotReader().read("generated.yaml", yaml.getBytes(StandardCharsets.UTF_8));
-        assertThat(objects.warnings()).isEmpty();
-        return new SnapshotConverter().convert(objects.namespaces(), objects.pods(), objects.policies());
+        SnapshotFile file = new SnapshotReader().read("generated.yaml", yaml.getBytes(StandardCharsets.UTF_8));
+        assertThat(file.warnings()).isEmpty();
+        return new Conversion(file.snapshot(), file.diagnostics());
     }
 }

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# bin/bench startup [--rounds N] [--baseline REV]: the whole `nftpolicy compile` of a 10,000-pod / 2,000-policy
+# snapshot, as YAML and as JSON, timed from the shell: wall time and CPU time (user + system), median of N rounds
+# (default 5) with the variants interleaved. Variants: `bin/nftpolicy` as users run it (class-data sharing archive,
+# short-run JVM flags), the same jar under a bare `java -jar`, and with --baseline the jar of another revision (built
+# once into benchmarks/target/startup/) under `java -jar`, as bin/nftpolicy ran it then. Prints a Markdown table and
+# the load average before and after: on a shared machine, wall times follow the load, CPU times much less.
+set -euo pipefail
+
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
+out="$root/benchmarks/target/startup"
+rounds=5
+baseline=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --rounds) rounds="$2"; shift 2 ;;
+        --baseline) baseline="$2"; shift 2 ;;
+        *) echo "bench startup: unknown option $1 (--rounds N, --baseline REV)" >&2; exit 2 ;;
+    esac
+done
+mkdir -p "$out"
+
+"$root/bin/nftpolicy" --version >/dev/null # builds the jar and its archive when they are missing or stale
+jar="$root/operator/target/nftpolicy.jar"
+
+yaml="$out/cluster-10k.yaml"
+json="$out/cluster-10k.json"
+if [[ ! -s "$yaml" ]]; then
+    "$root/bin/nftpolicy" generate --namespaces 200 --pods-per-namespace 50 --nodes 20 --policies-per-namespace 10 \
+        -o "$yaml" >/dev/null
+fi
+if [[ ! -s "$json" ]]; then
+    java -cp "$jar" "$root/benchmarks/startup/ToJson.java" "$yaml" "$json"
+fi
+
+variants=("bin/nftpolicy" "java -jar")
+if [[ -n "$baseline" ]]; then
+    rev="$(git -C "$root" rev-parse --short "$baseline")"
+    old_jar="$out/nftpolicy-$rev.jar"
+    if [[ ! -f "$old_jar" ]]; then
+        echo "bench startup: building the jar of $rev ..." >&2
+        tree="$(mktemp -d)"
+        git -C "$root" archive "$rev" | tar -x -C "$tree"
+        (cd "$tree" && mvn -B -q -DskipTests -pl operator -am package </dev/null >/dev/null 2>&1) \
+            && cp "$tree/operator/target/nftpolicy.jar" "$old_jar"
+        rm -rf "$tree"
+        [[ -f "$old_jar" ]] || { echo "bench startup: building $rev failed" >&2; exit 2; }
+    fi
+    variants=("$rev: java -jar" "${variants[@]}")
+fi
+
+run() { # variant input -> "wall cpu" in seconds
+    local command
+    case "$1" in
+        "bin/nftpolicy") command=("$root/bin/nftpolicy") ;;
+        "java -jar") command=(java -jar "$jar") ;;
+        *) command=(java -jar "$old_jar") ;;
+    esac
+    /usr/bin/time -f "%e %U %S" -o "$out/time" "${command[@]}" compile --input "$2" --node node-0 --output /dev/null \
+        2>/dev/null >/dev/null
+    awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$out/time"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+declare -A walls cpus
+for ((round = 1; round <= rounds; round++)); do
+    for input in "$yaml" "$json"; do
+        for variant in "${variants[@]}"; do
+            read -r wall cpu < <(run "$variant" "$input")
+            walls["$variant|$input"]+="$wall "
+            cpus["$variant|$input"]+="$cpu "
+        done
+    done
+done
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+echo "compile --node node-0 of a 10,000-pod / 2,000-policy snapshot, median of $rounds interleaved rounds"
+echo "($(nproc) cores; load average before $load_before, after $load_after)"
+echo
+echo "| variant | input | wall (s) | CPU, user + system (s) |"
+echo "|---|---|---|---|"
+for input in "$yaml" "$json"; do
+    size="$(du -h --apparent-size "$input" | cut -f1)B"
+    for variant in "${variants[@]}"; do
+        wall="$(tr ' ' '\n' <<<"${walls["$variant|$input"]}" | grep . | median)"
+        cpu="$(tr ' ' '\n' <<<"${cpus["$variant|$input"]}" | grep . | median)"
+        echo "| $variant | ${input##*.} ($size) | $wall | $cpu |"
+    done
+done
