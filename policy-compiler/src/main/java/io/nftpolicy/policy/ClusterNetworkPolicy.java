@@ -28,7 +28,15 @@ public record ClusterNetworkPolicy(String name, String tier, Integer priority, S
     }
 
     /** spec.subject: exactly one of its fields must be set. */
-    public record Subject(LabelSelector namespaces, NamespacedPods pods) {}
+    public record Subject(LabelSelector namespaces, NamespacedPods pods) {
+        public static Subject ofNamespaces(LabelSelector namespaces) {
+            return new Subject(namespaces, null);
+        }
+
+        public static Subject ofPods(LabelSelector namespaceSelector, LabelSelector podSelector) {
+            return new Subject(null, new NamespacedPods(namespaceSelector, podSelector));
+        }
+    }
 
     /** namespaceSelector AND podSelector; an empty selector selects all. */
     public record NamespacedPods(LabelSelector namespaceSelector, LabelSelector podSelector) {}
@@ -45,6 +53,11 @@ public record ClusterNetworkPolicy(String name, String tier, Integer priority, S
             name = name == null ? "" : name;
             peers = List.copyOf(peers == null ? List.of() : peers);
             protocols = List.copyOf(protocols == null ? List.of() : protocols);
+        }
+
+        /** An unnamed rule. */
+        public static Rule of(String action, List<Peer> peers, Protocol... protocols) {
+            return new Rule("", action, peers, List.of(protocols));
         }
     }
 

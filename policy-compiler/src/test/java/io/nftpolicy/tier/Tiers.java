@@ -111,16 +111,15 @@ final class Tiers {
 
     /** Pods labelled pod=NAME in namespace NS. */
     static ClusterNetworkPolicy.Subject pod(String ns, String name) {
-        return new ClusterNetworkPolicy.Subject(null, new ClusterNetworkPolicy.NamespacedPods(
-                labels("ns=" + ns), labels("pod=" + name)));
+        return ClusterNetworkPolicy.Subject.ofPods(labels("ns=" + ns), labels("pod=" + name));
     }
 
     static ClusterNetworkPolicy.Subject namespace(String ns) {
-        return new ClusterNetworkPolicy.Subject(labels("ns=" + ns), null);
+        return ClusterNetworkPolicy.Subject.ofNamespaces(labels("ns=" + ns));
     }
 
     static ClusterNetworkPolicy.Rule rule(String action, List<Peer> peers, ClusterNetworkPolicy.Protocol... protocols) {
-        return new ClusterNetworkPolicy.Rule("", action, peers, List.of(protocols));
+        return ClusterNetworkPolicy.Rule.of(action, peers, protocols);
     }
 
     static Peer podsOf(String ns, String name) {
