@@ -35,7 +35,9 @@ final class SnapshotInput {
             throw new UserException(e.getMessage(), e);
         }
         objects.warnings().forEach(w -> Messages.warning(err, w));
-        Conversion conversion = new SnapshotConverter().convert(objects.namespaces(), objects.pods(), objects.policies());
+        Conversion converted = new SnapshotConverter().convert(objects.namespaces(), objects.pods(), objects.policies());
+        Conversion conversion = new Conversion(converted.snapshot().withTiers(objects.tiers().clusterPolicies(),
+                objects.tiers().nodes()), converted.diagnostics());
         conversion.diagnostics().forEach(d -> Messages.warning(err, d.format()));
         return conversion;
     }

@@ -114,7 +114,8 @@ public final class SnapshotReader {
                 collector.value(document.root(), document.start(), multi ? "document " + document.index() : "");
             }
         }
-        return new KubernetesObjects(collector.namespaces, collector.pods, collector.policies, collector.warnings);
+        return new KubernetesObjects(collector.namespaces, collector.pods, collector.policies, collector.warnings,
+                collector.tiers.objects());
     }
 
     private static String decode(String name, byte[] content) throws SnapshotException {
@@ -191,6 +192,7 @@ public final class SnapshotReader {
         private final List<Pod> pods = new ArrayList<>();
         private final List<NetworkPolicy> policies = new ArrayList<>();
         private final List<String> warnings = new ArrayList<>();
+        private final TierObjectReader tiers = new TierObjectReader();
         private final Map<String, Position> seen = new HashMap<>();
 
         Collector(String file, LocatedTree tree) {
@@ -235,6 +237,14 @@ public final class SnapshotReader {
                             + describe(items));
                 }
                 items(items, where);
+                return;
+            }
+            if (TierObjectReader.reads(kind)) {
+                try {
+                    tiers.add(kind, node, at(file, position), warnings);
+                } catch (IllegalArgumentException e) {
+                    throw new SnapshotException(e.getMessage(), e);
+                }
                 return;
             }
             Class<? extends HasMetadata> type = TYPES.get(kind);

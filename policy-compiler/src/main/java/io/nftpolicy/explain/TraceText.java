@@ -52,6 +52,9 @@ public final class TraceText {
             return tier.get().direction().field() + " of " + allowance.subject() + " allowed by "
                     + tier.get().describe();
         }
+        if (allowance.sources().isEmpty() && allowance.chain().startsWith("cnp-")) {
+            return allowance.subject() + " allowed: " + allowance.rule().comment();
+        }
         String by = allowance.sources().isEmpty()
                 ? "rule " + allowance.position() + " of chain " + allowance.chain()
                 : allowance.sources().stream().map(Source::toString).collect(Collectors.joining(", "));

@@ -199,7 +199,8 @@ public final class TierCompiler {
         for (TierPolicy policy : selection.baseline()) {
             policyRules(direction, policy, allow, members, baselineRules);
         }
-        baselineRules.add(Rule.of(allow, "no tier decided and NetworkPolicy does not isolate: allowed"));
+        baselineRules.add(Rule.of(allow, "no " + direction.field()
+                + " rule of a ClusterNetworkPolicy decided, and NetworkPolicy does not isolate"));
         if (np != null) {
             rules.add(Rule.of("goto " + np, "no Admin rule decided: NetworkPolicy decides"));
         } else if (tail) {
