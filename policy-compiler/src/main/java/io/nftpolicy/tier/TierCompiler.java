@@ -362,7 +362,7 @@ public final class TierCompiler {
         }
         String name = "cnp-ports-" + hash(key.toString());
         sets.put(name, new NamedSet(name, List.of(KeyType.INET_PROTO, KeyType.INET_SERVICE), interval,
-                "ports " + key.substring("ports|".length()), elements));
+                "ports " + String.join(", ", elements.stream().map(SetElement::keyToNft).toList()), elements));
         return name;
     }
 

@@ -111,7 +111,8 @@ public final class TierValidator {
         if (namespaces.isEmpty() || pods.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new TierPolicy.Subject(namespaces.get(), Optional.of(pods.get())));
+        // An empty podSelector is no podSelector: one peer set, one group key for both spellings.
+        return Optional.of(new TierPolicy.Subject(namespaces.get(), pods.filter(p -> !p.selectsAll())));
     }
 
     /** The rule, or empty for an Accept rule that fails closed (it matches nothing). */
@@ -181,7 +182,7 @@ public final class TierValidator {
             if (ns.isEmpty() || pods.isEmpty()) {
                 return Optional.empty();
             }
-            return Optional.of(new TierPolicy.PodsPeer(index, ns.get(), Optional.of(pods.get())));
+            return Optional.of(new TierPolicy.PodsPeer(index, ns.get(), pods.filter(p -> !p.selectsAll())));
         }
         if (direction == PolicyType.INGRESS) {
             problems.add(path, "only namespaces and pods peers are allowed in ingress rules", effect);
