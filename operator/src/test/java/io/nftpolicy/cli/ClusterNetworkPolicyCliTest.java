@@ -1,6 +1,7 @@
 package io.nftpolicy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.nftpolicy.cli.Cli.Result;
 import java.nio.file.Path;
@@ -52,5 +53,18 @@ class ClusterNetworkPolicyCliTest {
                 .contains("goto ing-")
                 .contains("jump cnp-deny")
                 .contains("192.168.0.2 comment \"node node-2\"");
+    }
+
+    @Test
+    void theSandboxEnforcesBothTiersAsTheExpectedMatrixSays() {
+        Host system = Host.system();
+        assumeTrue(system.isRoot() && system.findProgram("nft").isPresent() && system.findProgram("ip").isPresent(),
+                "needs root, nft and ip");
+        Path expected = Path.of("..", "samples", "cluster-network-policy", "expected.txt");
+
+        Result result = cli.run("sandbox", "-i", CLUSTER, "--expect", expected.toString());
+
+        assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
+        assertThat(result.err()).contains("nftpolicy: note: all 16 cells of");
     }
 }
