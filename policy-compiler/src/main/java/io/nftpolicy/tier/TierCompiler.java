@@ -76,6 +76,9 @@ public final class TierCompiler {
     private final Set<IpFamily> families;
     private final Map<String, NamedSet> sets = new TreeMap<>();
     private final Map<String, Chain> chains = new TreeMap<>();
+    /** Each peer's set name per family, once computed: many chains name the same peers. */
+    private final Map<TierPeer, Map<IpFamily, Optional<String>>> peerSets = new java.util.HashMap<>();
+    private final Map<TierPolicy.PodsPeer, List<Pod>> peerPods = new java.util.HashMap<>();
 
     /** Validates the snapshot's cluster policies, reporting problems in {@code diagnostics}. */
     public TierCompiler(ClusterSnapshot snapshot, Set<IpFamily> families, List<Diagnostic> diagnostics) {
@@ -292,6 +295,11 @@ public final class TierCompiler {
 
     /** The set of the peer's addresses in the family; null when the peer has none there by definition. */
     private String peerSet(TierPeer peer, IpFamily family) {
+        return peerSets.computeIfAbsent(peer, p -> new java.util.EnumMap<>(IpFamily.class))
+                .computeIfAbsent(family, f -> Optional.ofNullable(buildPeerSet(peer, f))).orElse(null);
+    }
+
+    private String buildPeerSet(TierPeer peer, IpFamily family) {
         Map<IpAddress, String> singles = new TreeMap<>();
         List<IpRange> ranges = new ArrayList<>();
         String key;
@@ -396,6 +404,10 @@ public final class TierCompiler {
     }
 
     private List<Pod> podsOf(TierPolicy.PodsPeer peer) {
+        return peerPods.computeIfAbsent(peer, this::selectPods);
+    }
+
+    private List<Pod> selectPods(TierPolicy.PodsPeer peer) {
         List<Pod> selected = new ArrayList<>();
         for (Pod pod : pods) {
             if (peer.namespaces().matches(labelsOf(pod.namespace()))
