@@ -14,6 +14,7 @@ import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.lab.Lab;
 import io.nftpolicy.lab.LabPod;
+import io.nftpolicy.policy.ClusterNetworkPolicy;
 import io.nftpolicy.policy.LabelSelector.Requirement;
 import io.nftpolicy.policy.LabelSelector;
 import io.nftpolicy.policy.NetworkPolicy;
@@ -201,11 +202,38 @@ class EstablishedFlowsKernelTest {
         }
     }
 
+    @Test
+    void aClusterNetworkPolicyDenyCutsFlowsAsANetworkPolicyChangeDoes() throws Exception {
+        apply(snapshot(OPEN), true);
+        openFlows();
+        awaitTraffic();
+
+        ClusterNetworkPolicy guard = new ClusterNetworkPolicy("no-client", "Admin", 10,
+                ClusterNetworkPolicy.Subject.ofNamespaces(LabelSelector.all()),
+                List.of(ClusterNetworkPolicy.Rule.of("Deny", List.of(ClusterNetworkPolicy.Peer.pods(LabelSelector.all(),
+                        LabelSelector.matchLabels(Map.of("app", "client")))))), List.of());
+        long commit = apply(snapshot(OPEN).withTiers(List.of(guard), List.of()), true);
+        Thread.sleep(1500);
+
+        for (Flow flow : flows) {
+            long after = flow.receivedSince(commit + CUT_LIMIT_NANOS);
+            if (flow.from().equals("t/client")) {
+                assertThat(after).as("%s cut within 1 s", flow).isZero();
+            } else {
+                assertThat(after).as("%s still flows", flow).isGreaterThan(10);
+            }
+        }
+    }
+
     /** Compiles and applies the policy to both nodes; the time of the last commit. */
     private long apply(boolean open, boolean recheck) throws Exception {
+        return apply(snapshot(open), recheck);
+    }
+
+    private long apply(ClusterSnapshot snapshot, boolean recheck) throws Exception {
         PolicyCompiler compiler = new PolicyCompiler();
         for (Map.Entry<String, RulesetApplier> node : appliers.entrySet()) {
-            Ruleset ruleset = compiler.compile(snapshot(open), node.getKey()).ruleset();
+            Ruleset ruleset = compiler.compile(snapshot, node.getKey()).ruleset();
             if (recheck) {
                 ruleset = new EstablishedFlows().apply(ruleset);
             }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Namespace;
+import io.nftpolicy.cluster.Node;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.compile.Diagnostic;
@@ -14,6 +15,7 @@ import io.nftpolicy.lab.LabOptions;
 import io.nftpolicy.lab.LabPod;
 import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.net.IpFamily;
+import io.nftpolicy.policy.ClusterNetworkPolicy;
 import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.reachability.Endpoint;
 import io.nftpolicy.reachability.Reachability;
@@ -62,6 +64,8 @@ final class PolicyLab implements AutoCloseable {
     private final Map<String, String> extraScript = new TreeMap<>();
     private final Map<String, String> scripts = new TreeMap<>();
     private List<NetworkPolicy> policies = List.of();
+    private List<ClusterNetworkPolicy> clusterPolicies = List.of();
+    private List<Node> nodes = List.of();
     private List<Diagnostic> diagnostics = List.of();
 
     Layout layout() {
@@ -96,6 +100,8 @@ final class PolicyLab implements AutoCloseable {
     /** Back to the model's snapshot, no policy, no extra rules: every node gets the ruleset of "no policy". */
     void reset() throws LabException {
         restoreModel();
+        clusterPolicies = List.of();
+        nodes = List.of();
         extraScript.clear();
         enforce(List.of());
     }
@@ -140,10 +146,19 @@ final class PolicyLab implements AutoCloseable {
     }
 
     ClusterSnapshot snapshot(List<NetworkPolicy> policies) {
-        return new ClusterSnapshot(new ArrayList<>(namespaces.values()), new ArrayList<>(pods.values()), policies);
+        return new ClusterSnapshot(new ArrayList<>(namespaces.values()), new ArrayList<>(pods.values()), policies)
+                .withTiers(clusterPolicies, nodes);
     }
 
     // ---- enforcing ----
+
+    /** Compiles and loads these ClusterNetworkPolicy objects and Node objects with the NetworkPolicies, as enforce. */
+    void enforceTiers(List<ClusterNetworkPolicy> tiers, List<Node> nodeObjects, NetworkPolicy... policies)
+            throws LabException {
+        clusterPolicies = List.copyOf(tiers);
+        nodes = List.copyOf(nodeObjects);
+        enforce(policies);
+    }
 
     /** Compiles the snapshot with these policies for every node, expects no diagnostics, loads every node. */
     void enforce(NetworkPolicy... policies) throws LabException {

@@ -111,7 +111,9 @@ public final class SnapshotReader {
                 collector.value(document.root(), document.start(), multi ? "document " + document.index() : "");
             }
         }
-        return new SnapshotFile(collector.records.snapshot(), collector.records.diagnostics, collector.warnings);
+        TierObjects tiers = collector.tiers.objects();
+        return new SnapshotFile(collector.records.snapshot().withTiers(tiers.clusterPolicies(), tiers.nodes()),
+                collector.records.diagnostics, collector.warnings);
     }
 
     private static String decode(String name, byte[] content) throws SnapshotException {
@@ -186,6 +188,7 @@ public final class SnapshotReader {
         private final LocatedTree tree;
         private final SnapshotBuilder records = new SnapshotBuilder();
         private final List<String> warnings = new ArrayList<>();
+        private final TierObjectReader tiers = new TierObjectReader();
         private final Map<String, Position> seen = new HashMap<>();
 
         Collector(String file, LocatedTree tree) {
@@ -230,6 +233,14 @@ public final class SnapshotReader {
                             + describe(items));
                 }
                 items(items, where);
+                return;
+            }
+            if (TierObjectReader.reads(kind)) {
+                try {
+                    tiers.add(kind, node, at(file, position), warnings);
+                } catch (IllegalArgumentException e) {
+                    throw new SnapshotException(e.getMessage(), e);
+                }
                 return;
             }
             KindReader reader = READERS.get(kind);

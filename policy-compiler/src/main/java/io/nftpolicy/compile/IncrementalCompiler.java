@@ -68,7 +68,13 @@ public final class IncrementalCompiler {
         }
         Compilation compilation;
         try {
-            compilation = state.compile(snapshot);
+            if (snapshot.clusterPolicies().isEmpty()) {
+                compilation = state.compile(snapshot);
+            } else {
+                // ClusterNetworkPolicy is compiled in full each time (not incrementally yet): the same result.
+                state = null;
+                compilation = new PolicyCompiler().compile(snapshot, nodeName);
+            }
         } catch (RuntimeException e) {
             state = null; // half updated: the next call starts from scratch
             PolicyCompiler.Outcome outcome = new PolicyCompiler().compileReportingFailures(snapshot, nodeName);

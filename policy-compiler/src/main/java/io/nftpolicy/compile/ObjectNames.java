@@ -11,7 +11,7 @@ import java.util.HexFormat;
  * Names of the table's objects. As in kube-proxy: a short hash for uniqueness, then a readable suffix for people;
  * fixed words never collide with nft keywords (a bare {@code fwd} or {@code ingress} does not parse).
  */
-final class ObjectNames {
+public final class ObjectNames {
     static final String FORWARD_CHAIN = "filter-forward";
     static final String INPUT_CHAIN = "filter-input";
     private static final int SUFFIX_MAX = 48;
@@ -40,7 +40,8 @@ final class ObjectNames {
     }
 
     /** Eight hex digits of SHA-256: short enough to read, long enough not to collide within one table. */
-    static String hash(String text) {
+    /** A short hash of the text, for object names. */
+    public static String hash(String text) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 4);

@@ -6,6 +6,7 @@ import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.policy.PolicyType;
 import io.nftpolicy.ruleset.MapElement;
 import io.nftpolicy.ruleset.NamedSet;
+import io.nftpolicy.tier.TierCompiler;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
@@ -71,6 +72,7 @@ public final class PolicyCompiler {
         Allowances.PeerAddresses addresses = new Allowances.PeerAddresses();
         Set<IpFamily> families = index.families();
         List<ClusterIndex.Member> local = index.localMembers(nodeName);
+        TierCompiler tiers = new TierCompiler(snapshot, families, diagnostics);
         for (PolicyType direction : PolicyType.values()) {
             Map<ClusterIndex.Member, String> chainOf = new IdentityHashMap<>();
             for (PodGroup group : group(direction, local, policiesByNamespace)) {
@@ -89,7 +91,12 @@ public final class PolicyCompiler {
                     assembler.addContested(direction, target);
                 }
             });
+            if (!tiers.isEmpty()) {
+                assembler.redirect(direction, tiers.compile(direction, local.stream()
+                        .map(m -> new TierCompiler.LocalPod(m.pod(), m.dispatched(), chainOf.get(m))).toList()));
+            }
         }
+        assembler.addTiers(tiers.chains(), tiers.sets());
         return new Compilation(assembler.build(peerSets.all()), diagnostics);
     }
 

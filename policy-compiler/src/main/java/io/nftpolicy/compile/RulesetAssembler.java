@@ -86,6 +86,25 @@ final class RulesetAssembler {
     }
 
     /**
+     * ClusterNetworkPolicy's dispatch ({@link io.nftpolicy.tier.TierCompiler}): each element replaces the one of
+     * its address, or is added when NetworkPolicy dispatched the address nowhere.
+     */
+    void redirect(PolicyType direction, List<MapElement> tierDispatch) {
+        Set<IpAddress> redirected = new java.util.HashSet<>();
+        tierDispatch.forEach(e -> redirected.add(e.key()));
+        for (List<MapElement> elements : dispatch.get(direction).values()) {
+            elements.removeIf(old -> redirected.contains(old.key()));
+        }
+        tierDispatch.forEach(e -> dispatch.get(direction).get(e.key().family()).add(e));
+    }
+
+    /** The tier chains and their sets. */
+    void addTiers(List<Chain> chains, List<NamedSet> tierSets) {
+        groupChains.addAll(chains);
+        sets.addAll(tierSets);
+    }
+
+    /**
      * The verdict map elements that send the group's members to its chain: the addresses they alone claim (see
      * {@link #addContested} for the others).
      */

@@ -20,6 +20,7 @@ import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.Source;
 import io.nftpolicy.ruleset.VerdictMap;
+import io.nftpolicy.tier.TierComment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -132,6 +133,10 @@ public final class RulesetEvaluator {
                     if (jumped.exit() == Exit.ACCEPT || jumped.exit() == Exit.DROP) {
                         return new ChainRun(chain, via, runs, jumped.exit());
                     }
+                    if (verdict.kind() == Kind.GOTO) {
+                        // goto does not come back: the target's return is this chain's
+                        return new ChainRun(chain, via, runs, Exit.RETURN);
+                    }
                 }
             }
         }
@@ -209,6 +214,13 @@ public final class RulesetEvaluator {
 
     private static void collect(ChainRun run, List<Allowance> allowances, List<Denial> denials) {
         for (RuleRun rule : run.rules()) {
+            Optional<TierComment> tier = TierComment.parse(rule.rule().comment());
+            if (tier.isPresent() && tier.get().action().equals("Deny") && rule.matched() && run.via().isPresent()
+                    && rule.jumped().map(j -> j.exit() == Exit.DROP).orElse(false)) {
+                // A ClusterNetworkPolicy Deny: the rule that matched says why, not the shared drop it jumps to.
+                denials.add(new Denial(run.chain().name(), run.via().get().subject(), rule.position(), rule.rule(),
+                        Optional.of(tier.get().direction()), List.of()));
+            }
             rule.jumped().ifPresent(j -> collect(j, allowances, denials));
             if (!rule.matched() || run.via().isEmpty() || rule.action().isEmpty()) {
                 continue;

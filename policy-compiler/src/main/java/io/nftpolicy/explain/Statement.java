@@ -43,9 +43,9 @@ record Statement(List<Match> matches, Action action) {
     /** What a rule does once its matches hold. */
     sealed interface Action {}
 
-    enum Kind { ACCEPT, DROP, REJECT, RETURN, JUMP, CONTINUE }
+    enum Kind { ACCEPT, DROP, REJECT, RETURN, JUMP, GOTO, CONTINUE }
 
-    /** A plain verdict; {@code chain} for jump. CONTINUE is a rule without a verdict. */
+    /** A plain verdict; {@code chain} for jump and goto. CONTINUE is a rule without a verdict. */
     record Verdict(Kind kind, Optional<String> chain) implements Action {
         String text() {
             return kind.name().toLowerCase(Locale.ROOT) + chain.map(c -> " " + c).orElse("");
@@ -55,7 +55,7 @@ record Statement(List<Match> matches, Action action) {
     /** {@code ip saddr vmap @map}: the verdict is the map's element for the packet's address, if there is one. */
     record MapLookup(Field field, String map, String text) implements Action {}
 
-    private static final Set<String> VERDICTS = Set.of("accept", "drop", "reject", "return", "jump");
+    private static final Set<String> VERDICTS = Set.of("accept", "drop", "reject", "return", "jump", "goto");
 
     /** @throws IllegalArgumentException naming the statement and what in it is not understood */
     static Statement parse(String statement) {
@@ -143,7 +143,7 @@ record Statement(List<Match> matches, Action action) {
     private static Verdict verdict(Tokens tokens) {
         String word = tokens.next();
         Kind kind = Kind.valueOf(word.toUpperCase(Locale.ROOT));
-        if (kind == Kind.JUMP) {
+        if (kind == Kind.JUMP || kind == Kind.GOTO) {
             return new Verdict(kind, Optional.of(tokens.next()));
         }
         if (kind == Kind.REJECT && tokens.skip("with")) {

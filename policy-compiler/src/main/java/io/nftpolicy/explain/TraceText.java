@@ -8,8 +8,10 @@ import io.nftpolicy.explain.Trace.Exit;
 import io.nftpolicy.explain.Trace.RuleRun;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Source;
+import io.nftpolicy.tier.TierComment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -45,6 +47,14 @@ public final class TraceText {
 
     /** e.g. {@code ingress of dev/db allowed by dev/db-access ingress[0].from[2]}. */
     public static String allowance(Allowance allowance) {
+        Optional<TierComment> tier = TierComment.parse(allowance.rule().comment());
+        if (tier.isPresent()) {
+            return tier.get().direction().field() + " of " + allowance.subject() + " allowed by "
+                    + tier.get().describe();
+        }
+        if (allowance.sources().isEmpty() && allowance.chain().startsWith("cnp-")) {
+            return allowance.subject() + " allowed: " + allowance.rule().comment();
+        }
         String by = allowance.sources().isEmpty()
                 ? "rule " + allowance.position() + " of chain " + allowance.chain()
                 : allowance.sources().stream().map(Source::toString).collect(Collectors.joining(", "));
@@ -53,6 +63,10 @@ public final class TraceText {
 
     /** e.g. {@code dev/db is isolated for ingress by dev/a, dev/b and no rule of chain ing-... allows the packet}. */
     public static String denial(Denial denial) {
+        Optional<TierComment> tier = TierComment.parse(denial.rule().comment());
+        if (tier.isPresent()) {
+            return tier.get().direction().field() + " of " + denial.subject() + " denied by " + tier.get().describe();
+        }
         String isolated = denial.isolatedBy().isEmpty()
                 ? denial.subject() + " is dropped by rule " + denial.position() + " \"" + denial.rule().comment() + "\""
                 : denial.subject() + " is isolated for " + denial.direction().map(d -> d.field()).orElse("?") + " by "
