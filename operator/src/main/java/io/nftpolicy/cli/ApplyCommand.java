@@ -41,13 +41,7 @@ final class ApplyCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    InputOption input;
-
-    @Mixin
-    EstablishedOption established;
-
-    @Option(names = {"-n", "--node"}, required = true, paramLabel = "NODE", description = "The node to compile for.")
-    String node;
+    NodeSnapshotOptions target;
 
     @Option(names = "--netns", paramLabel = "NAME",
             description = "Act on this network namespace (/var/run/netns/NAME, as 'ip netns add' makes it) instead "
@@ -68,7 +62,7 @@ final class ApplyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Kernel kernel = Kernel.open(context.host(), "apply", netns, dryRun)) {
-            Ruleset ruleset = NodeRuleset.compile(input.file, node, established, context, err).ruleset();
+            Ruleset ruleset = target.compile(List.of(), context, err).ruleset();
             // A dry run checks one transaction: the parts of a split cold start build on each other.
             RulesetApplier.Options options = dryRun
                     ? RulesetApplier.Options.defaults().withColdStartMaxOperations(Integer.MAX_VALUE)
@@ -87,7 +81,7 @@ final class ApplyCommand implements Callable<Integer> {
                 kernel.scripts().forEach(out::print);
                 out.flush();
                 Messages.note(err, "dry run, nothing committed in " + kernel.where() + ": "
-                        + (result.kind() == ApplyResult.Kind.NO_OP ? "the table equals node " + node
+                        + (result.kind() == ApplyResult.Kind.NO_OP ? "the table equals node " + target.node
                         + "'s ruleset, nothing to send" : "the kernel accepts this " + kind(result)
                         + " transaction of " + result.operations() + " operations (" + counts(result.counts()) + ")"));
                 return ExitCodes.OK;

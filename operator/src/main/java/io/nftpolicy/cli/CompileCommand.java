@@ -28,16 +28,8 @@ final class CompileCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE",
-            description = "Namespaces, pods and policies: the output of 'kubectl get namespaces,pods,networkpolicies "
-                    + "-A -o yaml', or YAML/JSON documents of such objects; - reads standard input.")
-    String input;
-
     @Mixin
-    EstablishedOption established;
-
-    @Option(names = {"-n", "--node"}, required = true, paramLabel = "NODE", description = "The node to compile for.")
-    String node;
+    NodeSnapshotOptions target;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the script here, not to standard output.")
     Path output;
@@ -54,7 +46,7 @@ final class CompileCommand implements Callable<Integer> {
     @Override
     public Integer call() throws UserException {
         PrintWriter err = spec.commandLine().getErr();
-        Compilation compilation = NodeRuleset.compile(input, node, PodCidrs.parse(spec, podCidrs), established, context, err);
+        Compilation compilation = target.compile(PodCidrs.parse(spec, podCidrs), context, err);
         String script = NftRenderer.render(compilation.ruleset());
         if (output == null) {
             PrintWriter out = spec.commandLine().getOut();

@@ -7,6 +7,7 @@ import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.backend.sync.TableState;
 import io.nftpolicy.ruleset.Ruleset;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,13 +36,7 @@ final class VerifyCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    InputOption input;
-
-    @Mixin
-    EstablishedOption established;
-
-    @Option(names = {"-n", "--node"}, required = true, paramLabel = "NODE", description = "The node to compile for.")
-    String node;
+    NodeSnapshotOptions target;
 
     @Option(names = "--netns", paramLabel = "NAME",
             description = "Read this network namespace's table (/var/run/netns/NAME) instead of the process's own.")
@@ -56,7 +51,7 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Kernel kernel = Kernel.open(context.host(), "verify", netns, false)) {
-            Ruleset ruleset = NodeRuleset.compile(input.file, node, established, context, err).ruleset();
+            Ruleset ruleset = target.compile(List.of(), context, err).ruleset();
             Drift drift;
             try {
                 // The applier's verify: rules compared whole, at the kernel's generation, under the table's lock.
@@ -66,7 +61,7 @@ final class VerifyCommand implements Callable<Integer> {
                     // Something nftpolicy never writes is in its table: that is a difference too.
                     out.println("table inet nftpolicy: " + format.getMessage());
                     out.flush();
-                    Messages.note(err, "the table differs from node " + node + "'s ruleset in " + kernel.where()
+                    Messages.note(err, "the table differs from node " + target.node + "'s ruleset in " + kernel.where()
                             + " in a way 'nftpolicy apply' cannot repair (it cannot read the table)");
                     return ExitCodes.DIFFERENT;
                 }
@@ -82,7 +77,7 @@ final class VerifyCommand implements Callable<Integer> {
             drift.differences().forEach(out::println);
             out.flush();
             int n = drift.differences().size();
-            Messages.note(err, "table inet nftpolicy in " + kernel.where() + " differs from node " + node
+            Messages.note(err, "table inet nftpolicy in " + kernel.where() + " differs from node " + target.node
                     + "'s ruleset (" + n + (n == 1 ? " difference" : " differences")
                     + "); 'nftpolicy apply' repairs it");
             return ExitCodes.DIFFERENT;
