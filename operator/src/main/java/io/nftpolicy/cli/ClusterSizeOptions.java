@@ -6,8 +6,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
-/** The sizes and seed of a generated cluster ({@link ClusterGenerator}), as options shared by the commands using one. */
-final class ClusterSizeOptions {
+/** The sizes and seed of a generated cluster ({@link ClusterGenerator}), as options shared by the commands
+ * using one, here and in benchmarks/. */
+public final class ClusterSizeOptions {
     private static final Pattern FIELD = Pattern.compile("^(\\w+): ");
 
     @Option(names = "--namespaces", defaultValue = "200", description = "Namespaces (default ${DEFAULT-VALUE}).")
@@ -28,7 +29,7 @@ final class ClusterSizeOptions {
     long seed;
 
     /** The sizes; unusable ones are a user error naming the option. */
-    ClusterGenerator.Size size() throws UserException {
+    public ClusterGenerator.Size size() throws UserException {
         try {
             return new ClusterGenerator.Size(namespaces, podsPerNamespace, nodes, policiesPerNamespace, seed);
         } catch (IllegalArgumentException e) {

@@ -4,7 +4,7 @@ package io.nftpolicy.cli;
  * An error the user can fix (a bad input file, a missing tool, not being root): reported as one line,
  * {@code nftpolicy: error: <message>}, never with a stack trace unless --debug is given.
  */
-final class UserException extends Exception {
+public final class UserException extends Exception {
     private static final long serialVersionUID = 1L;
     private final int exitCode;
 

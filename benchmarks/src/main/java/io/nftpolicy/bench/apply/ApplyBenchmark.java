@@ -12,6 +12,7 @@ import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.backend.sync.RulesetDiff;
 import io.nftpolicy.backend.sync.TableState;
 import io.nftpolicy.backend.sync.Transaction;
+import io.nftpolicy.cli.ClusterSizeOptions;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.IncrementalCompiler;
@@ -33,6 +34,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -57,21 +59,8 @@ import picocli.CommandLine;
                 + "transaction of the same elements, and a full apply into an empty network namespace vs "
                 + "'nft -f' of the same text. Needs root; creates and removes network namespaces of its own."})
 public final class ApplyBenchmark implements Callable<Integer> {
-    @Option(names = "--namespaces", defaultValue = "200", description = "Namespaces (default ${DEFAULT-VALUE}).")
-    int namespaces;
-
-    @Option(names = "--pods-per-namespace", defaultValue = "50", description = "Pods per namespace (default ${DEFAULT-VALUE}).")
-    int podsPerNamespace;
-
-    @Option(names = "--nodes", defaultValue = "20", description = "Nodes (default ${DEFAULT-VALUE}).")
-    int nodes;
-
-    @Option(names = "--policies-per-namespace", defaultValue = "10",
-            description = "Policies per namespace (default ${DEFAULT-VALUE}).")
-    int policiesPerNamespace;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Generator seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    ClusterSizeOptions sizes;
 
     @Option(names = "--changes", defaultValue = "200",
             description = "Timed incremental applies, alternately adding and removing the pod (default ${DEFAULT-VALUE}).")
@@ -101,7 +90,7 @@ public final class ApplyBenchmark implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "--changes must be at least 2, --rounds and --split-at at least 1");
         }
-        var size = new ClusterGenerator.Size(namespaces, podsPerNamespace, nodes, policiesPerNamespace, seed);
+        var size = sizes.size();
         ClusterSnapshot cluster = ClusterGenerator.generate(size);
         String node = ClusterGenerator.nodeName(0);
         PolicyCompiler compiler = new PolicyCompiler();
