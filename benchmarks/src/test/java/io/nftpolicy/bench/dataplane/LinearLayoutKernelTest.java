@@ -38,6 +38,8 @@ class LinearLayoutKernelTest {
     private static final ClusterGenerator.Size SIZE = new ClusterGenerator.Size(5, 5, 2, 6, 3);
     private static final List<Endpoint> ENDPOINTS = List.of(Endpoint.tcp(80), Endpoint.tcp(8080), Endpoint.tcp(9090),
             Endpoint.tcp(8443), Endpoint.udp(53));
+    /** Rounds of probing both layouts before a difference counts. */
+    private static final int PROBE_ROUNDS = 3;
     private static final List<String> NODES = List.of(ClusterGenerator.nodeName(0), ClusterGenerator.nodeName(1));
 
     private final ClusterSnapshot snapshot = ClusterGenerator.generate(SIZE);
@@ -68,10 +70,16 @@ class LinearLayoutKernelTest {
     @Test
     void theLinearLayoutAllowsAndDeniesWhatTheCompiledRulesetDoes() throws Exception {
         Reachability underCompiled = probeWith(compiled);
-        Reachability underLinear = probeWith(linear);
+        List<String> differences = new ArrayList<>(probeWith(linear).differences(underCompiled));
+        // A probe that times out on a loaded machine reads as a denial, even of a pod's own address: a cell counts
+        // as different only when it differs in every round, as a real difference between the layouts does.
+        for (int round = 1; round < PROBE_ROUNDS && !differences.isEmpty(); round++) {
+            Reachability again = probeWith(compiled);
+            differences.retainAll(probeWith(linear).differences(again));
+        }
 
         assertThat(underCompiled.cells()).containsValue(true).containsValue(false);
-        assertThat(underLinear.differences(underCompiled)).as("cells where the linear layout differs").isEmpty();
+        assertThat(differences).as("cells where the linear layout differs in every round").isEmpty();
     }
 
     /** What the benchmark relies on to choose its probes: the model of a first packet agrees with the kernel. */
