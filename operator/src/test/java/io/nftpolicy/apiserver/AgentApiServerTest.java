@@ -156,13 +156,13 @@ class AgentApiServerTest {
                       priority: 10
                       subject:
                         pods:
-                          namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: x}}
-                          podSelector: {matchLabels: {pod: a}}
+                          namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: "x"}}
+                          podSelector: {matchLabels: {pod: "a"}}
                       ingress:
                         - name: no-y
                           action: Deny
                           from:
-                            - namespaces: {matchLabels: {kubernetes.io/metadata.name: y}}
+                            - namespaces: {matchLabels: {kubernetes.io/metadata.name: "y"}}  # quoted: YAML 1.1 reads y as true
                     """);
             cluster.kubectl("apply", "-f", file.toString());
         } finally {
