@@ -68,7 +68,7 @@ class ClusterNetworkPolicyAgentTest {
 
         await().atMost(TIMEOUT).until(() -> chains().stream().anyMatch(c -> c.endsWith("-x_allow-a")));
         assertThat(harness.agent.cache().clusterPolicyApi()).isEmpty();
-        assertThat(harness.agent.cache().watching()).hasSize(3);
+        assertThat(harness.agent.cache().watching()).containsOnlyKeys("Namespace", "Pod", "NetworkPolicy");
         assertThat(harness.reports()).allMatch(SyncReport::succeeded);
     }
 
@@ -77,6 +77,8 @@ class ClusterNetworkPolicyAgentTest {
         installCrd();
         startAgent();
         assertThat(harness.agent.cache().clusterPolicyApi()).contains(new ClusterPolicyApi("v1beta1"));
+        assertThat(harness.agent.cache().watching()).containsOnlyKeys("Namespace", "Pod", "NetworkPolicy",
+                ClusterPolicyApi.KIND, "Node");
 
         create(clusterPolicy("deny-from-y", "Admin", 10, """
                 {"subject": {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "x"}}},

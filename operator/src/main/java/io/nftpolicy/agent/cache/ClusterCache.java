@@ -402,7 +402,7 @@ public final class ClusterCache implements AutoCloseable {
     /** Per kind, whether its informer is watching now. */
     public Map<String, Boolean> watching() {
         Map<String, Boolean> out = new java.util.TreeMap<>();
-        informers.forEach(i -> out.put(i.getApiTypeClass().getSimpleName(), i.isWatching()));
+        kinds.forEach(k -> out.put(k.kind, k.informer.isWatching()));
         return out;
     }
 
@@ -468,9 +468,7 @@ public final class ClusterCache implements AutoCloseable {
     /** How many objects the informers' own stores hold, by kind (they keep only keys and resourceVersions). */
     public Map<String, Integer> informerStoreSizes() {
         Map<String, Integer> out = new HashMap<>();
-        for (SharedIndexInformer<?> informer : informers) {
-            out.put(informer.getApiTypeClass().getSimpleName(), informer.getStore().list().size());
-        }
+        kinds.forEach(k -> out.put(k.kind, k.informer.getStore().list().size()));
         return out;
     }
 
