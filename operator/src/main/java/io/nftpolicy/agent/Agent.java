@@ -176,7 +176,9 @@ public final class Agent implements AutoCloseable {
         }
         cache.start(config.cacheSyncTimeout());
         int[] sizes = cache.sizes();
-        LOG.info("listed {} namespaces, {} pods, {} networkpolicies; syncing", sizes[0], sizes[1], sizes[2]);
+        LOG.info("listed {} namespaces, {} pods, {} networkpolicies{}; syncing", sizes[0], sizes[1], sizes[2],
+                cache.clusterPolicyApi().isEmpty() ? ""
+                        : ", " + sizes[3] + " clusternetworkpolicies, " + sizes[4] + " nodes");
         loop.start();
         started = true;
     }

@@ -14,7 +14,8 @@ import java.util.List;
  * @param lastSyncDurationMillis duration of the last sync, from its first event to the kernel's answer
  * @param lastError              the last sync's failure; absent when it succeeded
  * @param invalidPolicies        every policy that was not enforced as written, with its reason; empty when none
- * @param objectProblems         pods and namespaces with a field that was not used as written (the first
+ * @param objectProblems         pods, namespaces, nodes and ClusterNetworkPolicies with a field that was not used
+ *                               as written (the first
  *                               {@link #MAX_OBJECT_PROBLEMS}); absent when none
  * @param conditions             Kubernetes-style conditions; {@code Ready} is True after a successful sync
  */
@@ -33,8 +34,9 @@ public record NodeSyncStatus(
         @JsonPropertyDescription("NetworkPolicies not enforced as written: their selected pods stay isolated "
                 + "in the policy's directions (fail closed).")
         List<InvalidPolicy> invalidPolicies,
-        @JsonPropertyDescription("Pods and namespaces with a field not used as written (an invalid label, port or "
-                + "name, an address two pods claim), at most 100, in kind and name order.")
+        @JsonPropertyDescription("Pods, namespaces, nodes and ClusterNetworkPolicies with a field not used as "
+                + "written (an invalid label, port or name, an address two pods claim, an unsupported field such as "
+                + "domainNames), at most 100, in kind and name order.")
         List<ObjectProblem> objectProblems,
         @JsonPropertyDescription("Conditions of the node's agent. Ready: True after a successful sync.")
         List<Condition> conditions) {

@@ -5,11 +5,14 @@ import io.fabric8.generator.annotation.Required;
 import io.nftpolicy.compile.Diagnostic;
 import java.util.Objects;
 
-/** A pod or namespace with a field the agent could not use as written (the API server would have refused it). */
+/**
+ * A pod, namespace or node with a field the agent could not use as written (the API server would have refused it),
+ * or a ClusterNetworkPolicy with a field that is invalid or that nftpolicy does not support (domainNames).
+ */
 public record ObjectProblem(
-        @Required @JsonPropertyDescription("Pod or Namespace.")
+        @Required @JsonPropertyDescription("Pod, Namespace, Node or ClusterNetworkPolicy.")
         String kind,
-        @Required @JsonPropertyDescription("namespace/name of a pod, the name of a namespace.")
+        @Required @JsonPropertyDescription("namespace/name of a pod, else the name of the object.")
         String object,
         @Required @JsonPropertyDescription("Path of the offending field, e.g. spec.containers[0].ports[0].containerPort.")
         String field,

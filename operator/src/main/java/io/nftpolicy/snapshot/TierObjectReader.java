@@ -60,10 +60,20 @@ public final class TierObjectReader {
             throw new IllegalArgumentException(at + kind + " " + name + " appears twice");
         }
         if (kind.equals("Node")) {
-            nodes.add(node(name, node));
+            nodes.add(node(node));
         } else {
-            clusterPolicies.add(clusterPolicy(name, node.path("spec")));
+            clusterPolicies.add(clusterPolicy(node));
         }
+    }
+
+    /** One Node object as the compiler's record (the agent's informers read them one by one). */
+    public static Node node(JsonNode node) {
+        return node(text(node.path("metadata").path("name")), node);
+    }
+
+    /** One ClusterNetworkPolicy object as the compiler's record, its values as written (see the class comment). */
+    public static ClusterNetworkPolicy clusterPolicy(JsonNode object) {
+        return clusterPolicy(text(object.path("metadata").path("name")), object.path("spec"));
     }
 
     public TierObjects objects() {

@@ -64,6 +64,7 @@ class AgentApiServerTest {
         lab = Lab.start(UpstreamPods.labPods(PORTS), LabOptions.defaults().withProbeTimeout(Duration.ofMillis(300)));
         pods = new UpstreamPods(admin);
         pods.create();
+        NetworkPolicyApiCrds.install(cluster); // before the agent starts: it looks for the CRD once, at start
 
         // The agent reaches the API server through a proxy that the fault tests cut.
         proxy = new CuttableProxy("127.0.0.1", cluster.apiAddress().getPort());
@@ -113,6 +114,7 @@ class AgentApiServerTest {
         for (String ns : UpstreamPods.NAMESPACES) {
             admin.network().v1().networkPolicies().inNamespace(ns).delete();
         }
+        cluster.kubectl("delete", "clusternetworkpolicies", "--all");
         pods.resetLabels();
         awaitProbes(new Expectation());
     }
@@ -134,6 +136,42 @@ class AgentApiServerTest {
 
         admin.network().v1().networkPolicies().inNamespace("x").withName("allow-y").delete();
         awaitProbes(new Expectation());
+    }
+
+    @Test
+    void aClusterNetworkPolicyAppliedWithKubectlDeniesOverANetworkPolicyAllow() throws Exception {
+        create(allowYIntoX());
+        Expectation onlyY = new Expectation().deny("*", "x/*").allow("y/*", "x/*", 80);
+        awaitProbes(onlyY);
+
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("nftpolicy-cnp", ".yaml");
+        try {
+            java.nio.file.Files.writeString(file, """
+                    apiVersion: policy.networking.k8s.io/v1beta1
+                    kind: ClusterNetworkPolicy
+                    metadata:
+                      name: deny-y-into-x-a
+                    spec:
+                      tier: Admin
+                      priority: 10
+                      subject:
+                        pods:
+                          namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: "x"}}
+                          podSelector: {matchLabels: {pod: "a"}}
+                      ingress:
+                        - name: no-y
+                          action: Deny
+                          from:
+                            - namespaces: {matchLabels: {kubernetes.io/metadata.name: "y"}}  # quoted: YAML 1.1 reads y as true
+                    """);
+            cluster.kubectl("apply", "-f", file.toString());
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+        awaitProbes(new Expectation().deny("*", "x/*").allow("y/*", "x/b", 80).allow("y/*", "x/c", 80));
+
+        cluster.kubectl("delete", "clusternetworkpolicy", "deny-y-into-x-a");
+        awaitProbes(onlyY);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -15,6 +16,7 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.nftpolicy.agent.MockCluster;
+import io.nftpolicy.agent.cache.ClusterPolicyApi;
 import io.nftpolicy.crd.NodePolicyStatus;
 import io.nftpolicy.crd.NodeSyncStatus;
 import java.nio.file.Path;
@@ -61,7 +63,23 @@ class RbacApiServerTest {
         admin.network().v1().networkPolicies().inNamespace(NS)
                 .resource(MockCluster.policyObject(NS, "existing", Map.of("app", "db"), Map.of("app", "web")))
                 .serverSideApply();
+        NetworkPolicyApiCrds.install(cluster);
+        admin.genericKubernetesResources(CNP).resource(clusterPolicy("existing")).serverSideApply();
         agent = ControlPlane.clientFor(agentKubeconfig(cluster, "agent-rbac"));
+    }
+
+    private static final io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext CNP =
+            new ClusterPolicyApi("v1beta1").context();
+
+    private static GenericKubernetesResource clusterPolicy(String name) {
+        GenericKubernetesResource object = new GenericKubernetesResource();
+        object.setApiVersion(new ClusterPolicyApi("v1beta1").apiVersion());
+        object.setKind(ClusterPolicyApi.KIND);
+        object.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).build());
+        object.setAdditionalProperty("spec", Map.of("tier", "Baseline", "priority", 100,
+                "subject", Map.of("namespaces", Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", NS))),
+                "ingress", List.of(Map.of("action", "Deny", "from", List.of(Map.of("namespaces", Map.of()))))));
+        return object;
     }
 
     /** A kubeconfig with a fresh token of the agent's ServiceAccount. */
@@ -80,6 +98,7 @@ class RbacApiServerTest {
         if (admin != null) {
             admin.namespaces().withName(NS).delete();
             admin.nodes().withName(NODE).delete();
+            admin.genericKubernetesResources(CNP).withName("existing").delete();
             admin.resources(NodePolicyStatus.class).withName(NODE).delete();
             admin.close();
         }
@@ -93,7 +112,9 @@ class RbacApiServerTest {
             "list, pods, ''", "watch, pods, ''", "get, pods, ''",
             "list, namespaces, ''", "watch, namespaces, ''",
             "list, networkpolicies.networking.k8s.io, ''", "watch, networkpolicies.networking.k8s.io, ''",
-            "get, nodes, ''",
+            "get, nodes, ''", "list, nodes, ''", "watch, nodes, ''",
+            "list, clusternetworkpolicies.policy.networking.k8s.io, ''",
+            "watch, clusternetworkpolicies.policy.networking.k8s.io, ''",
             "create, events, ''", "patch, events, ''", "create, events.events.k8s.io, ''",
             "create, nodepolicystatuses.nftpolicy.io, ''", "update, nodepolicystatuses.nftpolicy.io, status",
             "patch, nodepolicystatuses.nftpolicy.io, status"})
@@ -107,7 +128,12 @@ class RbacApiServerTest {
             "patch, networkpolicies.networking.k8s.io, ''", "delete, networkpolicies.networking.k8s.io, ''",
             "create, pods, ''", "update, pods, ''", "delete, pods, ''", "update, pods, status",
             "create, namespaces, ''", "update, namespaces, ''", "delete, namespaces, ''",
-            "create, nodes, ''", "update, nodes, ''", "delete, nodes, ''", "list, nodes, ''", "watch, nodes, ''",
+            "create, nodes, ''", "update, nodes, ''", "delete, nodes, ''",
+            "get, clusternetworkpolicies.policy.networking.k8s.io, ''",
+            "create, clusternetworkpolicies.policy.networking.k8s.io, ''",
+            "update, clusternetworkpolicies.policy.networking.k8s.io, ''",
+            "update, clusternetworkpolicies.policy.networking.k8s.io, status",
+            "delete, clusternetworkpolicies.policy.networking.k8s.io, ''",
             "get, secrets, ''", "list, secrets, ''", "watch, secrets, ''",
             "create, configmaps, ''", "create, serviceaccounts, token", "delete, nodepolicystatuses.nftpolicy.io, ''",
             "delete, events, ''", "create, clusterrolebindings.rbac.authorization.k8s.io, ''"})
@@ -132,10 +158,15 @@ class RbacApiServerTest {
         assertThat(agent.network().v1().networkPolicies().inAnyNamespace().list().getItems())
                 .extracting(p -> p.getMetadata().getName()).contains("existing");
         assertThat(agent.nodes().withName(NODE).get().getMetadata().getName()).isEqualTo(NODE);
+        assertThat(agent.nodes().list().getItems()).extracting(n -> n.getMetadata().getName()).contains(NODE);
+        assertThat(agent.genericKubernetesResources(CNP).list().getItems())
+                .extracting(p -> p.getMetadata().getName()).contains("existing");
         try (Watch pods = agent.pods().inAnyNamespace().watch(new Ignore<>());
              Watch namespaces = agent.namespaces().watch(new Ignore<>());
-             Watch policies = agent.network().v1().networkPolicies().inAnyNamespace().watch(new Ignore<>())) {
-            assertThat(List.of(pods, namespaces, policies)).hasSize(3);
+             Watch policies = agent.network().v1().networkPolicies().inAnyNamespace().watch(new Ignore<>());
+             Watch nodes = agent.nodes().watch(new Ignore<>());
+             Watch clusterPolicies = agent.genericKubernetesResources(CNP).watch(new Ignore<>())) {
+            assertThat(List.of(pods, namespaces, policies, nodes, clusterPolicies)).hasSize(5);
         }
     }
 
@@ -164,7 +195,10 @@ class RbacApiServerTest {
             return n;
         }));
         requests.put("delete a Node", () -> agent.nodes().withName(NODE).delete());
-        requests.put("list Nodes", () -> agent.nodes().list());
+        requests.put("create a ClusterNetworkPolicy", () -> agent.genericKubernetesResources(CNP)
+                .resource(clusterPolicy("agent-made")).create());
+        requests.put("delete a ClusterNetworkPolicy", () -> agent.genericKubernetesResources(CNP)
+                .withName("existing").delete());
         requests.put("read a Secret", () -> agent.secrets().inNamespace(NS).withName("credentials").get());
         requests.put("list Secrets", () -> agent.secrets().inAnyNamespace().list());
         requests.put("create a ConfigMap", () -> agent.configMaps().inNamespace(NS).resource(new ConfigMapBuilder()

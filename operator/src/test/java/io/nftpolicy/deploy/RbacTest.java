@@ -46,7 +46,9 @@ class RbacTest {
         expected.addAll(grants("", "pods", "get", "list", "watch"));
         expected.addAll(grants("", "namespaces", "get", "list", "watch"));
         expected.addAll(grants("networking.k8s.io", "networkpolicies", "get", "list", "watch"));
-        expected.addAll(grants("", "nodes", "get")); // fail-closed mode: its Node's spec.podCIDRs
+        // Nodes: fail-closed mode reads its Node's spec.podCIDRs; ClusterNetworkPolicy `nodes` peers, their addresses.
+        expected.addAll(grants("", "nodes", "get", "list", "watch"));
+        expected.addAll(grants("policy.networking.k8s.io", "clusternetworkpolicies", "list", "watch"));
         expected.addAll(grants("", "events", "create", "patch"));
         expected.addAll(grants("events.k8s.io", "events", "create", "patch"));
         for (String resource : List.of("nodepolicystatuses", "nodepolicystatuses/status")) {
@@ -86,8 +88,12 @@ class RbacTest {
     }
 
     @Test
-    void onNodesOnlyGetsOne() {
-        assertThat(grants()).filteredOn(g -> g.startsWith("/nodes")).containsExactly("/nodes:get");
+    void onNodesAndClusterNetworkPoliciesOnlyReads() {
+        assertThat(grants()).filteredOn(g -> g.startsWith("/nodes"))
+                .containsExactlyInAnyOrder("/nodes:get", "/nodes:list", "/nodes:watch");
+        assertThat(grants()).filteredOn(g -> g.startsWith("policy.networking.k8s.io/"))
+                .containsExactlyInAnyOrder("policy.networking.k8s.io/clusternetworkpolicies:list",
+                        "policy.networking.k8s.io/clusternetworkpolicies:watch");
     }
 
     @Test

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class TierCompileMeasurement {
-    private static final int ROUNDS = 7;
+    private static final int WARM_UP = 3;
+    private static final int ROUNDS = 9;
 
     @Test
     void compileTimeAndSizeWithAHundredClusterNetworkPolicies() {
@@ -35,28 +36,46 @@ class TierCompileMeasurement {
         ClusterSnapshot withTiers = base.withTiers(policies(100), List.of());
         String node = ClusterGenerator.nodeName(0);
 
-        long plain = median(base, node);
-        long tiers = median(withTiers, node);
+        // Side by side: the two compiles alternate, so that a change of the machine's load hits both alike.
+        for (int i = 0; i < WARM_UP; i++) {
+            new PolicyCompiler().compile(base, node);
+            new PolicyCompiler().compile(withTiers, node);
+        }
+        long[] plainTimes = new long[ROUNDS];
+        long[] tierTimes = new long[ROUNDS];
+        double[] ratios = new double[ROUNDS];
+        for (int i = 0; i < ROUNDS; i++) {
+            plainTimes[i] = time(base, node);
+            tierTimes[i] = time(withTiers, node);
+            ratios[i] = (double) tierTimes[i] / plainTimes[i];
+        }
+        long plain = median(plainTimes);
+        long tiers = median(tierTimes);
+        Arrays.sort(ratios);
         Ruleset ruleset = new PolicyCompiler().compile(withTiers, node).ruleset();
+        int plainBytes = NftRenderer.render(new PolicyCompiler().compile(base, node).ruleset()).length();
         int longest = ruleset.chains().stream().filter(c -> c.name().startsWith("cnp-"))
                 .mapToInt(c -> c.rules().size()).max().orElse(0);
         long tierChains = ruleset.chains().stream().map(Chain::name).filter(n -> n.startsWith("cnp-")).count();
         int bytes = NftRenderer.render(ruleset).length();
-        System.out.printf("compile %s: %d ms without, %d ms with 100 ClusterNetworkPolicies; %d tier chains, the "
-                + "longest %d rules; %d bytes of nft text%n", node, plain / 1_000_000, tiers / 1_000_000, tierChains,
-                longest, bytes);
+        System.out.printf("compile %s (median of %d alternating rounds after %d warm-up): %d ms without, %d ms with 100 "
+                + "ClusterNetworkPolicies, ratio %.2f [%.2f-%.2f]; %d tier chains, the longest %d rules; %d rules, "
+                + "%d elements; %d bytes of nft text against %d without%n", node, ROUNDS, WARM_UP, plain / 1_000_000,
+                tiers / 1_000_000, ratios[ROUNDS / 2], ratios[0], ratios[ROUNDS - 1], tierChains, longest,
+                ruleset.ruleCount(), ruleset.elementCount(), bytes, plainBytes);
         assertThat(tierChains).isPositive();
     }
 
-    private static long median(ClusterSnapshot snapshot, String node) {
-        long[] times = new long[ROUNDS];
-        for (int i = 0; i < ROUNDS; i++) {
-            long start = System.nanoTime();
-            new PolicyCompiler().compile(snapshot, node);
-            times[i] = System.nanoTime() - start;
-        }
-        Arrays.sort(times);
-        return times[ROUNDS / 2];
+    private static long time(ClusterSnapshot snapshot, String node) {
+        long start = System.nanoTime();
+        new PolicyCompiler().compile(snapshot, node);
+        return System.nanoTime() - start;
+    }
+
+    private static long median(long[] times) {
+        long[] sorted = times.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     /** Half Admin, half Baseline; each selects one team's namespaces, three rules per direction in all. */

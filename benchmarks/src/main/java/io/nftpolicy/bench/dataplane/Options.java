@@ -21,9 +21,11 @@ import java.util.Set;
  * @param out        where the Markdown report and the per-round CSV go
  * @param plots      where the SVG plots go
  * @param seed       the generator's seed
+ * @param clusterPolicies how many ClusterNetworkPolicies (b) compiles in besides the NetworkPolicies
+ *                   ({@link UndecidingClusterPolicies}); (c) stays without them
  */
 record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds, int slices, Duration settle,
-               Set<ProbePlan.Placement> placements, Path out, Path plots, long seed) {
+               Set<ProbePlan.Placement> placements, Path out, Path plots, long seed, int clusterPolicies) {
 
     static final String USAGE = """
             usage: bench dataplane [options]
@@ -39,6 +41,8 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
               --out DIR                  report dataplane.md and rounds dataplane-rounds.csv (default target/dataplane)
               --plots DIR                SVG plots (default: --out)
               --seed N                   generator seed (default 1)
+              --cluster-policies N       (b) with N Admin ClusterNetworkPolicies too, every probed pod their subject,
+                                         none deciding a probed connection (default 0; (c) stays without them)
             """;
 
     /** One cluster size. */
@@ -65,6 +69,7 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
         Path out = Path.of("target/dataplane");
         Path plots = null;
         long seed = 1;
+        int clusterPolicies = 0;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (option.equals("--help") || option.equals("-h")) {
@@ -91,6 +96,7 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
                     case "--out" -> out = Path.of(value);
                     case "--plots" -> plots = Path.of(value);
                     case "--seed" -> seed = Long.parseLong(value);
+                    case "--cluster-policies" -> clusterPolicies = Integer.parseInt(value);
                     default -> throw new UsageException("unknown option " + option);
                 }
             } catch (NumberFormatException e) {
@@ -104,7 +110,7 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
             throw new UsageException("--round-seconds must be positive");
         }
         return new Options(sizes, perNamespace, Duration.ofMillis(Math.round(roundSeconds * 1000)), rounds, slices,
-                settle, placements, out, plots != null ? plots : out, seed);
+                settle, placements, out, plots != null ? plots : out, seed, Math.max(0, clusterPolicies));
     }
 
     /** The pause after loading {@code bytes} of scripts across the nodes. */

@@ -27,6 +27,11 @@ final class Report {
                 options.rounds(), options.round().toMillis() / 1000.0, options.slices(),
                 options.settle() != null ? options.settle().toMillis() / 1000.0 + " s"
                         : "1 s + 1 s per 10 MB of scripts (at most 6 s)"));
+        if (options.clusterPolicies() > 0) {
+            md.append(String.format(Locale.ROOT, "(b) holds %d Admin ClusterNetworkPolicies too, every probed pod "
+                    + "their subject, none deciding a probed connection (UndecidingClusterPolicies); (c) does not.%n%n",
+                    options.clusterPolicies()));
+        }
         for (SizeResult r : results) {
             md.append("### ").append(r.cluster().label()).append("\n\n");
             md.append(String.format(Locale.ROOT, "%d namespaces × %d pods, %d policies per namespace, 2 nodes. "

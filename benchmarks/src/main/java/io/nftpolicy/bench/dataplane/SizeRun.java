@@ -66,6 +66,21 @@ final class SizeRun {
         plan.probes().forEach(p -> log.printf("   %s %s %s:%d  (server chain: rule %d of %d decides; client egress "
                         + "rules evaluated: %d)%n", p.allowed() ? "allowed" : "denied ", p.placement().label,
                 p.client().ref(), p.port(), p.ingressRule(), p.ingressRules(), p.egressRules()));
+        if (options.clusterPolicies() > 0) {
+            // Chosen on the NetworkPolicies alone, the probes keep their verdicts: these policies decide none of them.
+            ClusterSnapshot withTiers = snapshot.withTiers(
+                    UndecidingClusterPolicies.of(snapshot, plan, options.clusterPolicies()), List.of());
+            for (String node : NODES) {
+                long start = System.nanoTime();
+                compiled.put(node, new EstablishedFlows().apply(new PolicyCompiler().compile(withTiers, node).ruleset()));
+                scripts.put(node, Layout.statefulTable() + NftRenderer.render(compiled.get(node))
+                        + NftRenderer.render(linear.get(node).ruleset()));
+                log.printf("   %s: compiled with %d ClusterNetworkPolicies: %d rules, %d elements, %d tier chains; "
+                                + "%.1f s%n", node, options.clusterPolicies(), compiled.get(node).ruleCount(),
+                        compiled.get(node).elementCount(), compiled.get(node).chains().stream()
+                                .filter(c -> c.name().startsWith("cnp-")).count(), (System.nanoTime() - start) / 1e9);
+            }
+        }
 
         // (0) runs on a twin lab that never holds a table: the same pods, addresses and wiring in namespaces of its
         // own. Then no round has to flush and reload the rulesets, and (0) interleaves with the others.

@@ -1,5 +1,7 @@
 package io.nftpolicy.agent.cache;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -8,10 +10,13 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Namespace;
+import io.nftpolicy.cluster.Node;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.Diagnostic;
+import io.nftpolicy.policy.ClusterNetworkPolicy;
 import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.snapshot.SnapshotConverter;
+import io.nftpolicy.snapshot.TierObjectReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,7 +37,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the compiler reads of the cluster, kept current by three cluster-wide informers (Namespaces, Pods,
- * networking.k8s.io/v1 NetworkPolicies).
+ * networking.k8s.io/v1 NetworkPolicies), and two more when the API server serves ClusterNetworkPolicy
+ * ({@link ClusterPolicyApi}): ClusterNetworkPolicies, and Nodes (whose addresses their {@code nodes} peers match).
+ * Without that CRD the cache says so once in the log and holds none of either.
  *
  * <p>Memory. Each object is converted on arrival ({@link SnapshotConverter}) into the compiler's records, and only
  * those are kept, in maps keyed by namespace/name. The informers' own stores are {@link ReducedStateItemStore}s that
@@ -63,18 +70,26 @@ public final class ClusterCache implements AutoCloseable {
     /** What was wrong with each namespace as read (labels the API server would refuse), by name. */
     private final Map<String, List<Diagnostic>> namespaceDiagnostics = new ConcurrentHashMap<>();
     private final Map<String, PolicyEntry> policies = new ConcurrentHashMap<>();
+    private final Map<String, ClusterNetworkPolicy> clusterPolicies = new ConcurrentHashMap<>();
+    private final Map<String, Node> nodes = new ConcurrentHashMap<>();
+    /** Where ClusterNetworkPolicy is served, found by {@link #start}; null: not installed (or not started). */
+    private volatile ClusterPolicyApi clusterPolicyApi;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private volatile boolean synced;
     // What the previous snapshot was taken from: a change counter per kind, bumped after the record changed.
     private final AtomicLong namespaceVersion = new AtomicLong();
     private final AtomicLong podVersion = new AtomicLong();
     private final AtomicLong policyVersion = new AtomicLong();
+    private final AtomicLong clusterPolicyVersion = new AtomicLong();
+    private final AtomicLong nodeVersion = new AtomicLong();
     private CacheSnapshot last;
     private long[] lastVersions;
     // Keys the handlers changed since the kind's last relist began (a relist never removes those).
     private final Set<String> namespacesTouched = ConcurrentHashMap.newKeySet();
     private final Set<String> podsTouched = ConcurrentHashMap.newKeySet();
     private final Set<String> policiesTouched = ConcurrentHashMap.newKeySet();
+    private final Set<String> clusterPoliciesTouched = ConcurrentHashMap.newKeySet();
+    private final Set<String> nodesTouched = ConcurrentHashMap.newKeySet();
     private final List<Relisted> kinds = new ArrayList<>();
     private final Duration relistInterval;
     private java.util.concurrent.ScheduledExecutorService relister;
@@ -138,6 +153,10 @@ public final class ClusterCache implements AutoCloseable {
         podInformer.addEventHandler(handler(pods, this::putPod, this::removePod));
         policyInformer.addEventHandler(handler(policies, this::putPolicy, this::removePolicy));
         informers.addAll(List.of(namespaceInformer, podInformer, policyInformer));
+        clusterPolicyApi = discoverClusterPolicies(timeout);
+        if (clusterPolicyApi != null) {
+            watchClusterPolicies(clusterPolicyApi);
+        }
         kinds.add(new Relisted("Namespace", namespaceInformer, namespaces, namespacesTouched, namespaceVersion,
                 () -> client.namespaces().list().getItems(), o -> meta(o).getName(), this::putNamespace));
         kinds.add(new Relisted("Pod", podInformer, pods, podsTouched, podVersion,
@@ -170,6 +189,9 @@ public final class ClusterCache implements AutoCloseable {
         awaitHandlers(namespaceInformer, namespaces.keySet(), timeout);
         awaitHandlers(podInformer, pods.keySet(), timeout);
         awaitHandlers(policyInformer, policies.keySet(), timeout);
+        for (int i = 3; i < informers.size(); i++) {
+            awaitHandlers(informers.get(i), i == 3 ? clusterPolicies.keySet() : nodes.keySet(), timeout);
+        }
         synced = true;
         relister = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "nftpolicy-relist");
@@ -180,6 +202,69 @@ public final class ClusterCache implements AutoCloseable {
         kinds.forEach(k -> k.lastRelistNanos = listedAt);
         relister.scheduleWithFixedDelay(this::checkWatches, WATCH_CHECK_INTERVAL.toMillis(),
                 WATCH_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Asks discovery whether ClusterNetworkPolicy is served, again until {@code timeout} while the API server
+     * does not answer. Not served: one line in the log, and none are watched until the agent restarts.
+     */
+    private ClusterPolicyApi discoverClusterPolicies(Duration timeout) throws TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                ClusterPolicyApi api = ClusterPolicyApi.discover(client).orElse(null);
+                if (api == null) {
+                    LOG.info("the API server does not serve {} ({} {}): enforcing NetworkPolicy only; restart the "
+                            + "agent after installing the network-policy-api CRDs", ClusterPolicyApi.PLURAL,
+                            ClusterPolicyApi.GROUP, String.join(" or ", ClusterPolicyApi.VERSIONS));
+                } else {
+                    LOG.info("watching {} ({}) and nodes", ClusterPolicyApi.PLURAL, api.apiVersion());
+                }
+                return api;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    TimeoutException t = new TimeoutException("API discovery of " + ClusterPolicyApi.GROUP
+                            + " did not answer within " + timeout.toSeconds() + " s: " + e.getMessage());
+                    t.initCause(e);
+                    throw t;
+                }
+                LOG.warn("API discovery of {} failed, retrying: {}", ClusterPolicyApi.GROUP, e.toString());
+                Thread.sleep(1000);
+            }
+        }
+    }
+
+    /** The ClusterNetworkPolicy and Node informers, read as generic objects through {@link TierObjectReader}. */
+    private void watchClusterPolicies(ClusterPolicyApi api) {
+        var serialization = client.getKubernetesSerialization();
+        SharedIndexInformer<GenericKubernetesResource> policyInformer =
+                client.genericKubernetesResources(api.context()).runnableInformer(0);
+        policyInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
+                GenericKubernetesResource.class, serialization));
+        SharedIndexInformer<io.fabric8.kubernetes.api.model.Node> nodeInformer = client.nodes().runnableInformer(0);
+        nodeInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
+                io.fabric8.kubernetes.api.model.Node.class, serialization));
+        Consumer<GenericKubernetesResource> putPolicy = o -> put(clusterPolicies, clusterPoliciesTouched,
+                clusterPolicyVersion, ClusterPolicyApi.KIND, meta(o).getName(),
+                TierObjectReader.clusterPolicy(serialization.convertValue(o, JsonNode.class)));
+        Consumer<io.fabric8.kubernetes.api.model.Node> putNode = o -> put(nodes, nodesTouched, nodeVersion, "Node",
+                meta(o).getName(), TierObjectReader.node(serialization.convertValue(o, JsonNode.class)));
+        policyInformer.addEventHandler(handler(clusterPolicies, putPolicy,
+                o -> remove(clusterPolicies, clusterPoliciesTouched, clusterPolicyVersion, ClusterPolicyApi.KIND,
+                        meta(o).getName())));
+        nodeInformer.addEventHandler(handler(nodes, putNode,
+                o -> remove(nodes, nodesTouched, nodeVersion, "Node", meta(o).getName())));
+        informers.addAll(List.of(policyInformer, nodeInformer));
+        kinds.add(new Relisted(ClusterPolicyApi.KIND, policyInformer, clusterPolicies, clusterPoliciesTouched,
+                clusterPolicyVersion, () -> client.genericKubernetesResources(api.context()).list().getItems(),
+                o -> meta(o).getName(), putPolicy));
+        kinds.add(new Relisted("Node", nodeInformer, nodes, nodesTouched, nodeVersion,
+                () -> client.nodes().list().getItems(), o -> meta(o).getName(), putNode));
+    }
+
+    /** Where ClusterNetworkPolicy is watched; empty when the API server does not serve it (see {@link #start}). */
+    public java.util.Optional<ClusterPolicyApi> clusterPolicyApi() {
+        return java.util.Optional.ofNullable(clusterPolicyApi);
     }
 
     /**
@@ -275,7 +360,7 @@ public final class ClusterCache implements AutoCloseable {
                     } else if (k.kind.equals("Namespace")) {
                         namespaceDiagnostics.remove(key);
                     }
-                    if (!k.kind.equals("Namespace")) {
+                    if (k.kind.equals("Pod") || k.kind.equals("NetworkPolicy")) {
                         use(key, -1);
                     }
                     changed(k.version, k.kind, key);
@@ -317,7 +402,7 @@ public final class ClusterCache implements AutoCloseable {
     /** Per kind, whether its informer is watching now. */
     public Map<String, Boolean> watching() {
         Map<String, Boolean> out = new java.util.TreeMap<>();
-        informers.forEach(i -> out.put(i.getApiTypeClass().getSimpleName(), i.isWatching()));
+        kinds.forEach(k -> out.put(k.kind, k.informer.isWatching()));
         return out;
     }
 
@@ -336,7 +421,8 @@ public final class ClusterCache implements AutoCloseable {
      * again (one array copy of its records).
      */
     public synchronized CacheSnapshot snapshot() {
-        long[] now = {namespaceVersion.get(), podVersion.get(), policyVersion.get()};
+        long[] now = {namespaceVersion.get(), podVersion.get(), policyVersion.get(), clusterPolicyVersion.get(),
+                nodeVersion.get()};
         if (last != null && java.util.Arrays.equals(now, lastVersions)) {
             return last;
         }
@@ -363,22 +449,26 @@ public final class ClusterCache implements AutoCloseable {
         List<Diagnostic> diagnostics = new ArrayList<>();
         namespaceDiagnostics.values().forEach(diagnostics::addAll);
         podDiagnostics.values().forEach(diagnostics::addAll);
-        last = new CacheSnapshot(new ClusterSnapshot(namespaceList, podList, policyList), diagnostics, refs);
+        // Each tier kind is copied again only when it changed, as pods are, so that unchanged lists stay the same.
+        List<ClusterNetworkPolicy> clusterPolicyList = last == null || now[3] != lastVersions[3]
+                ? List.copyOf(clusterPolicies.values()) : last.cluster().clusterPolicies();
+        List<Node> nodeList = last == null || now[4] != lastVersions[4] ? List.copyOf(nodes.values())
+                : last.cluster().nodes();
+        last = new CacheSnapshot(new ClusterSnapshot(namespaceList, podList, policyList, clusterPolicyList, nodeList),
+                diagnostics, refs);
         lastVersions = now;
         return last;
     }
 
-    /** Sizes, for logs and tests: namespaces, pods, policies held. */
+    /** Sizes, for logs and tests: namespaces, pods, policies, ClusterNetworkPolicies and nodes held. */
     public int[] sizes() {
-        return new int[] {namespaces.size(), pods.size(), policies.size()};
+        return new int[] {namespaces.size(), pods.size(), policies.size(), clusterPolicies.size(), nodes.size()};
     }
 
     /** How many objects the informers' own stores hold, by kind (they keep only keys and resourceVersions). */
     public Map<String, Integer> informerStoreSizes() {
         Map<String, Integer> out = new HashMap<>();
-        for (SharedIndexInformer<?> informer : informers) {
-            out.put(informer.getApiTypeClass().getSimpleName(), informer.getStore().list().size());
-        }
+        kinds.forEach(k -> out.put(k.kind, k.informer.getStore().list().size()));
         return out;
     }
 
@@ -534,6 +624,23 @@ public final class ClusterCache implements AutoCloseable {
         if (policies.remove(key) != null) {
             use(key, -1);
             changed(policyVersion, "NetworkPolicy", key);
+        }
+    }
+
+    /** Takes in a cluster-scoped record (ClusterNetworkPolicy, Node); an equal one keeps the held instance. */
+    private <R> void put(Map<String, R> records, Set<String> touched, AtomicLong version, String kind, String name,
+                         R record) {
+        touched.add(name);
+        if (!record.equals(records.get(name))) {
+            records.put(name, record);
+            changed(version, kind, name);
+        }
+    }
+
+    private void remove(Map<String, ?> records, Set<String> touched, AtomicLong version, String kind, String name) {
+        touched.add(name);
+        if (records.remove(name) != null) {
+            changed(version, kind, name);
         }
     }
 

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nftpolicy.agent.cache.ClusterPolicyApi;
 import io.nftpolicy.agent.cache.PolicyRef;
 import io.nftpolicy.agent.sync.SyncReport;
 import io.nftpolicy.compile.Diagnostic;
@@ -99,7 +100,7 @@ public final class EventRecorder {
     }
 
     /**
-     * Records an Event on each pod or namespace with a problem not reported yet: one per problem while it lasts (a
+     * Records an Event on each pod, namespace, node or ClusterNetworkPolicy with a problem not reported yet: one per problem while it lasts (a
      * problem that goes away and comes back is reported again). At most {@link NodeSyncStatus#MAX_OBJECT_PROBLEMS}
      * new ones per sync, so that a flood of broken pods does not flood the API server.
      */
@@ -121,7 +122,7 @@ public final class EventRecorder {
             int slash = d.object().indexOf('/');
             String namespace = slash > 0 ? d.object().substring(0, slash) : CLUSTER_SCOPED_EVENTS_NAMESPACE;
             ObjectReference involved = new ObjectReferenceBuilder()
-                    .withApiVersion("v1")
+                    .withApiVersion(apiVersionOf(d.kind()))
                     .withKind(d.kind())
                     .withNamespace(slash > 0 ? namespace : null)
                     .withName(slash > 0 ? d.object().substring(slash + 1) : d.object())
@@ -151,6 +152,14 @@ public final class EventRecorder {
     }
 
     /** The policy whose provenance a command's comment names, if it is one of the snapshot's. */
+    /**
+     * The apiVersion of a kind the compiler reports problems of: core v1 (Pod, Namespace, Node), or
+     * ClusterNetworkPolicy's v1beta1, which every network-policy-api v0.3.0 CRD serves (as v1alpha2 too).
+     */
+    static String apiVersionOf(String kind) {
+        return kind.equals(ClusterPolicyApi.KIND) ? ClusterPolicyApi.GROUP + "/v1beta1" : "v1";
+    }
+
     static Optional<PolicyRef> policyIn(String command, Map<String, PolicyRef> policies) {
         Matcher m = PROVENANCE.matcher(command);
         while (m.find()) {

@@ -1,0 +1,56 @@
+package io.nftpolicy.apiserver;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The upstream ClusterNetworkPolicy CRD (sigs.k8s.io/network-policy-api {@value #MODULE}'s standard channel), taken
+ * from the Go module cache as {@code go mod download} fetches it, never from a copy in this repository, and
+ * installed into the test control plane as a user installs it.
+ */
+final class NetworkPolicyApiCrds {
+    static final String MODULE = "sigs.k8s.io/network-policy-api@v0.3.0";
+    static final String CRD = "clusternetworkpolicies.policy.networking.k8s.io";
+    private static final String FILE = "config/crd/standard/policy.networking.k8s.io_clusternetworkpolicies.yaml";
+
+    private NetworkPolicyApiCrds() {}
+
+    /** Applies the CRD (idempotent) and waits until it is Established. Skips the test when Go is not installed. */
+    static void install(ControlPlane cluster) {
+        cluster.kubectl("apply", "--server-side", "-f", moduleDir().resolve(FILE).toString());
+        cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/" + CRD);
+    }
+
+    /** The module's directory in the Go module cache ({@code go mod download -json}'s Dir). */
+    static Path moduleDir() {
+        CommandResult which = Commands.run(List.of("sh", "-c", "command -v go"), Map.of(), Duration.ofSeconds(10));
+        assumeTrue(which.exitCode() == 0, "go is not installed: it fetches " + MODULE + "'s CRDs");
+        Path work;
+        try {
+            work = Files.createTempDirectory("nftpolicy-gomod");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        // Outside any Go module, so that go.mod files around the working directory play no part.
+        CommandResult download = Commands.run(List.of("sh", "-c", "cd " + work + " && go mod download -json " + MODULE),
+                Map.of(), Duration.ofMinutes(5));
+        try {
+            Files.deleteIfExists(work);
+            if (download.exitCode() != 0) {
+                throw new AssertionError("go mod download " + MODULE + " exited " + download.exitCode() + ":\n"
+                        + download.stderr() + download.stdout());
+            }
+            return Path.of(new ObjectMapper().readTree(download.stdout()).path("Dir").asText());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
