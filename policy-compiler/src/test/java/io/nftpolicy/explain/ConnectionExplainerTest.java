@@ -1,8 +1,11 @@
 package io.nftpolicy.explain;
 
+import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.egress;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.labels;
+import io.nftpolicy.testing.Clusters;
 import static io.nftpolicy.cluster.Protocol.TCP;
-import static io.nftpolicy.explain.Snapshots.selector;
-import static io.nftpolicy.explain.Snapshots.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
@@ -23,25 +26,25 @@ import org.junit.jupiter.api.Test;
 /** Which nodes' tables a connection crosses, at which hook, and the end-to-end verdict. */
 class ConnectionExplainerTest {
     private static final PolicyRule FROM_FRONTEND_TCP_80 =
-            new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))), List.of(PolicyPort.tcp(80)));
+            new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))), List.of(PolicyPort.tcp(80)));
 
     private final List<String> compiled = new ArrayList<>();
 
-    private static Snapshots cluster() {
-        return snapshot("dev")
+    private static Clusters cluster() {
+        return Clusters.cluster().namespaces("dev")
                 .pod("dev/db", "n1", "10.244.1.5", "role=db")
                 .pod("dev/fe", "n1", "10.244.1.6", "role=frontend")
                 .pod("dev/fe2", "n2", "10.244.2.6", "role=frontend")
                 .add(new Pod("dev", "kubelet", Map.of(), "n1", true, PodPhase.RUNNING, false, List.of("192.168.0.1"), List.of()))
-                .ingress("dev/db-access", "role=db", FROM_FRONTEND_TCP_80)
-                .egress("dev/fe-out", "role=frontend", new PolicyRule(List.of(PolicyPeer.pods(selector("role=db"))), List.of()));
+                .policy(ingress("dev/db-access", labels("role=db"), FROM_FRONTEND_TCP_80))
+                .policy(egress("dev/fe-out", labels("role=frontend"), new PolicyRule(List.of(PolicyPeer.pods(labels("role=db"))), List.of())));
     }
 
-    private ConnectionExplainer explainer(Snapshots cluster) {
+    private ConnectionExplainer explainer(Clusters cluster) {
         PolicyCompiler compiler = new PolicyCompiler();
-        return new ConnectionExplainer(cluster.build(), node -> {
+        return new ConnectionExplainer(cluster.snapshot(), node -> {
             compiled.add(node);
-            return compiler.compile(cluster.build(), node).ruleset();
+            return compiler.compile(cluster.snapshot(), node).ruleset();
         });
     }
 
@@ -146,9 +149,9 @@ class ConnectionExplainerTest {
 
     @Test
     void aDualStackPairIsOneConnectionPerFamily() {
-        Snapshots cluster = snapshot("dev")
-                .pod("dev/a", "n1", List.of("10.244.1.5", "fd00::5"), List.of(), "app=a")
-                .pod("dev/b", "n2", List.of("fd00::6", "10.244.2.6"), List.of(), "app=b");
+        Clusters cluster = Clusters.cluster().namespaces("dev")
+                .pod(pod("dev/a").on("n1").ips("10.244.1.5", "fd00::5").labels("app=a"))
+                .pod(pod("dev/b").on("n2").ips("fd00::6", "10.244.2.6").labels("app=b"));
         ConnectionExplainer explainer = explainer(cluster);
 
         List<Connection> connections = explainer.explain(explainer.party("dev/a"), explainer.party("dev/b"), TCP, 80);
@@ -183,7 +186,7 @@ class ConnectionExplainerTest {
 
     @Test
     void aFinishedPodIsAnError() {
-        Snapshots cluster = cluster()
+        Clusters cluster = cluster()
                 .add(new Pod("dev", "job", Map.of(), "n1", false, PodPhase.SUCCEEDED, false, List.of("10.244.1.9"), List.of()));
 
         assertThatThrownBy(() -> explainer(cluster).party("dev/job")).hasMessageStartingWith("pod dev/job has finished");
@@ -191,7 +194,7 @@ class ConnectionExplainerTest {
 
     @Test
     void endsWithoutACommonFamilyAreAnError() {
-        Snapshots cluster = cluster().pod("dev/v6", "n2", "fd00::7", "app=v6");
+        Clusters cluster = cluster().pod("dev/v6", "n2", "fd00::7", "app=v6");
         ConnectionExplainer explainer = explainer(cluster);
 
         assertThatThrownBy(() -> explainer.explain(explainer.party("dev/db"), explainer.party("dev/v6"), TCP, 80))
