@@ -18,7 +18,6 @@ import static io.nftpolicy.testing.Policies.requirement;
 import static io.nftpolicy.testing.Policies.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nftpolicy.testing.Policies;
 import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.Protocol;
@@ -29,6 +28,7 @@ import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.reachability.Endpoint;
+import io.nftpolicy.testing.Policies;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;

@@ -1,6 +1,8 @@
 package io.nftpolicy.enforcement;
 
 import static io.nftpolicy.enforcement.Expect.expect;
+import static io.nftpolicy.net.IpFamily.IPV4;
+import static io.nftpolicy.net.IpFamily.IPV6;
 import static io.nftpolicy.testing.Policies.all;
 import static io.nftpolicy.testing.Policies.denyAll;
 import static io.nftpolicy.testing.Policies.egress;
@@ -13,13 +15,11 @@ import static io.nftpolicy.testing.Policies.pods;
 import static io.nftpolicy.testing.Policies.podsInNamespaces;
 import static io.nftpolicy.testing.Policies.rule;
 import static io.nftpolicy.testing.Policies.tcp;
-import static io.nftpolicy.net.IpFamily.IPV4;
-import static io.nftpolicy.net.IpFamily.IPV6;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nftpolicy.testing.Policies;
 import io.nftpolicy.lab.LabException;
 import io.nftpolicy.reachability.Endpoint;
+import io.nftpolicy.testing.Policies;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -15,9 +15,9 @@ import static io.nftpolicy.testing.Policies.ports;
 import static io.nftpolicy.testing.Policies.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nftpolicy.testing.Policies;
 import io.nftpolicy.lab.LabException;
 import io.nftpolicy.reachability.Endpoint;
+import io.nftpolicy.testing.Policies;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

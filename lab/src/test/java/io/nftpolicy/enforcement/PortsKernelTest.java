@@ -18,11 +18,11 @@ import static io.nftpolicy.testing.Policies.tcp;
 import static io.nftpolicy.testing.Policies.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nftpolicy.testing.Policies;
 import io.nftpolicy.lab.LabException;
 import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.reachability.Endpoint;
+import io.nftpolicy.testing.Policies;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

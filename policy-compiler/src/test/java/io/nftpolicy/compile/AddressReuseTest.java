@@ -3,8 +3,8 @@ package io.nftpolicy.compile;
 import static io.nftpolicy.cluster.Protocol.TCP;
 import static io.nftpolicy.testing.Policies.egress;
 import static io.nftpolicy.testing.Policies.ingress;
-import static io.nftpolicy.testing.Policies.map;
 import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.ClusterSnapshot;

@@ -4,7 +4,6 @@ import static io.nftpolicy.testing.Clusters.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.nftpolicy.testing.Clusters;
 import io.nftpolicy.policy.LabelSelector;
 import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.ruleset.Chain;

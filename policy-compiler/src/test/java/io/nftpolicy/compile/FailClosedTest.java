@@ -1,14 +1,13 @@
 package io.nftpolicy.compile;
 
+import static io.nftpolicy.testing.Clusters.cluster;
 import static io.nftpolicy.testing.Clusters.pod;
 import static io.nftpolicy.testing.Policies.labels;
-import static io.nftpolicy.testing.Clusters.cluster;
 import static io.nftpolicy.testing.Policies.map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.net.Cidr;
 import io.nftpolicy.ruleset.Chain;

@@ -1,12 +1,11 @@
 package io.nftpolicy.compile;
 
-import static io.nftpolicy.testing.Policies.ingress;
-import static io.nftpolicy.testing.Policies.map;
 import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.ingress;
 import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nftpolicy.testing.Clusters;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Namespace;
 import io.nftpolicy.cluster.Pod;
@@ -18,6 +17,7 @@ import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.VerdictMap;
+import io.nftpolicy.testing.Clusters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,10 +1,9 @@
 package io.nftpolicy.compile;
 
-import static io.nftpolicy.testing.Policies.map;
 import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nftpolicy.testing.Clusters;
 import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Namespace;
 import io.nftpolicy.cluster.Pod;

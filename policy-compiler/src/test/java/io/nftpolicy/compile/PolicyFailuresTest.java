@@ -2,20 +2,18 @@ package io.nftpolicy.compile;
 
 import static io.nftpolicy.cluster.Protocol.TCP;
 import static io.nftpolicy.testing.Clusters.cluster;
-import static io.nftpolicy.testing.Policies.ingress;
-import static io.nftpolicy.testing.Policies.map;
 import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.ingress;
 import static io.nftpolicy.testing.Policies.labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.nftpolicy.testing.Clusters;
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.policy.PolicyType;
+import io.nftpolicy.testing.Clusters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;

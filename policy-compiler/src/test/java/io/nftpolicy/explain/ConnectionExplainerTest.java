@@ -1,11 +1,10 @@
 package io.nftpolicy.explain;
 
+import static io.nftpolicy.cluster.Protocol.TCP;
 import static io.nftpolicy.testing.Clusters.pod;
 import static io.nftpolicy.testing.Policies.egress;
 import static io.nftpolicy.testing.Policies.ingress;
 import static io.nftpolicy.testing.Policies.labels;
-import io.nftpolicy.testing.Clusters;
-import static io.nftpolicy.cluster.Protocol.TCP;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
@@ -18,6 +17,7 @@ import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
+import io.nftpolicy.testing.Clusters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,19 +1,17 @@
 package io.nftpolicy.explain;
 
+import static io.nftpolicy.cluster.Protocol.TCP;
+import static io.nftpolicy.cluster.Protocol.UDP;
 import static io.nftpolicy.testing.Clusters.pod;
 import static io.nftpolicy.testing.Policies.all;
 import static io.nftpolicy.testing.Policies.egress;
 import static io.nftpolicy.testing.Policies.ingress;
 import static io.nftpolicy.testing.Policies.labels;
-import io.nftpolicy.compile.PolicyCompiler;
-import io.nftpolicy.testing.Clusters;
-import static io.nftpolicy.cluster.Protocol.TCP;
-import static io.nftpolicy.cluster.Protocol.UDP;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.compile.EstablishedFlows;
+import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.explain.Trace.Allowance;
 import io.nftpolicy.explain.Trace.ChainRun;
 import io.nftpolicy.explain.Trace.Check;
@@ -27,6 +25,7 @@ import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.Source;
+import io.nftpolicy.testing.Clusters;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;

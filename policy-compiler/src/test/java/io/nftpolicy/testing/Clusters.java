@@ -82,6 +82,11 @@ public final class Clusters {
         return this;
     }
 
+    /** The pod {@code ref} with these labels instead of its own. */
+    public Clusters relabel(String ref, String... labels) {
+        return changePod(ref, p -> PodFixture.from(p).labels(labels).build());
+    }
+
     public Clusters withoutPod(String ref) {
         pods.removeIf(p -> p.ref().equals(ref));
         return this;

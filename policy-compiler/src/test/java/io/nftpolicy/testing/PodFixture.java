@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class PodFixture {
     private final String namespace;
-    private final String name;
+    private String name;
     private Map<String, String> labels = Map.of();
     private String node = "";
     private boolean hostNetwork;
@@ -45,9 +45,16 @@ public final class PodFixture {
                 .ips(p.ips().toArray(String[]::new)).ports(p.ports());
         f.hostNetwork = p.hostNetwork();
         f.terminating = p.terminating();
-        f.uid = p.uid();
+        // a derived uid follows the name, as it would for the pod written anew
+        f.uid = p.uid().equals(Pod.derivedUid(p.namespace(), p.name())) ? null : p.uid();
         f.created = p.creationTimestamp();
         return f;
+    }
+
+    /** Another pod's name in the same namespace (with the uid that name derives, unless one is given). */
+    public PodFixture renamed(String name) {
+        this.name = name;
+        return this;
     }
 
     public PodFixture on(String node) {

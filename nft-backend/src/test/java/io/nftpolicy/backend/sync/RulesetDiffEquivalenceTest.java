@@ -39,9 +39,9 @@ class RulesetDiffEquivalenceTest {
     void sameTransactionsAsTheReferenceForGeneratedClusterEdits() throws ApplyException {
         int compared = 0;
         for (long seed = 1; seed <= 8; seed++) {
-            ClusterSnapshot cluster = Snapshots.generated(seed);
+            ClusterSnapshot cluster = TestClusters.generated(seed);
             String node = ClusterGenerator.nodeName((int) (seed % 3));
-            Snapshots.Mutator mutator = new Snapshots.Mutator(seed * 7919);
+            ClusterMutator mutator = new ClusterMutator(seed * 7919);
             FakeNft kernel = new FakeNft();
             TableState chained = TableState.absent();
             Ruleset previous = null;
@@ -51,7 +51,7 @@ class RulesetDiffEquivalenceTest {
                 for (int i = 0; i < edits; i++) {
                     cluster = mutator.mutate(cluster, log);
                 }
-                Ruleset desired = Snapshots.compile(cluster, node);
+                Ruleset desired = TestClusters.compile(cluster, node);
                 String where = "seed " + seed + " step " + step + " after " + log;
                 boolean restart = step % 7 == 6;
                 if (restart) {
@@ -71,7 +71,7 @@ class RulesetDiffEquivalenceTest {
                 kernel.run(tx);
                 // The same ruleset again, as the same object and as a copy: nothing to do.
                 assertThat(RulesetDiff.between(next, desired).isEmpty()).as(where).isTrue();
-                assertThat(RulesetDiff.between(next, Snapshots.compile(cluster, node)).isEmpty()).as(where).isTrue();
+                assertThat(RulesetDiff.between(next, TestClusters.compile(cluster, node)).isEmpty()).as(where).isTrue();
                 chained = next;
                 previous = desired;
                 compared++;

@@ -30,9 +30,9 @@ class RulesetDiffPropertyTest {
         Transaction.Counts total = Transaction.Counts.NONE;
         int readBackSteps = 0;
         for (long seed = 1; seed <= SEEDS; seed++) {
-            ClusterSnapshot cluster = Snapshots.generated(seed);
+            ClusterSnapshot cluster = TestClusters.generated(seed);
             String node = ClusterGenerator.nodeName((int) (seed % 3));
-            Snapshots.Mutator mutator = new Snapshots.Mutator(seed * 7919);
+            ClusterMutator mutator = new ClusterMutator(seed * 7919);
             FakeNft kernel = new FakeNft();
             TableState committed = TableState.absent();
             List<String> log = new ArrayList<>();
@@ -41,7 +41,7 @@ class RulesetDiffPropertyTest {
                 for (int i = 0; i < edits; i++) {
                     cluster = mutator.mutate(cluster, log);
                 }
-                Ruleset desired = Snapshots.compile(cluster, node);
+                Ruleset desired = TestClusters.compile(cluster, node);
                 boolean restart = step % 7 == 6;
                 TableState from = restart ? TableState.readBack(kernel.readBack()) : committed;
                 readBackSteps += restart ? 1 : 0;
