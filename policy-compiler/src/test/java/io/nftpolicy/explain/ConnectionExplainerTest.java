@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
 
-import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.explain.Connection.Hop;
@@ -20,7 +19,6 @@ import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.testing.Clusters;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Which nodes' tables a connection crosses, at which hook, and the end-to-end verdict. */
@@ -35,7 +33,7 @@ class ConnectionExplainerTest {
                 .pod("dev/db", "n1", "10.244.1.5", "role=db")
                 .pod("dev/fe", "n1", "10.244.1.6", "role=frontend")
                 .pod("dev/fe2", "n2", "10.244.2.6", "role=frontend")
-                .add(new Pod("dev", "kubelet", Map.of(), "n1", true, PodPhase.RUNNING, false, List.of("192.168.0.1"), List.of()))
+                .pod(pod("dev/kubelet").on("n1").hostNetwork().ips("192.168.0.1"))
                 .policy(ingress("dev/db-access", labels("role=db"), FROM_FRONTEND_TCP_80))
                 .policy(egress("dev/fe-out", labels("role=frontend"), new PolicyRule(List.of(PolicyPeer.pods(labels("role=db"))), List.of())));
     }
@@ -187,7 +185,7 @@ class ConnectionExplainerTest {
     @Test
     void aFinishedPodIsAnError() {
         Clusters cluster = cluster()
-                .add(new Pod("dev", "job", Map.of(), "n1", false, PodPhase.SUCCEEDED, false, List.of("10.244.1.9"), List.of()));
+                .pod(pod("dev/job").on("n1").phase(PodPhase.SUCCEEDED).ips("10.244.1.9"));
 
         assertThatThrownBy(() -> explainer(cluster).party("dev/job")).hasMessageStartingWith("pod dev/job has finished");
     }
