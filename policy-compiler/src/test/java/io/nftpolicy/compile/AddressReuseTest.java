@@ -18,6 +18,7 @@ import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.ruleset.MapElement;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.PodFixture;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,9 +43,7 @@ class AddressReuseTest {
 
     private static Pod pod(String ref, String uid, PodPhase phase, Instant created, String ip, String node,
                            String... labels) {
-        String[] parts = ref.split("/");
-        return new Pod(parts[0], parts[1], map(labels), node, false, phase, false, List.of(ip), List.of(), uid,
-                created);
+        return PodFixture.pod(ref).uid(uid).phase(phase).created(created).ips(ip).on(node).labels(labels).build();
     }
 
     private static ClusterSnapshot snapshot(List<Pod> pods, NetworkPolicy... policies) {
