@@ -1,22 +1,23 @@
 package io.nftpolicy.enforcement;
 
 import static io.nftpolicy.enforcement.Expect.expect;
-import static io.nftpolicy.enforcement.Policies.all;
-import static io.nftpolicy.enforcement.Policies.allowAll;
-import static io.nftpolicy.enforcement.Policies.denyAll;
-import static io.nftpolicy.enforcement.Policies.egress;
-import static io.nftpolicy.enforcement.Policies.ingress;
-import static io.nftpolicy.enforcement.Policies.labels;
-import static io.nftpolicy.enforcement.Policies.namespaces;
-import static io.nftpolicy.enforcement.Policies.peers;
-import static io.nftpolicy.enforcement.Policies.podsInNamespaces;
-import static io.nftpolicy.enforcement.Policies.policy;
-import static io.nftpolicy.enforcement.Policies.ports;
-import static io.nftpolicy.enforcement.Policies.tcp;
+import static io.nftpolicy.testing.Policies.all;
+import static io.nftpolicy.testing.Policies.allowAll;
+import static io.nftpolicy.testing.Policies.denyAll;
+import static io.nftpolicy.testing.Policies.egress;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.namespaces;
+import static io.nftpolicy.testing.Policies.peers;
+import static io.nftpolicy.testing.Policies.podsInNamespaces;
+import static io.nftpolicy.testing.Policies.policy;
+import static io.nftpolicy.testing.Policies.ports;
+import static io.nftpolicy.testing.Policies.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.lab.LabException;
 import io.nftpolicy.reachability.Endpoint;
+import io.nftpolicy.testing.Policies;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

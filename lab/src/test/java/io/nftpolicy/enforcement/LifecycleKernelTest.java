@@ -1,14 +1,15 @@
 package io.nftpolicy.enforcement;
 
 import static io.nftpolicy.enforcement.Expect.expect;
-import static io.nftpolicy.enforcement.Policies.all;
-import static io.nftpolicy.enforcement.Policies.ingress;
-import static io.nftpolicy.enforcement.Policies.ipBlock;
-import static io.nftpolicy.enforcement.Policies.labels;
-import static io.nftpolicy.enforcement.Policies.map;
-import static io.nftpolicy.enforcement.Policies.namespaces;
-import static io.nftpolicy.enforcement.Policies.peers;
-import static io.nftpolicy.enforcement.Policies.podsInNamespaces;
+import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.all;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.ipBlock;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.map;
+import static io.nftpolicy.testing.Policies.namespaces;
+import static io.nftpolicy.testing.Policies.peers;
+import static io.nftpolicy.testing.Policies.podsInNamespaces;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.Pod;
@@ -21,8 +22,6 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -124,8 +123,7 @@ class LifecycleKernelTest extends PolicyLabTest {
         // y/c has finished; its address 10.244.2.3 now belongs to y/d (pod=d). The lab pod behind the address
         // is the same one: to policy it is y/d now. No "address of two pods" diagnostic either.
         lab.updatePod("y/c", p -> with(p, PodPhase.SUCCEEDED, false, false));
-        lab.addPod(new Pod("y", "d", Map.of("pod", "d"), UpstreamModel.NODE2, false, PodPhase.RUNNING, false,
-                List.of("10.244.2.3"), UpstreamModel.UPSTREAM_PORTS));
+        lab.addPod(pod("y/d").on(UpstreamModel.NODE2).ips("10.244.2.3").labels("pod=d").ports(UpstreamModel.UPSTREAM_PORTS).build());
         lab.enforce(xaFromEveryC(),
                 ingress("x/b-from-d", labels("pod=b"), peers(podsInNamespaces(labels("pod=d"), all()))));
 
@@ -163,8 +161,7 @@ class LifecycleKernelTest extends PolicyLabTest {
     void hostNetworkPodTrafficIsNodeTrafficThatAnIpBlockCanAllow() throws LabException {
         // A hostNetwork pod on node-2 has the node's address; towards x/a on node-1 the node sends from flannel.1.
         String node2 = lab.overlayAddress(UpstreamModel.NODE2);
-        lab.addPod(new Pod("y", "h", Map.of("pod", "h"), UpstreamModel.NODE2, true, PodPhase.RUNNING, false,
-                List.of(node2), List.of()));
+        lab.addPod(pod("y/h").on(UpstreamModel.NODE2).hostNetwork().ips(node2).labels("pod=h").build());
 
         lab.enforce(ingress("x/a-from-h", labels("pod=a"), peers(podsInNamespaces(labels("pod=h"), labels("ns=y")))));
         assertThat(lab.connects("node/node-2", "x/a", TCP80)).as("selector peers ignore hostNetwork pods\n%s",

@@ -1,15 +1,15 @@
 package io.nftpolicy.enforcement;
 
 import static io.nftpolicy.enforcement.Expect.expect;
-import static io.nftpolicy.enforcement.Policies.all;
-import static io.nftpolicy.enforcement.Policies.egress;
-import static io.nftpolicy.enforcement.Policies.ingress;
-import static io.nftpolicy.enforcement.Policies.ipBlock;
-import static io.nftpolicy.enforcement.Policies.labels;
-import static io.nftpolicy.enforcement.Policies.named;
-import static io.nftpolicy.enforcement.Policies.namespaces;
-import static io.nftpolicy.enforcement.Policies.ports;
-import static io.nftpolicy.enforcement.Policies.rule;
+import static io.nftpolicy.testing.Policies.all;
+import static io.nftpolicy.testing.Policies.egress;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.ipBlock;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.named;
+import static io.nftpolicy.testing.Policies.namespaces;
+import static io.nftpolicy.testing.Policies.ports;
+import static io.nftpolicy.testing.Policies.rule;
 
 import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Protocol;

@@ -1,21 +1,21 @@
 package io.nftpolicy.enforcement;
 
 import static io.nftpolicy.enforcement.Expect.expect;
-import static io.nftpolicy.enforcement.Policies.all;
-import static io.nftpolicy.enforcement.Policies.egress;
-import static io.nftpolicy.enforcement.Policies.expressions;
-import static io.nftpolicy.enforcement.Policies.ingress;
-import static io.nftpolicy.enforcement.Policies.ipBlock;
-import static io.nftpolicy.enforcement.Policies.labels;
-import static io.nftpolicy.enforcement.Policies.map;
-import static io.nftpolicy.enforcement.Policies.namespaces;
-import static io.nftpolicy.enforcement.Policies.peers;
-import static io.nftpolicy.enforcement.Policies.pods;
-import static io.nftpolicy.enforcement.Policies.podsInNamespaces;
-import static io.nftpolicy.enforcement.Policies.requirement;
-import static io.nftpolicy.enforcement.Policies.rule;
-import static io.nftpolicy.enforcement.Policies.selector;
-import static io.nftpolicy.enforcement.Policies.tcp;
+import static io.nftpolicy.testing.Policies.all;
+import static io.nftpolicy.testing.Policies.egress;
+import static io.nftpolicy.testing.Policies.expressions;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.ipBlock;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.map;
+import static io.nftpolicy.testing.Policies.namespaces;
+import static io.nftpolicy.testing.Policies.peers;
+import static io.nftpolicy.testing.Policies.pods;
+import static io.nftpolicy.testing.Policies.podsInNamespaces;
+import static io.nftpolicy.testing.Policies.requirement;
+import static io.nftpolicy.testing.Policies.rule;
+import static io.nftpolicy.testing.Policies.selector;
+import static io.nftpolicy.testing.Policies.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.Namespace;

@@ -1,27 +1,28 @@
 package io.nftpolicy.enforcement;
 
 import static io.nftpolicy.enforcement.Expect.expect;
-import static io.nftpolicy.enforcement.Policies.egress;
-import static io.nftpolicy.enforcement.Policies.emptyPort;
-import static io.nftpolicy.enforcement.Policies.ingress;
-import static io.nftpolicy.enforcement.Policies.ipBlock;
-import static io.nftpolicy.enforcement.Policies.labels;
-import static io.nftpolicy.enforcement.Policies.named;
-import static io.nftpolicy.enforcement.Policies.namespaces;
-import static io.nftpolicy.enforcement.Policies.portWithoutProtocol;
-import static io.nftpolicy.enforcement.Policies.ports;
-import static io.nftpolicy.enforcement.Policies.protocolOnly;
-import static io.nftpolicy.enforcement.Policies.range;
-import static io.nftpolicy.enforcement.Policies.rule;
-import static io.nftpolicy.enforcement.Policies.sctp;
-import static io.nftpolicy.enforcement.Policies.tcp;
-import static io.nftpolicy.enforcement.Policies.udp;
+import static io.nftpolicy.testing.Policies.egress;
+import static io.nftpolicy.testing.Policies.emptyPort;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.ipBlock;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.named;
+import static io.nftpolicy.testing.Policies.namespaces;
+import static io.nftpolicy.testing.Policies.portWithoutProtocol;
+import static io.nftpolicy.testing.Policies.ports;
+import static io.nftpolicy.testing.Policies.protocolOnly;
+import static io.nftpolicy.testing.Policies.range;
+import static io.nftpolicy.testing.Policies.rule;
+import static io.nftpolicy.testing.Policies.sctp;
+import static io.nftpolicy.testing.Policies.tcp;
+import static io.nftpolicy.testing.Policies.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.lab.LabException;
 import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.reachability.Endpoint;
+import io.nftpolicy.testing.Policies;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,12 +1,12 @@
 package io.nftpolicy.lab;
 
+import static io.nftpolicy.testing.Clusters.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Namespace;
 import io.nftpolicy.cluster.Pod;
-import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.net.IpFamily;
@@ -112,10 +112,8 @@ class DirectionLayoutBenchmark {
 
     private static ClusterSnapshot snapshot() {
         List<ContainerPort> http = List.of(ContainerPort.named("http", 80, Protocol.TCP));
-        Pod client = new Pod("bench", "client", Map.of("app", "client"), "node-1", false, PodPhase.RUNNING, false,
-                List.of("10.244.1.2"), List.of());
-        Pod server = new Pod("bench", "server", Map.of("app", "server"), "node-1", false, PodPhase.RUNNING, false,
-                List.of("10.244.1.3"), http);
+        Pod client = pod("bench/client").on("node-1").ips("10.244.1.2").labels("app=client").build();
+        Pod server = pod("bench/server").on("node-1").ips("10.244.1.3").labels("app=server").ports(http).build();
         NetworkPolicy serverIngress = new NetworkPolicy("bench", "server-ingress", LabelSelector.matchLabels(Map.of("app", "server")),
                 List.of("Ingress"), List.of(new PolicyRule(List.of(PolicyPeer.pods(LabelSelector.matchLabels(Map.of("app", "client")))),
                 List.of(PolicyPort.tcp(80)))), List.of());

@@ -1,9 +1,9 @@
 package io.nftpolicy.snapshot;
 
+import static io.nftpolicy.testing.Clusters.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Namespace;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.PodPhase;
@@ -31,13 +31,10 @@ class SnapshotWriterTest {
     @Test
     void podsThatDoNotTakePartKeepWhatMakesThemSo() throws SnapshotException {
         ClusterSnapshot cluster = new ClusterSnapshot(List.of(new Namespace("dev", Map.of())), List.of(
-                new Pod("dev", "host", Map.of("a", "b"), "node-1", true, PodPhase.RUNNING, false,
-                        List.of("192.168.0.5"), List.of()),
-                new Pod("dev", "done", Map.of(), "node-1", false, PodPhase.SUCCEEDED, false, List.of(), List.of()),
-                new Pod("dev", "pending", Map.of(), "", false, PodPhase.PENDING, false, List.of(),
-                        List.of(new ContainerPort("", 8080, Protocol.SCTP))),
-                new Pod("dev", "dual", Map.of(), "node-1", false, PodPhase.RUNNING, false,
-                        List.of("10.0.0.1", "fd00::1"), List.of(new ContainerPort("dns", 53, Protocol.UDP)))),
+                pod("dev/host").on("node-1").hostNetwork().ips("192.168.0.5").labels("a=b").build(),
+                pod("dev/done").on("node-1").phase(PodPhase.SUCCEEDED).build(),
+                pod("dev/pending").phase(PodPhase.PENDING).port("", 8080, Protocol.SCTP).build(),
+                pod("dev/dual").on("node-1").ips("10.0.0.1", "fd00::1").port("dns", 53, Protocol.UDP).build()),
                 List.of());
 
         assertThat(readBack(SnapshotWriter.toYaml(cluster)).snapshot()).isEqualTo(cluster);

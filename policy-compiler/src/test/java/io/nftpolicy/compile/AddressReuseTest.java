@@ -1,10 +1,10 @@
 package io.nftpolicy.compile;
 
 import static io.nftpolicy.cluster.Protocol.TCP;
-import static io.nftpolicy.compile.Clusters.egress;
-import static io.nftpolicy.compile.Clusters.ingress;
-import static io.nftpolicy.compile.Clusters.labels;
-import static io.nftpolicy.compile.Clusters.selector;
+import static io.nftpolicy.testing.Policies.egress;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
@@ -18,6 +18,7 @@ import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.ruleset.MapElement;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.PodFixture;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,15 +37,13 @@ class AddressReuseTest {
     private static final Instant LATER = Instant.parse("2026-01-01T00:05:00Z");
 
     /** Ingress to app=db only from role=client on TCP 80. */
-    private static final NetworkPolicy DB_FROM_CLIENTS = ingress("prod/db", selector("app=db"),
-            new PolicyRule(List.of(PolicyPeer.pods(selector("role=client"))), List.of(PolicyPort.tcp(80))));
+    private static final NetworkPolicy DB_FROM_CLIENTS = ingress("prod/db", labels("app=db"),
+            new PolicyRule(List.of(PolicyPeer.pods(labels("role=client"))), List.of(PolicyPort.tcp(80))));
     private static final NetworkPolicy DENY_ALL_PROD = ingress("prod/deny", LabelSelector.all());
 
     private static Pod pod(String ref, String uid, PodPhase phase, Instant created, String ip, String node,
                            String... labels) {
-        String[] parts = ref.split("/");
-        return new Pod(parts[0], parts[1], labels(labels), node, false, phase, false, List.of(ip), List.of(), uid,
-                created);
+        return PodFixture.pod(ref).uid(uid).phase(phase).created(created).ips(ip).on(node).labels(labels).build();
     }
 
     private static ClusterSnapshot snapshot(List<Pod> pods, NetworkPolicy... policies) {
@@ -83,8 +82,8 @@ class AddressReuseTest {
 
     @Test
     void ofTwoRunningPodsTheNewestOwnsTheAddressAsAPeer() {
-        NetworkPolicy fromWeb = ingress("prod/db", selector("app=db"),
-                new PolicyRule(List.of(PolicyPeer.pods(selector("app=web"))), List.of()));
+        NetworkPolicy fromWeb = ingress("prod/db", labels("app=db"),
+                new PolicyRule(List.of(PolicyPeer.pods(labels("app=web"))), List.of()));
         Pod db = pod("prod/db", "u-db", PodPhase.RUNNING, EARLIER, CLIENT, NODE, "app=db");
         Pod oldWeb = pod("prod/a-web", "u1", PodPhase.RUNNING, EARLIER, IP, "n2", "app=web");
         Pod newOther = pod("prod/b-other", "u2", PodPhase.RUNNING, LATER, IP, "n2", "app=other");
@@ -124,7 +123,7 @@ class AddressReuseTest {
     void anAddressOfARemoteOwnerIsFilteredHereByTheIsolatedLocalClaimant() {
         Pod remoteOwner = pod("dev/owner", "u1", PodPhase.RUNNING, EARLIER, IP, "n2", "app=web");
         Pod local = pod("prod/db", "u2", PodPhase.PENDING, LATER, IP, NODE, "app=db");
-        NetworkPolicy egressDeny = egress("prod/no-egress", selector("app=db"));
+        NetworkPolicy egressDeny = egress("prod/no-egress", labels("app=db"));
         Ruleset rs = compile(snapshot(List.of(remoteOwner, local), DB_FROM_CLIENTS, egressDeny)).ruleset();
 
         assertThat(ingressDispatch(rs)).containsExactly(IP + " prod/db");

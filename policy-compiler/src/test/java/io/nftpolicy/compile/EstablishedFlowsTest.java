@@ -1,6 +1,6 @@
 package io.nftpolicy.compile;
 
-import static io.nftpolicy.compile.Clusters.cluster;
+import static io.nftpolicy.testing.Clusters.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

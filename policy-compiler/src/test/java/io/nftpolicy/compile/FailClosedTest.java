@@ -1,12 +1,13 @@
 package io.nftpolicy.compile;
 
-import static io.nftpolicy.compile.Clusters.cluster;
-import static io.nftpolicy.compile.Clusters.labels;
+import static io.nftpolicy.testing.Clusters.cluster;
+import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.net.Cidr;
 import io.nftpolicy.ruleset.Chain;
@@ -27,13 +28,10 @@ class FailClosedTest {
             .pod("dev/db", NODE, "10.244.1.10", "app=db")
             .pod("dev/web", NODE, "10.244.1.11", "app=web")
             .pod("dev/remote", "n2", "10.244.2.10", "app=web")
-            .add(new Pod("dev", "done", labels("app=web"), NODE, false, PodPhase.SUCCEEDED, false,
-                    List.of("10.244.1.12"), List.of()))
-            .add(new Pod("dev", "host", labels("app=web"), NODE, true, PodPhase.RUNNING, false,
-                    List.of("192.168.0.1"), List.of()))
-            .add(Clusters.pod("dev/dual", NODE, List.of("10.244.1.13", "fd00:10:244:1::13"), labels("app=web"),
-                    List.of()))
-            .policy(new io.nftpolicy.policy.NetworkPolicy("dev", "deny-db", Clusters.selector("app=db"), List.of(),
+            .pod(pod("dev/done").on(NODE).phase(PodPhase.SUCCEEDED).ips("10.244.1.12").labels("app=web"))
+            .pod(pod("dev/host").on(NODE).hostNetwork().ips("192.168.0.1").labels("app=web"))
+            .pod(pod("dev/dual").on(NODE).ips("10.244.1.13", "fd00:10:244:1::13").labels("app=web"))
+            .policy(new io.nftpolicy.policy.NetworkPolicy("dev", "deny-db", labels("app=db"), List.of(),
                     List.of(), List.of()))
             .snapshot();
 
@@ -125,10 +123,7 @@ class FailClosedTest {
         assertThat(set(again, "local-pods-v4")).isSameAs(set(first, "local-pods-v4"));
         assertThat(chain(again, "forward")).isSameAs(chain(first, "forward"));
 
-        ClusterSnapshot grown = new ClusterSnapshot(CLUSTER.namespaces(),
-                java.util.stream.Stream.concat(CLUSTER.pods().stream(),
-                        java.util.stream.Stream.of(Clusters.pod("dev/new", NODE, List.of("10.244.1.20"),
-                                labels("app=other"), List.of()))).toList(), CLUSTER.policies());
+        ClusterSnapshot grown = cluster(CLUSTER).pod(pod("dev/new").on(NODE).ips("10.244.1.20").labels("app=other")).snapshot();
         Ruleset next = failClosed.apply(new Compilation(compiled.ruleset(), compiled.diagnostics()), grown).ruleset();
         assertThat(set(next, "local-pods-v4").elements()).extracting(SetElement::keyToNft).contains("10.244.1.20");
         assertThat(chain(next, "forward")).isSameAs(chain(first, "forward"));

@@ -1,9 +1,9 @@
 package io.nftpolicy.compile;
 
-import static io.nftpolicy.compile.Clusters.ingress;
-import static io.nftpolicy.compile.Clusters.labels;
-import static io.nftpolicy.compile.Clusters.pod;
-import static io.nftpolicy.compile.Clusters.selector;
+import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
@@ -17,6 +17,7 @@ import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.VerdictMap;
+import io.nftpolicy.testing.Clusters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,9 +33,9 @@ import org.junit.jupiter.api.Test;
 class IncrementalCompilerTest {
     private static final String NODE = "n1";
     private static final PolicyRule FROM_FRONTEND_TCP_80 =
-            new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))), List.of(PolicyPort.tcp(80)));
+            new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))), List.of(PolicyPort.tcp(80)));
     private static final PolicyRule FROM_OPS_NAMESPACES =
-            new PolicyRule(List.of(PolicyPeer.namespaces(selector("team=ops"))), List.of());
+            new PolicyRule(List.of(PolicyPeer.namespaces(labels("team=ops"))), List.of());
 
     private final IncrementalCompiler compiler = new IncrementalCompiler(NODE);
 
@@ -46,8 +47,8 @@ class IncrementalCompilerTest {
                 .pod("dev/fe", "n2", "10.0.2.6", "role=frontend")
                 .pod("dev/cache", "n2", "10.0.2.7", "role=cache")
                 .pod("ops/monitor", "n2", "10.0.2.8", "role=monitor")
-                .policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80, FROM_OPS_NAMESPACES))
-                .policy(ingress("dev/web", selector("role=web"), FROM_FRONTEND_TCP_80))
+                .policy(ingress("dev/db", labels("role=db"), FROM_FRONTEND_TCP_80, FROM_OPS_NAMESPACES))
+                .policy(ingress("dev/web", labels("role=web"), FROM_FRONTEND_TCP_80))
                 .snapshot();
     }
 
@@ -79,7 +80,7 @@ class IncrementalCompilerTest {
     void aPodAddedOnAnotherNodeChangesOnlyTheSetsOfThePeersItJoins() {
         Ruleset before = compile(cluster());
         List<Pod> pods = new ArrayList<>(cluster().pods());
-        pods.add(pod("ops/probe", "n2", List.of("10.0.2.9"), labels("role=probe"), List.of()));
+        pods.add(pod("ops/probe").on("n2").ips("10.0.2.9").labels("role=probe").build());
         Ruleset after = compile(new ClusterSnapshot(cluster().namespaces(), pods, cluster().policies()));
         assertThat(changedNames(before, after)).containsExactly(peerSetOf(before, "ops/monitor"));
     }
@@ -97,8 +98,8 @@ class IncrementalCompilerTest {
     void aPolicyChangeRebuildsOnlyTheChainOfThePodsItSelects() {
         Ruleset before = compile(cluster());
         List<NetworkPolicy> policies = new ArrayList<>(cluster().policies());
-        policies.set(1, ingress("dev/web", selector("role=web"),
-                new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))), List.of(PolicyPort.tcp(8080)))));
+        policies.set(1, ingress("dev/web", labels("role=web"),
+                new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))), List.of(PolicyPort.tcp(8080)))));
         Ruleset after = compile(new ClusterSnapshot(cluster().namespaces(), cluster().pods(), policies));
         Set<String> changed = changedNames(before, after);
         assertThat(changed).contains(chainOf(before, "dev/web")).doesNotContain(chainOf(before, "dev/db"));
@@ -108,7 +109,7 @@ class IncrementalCompilerTest {
     @Test
     void aNamespaceRelabelledIntoANamespaceSelectorBringsItsPodsIntoThePeerSet() {
         compile(cluster());
-        List<Namespace> namespaces = List.of(new Namespace("dev", labels("team=ops")), new Namespace("ops", labels("team=ops")));
+        List<Namespace> namespaces = List.of(new Namespace("dev", map("team=ops")), new Namespace("ops", map("team=ops")));
         ClusterSnapshot relabelled = new ClusterSnapshot(namespaces, cluster().pods(), cluster().policies());
         Ruleset after = compile(relabelled);
         assertThat(set(after, peerSetOf(after, "ops/monitor")).elements()).extracting(e -> e.comment())
@@ -128,7 +129,7 @@ class IncrementalCompilerTest {
         compile(cluster());
         List<Pod> pods = new ArrayList<>(cluster().pods());
         pods.removeIf(p -> p.name().equals("fe"));
-        pods.add(pod("dev/fe-new", "n2", List.of("10.0.2.6"), labels("role=frontend"), List.of()));
+        pods.add(pod("dev/fe-new").on("n2").ips("10.0.2.6").labels("role=frontend").build());
         Ruleset after = compile(new ClusterSnapshot(cluster().namespaces(), pods, cluster().policies()));
         assertThat(set(after, peerSetOf(after, "dev/fe-new")).elements()).extracting(e -> e.comment())
                 .containsExactly("dev/fe-new");
@@ -148,7 +149,7 @@ class IncrementalCompilerTest {
     void twoPodsOfOneNameAreCompiledAsTheFullCompilerDoes() {
         compile(cluster());
         List<Pod> pods = new ArrayList<>(cluster().pods());
-        pods.add(pod("dev/fe", "n2", List.of("10.0.2.66"), labels("role=frontend"), List.of()));
+        pods.add(pod("dev/fe").on("n2").ips("10.0.2.66").labels("role=frontend").build());
         ClusterSnapshot twice = new ClusterSnapshot(cluster().namespaces(), pods, cluster().policies());
         assertThat(compile(twice)).isEqualTo(new PolicyCompiler().compile(twice, NODE).ruleset());
         assertThat(compile(cluster())).isEqualTo(new PolicyCompiler().compile(cluster(), NODE).ruleset());
@@ -166,7 +167,7 @@ class IncrementalCompilerTest {
     void anInvalidPolicyKeepsItsPodsIsolatedWithoutRulesAndItsRepairBringsTheRulesBack() {
         Ruleset valid = compile(cluster());
         List<NetworkPolicy> policies = new ArrayList<>(cluster().policies());
-        policies.set(1, new NetworkPolicy("dev", "web", selector("role=web"), List.of("Ingress", "Sideways"),
+        policies.set(1, new NetworkPolicy("dev", "web", labels("role=web"), List.of("Ingress", "Sideways"),
                 List.of(FROM_FRONTEND_TCP_80), List.of()));
         Ruleset broken = compile(new ClusterSnapshot(cluster().namespaces(), cluster().pods(), policies));
         Chain web = broken.chains().stream().filter(c -> c.name().equals(chainOf(broken, "dev/web"))).findFirst().orElseThrow();
@@ -178,7 +179,7 @@ class IncrementalCompilerTest {
     void theFirstIpv6PodGivesEveryPeerAnIpv6Set() {
         Ruleset before = compile(cluster());
         List<Pod> pods = new ArrayList<>(cluster().pods());
-        pods.add(pod("ops/dual", "n2", List.of("10.0.2.10", "fd00::10"), labels("role=probe"), List.of()));
+        pods.add(pod("ops/dual").on("n2").ips("10.0.2.10", "fd00::10").labels("role=probe").build());
         Ruleset after = compile(new ClusterSnapshot(cluster().namespaces(), pods, cluster().policies()));
         assertThat(before.sets()).noneMatch(s -> s.name().endsWith("-v6"));
         assertThat(after.sets()).filteredOn(s -> s.name().startsWith("peer-") && s.name().endsWith("-v6"))
@@ -234,6 +235,6 @@ class IncrementalCompilerTest {
     }
 
     private static Pod relabelled(Pod p, String... labels) {
-        return new Pod(p.namespace(), p.name(), labels(labels), p.nodeName(), false, p.phase(), false, p.ips(), p.ports());
+        return new Pod(p.namespace(), p.name(), map(labels), p.nodeName(), false, p.phase(), false, p.ips(), p.ports());
     }
 }

@@ -1,7 +1,7 @@
 package io.nftpolicy.compile;
 
-import static io.nftpolicy.compile.Clusters.labels;
-import static io.nftpolicy.compile.Clusters.pod;
+import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.ContainerPort;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * group chain built from a peer is kept while its address version holds, even when a member's labels change.
  */
 class PeerCacheTest {
-    private static final List<Namespace> NAMESPACES = List.of(new Namespace("dev", labels("team=dev")));
+    private static final List<Namespace> NAMESPACES = List.of(new Namespace("dev", map("team=dev")));
     private static final AllowedPeer.Pods EVERY_POD_OF_DEV =
             new AllowedPeer.Pods("dev", Optional.of(Selector.all()), Optional.empty());
     private static final List<ContainerPort> HTTP_80 = List.of(new ContainerPort("http", 80, Protocol.TCP));
@@ -27,8 +27,8 @@ class PeerCacheTest {
     private final ClusterState cluster = new ClusterState();
     private final PeerCache peers = new PeerCache(cluster);
     private final List<Pod> pods = new ArrayList<>(List.of(
-            pod("dev/a", "n1", List.of("10.0.0.1"), labels("app=a"), HTTP_80),
-            pod("dev/b", "n1", List.of("10.0.0.2"), labels("app=b"), HTTP_80)));
+            pod("dev/a").on("n1").ips("10.0.0.1").labels("app=a").ports(HTTP_80).build(),
+            pod("dev/b").on("n1").ips("10.0.0.2").labels("app=b").ports(HTTP_80).build()));
 
     private PeerCache.Resolution compileAfter(Pod changed) {
         if (changed != null) {
@@ -45,7 +45,7 @@ class PeerCacheTest {
         long version = peer.version();
         long addressVersion = peer.addressVersion();
 
-        compileAfter(pod("dev/a", "n1", List.of("10.0.0.1"), labels("app=c"), HTTP_80));
+        compileAfter(pod("dev/a").on("n1").ips("10.0.0.1").labels("app=c").ports(HTTP_80).build());
 
         assertThat(peer.version()).isGreaterThan(version);
         assertThat(peer.addressVersion()).isEqualTo(addressVersion);
@@ -56,8 +56,7 @@ class PeerCacheTest {
         PeerCache.Resolution peer = compileAfter(null);
         long addressVersion = peer.addressVersion();
 
-        compileAfter(pod("dev/a", "n1", List.of("10.0.0.1"), labels("app=a"),
-                List.of(new ContainerPort("http", 8080, Protocol.TCP))));
+        compileAfter(pod("dev/a").on("n1").ips("10.0.0.1").labels("app=a").ports(List.of(new ContainerPort("http", 8080, Protocol.TCP))).build());
 
         assertThat(peer.addressVersion()).isGreaterThan(addressVersion);
     }
@@ -67,7 +66,7 @@ class PeerCacheTest {
         PeerCache.Resolution peer = compileAfter(null);
         long addressVersion = peer.addressVersion();
 
-        compileAfter(pod("dev/a", "n1", List.of("10.0.0.9"), labels("app=a"), HTTP_80));
+        compileAfter(pod("dev/a").on("n1").ips("10.0.0.9").labels("app=a").ports(HTTP_80).build());
 
         assertThat(peer.addressVersion()).isGreaterThan(addressVersion);
     }
@@ -77,7 +76,7 @@ class PeerCacheTest {
         PeerCache.Resolution peer = compileAfter(null);
         long addressVersion = peer.addressVersion();
 
-        compileAfter(pod("dev/c", "n2", List.of("10.0.0.3"), labels("app=a"), HTTP_80));
+        compileAfter(pod("dev/c").on("n2").ips("10.0.0.3").labels("app=a").ports(HTTP_80).build());
 
         assertThat(peer.addressVersion()).isGreaterThan(addressVersion);
         assertThat(peer.members()).extracting(m -> m.pod().name()).containsExactly("a", "b", "c");

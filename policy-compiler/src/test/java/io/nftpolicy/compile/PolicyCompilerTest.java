@@ -3,16 +3,15 @@ package io.nftpolicy.compile;
 import static io.nftpolicy.cluster.Protocol.SCTP;
 import static io.nftpolicy.cluster.Protocol.TCP;
 import static io.nftpolicy.cluster.Protocol.UDP;
-import static io.nftpolicy.compile.Clusters.cluster;
-import static io.nftpolicy.compile.Clusters.egress;
-import static io.nftpolicy.compile.Clusters.ingress;
-import static io.nftpolicy.compile.Clusters.labels;
-import static io.nftpolicy.compile.Clusters.pod;
-import static io.nftpolicy.compile.Clusters.selector;
+import static io.nftpolicy.testing.Clusters.cluster;
+import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.egress;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.policy.LabelSelector;
@@ -29,6 +28,7 @@ import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.Source;
 import io.nftpolicy.ruleset.VerdictMap;
+import io.nftpolicy.testing.Clusters;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -49,7 +49,7 @@ class PolicyCompilerTest {
     private static final String DB2 = "10.244.2.5";
 
     private static final PolicyRule FROM_FRONTEND_TCP_80 =
-            new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))), List.of(PolicyPort.tcp(80)));
+            new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))), List.of(PolicyPort.tcp(80)));
 
     private static Clusters twoNodes() {
         return cluster().namespace("dev")
@@ -68,14 +68,14 @@ class PolicyCompilerTest {
 
     @Test
     void onlyThisNodesSelectedPodsAreDispatched() {
-        Ruleset rs = compile(twoNodes().policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1");
-        assertThat(map(rs, "ingress-v4").elements()).extracting(MapElement::comment).containsExactly("dev/db");
-        assertThat(map(rs, "egress-v4").elements()).isEmpty();
+        Ruleset rs = compile(twoNodes().policy(ingress("dev/db", labels("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1");
+        assertThat(verdictMap(rs, "ingress-v4").elements()).extracting(MapElement::comment).containsExactly("dev/db");
+        assertThat(verdictMap(rs, "egress-v4").elements()).isEmpty();
     }
 
     @Test
     void selectorPeersOnEveryNodeAreAllowedAndOthersAreNot() {
-        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1"));
+        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/db", labels("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1"));
         assertThat(k.forwards(FE, DB, TCP, 80)).isTrue();
         assertThat(k.forwards(FE2, DB, TCP, 80)).isTrue();
         assertThat(k.forwards(DB2, DB, TCP, 80)).isFalse();
@@ -85,8 +85,8 @@ class PolicyCompilerTest {
 
     @Test
     void policyTypesAbsentWithEgressRulesIsolatesBothDirections() {
-        NetworkPolicy noTypes = new NetworkPolicy("dev", "p", selector("role=db"), List.of(),
-                List.of(), List.of(new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))), List.of())));
+        NetworkPolicy noTypes = new NetworkPolicy("dev", "p", labels("role=db"), List.of(),
+                List.of(), List.of(new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))), List.of())));
         FakeKernel k = kernel(compile(twoNodes().policy(noTypes).snapshot(), "n1"));
         assertThat(k.forwards(FE, DB, TCP, 80)).isFalse();
         assertThat(k.forwards(DB, FE, TCP, 80)).isTrue();
@@ -95,7 +95,7 @@ class PolicyCompilerTest {
 
     @Test
     void policyTypesAbsentWithoutEgressRulesIsolatesIngressOnly() {
-        NetworkPolicy noTypes = new NetworkPolicy("dev", "p", selector("role=db"), List.of(), List.of(), List.of());
+        NetworkPolicy noTypes = new NetworkPolicy("dev", "p", labels("role=db"), List.of(), List.of(), List.of());
         FakeKernel k = kernel(compile(twoNodes().policy(noTypes).snapshot(), "n1"));
         assertThat(k.forwards(FE, DB, TCP, 80)).isFalse();
         assertThat(k.forwards(DB, DB2, TCP, 80)).isTrue();
@@ -124,9 +124,9 @@ class PolicyCompilerTest {
 
     @Test
     void portEntryWithoutPortOrProtocolMeansEveryTcpPortOnly() {
-        PolicyRule rule = new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))),
+        PolicyRule rule = new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))),
                 List.of(new PolicyPort(Optional.empty(), Optional.empty(), Optional.empty())));
-        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/p", selector("role=db"), rule)).snapshot(), "n1"));
+        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/p", labels("role=db"), rule)).snapshot(), "n1"));
         assertThat(k.forwards(FE, DB, TCP, 1)).isTrue();
         assertThat(k.forwards(FE, DB, TCP, 65535)).isTrue();
         assertThat(k.forwards(FE, DB, UDP, 80)).isFalse();
@@ -135,7 +135,7 @@ class PolicyCompilerTest {
     @Test
     void sctpOnlyPolicyNeverOpensTcpOrUdp() {
         PolicyRule rule = new PolicyRule(List.of(), List.of(PolicyPort.of("SCTP", 80)));
-        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/sctp", selector("role=db"), rule)).snapshot(), "n1"));
+        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/sctp", labels("role=db"), rule)).snapshot(), "n1"));
         assertThat(k.forwards(FE, DB, SCTP, 80)).isTrue();
         assertThat(k.forwards(FE, DB, TCP, 80)).isFalse();
         assertThat(k.forwards(FE, DB, UDP, 80)).isFalse();
@@ -144,7 +144,7 @@ class PolicyCompilerTest {
     @Test
     void endPortIsAnInclusiveRange() {
         PolicyRule rule = new PolicyRule(List.of(), List.of(PolicyPort.range("TCP", 8000, 8080)));
-        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/r", selector("role=db"), rule)).snapshot(), "n1"));
+        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/r", labels("role=db"), rule)).snapshot(), "n1"));
         assertThat(k.forwards(FE, DB, TCP, 7999)).isFalse();
         assertThat(k.forwards(FE, DB, TCP, 8000)).isTrue();
         assertThat(k.forwards(FE, DB, TCP, 8080)).isTrue();
@@ -154,7 +154,7 @@ class PolicyCompilerTest {
     @Test
     void ipBlockExceptIsCarvedOut() {
         PolicyRule rule = new PolicyRule(List.of(PolicyPeer.ipBlock("172.17.0.0/16", "172.17.1.0/24")), List.of());
-        Ruleset rs = compile(twoNodes().policy(ingress("dev/b", selector("role=db"), rule)).snapshot(), "n1");
+        Ruleset rs = compile(twoNodes().policy(ingress("dev/b", labels("role=db"), rule)).snapshot(), "n1");
         FakeKernel k = kernel(rs);
         assertThat(k.forwards("172.17.0.9", DB, TCP, 80)).isTrue();
         assertThat(k.forwards("172.17.1.9", DB, TCP, 80)).isFalse();
@@ -167,8 +167,8 @@ class PolicyCompilerTest {
     @Test
     void exceptOfOnePeerDoesNotRemoveWhatAnotherPeerAllows() {
         PolicyRule rule = new PolicyRule(List.of(PolicyPeer.ipBlock("10.244.0.0/16", "10.244.2.0/24"),
-                PolicyPeer.pods(selector("role=frontend"))), List.of());
-        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/b", selector("role=db"), rule)).snapshot(), "n1"));
+                PolicyPeer.pods(labels("role=frontend"))), List.of());
+        FakeKernel k = kernel(compile(twoNodes().policy(ingress("dev/b", labels("role=db"), rule)).snapshot(), "n1"));
         assertThat(k.forwards(FE2, DB, TCP, 80)).isTrue();
         assertThat(k.forwards(DB2, DB, TCP, 80)).isFalse();
     }
@@ -176,10 +176,10 @@ class PolicyCompilerTest {
     @Test
     void ingressNamedPortResolvesOnTheSelectedPod() {
         Clusters c = cluster().namespace("dev")
-                .add(pod("dev/a", "n1", List.of("10.244.1.2"), labels("app=web"), List.of(ContainerPort.named("http", 8080, TCP))))
-                .add(pod("dev/b", "n1", List.of("10.244.1.3"), labels("app=web"), List.of(ContainerPort.named("http", 9090, TCP))));
+                .pod(pod("dev/a").on("n1").ips("10.244.1.2").labels("app=web").port("http", 8080, TCP))
+                .pod(pod("dev/b").on("n1").ips("10.244.1.3").labels("app=web").port("http", 9090, TCP));
         PolicyRule rule = new PolicyRule(List.of(), List.of(PolicyPort.named("TCP", "http")));
-        FakeKernel k = kernel(compile(c.policy(ingress("dev/web", selector("app=web"), rule)).snapshot(), "n1"));
+        FakeKernel k = kernel(compile(c.policy(ingress("dev/web", labels("app=web"), rule)).snapshot(), "n1"));
         assertThat(k.forwards(FE, "10.244.1.2", TCP, 8080)).isTrue();
         assertThat(k.forwards(FE, "10.244.1.2", TCP, 9090)).isFalse();
         assertThat(k.forwards(FE, "10.244.1.3", TCP, 9090)).isTrue();
@@ -189,9 +189,9 @@ class PolicyCompilerTest {
     @Test
     void namedPortMustMatchProtocolToo() {
         Clusters c = cluster().namespace("dev")
-                .add(pod("dev/a", "n1", List.of("10.244.1.2"), labels("app=web"), List.of(ContainerPort.named("dns", 53, UDP))));
+                .pod(pod("dev/a").on("n1").ips("10.244.1.2").labels("app=web").port("dns", 53, UDP));
         PolicyRule rule = new PolicyRule(List.of(), List.of(PolicyPort.named("TCP", "dns")));
-        FakeKernel k = kernel(compile(c.policy(ingress("dev/web", selector("app=web"), rule)).snapshot(), "n1"));
+        FakeKernel k = kernel(compile(c.policy(ingress("dev/web", labels("app=web"), rule)).snapshot(), "n1"));
         assertThat(k.forwards(FE, "10.244.1.2", TCP, 53)).isFalse();
         assertThat(k.forwards(FE, "10.244.1.2", UDP, 53)).isFalse();
     }
@@ -199,11 +199,11 @@ class PolicyCompilerTest {
     @Test
     void egressNamedPortResolvesOnEachDestinationPod() {
         Clusters c = cluster().namespace("dev")
-                .add(pod("dev/client", "n1", List.of("10.244.1.2"), labels("app=client"), List.of()))
-                .add(pod("dev/s1", "n1", List.of("10.244.1.3"), labels("app=server"), List.of(ContainerPort.named("http", 8080, TCP))))
-                .add(pod("dev/s2", "n2", List.of("10.244.2.3"), labels("app=server"), List.of(ContainerPort.named("http", 80, TCP))));
-        PolicyRule rule = new PolicyRule(List.of(PolicyPeer.pods(selector("app=server"))), List.of(PolicyPort.named("TCP", "http")));
-        FakeKernel k = kernel(compile(c.policy(egress("dev/out", selector("app=client"), rule)).snapshot(), "n1"));
+                .pod(pod("dev/client").on("n1").ips("10.244.1.2").labels("app=client"))
+                .pod(pod("dev/s1").on("n1").ips("10.244.1.3").labels("app=server").port("http", 8080, TCP))
+                .pod(pod("dev/s2").on("n2").ips("10.244.2.3").labels("app=server").port("http", 80, TCP));
+        PolicyRule rule = new PolicyRule(List.of(PolicyPeer.pods(labels("app=server"))), List.of(PolicyPort.named("TCP", "http")));
+        FakeKernel k = kernel(compile(c.policy(egress("dev/out", labels("app=client"), rule)).snapshot(), "n1"));
         assertThat(k.forwards("10.244.1.2", "10.244.1.3", TCP, 8080)).isTrue();
         assertThat(k.forwards("10.244.1.2", "10.244.1.3", TCP, 80)).isFalse();
         assertThat(k.forwards("10.244.1.2", "10.244.2.3", TCP, 80)).isTrue();
@@ -213,10 +213,10 @@ class PolicyCompilerTest {
     @Test
     void egressNamedPortWithoutPeersCoversEveryPodWithThatName() {
         Clusters c = cluster().namespace("dev").namespace("ops")
-                .add(pod("dev/client", "n1", List.of("10.244.1.2"), labels("app=client"), List.of()))
-                .add(pod("ops/s", "n2", List.of("10.244.2.3"), labels(), List.of(ContainerPort.named("http", 8443, TCP))));
+                .pod(pod("dev/client").on("n1").ips("10.244.1.2").labels("app=client"))
+                .pod(pod("ops/s").on("n2").ips("10.244.2.3").port("http", 8443, TCP));
         PolicyRule rule = new PolicyRule(List.of(), List.of(PolicyPort.named("TCP", "http")));
-        FakeKernel k = kernel(compile(c.policy(egress("dev/out", selector("app=client"), rule)).snapshot(), "n1"));
+        FakeKernel k = kernel(compile(c.policy(egress("dev/out", labels("app=client"), rule)).snapshot(), "n1"));
         assertThat(k.forwards("10.244.1.2", "10.244.2.3", TCP, 8443)).isTrue();
         assertThat(k.forwards("10.244.1.2", "192.0.2.1", TCP, 8443)).isFalse();
     }
@@ -227,11 +227,11 @@ class PolicyCompilerTest {
      */
     private static Clusters namedPortsBehindAnIpBlock() {
         return cluster().namespace("dev")
-                .add(pod("dev/client", "n1", List.of("10.244.1.2", "fd00::2"), labels("app=client"), List.of()))
-                .add(pod("dev/s1", "n1", List.of("10.244.1.3"), labels(), List.of(ContainerPort.named("http", 8080, TCP))))
-                .add(pod("dev/s2", "n2", List.of("10.244.2.3"), labels(), List.of(ContainerPort.named("http", 80, TCP))))
-                .add(pod("dev/s3", "n2", List.of("10.244.2.4"), labels(), List.of(ContainerPort.named("http", 80, TCP))))
-                .add(pod("dev/dual", "n2", List.of("10.244.2.5", "fd00::5"), labels(), List.of(ContainerPort.named("http", 80, TCP))));
+                .pod(pod("dev/client").on("n1").ips("10.244.1.2", "fd00::2").labels("app=client"))
+                .pod(pod("dev/s1").on("n1").ips("10.244.1.3").port("http", 8080, TCP))
+                .pod(pod("dev/s2").on("n2").ips("10.244.2.3").port("http", 80, TCP))
+                .pod(pod("dev/s3").on("n2").ips("10.244.2.4").port("http", 80, TCP))
+                .pod(pod("dev/dual").on("n2").ips("10.244.2.5", "fd00::5").port("http", 80, TCP));
     }
 
     private static final PolicyRule HTTP_BY_NAME_TO_AN_IP_BLOCK = new PolicyRule(
@@ -239,16 +239,16 @@ class PolicyCompilerTest {
 
     @Test
     void egressNamedPortToAnIpBlockResolvesOnTheDestinationPodTheBlockCovers() {
-        Ruleset rs = compile(namedPortsBehindAnIpBlock().policy(egress("dev/out", selector("app=client"),
+        Ruleset rs = compile(namedPortsBehindAnIpBlock().policy(egress("dev/out", labels("app=client"),
                 HTTP_BY_NAME_TO_AN_IP_BLOCK)).snapshot(), "n1");
         assertEgressNamedPortToAnIpBlock(kernel(rs));
     }
 
     @Test
     void egressNamedPortToAnIpBlockResolvesOnTheDestinationPodWithMergedSetsToo() {
-        Clusters c = namedPortsBehindAnIpBlock().policy(egress("dev/out", selector("app=client"), HTTP_BY_NAME_TO_AN_IP_BLOCK));
+        Clusters c = namedPortsBehindAnIpBlock().policy(egress("dev/out", labels("app=client"), HTTP_BY_NAME_TO_AN_IP_BLOCK));
         for (int i = 0; i < 20; i++) {
-            c.policy(egress("dev/filler" + i, selector("app=client"),
+            c.policy(egress("dev/filler" + i, labels("app=client"),
                     new PolicyRule(List.of(PolicyPeer.ipBlock("192.0.2." + i + "/32")), List.of(PolicyPort.tcp(9)))));
         }
         Ruleset rs = compile(c.snapshot(), "n1");
@@ -280,22 +280,22 @@ class PolicyCompilerTest {
     @Test
     void hostNetworkAndFinishedPodsAreNeitherSubjectsNorPeers() {
         Clusters c = twoNodes()
-                .add(new Pod("dev", "host", labels("role=frontend"), "n1", true, PodPhase.RUNNING, false, List.of("192.168.0.1"), List.of()))
-                .add(new Pod("dev", "done", labels("role=frontend"), "n1", false, PodPhase.SUCCEEDED, false, List.of("10.244.1.9"), List.of()))
-                .add(new Pod("dev", "failed-db", labels("role=db"), "n1", false, PodPhase.FAILED, false, List.of("10.244.1.10"), List.of()));
-        Ruleset rs = compile(c.policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1");
+                .pod(pod("dev/host").on("n1").hostNetwork().ips("192.168.0.1").labels("role=frontend"))
+                .pod(pod("dev/done").on("n1").phase(PodPhase.SUCCEEDED).ips("10.244.1.9").labels("role=frontend"))
+                .pod(pod("dev/failed-db").on("n1").phase(PodPhase.FAILED).ips("10.244.1.10").labels("role=db"));
+        Ruleset rs = compile(c.policy(ingress("dev/db", labels("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1");
         FakeKernel k = kernel(rs);
         assertThat(k.forwards("192.168.0.1", DB, TCP, 80)).isFalse();
         assertThat(k.forwards("10.244.1.9", DB, TCP, 80)).isFalse();
         assertThat(k.forwards(FE, DB, TCP, 80)).isTrue();
-        assertThat(map(rs, "ingress-v4").elements()).extracting(MapElement::comment).containsExactly("dev/db");
+        assertThat(verdictMap(rs, "ingress-v4").elements()).extracting(MapElement::comment).containsExactly("dev/db");
     }
 
     @Test
     void aTerminatingPodStaysAPeerUntilItIsGoneOrFinished() {
         Clusters c = twoNodes()
-                .add(new Pod("dev", "going", labels("role=frontend"), "n2", false, PodPhase.RUNNING, true, List.of("10.244.2.9"), List.of()));
-        FakeKernel k = kernel(compile(c.policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1"));
+                .pod(pod("dev/going").on("n2").terminating().ips("10.244.2.9").labels("role=frontend"));
+        FakeKernel k = kernel(compile(c.policy(ingress("dev/db", labels("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1"));
         assertThat(k.forwards("10.244.2.9", DB, TCP, 80)).isTrue();
         assertThat(k.forwards("10.244.2.9", DB, TCP, 81)).isFalse();
     }
@@ -303,21 +303,21 @@ class PolicyCompilerTest {
     @Test
     void aTerminatingPodStaysIsolatedAsASubject() {
         Clusters c = twoNodes()
-                .add(new Pod("dev", "going-db", labels("role=db"), "n1", false, PodPhase.RUNNING, true, List.of("10.244.1.9"), List.of()));
-        Ruleset rs = compile(c.policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1");
+                .pod(pod("dev/going-db").on("n1").terminating().ips("10.244.1.9").labels("role=db"));
+        Ruleset rs = compile(c.policy(ingress("dev/db", labels("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1");
         FakeKernel k = kernel(rs);
         assertThat(k.forwards(DB2, "10.244.1.9", TCP, 80)).isFalse();
         assertThat(k.forwards(FE, "10.244.1.9", TCP, 80)).isTrue();
-        assertThat(map(rs, "ingress-v4").elements()).extracting(MapElement::comment).contains("dev/going-db");
+        assertThat(verdictMap(rs, "ingress-v4").elements()).extracting(MapElement::comment).contains("dev/going-db");
     }
 
     @Test
     void dualStackPodsAreIsolatedAndAllowedInBothFamilies() {
         Clusters c = cluster().namespace("dev")
-                .add(pod("dev/db", "n1", List.of(DB, "fd00:10:244:1::5"), labels("role=db"), List.of()))
-                .add(pod("dev/fe", "n2", List.of(FE2, "fd00:10:244:2::6"), labels("role=frontend"), List.of()))
-                .add(pod("dev/other", "n2", List.of(DB2, "fd00:10:244:2::7"), labels("role=other"), List.of()));
-        FakeKernel k = kernel(compile(c.policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1"));
+                .pod(pod("dev/db").on("n1").ips(DB, "fd00:10:244:1::5").labels("role=db"))
+                .pod(pod("dev/fe").on("n2").ips(FE2, "fd00:10:244:2::6").labels("role=frontend"))
+                .pod(pod("dev/other").on("n2").ips(DB2, "fd00:10:244:2::7").labels("role=other"));
+        FakeKernel k = kernel(compile(c.policy(ingress("dev/db", labels("role=db"), FROM_FRONTEND_TCP_80)).snapshot(), "n1"));
         assertThat(k.forwards("fd00:10:244:2::6", "fd00:10:244:1::5", TCP, 80)).isTrue();
         assertThat(k.forwards("fd00:10:244:2::7", "fd00:10:244:1::5", TCP, 80)).isFalse();
         assertThat(k.forwards(FE2, DB, TCP, 80)).isTrue();
@@ -326,9 +326,9 @@ class PolicyCompilerTest {
 
     @Test
     void eachAllowRuleNamesThePolicyRuleAndPeerItCameFrom() {
-        PolicyRule rule = new PolicyRule(List.of(PolicyPeer.ipBlock("172.17.0.0/16"), PolicyPeer.pods(selector("role=frontend"))),
+        PolicyRule rule = new PolicyRule(List.of(PolicyPeer.ipBlock("172.17.0.0/16"), PolicyPeer.pods(labels("role=frontend"))),
                 List.of(PolicyPort.tcp(80)));
-        Ruleset rs = compile(twoNodes().policy(ingress("dev/db-access", selector("role=db"), rule)).snapshot(), "n1");
+        Ruleset rs = compile(twoNodes().policy(ingress("dev/db-access", labels("role=db"), rule)).snapshot(), "n1");
         assertThat(chainOf(rs, DB, "ingress-v4").rules()).extracting(Rule::comment)
                 .contains("dev/db-access ingress[0].from[0]", "dev/db-access ingress[0].from[1]");
     }
@@ -336,8 +336,8 @@ class PolicyCompilerTest {
     @Test
     void peersNamedByManyPoliciesShareOneSet() {
         Clusters c = twoNodes();
-        c.policy(ingress("dev/a", selector("role=db"), FROM_FRONTEND_TCP_80));
-        c.policy(egress("dev/b", selector("role=frontend"), new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))), List.of())));
+        c.policy(ingress("dev/a", labels("role=db"), FROM_FRONTEND_TCP_80));
+        c.policy(egress("dev/b", labels("role=frontend"), new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))), List.of())));
         Ruleset rs = compile(c.snapshot(), "n1");
         assertThat(rs.sets()).filteredOn(s -> s.name().startsWith("peer-")).singleElement()
                 .satisfies(s -> assertThat(s.comment()).isEqualTo("pods role=frontend in namespace dev"))
@@ -348,9 +348,9 @@ class PolicyCompilerTest {
     void aPodSelectedByManyPoliciesStillCostsABoundedNumberOfRules() {
         Clusters c = twoNodes();
         for (int i = 0; i < 30; i++) {
-            PolicyRule rule = new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend")), PolicyPeer.ipBlock("172.16." + i + ".0/24")),
+            PolicyRule rule = new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend")), PolicyPeer.ipBlock("172.16." + i + ".0/24")),
                     List.of(PolicyPort.tcp(1000 + i)));
-            c.policy(ingress("dev/p" + i, selector("role=db"), rule));
+            c.policy(ingress("dev/p" + i, labels("role=db"), rule));
         }
         Ruleset rs = compile(c.snapshot(), "n1");
         assertThat(chainOf(rs, DB, "ingress-v4").rules()).hasSizeLessThanOrEqualTo(GroupRules.MAX_RULES + 1);
@@ -364,7 +364,7 @@ class PolicyCompilerTest {
     void policiesThatNameTheSamePeerShareOneRuleThatNamesEachOfThem() {
         Clusters c = twoNodes();
         for (int i = 0; i < 3; i++) {
-            c.policy(ingress("dev/p" + i, selector("role=db"), new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))),
+            c.policy(ingress("dev/p" + i, labels("role=db"), new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))),
                     List.of(PolicyPort.tcp(80 + i)))));
         }
         Ruleset rs = compile(c.snapshot(), "n1");
@@ -382,7 +382,7 @@ class PolicyCompilerTest {
     void aGroupWithMorePeersThanRulesMergesItsIpBlocksAndKeepsItsPodsInSharedSets() {
         Clusters c = twoNodes();
         for (int i = 0; i < 30; i++) {
-            c.policy(ingress("dev/p" + i, selector("role=db"), new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend")),
+            c.policy(ingress("dev/p" + i, labels("role=db"), new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend")),
                     PolicyPeer.ipBlock("172.16." + i + ".0/24")), List.of(PolicyPort.tcp(1000 + i)))));
         }
         Ruleset rs = compile(c.snapshot(), "n1");
@@ -399,7 +399,7 @@ class PolicyCompilerTest {
         Clusters c = twoNodes();
         for (int i = 0; i < 10; i++) {
             // Twenty distinct ipBlocks: more than a chain has rules for.
-            c.policy(ingress("dev/p" + i, selector("role=db"), new PolicyRule(List.of(PolicyPeer.ipBlock("10.244.2.0/24"),
+            c.policy(ingress("dev/p" + i, labels("role=db"), new PolicyRule(List.of(PolicyPeer.ipBlock("10.244.2.0/24"),
                     PolicyPeer.ipBlock("192.0.2." + i + "/32")), List.of(PolicyPort.range("TCP", 80, 90 + i)))));
         }
         Ruleset rs = compile(c.snapshot(), "n1");
@@ -414,8 +414,8 @@ class PolicyCompilerTest {
     void invalidPolicyIsReportedAndItsPodsStayIsolated() {
         PolicyRule bad = new PolicyRule(List.of(PolicyPeer.ipBlock("10.0.0.0/33")), List.of());
         Compilation result = compiler.compile(twoNodes()
-                .policy(ingress("dev/broken", selector("role=db"), bad))
-                .policy(ingress("dev/fine", selector("role=frontend"), FROM_FRONTEND_TCP_80)).snapshot(), "n1");
+                .policy(ingress("dev/broken", labels("role=db"), bad))
+                .policy(ingress("dev/fine", labels("role=frontend"), FROM_FRONTEND_TCP_80)).snapshot(), "n1");
         assertThat(result.diagnostics()).singleElement().satisfies(d -> {
             assertThat(d.object()).isEqualTo("dev/broken");
             assertThat(d.field()).isEqualTo("spec.ingress[0].from[0].ipBlock.cidr");
@@ -430,8 +430,8 @@ class PolicyCompilerTest {
     @Test
     void sameSnapshotInAnyOrderRendersByteIdentical() {
         ClusterSnapshot snapshot = twoNodes()
-                .policy(ingress("dev/a", selector("role=db"), FROM_FRONTEND_TCP_80))
-                .policy(egress("dev/b", selector("role=frontend"), new PolicyRule(List.of(PolicyPeer.ipBlock("10.0.0.0/8", "10.1.0.0/16")), List.of())))
+                .policy(ingress("dev/a", labels("role=db"), FROM_FRONTEND_TCP_80))
+                .policy(egress("dev/b", labels("role=frontend"), new PolicyRule(List.of(PolicyPeer.ipBlock("10.0.0.0/8", "10.1.0.0/16")), List.of())))
                 .snapshot();
         List<Pod> pods = new ArrayList<>(snapshot.pods());
         List<NetworkPolicy> policies = new ArrayList<>(snapshot.policies());
@@ -443,7 +443,7 @@ class PolicyCompilerTest {
 
     @Test
     void aNewPeerPodAddsOneElementAndChangesNoChain() {
-        Clusters before = twoNodes().policy(ingress("dev/a", selector("role=db"), FROM_FRONTEND_TCP_80));
+        Clusters before = twoNodes().policy(ingress("dev/a", labels("role=db"), FROM_FRONTEND_TCP_80));
         Ruleset first = compile(before.snapshot(), "n1");
         Ruleset second = compile(before.pod("dev/fe3", "n2", "10.244.2.9", "role=frontend").snapshot(), "n1");
         assertThat(second.chains()).isEqualTo(first.chains());
@@ -457,8 +457,8 @@ class PolicyCompilerTest {
                 .pod("dev/db", "n1", DB, "role=db")
                 .pod("ops/tool", "n2", "10.244.2.8", "app=tool")
                 .pod("dev/tool", "n2", "10.244.2.9", "app=tool");
-        PolicyRule rule = new PolicyRule(List.of(PolicyPeer.namespaces(selector("kubernetes.io/metadata.name=ops"))), List.of());
-        FakeKernel k = kernel(compile(c.policy(ingress("dev/p", selector("role=db"), rule)).snapshot(), "n1"));
+        PolicyRule rule = new PolicyRule(List.of(PolicyPeer.namespaces(labels("kubernetes.io/metadata.name=ops"))), List.of());
+        FakeKernel k = kernel(compile(c.policy(ingress("dev/p", labels("role=db"), rule)).snapshot(), "n1"));
         assertThat(k.forwards("10.244.2.8", DB, TCP, 80)).isTrue();
         assertThat(k.forwards("10.244.2.9", DB, TCP, 80)).isFalse();
     }
@@ -470,17 +470,17 @@ class PolicyCompilerTest {
                 .pod("dev/fe", "n1", FE, "role=frontend")
                 .pod("ops/fe", "n2", FE2, "role=frontend")
                 .pod("ops/other", "n2", "10.244.2.7", "role=other");
-        PolicyRule and = new PolicyRule(List.of(PolicyPeer.podsInNamespaces(selector("role=frontend"), selector("team=ops"))), List.of());
-        FakeKernel k = kernel(compile(c.policy(ingress("dev/p", selector("role=db"), and)).snapshot(), "n1"));
+        PolicyRule and = new PolicyRule(List.of(PolicyPeer.podsInNamespaces(labels("role=frontend"), labels("team=ops"))), List.of());
+        FakeKernel k = kernel(compile(c.policy(ingress("dev/p", labels("role=db"), and)).snapshot(), "n1"));
         assertThat(k.forwards(FE2, DB, TCP, 80)).isTrue();
         assertThat(k.forwards(FE, DB, TCP, 80)).isFalse();
         assertThat(k.forwards("10.244.2.7", DB, TCP, 80)).isFalse();
 
-        PolicyRule or = new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend")), PolicyPeer.namespaces(selector("team=ops"))), List.of());
+        PolicyRule or = new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend")), PolicyPeer.namespaces(labels("team=ops"))), List.of());
         Clusters c2 = cluster().namespace("dev").namespace("ops", "team=ops")
                 .pod("dev/db", "n1", DB, "role=db").pod("dev/fe", "n1", FE, "role=frontend")
                 .pod("ops/fe", "n2", FE2, "role=frontend").pod("ops/other", "n2", "10.244.2.7", "role=other");
-        FakeKernel k2 = kernel(compile(c2.policy(ingress("dev/p", selector("role=db"), or)).snapshot(), "n1"));
+        FakeKernel k2 = kernel(compile(c2.policy(ingress("dev/p", labels("role=db"), or)).snapshot(), "n1"));
         assertThat(k2.forwards(FE, DB, TCP, 80)).isTrue();
         assertThat(k2.forwards("10.244.2.7", DB, TCP, 80)).isTrue();
     }
@@ -488,8 +488,8 @@ class PolicyCompilerTest {
     @Test
     void egressAllowReturnsSoThatTheDestinationsIngressIsStillChecked() {
         Clusters c = twoNodes()
-                .policy(egress("dev/e", selector("role=frontend"), PolicyRule.allowAll()))
-                .policy(ingress("dev/i", selector("role=db")));
+                .policy(egress("dev/e", labels("role=frontend"), PolicyRule.allowAll()))
+                .policy(ingress("dev/i", labels("role=db")));
         Ruleset rs = compile(c.snapshot(), "n1");
         assertThat(chainOf(rs, FE, "egress-v4").rules()).extracting(Rule::statement)
                 .allSatisfy(s -> assertThat(s).doesNotContain("accept"));
@@ -506,12 +506,12 @@ class PolicyCompilerTest {
         return new FakeKernel(rs);
     }
 
-    private static VerdictMap map(Ruleset rs, String name) {
+    private static VerdictMap verdictMap(Ruleset rs, String name) {
         return rs.maps().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
     }
 
     private static Chain chainOf(Ruleset rs, String podIp, String mapName) {
-        String chain = map(rs, mapName).elements().stream().filter(e -> e.key().toString().equals(podIp))
+        String chain = verdictMap(rs, mapName).elements().stream().filter(e -> e.key().toString().equals(podIp))
                 .findFirst().orElseThrow(() -> new AssertionError(podIp + " not in " + mapName)).chain();
         return rs.chains().stream().filter(c -> c.name().equals(chain)).findFirst().orElseThrow();
     }

@@ -1,20 +1,19 @@
 package io.nftpolicy.compile;
 
 import static io.nftpolicy.cluster.Protocol.TCP;
-import static io.nftpolicy.compile.Clusters.cluster;
-import static io.nftpolicy.compile.Clusters.ingress;
-import static io.nftpolicy.compile.Clusters.labels;
-import static io.nftpolicy.compile.Clusters.pod;
-import static io.nftpolicy.compile.Clusters.selector;
+import static io.nftpolicy.testing.Clusters.cluster;
+import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.policy.PolicyType;
+import io.nftpolicy.testing.Clusters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -30,14 +29,13 @@ class PolicyFailuresTest {
     private static final String WEB = "10.244.1.7";
     private static final String FE = "10.244.2.6";
     private static final PolicyRule FROM_FRONTEND_TCP_80 =
-            new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))), List.of(PolicyPort.tcp(80)));
+            new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))), List.of(PolicyPort.tcp(80)));
 
     private static Clusters cluster2() {
         return cluster().namespace("dev")
-                .add(pod("dev/db", "n1", List.of(DB, "fd00::5"), labels("role=db"), List.of()))
-                .add(pod("dev/web", "n1", List.of(WEB), labels("role=web"),
-                        List.of(ContainerPort.named("http", 70000, TCP))))
-                .add(pod("dev/fe", "n2", List.of(FE, "fd00::6"), labels("role=frontend"), List.of()));
+                .pod(pod("dev/db").on("n1").ips(DB, "fd00::5").labels("role=db"))
+                .pod(pod("dev/web").on("n1").ips(WEB).labels("role=web").port("http", 70000, TCP))
+                .pod(pod("dev/fe").on("n2").ips(FE, "fd00::6").labels("role=frontend"));
     }
 
     private static PolicyRule fromBlock(String cidr, String... except) {
@@ -46,7 +44,7 @@ class PolicyFailuresTest {
 
     @Test
     void anIpBlockWhoseExceptsCoverItsCidrMatchesNothingAndTheOtherPeersStillDo() {
-        ClusterSnapshot snapshot = cluster2().policy(ingress("dev/db", selector("role=db"),
+        ClusterSnapshot snapshot = cluster2().policy(ingress("dev/db", labels("role=db"),
                 fromBlock("10.244.0.0/16", "10.244.0.0/17", "10.244.128.0/17"),
                 fromBlock("fd00::/64", "fd00::/65", "fd00::8000:0:0:0/65"),
                 FROM_FRONTEND_TCP_80)).snapshot();
@@ -67,7 +65,7 @@ class PolicyFailuresTest {
         for (int i = 0; i < 2 * GroupRules.MAX_RULES; i++) {
             peers.add(PolicyPeer.ipBlock("192.0.2." + i + "/32"));
         }
-        ClusterSnapshot snapshot = cluster2().policy(ingress("dev/db", selector("role=db"),
+        ClusterSnapshot snapshot = cluster2().policy(ingress("dev/db", labels("role=db"),
                 new PolicyRule(peers, List.of()), FROM_FRONTEND_TCP_80)).snapshot();
         FakeKernel kernel = new FakeKernel(new PolicyCompiler().compile(snapshot, "n1").ruleset());
 
@@ -82,8 +80,8 @@ class PolicyFailuresTest {
         // drop such ports; this pod reaches the compiler directly).
         PolicyRule http = new PolicyRule(List.of(), List.of(PolicyPort.named("TCP", "http")));
         ClusterSnapshot snapshot = cluster2()
-                .policy(ingress("dev/web", selector("role=web"), http))
-                .policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80))
+                .policy(ingress("dev/web", labels("role=web"), http))
+                .policy(ingress("dev/db", labels("role=db"), FROM_FRONTEND_TCP_80))
                 .snapshot();
 
         Compilation compilation = new PolicyCompiler().compile(snapshot, "n1");
@@ -104,10 +102,10 @@ class PolicyFailuresTest {
     @Test
     void theIncrementalCompilerReportsAndFailsClosedAsTheCompilerDoesAndKeepsCompiling() {
         PolicyRule http = new PolicyRule(List.of(), List.of(PolicyPort.named("TCP", "http")));
-        Clusters base = cluster2().policy(ingress("dev/web", selector("role=web"), http));
-        ClusterSnapshot first = base.policy(ingress("dev/db", selector("role=db"), FROM_FRONTEND_TCP_80)).snapshot();
-        ClusterSnapshot second = cluster2().policy(ingress("dev/web", selector("role=web"), http))
-                .policy(ingress("dev/db", selector("role=db"))).snapshot();
+        Clusters base = cluster2().policy(ingress("dev/web", labels("role=web"), http));
+        ClusterSnapshot first = base.policy(ingress("dev/db", labels("role=db"), FROM_FRONTEND_TCP_80)).snapshot();
+        ClusterSnapshot second = cluster2().policy(ingress("dev/web", labels("role=web"), http))
+                .policy(ingress("dev/db", labels("role=db"))).snapshot();
         IncrementalCompiler incremental = new IncrementalCompiler("n1");
 
         for (ClusterSnapshot snapshot : List.of(first, second, first)) {

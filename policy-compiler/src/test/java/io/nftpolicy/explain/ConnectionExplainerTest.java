@@ -1,13 +1,14 @@
 package io.nftpolicy.explain;
 
 import static io.nftpolicy.cluster.Protocol.TCP;
-import static io.nftpolicy.explain.Snapshots.selector;
-import static io.nftpolicy.explain.Snapshots.snapshot;
+import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.egress;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
 
-import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.explain.Connection.Hop;
@@ -15,33 +16,33 @@ import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
+import io.nftpolicy.testing.Clusters;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Which nodes' tables a connection crosses, at which hook, and the end-to-end verdict. */
 class ConnectionExplainerTest {
     private static final PolicyRule FROM_FRONTEND_TCP_80 =
-            new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))), List.of(PolicyPort.tcp(80)));
+            new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))), List.of(PolicyPort.tcp(80)));
 
     private final List<String> compiled = new ArrayList<>();
 
-    private static Snapshots cluster() {
-        return snapshot("dev")
+    private static Clusters cluster() {
+        return Clusters.cluster().namespaces("dev")
                 .pod("dev/db", "n1", "10.244.1.5", "role=db")
                 .pod("dev/fe", "n1", "10.244.1.6", "role=frontend")
                 .pod("dev/fe2", "n2", "10.244.2.6", "role=frontend")
-                .add(new Pod("dev", "kubelet", Map.of(), "n1", true, PodPhase.RUNNING, false, List.of("192.168.0.1"), List.of()))
-                .ingress("dev/db-access", "role=db", FROM_FRONTEND_TCP_80)
-                .egress("dev/fe-out", "role=frontend", new PolicyRule(List.of(PolicyPeer.pods(selector("role=db"))), List.of()));
+                .pod(pod("dev/kubelet").on("n1").hostNetwork().ips("192.168.0.1"))
+                .policy(ingress("dev/db-access", labels("role=db"), FROM_FRONTEND_TCP_80))
+                .policy(egress("dev/fe-out", labels("role=frontend"), new PolicyRule(List.of(PolicyPeer.pods(labels("role=db"))), List.of())));
     }
 
-    private ConnectionExplainer explainer(Snapshots cluster) {
+    private ConnectionExplainer explainer(Clusters cluster) {
         PolicyCompiler compiler = new PolicyCompiler();
-        return new ConnectionExplainer(cluster.build(), node -> {
+        return new ConnectionExplainer(cluster.snapshot(), node -> {
             compiled.add(node);
-            return compiler.compile(cluster.build(), node).ruleset();
+            return compiler.compile(cluster.snapshot(), node).ruleset();
         });
     }
 
@@ -146,9 +147,9 @@ class ConnectionExplainerTest {
 
     @Test
     void aDualStackPairIsOneConnectionPerFamily() {
-        Snapshots cluster = snapshot("dev")
-                .pod("dev/a", "n1", List.of("10.244.1.5", "fd00::5"), List.of(), "app=a")
-                .pod("dev/b", "n2", List.of("fd00::6", "10.244.2.6"), List.of(), "app=b");
+        Clusters cluster = Clusters.cluster().namespaces("dev")
+                .pod(pod("dev/a").on("n1").ips("10.244.1.5", "fd00::5").labels("app=a"))
+                .pod(pod("dev/b").on("n2").ips("fd00::6", "10.244.2.6").labels("app=b"));
         ConnectionExplainer explainer = explainer(cluster);
 
         List<Connection> connections = explainer.explain(explainer.party("dev/a"), explainer.party("dev/b"), TCP, 80);
@@ -183,15 +184,15 @@ class ConnectionExplainerTest {
 
     @Test
     void aFinishedPodIsAnError() {
-        Snapshots cluster = cluster()
-                .add(new Pod("dev", "job", Map.of(), "n1", false, PodPhase.SUCCEEDED, false, List.of("10.244.1.9"), List.of()));
+        Clusters cluster = cluster()
+                .pod(pod("dev/job").on("n1").phase(PodPhase.SUCCEEDED).ips("10.244.1.9"));
 
         assertThatThrownBy(() -> explainer(cluster).party("dev/job")).hasMessageStartingWith("pod dev/job has finished");
     }
 
     @Test
     void endsWithoutACommonFamilyAreAnError() {
-        Snapshots cluster = cluster().pod("dev/v6", "n2", "fd00::7", "app=v6");
+        Clusters cluster = cluster().pod("dev/v6", "n2", "fd00::7", "app=v6");
         ConnectionExplainer explainer = explainer(cluster);
 
         assertThatThrownBy(() -> explainer.explain(explainer.party("dev/db"), explainer.party("dev/v6"), TCP, 80))

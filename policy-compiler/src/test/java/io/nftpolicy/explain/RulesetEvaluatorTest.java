@@ -2,13 +2,16 @@ package io.nftpolicy.explain;
 
 import static io.nftpolicy.cluster.Protocol.TCP;
 import static io.nftpolicy.cluster.Protocol.UDP;
-import static io.nftpolicy.explain.Snapshots.selector;
-import static io.nftpolicy.explain.Snapshots.snapshot;
+import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.all;
+import static io.nftpolicy.testing.Policies.egress;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.compile.EstablishedFlows;
+import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.explain.Trace.Allowance;
 import io.nftpolicy.explain.Trace.ChainRun;
 import io.nftpolicy.explain.Trace.Check;
@@ -22,6 +25,7 @@ import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.Source;
+import io.nftpolicy.testing.Clusters;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -35,26 +39,30 @@ class RulesetEvaluatorTest {
     private static final String OTHER = "10.244.2.7";
 
     private static final PolicyRule FROM_FRONTEND_TCP_80 =
-            new PolicyRule(List.of(PolicyPeer.pods(selector("role=frontend"))), List.of(PolicyPort.tcp(80)));
+            new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))), List.of(PolicyPort.tcp(80)));
 
-    private static Snapshots cluster() {
-        return snapshot("dev")
+    private static Clusters cluster() {
+        return Clusters.cluster().namespaces("dev")
                 .pod("dev/db", "n1", DB, "role=db")
                 .pod("dev/fe", "n1", FE, "role=frontend")
                 .pod("dev/fe2", "n2", FE2, "role=frontend")
                 .pod("dev/other", "n2", OTHER, "role=other");
     }
 
-    private static Trace forward(Snapshots cluster, String node, String from, String to, int port) {
-        return cluster.evaluator(node).evaluate(Packet.of(from, to, TCP, port), Hook.FORWARD);
+    private static Ruleset compile(Clusters cluster, String node) {
+        return new PolicyCompiler().compile(cluster.snapshot(), node).ruleset();
+    }
+
+    private static Trace forward(Clusters cluster, String node, String from, String to, int port) {
+        return new RulesetEvaluator(compile(cluster, node)).evaluate(Packet.of(from, to, TCP, port), Hook.FORWARD);
     }
 
     @Test
     void aTableThatJudgesEstablishedFlowsAgainDecidesANewConnectionAsOneThatKeepsThem() {
-        Snapshots cluster = cluster()
-                .ingress("dev/deny-all", "")
-                .ingress("dev/db-access", "role=db", FROM_FRONTEND_TCP_80);
-        RulesetEvaluator rechecking = new RulesetEvaluator(new EstablishedFlows().apply(cluster.ruleset("n1")));
+        Clusters cluster = cluster()
+                .policy(ingress("dev/deny-all", all()))
+                .policy(ingress("dev/db-access", labels("role=db"), FROM_FRONTEND_TCP_80));
+        RulesetEvaluator rechecking = new RulesetEvaluator(new EstablishedFlows().apply(compile(cluster, "n1")));
 
         for (String from : List.of(FE2, OTHER)) {
             Trace kept = forward(cluster, "n1", from, DB, 80);
@@ -81,9 +89,9 @@ class RulesetEvaluatorTest {
 
     @Test
     void theEndOfAGroupChainDropsAndNamesEveryPolicyThatIsolatesThePod() {
-        Snapshots cluster = cluster()
-                .ingress("dev/deny-all", "")
-                .ingress("dev/db-access", "role=db", FROM_FRONTEND_TCP_80);
+        Clusters cluster = cluster()
+                .policy(ingress("dev/deny-all", all()))
+                .policy(ingress("dev/db-access", labels("role=db"), FROM_FRONTEND_TCP_80));
 
         Trace trace = forward(cluster, "n1", OTHER, DB, 80);
 
@@ -100,7 +108,7 @@ class RulesetEvaluatorTest {
 
     @Test
     void aSelectorPeerAllowsThroughItsSharedSetAndTheTraceNamesThePodAndThePolicyPeer() {
-        Trace trace = forward(cluster().ingress("dev/db-access", "role=db", FROM_FRONTEND_TCP_80), "n1", FE2, DB, 80);
+        Trace trace = forward(cluster().policy(ingress("dev/db-access", labels("role=db"), FROM_FRONTEND_TCP_80)), "n1", FE2, DB, 80);
 
         assertThat(trace.accepted()).isTrue();
         assertThat(trace.allowances()).singleElement().satisfies(a -> {
@@ -117,7 +125,7 @@ class RulesetEvaluatorTest {
 
     @Test
     void aPeerOnTheWrongPortIsExplainedByThePortSetItMissed() {
-        Trace trace = forward(cluster().ingress("dev/db-access", "role=db", FROM_FRONTEND_TCP_80), "n1", FE2, DB, 81);
+        Trace trace = forward(cluster().policy(ingress("dev/db-access", labels("role=db"), FROM_FRONTEND_TCP_80)), "n1", FE2, DB, 81);
 
         assertThat(trace.accepted()).isFalse();
         RuleRun allow = ruleWithComment(trace.base(), "dev/db-access ingress[0].from[0]");
@@ -129,7 +137,7 @@ class RulesetEvaluatorTest {
     @Test
     void anIpBlockAllowsTheRangeButNotItsExcept() {
         PolicyRule block = new PolicyRule(List.of(PolicyPeer.ipBlock("172.17.0.0/16", "172.17.1.0/24")), List.of());
-        Snapshots cluster = cluster().ingress("dev/ext", "role=db", block);
+        Clusters cluster = cluster().policy(ingress("dev/ext", labels("role=db"), block));
 
         Trace inRange = forward(cluster, "n1", "172.17.0.5", DB, 6379);
         Trace excepted = forward(cluster, "n1", "172.17.1.5", DB, 6379);
@@ -145,12 +153,12 @@ class RulesetEvaluatorTest {
 
     @Test
     void aNamedEgressPortResolvesOnTheDestinationPodAndTheElementNamesThatPod() {
-        Snapshots cluster = snapshot("dev")
+        Clusters cluster = Clusters.cluster().namespaces("dev")
                 .pod("dev/client", "n1", DB, "role=client")
-                .pod("dev/web", "n2", List.of(FE2), List.of(ContainerPort.named("http", 8080, TCP)), "role=web")
-                .pod("dev/web2", "n2", List.of(OTHER), List.of(ContainerPort.named("http", 9090, TCP)), "role=web")
-                .egress("dev/out", "role=client", new PolicyRule(List.of(PolicyPeer.pods(selector("role=web"))),
-                        List.of(PolicyPort.named("TCP", "http"))));
+                .pod(pod("dev/web").on("n2").ips(FE2).port("http", 8080, TCP).labels("role=web"))
+                .pod(pod("dev/web2").on("n2").ips(OTHER).port("http", 9090, TCP).labels("role=web"))
+                .policy(egress("dev/out", labels("role=client"), new PolicyRule(List.of(PolicyPeer.pods(labels("role=web"))),
+                        List.of(PolicyPort.named("TCP", "http")))));
 
         Trace toWeb = forward(cluster, "n1", DB, FE2, 8080);
         Trace toWeb2OnWebsPort = forward(cluster, "n1", DB, OTHER, 8080);
@@ -169,11 +177,11 @@ class RulesetEvaluatorTest {
 
     @Test
     void aNamedEgressPortToAnIpBlockResolvesOnTheDestinationPodTheBlockCoversAndNamesThatPod() {
-        Snapshots cluster = snapshot("dev")
+        Clusters cluster = Clusters.cluster().namespaces("dev")
                 .pod("dev/client", "n1", DB, "role=client")
-                .pod("dev/web", "n2", List.of(FE2), List.of(ContainerPort.named("http", 8080, TCP)), "role=web")
-                .egress("dev/out", "role=client", new PolicyRule(List.of(PolicyPeer.ipBlock("10.244.2.0/24")),
-                        List.of(PolicyPort.named("TCP", "http"))));
+                .pod(pod("dev/web").on("n2").ips(FE2).port("http", 8080, TCP).labels("role=web"))
+                .policy(egress("dev/out", labels("role=client"), new PolicyRule(List.of(PolicyPeer.ipBlock("10.244.2.0/24")),
+                        List.of(PolicyPort.named("TCP", "http")))));
 
         Trace toWeb = forward(cluster, "n1", DB, FE2, 8080);
         Trace toAnAddressOfNoPod = forward(cluster, "n1", DB, "10.244.2.99", 8080);
@@ -189,11 +197,11 @@ class RulesetEvaluatorTest {
 
     @Test
     void aNamedIngressPortIsTheNumberItHasOnTheIsolatedPod() {
-        Snapshots cluster = snapshot("dev")
-                .pod("dev/web", "n1", List.of(DB), List.of(ContainerPort.named("http", 8080, TCP)), "role=web")
+        Clusters cluster = Clusters.cluster().namespaces("dev")
+                .pod(pod("dev/web").on("n1").ips(DB).port("http", 8080, TCP).labels("role=web"))
                 .pod("dev/client", "n2", FE2, "role=client")
-                .ingress("dev/web-in", "role=web", new PolicyRule(List.of(PolicyPeer.pods(selector("role=client"))),
-                        List.of(PolicyPort.named("TCP", "http"))));
+                .policy(ingress("dev/web-in", labels("role=web"), new PolicyRule(List.of(PolicyPeer.pods(labels("role=client"))),
+                        List.of(PolicyPort.named("TCP", "http")))));
 
         Trace onTheNamedPort = forward(cluster, "n1", FE2, DB, 8080);
         Trace onPort80 = forward(cluster, "n1", FE2, DB, 80);
@@ -207,13 +215,13 @@ class RulesetEvaluatorTest {
 
     @Test
     void aMergedSetNamesOnlyThePolicyPeersOfTheElementThatMatched() {
-        Snapshots cluster = cluster();
+        Clusters cluster = cluster();
         for (int i = 0; i < 10; i++) {
-            cluster.ingress("dev/p" + i, "role=db", new PolicyRule(List.of(PolicyPeer.ipBlock("172.16." + i + ".0/24")),
-                    List.of(PolicyPort.tcp(1000 + i))));
+            cluster.policy(ingress("dev/p" + i, labels("role=db"), new PolicyRule(List.of(PolicyPeer.ipBlock("172.16." + i + ".0/24")),
+                    List.of(PolicyPort.tcp(1000 + i)))));
         }
-        cluster.ingress("dev/q", "role=db", new PolicyRule(List.of(PolicyPeer.ipBlock("172.16.7.0/24")),
-                List.of(PolicyPort.range("TCP", 1000, 1010))));
+        cluster.policy(ingress("dev/q", labels("role=db"), new PolicyRule(List.of(PolicyPeer.ipBlock("172.16.7.0/24")),
+                List.of(PolicyPort.range("TCP", 1000, 1010)))));
 
         Trace trace = forward(cluster, "n1", "172.16.7.1", DB, 1007);
 
@@ -226,9 +234,9 @@ class RulesetEvaluatorTest {
 
     @Test
     void anEgressAllowReturnsSoTheDestinationsIngressChainStillDecides() {
-        Snapshots cluster = cluster()
-                .egress("dev/fe-out", "role=frontend", PolicyRule.allowAll())
-                .ingress("dev/db-closed", "role=db");
+        Clusters cluster = cluster()
+                .policy(egress("dev/fe-out", labels("role=frontend"), PolicyRule.allowAll()))
+                .policy(ingress("dev/db-closed", labels("role=db")));
 
         Trace trace = forward(cluster, "n1", FE, DB, 80);
 
@@ -261,9 +269,9 @@ class RulesetEvaluatorTest {
 
     @Test
     void theInputHookAppliesALocalPodsEgressTowardsItsNode() {
-        Snapshots cluster = cluster().egress("dev/db-out", "role=db");
+        Clusters cluster = cluster().policy(egress("dev/db-out", labels("role=db")));
 
-        Trace toNode = cluster.evaluator("n1").evaluate(Packet.of(DB, "192.168.0.1", UDP, 53), Hook.INPUT);
+        Trace toNode = new RulesetEvaluator(compile(cluster, "n1")).evaluate(Packet.of(DB, "192.168.0.1", UDP, 53), Hook.INPUT);
 
         assertThat(toNode.base().chain().hook()).contains(new BaseHook("input", 0));
         assertThat(toNode.denial()).hasValueSatisfying(d -> assertThat(d.direction()).contains(PolicyType.EGRESS));
@@ -305,7 +313,7 @@ class RulesetEvaluatorTest {
 
     @Test
     void theTextShowsEachRuleWithWhyItMatchedOrNotAndJumpedChainsBelowTheirRule() {
-        Trace trace = forward(cluster().ingress("dev/db-access", "role=db", FROM_FRONTEND_TCP_80), "n1", FE2, DB, 80);
+        Trace trace = forward(cluster().policy(ingress("dev/db-access", labels("role=db"), FROM_FRONTEND_TCP_80)), "n1", FE2, DB, 80);
         String chain = decidingChain(trace.base()).chain().name();
 
         String text = TraceText.render(trace, "");

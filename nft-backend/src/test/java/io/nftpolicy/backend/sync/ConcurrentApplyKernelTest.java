@@ -1,7 +1,7 @@
 package io.nftpolicy.backend.sync;
 
-import static io.nftpolicy.backend.sync.Snapshots.compile;
-import static io.nftpolicy.backend.sync.Snapshots.generated;
+import static io.nftpolicy.backend.sync.TestClusters.compile;
+import static io.nftpolicy.backend.sync.TestClusters.generated;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.netns.NetworkNamespace;

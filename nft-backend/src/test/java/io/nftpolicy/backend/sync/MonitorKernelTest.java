@@ -1,7 +1,8 @@
 package io.nftpolicy.backend.sync;
 
-import static io.nftpolicy.backend.sync.Snapshots.compile;
-import static io.nftpolicy.backend.sync.Snapshots.demo;
+import static io.nftpolicy.backend.sync.TestClusters.compile;
+import static io.nftpolicy.backend.sync.TestClusters.demo;
+import static io.nftpolicy.testing.Clusters.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.netns.NetworkNamespace;
@@ -13,7 +14,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -93,8 +93,7 @@ class MonitorKernelTest {
         applier.apply(compile(demo()));
         markAndCollect(10_000);
         // dev/frontend becomes role=db: it leaves the frontend peer set and the policy now isolates it.
-        ClusterSnapshot relabelled = Snapshots.mapPod(demo(), "dev/frontend",
-                p -> Snapshots.relabelled(p, Map.of("role", "db")));
+        ClusterSnapshot relabelled = cluster(demo()).relabel("dev/frontend", "role=db").snapshot();
 
         applier.apply(compile(relabelled));
         List<String> seen = markAndCollect(10_000);
@@ -115,10 +114,8 @@ class MonitorKernelTest {
         RulesetApplier applier = new RulesetApplier(executor);
         applier.apply(compile(demo()));
         markAndCollect(10_000);
-        ClusterSnapshot peer = Snapshots.withPod(demo(),
-                Snapshots.pod("dev/frontend-2", "node-2", "10.244.2.30", Map.of("role", "frontend"), List.of()));
-        ClusterSnapshot isolated = Snapshots.withPod(peer,
-                Snapshots.pod("dev/db-2", "node-1", "10.244.1.30", Map.of("role", "db"), List.of()));
+        ClusterSnapshot peer = cluster(demo()).pod("dev/frontend-2", "node-2", "10.244.2.30", "role=frontend").snapshot();
+        ClusterSnapshot isolated = cluster(peer).pod("dev/db-2", "node-1", "10.244.1.30", "role=db").snapshot();
 
         applier.apply(compile(peer));
         List<String> peerEvents = markAndCollect(10_000);

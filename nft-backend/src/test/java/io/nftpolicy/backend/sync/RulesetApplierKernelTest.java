@@ -1,7 +1,8 @@
 package io.nftpolicy.backend.sync;
 
-import static io.nftpolicy.backend.sync.Snapshots.compile;
-import static io.nftpolicy.backend.sync.Snapshots.demo;
+import static io.nftpolicy.backend.sync.TestClusters.compile;
+import static io.nftpolicy.backend.sync.TestClusters.demo;
+import static io.nftpolicy.testing.Clusters.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
@@ -15,6 +16,7 @@ import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.testing.KernelTest;
+import io.nftpolicy.testing.PodFixture;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -88,8 +90,7 @@ class RulesetApplierKernelTest {
 
         ApplyResult again = applier.apply(established.apply(compile(demo())));
         ApplyResult restarted = new RulesetApplier(executor).apply(new EstablishedFlows().apply(compile(demo())));
-        ApplyResult changed = applier.apply(established.apply(compile(Snapshots.mapPod(demo(), "dev/frontend",
-                p -> Snapshots.relabelled(p, Map.of("role", "backend"))))));
+        ApplyResult changed = applier.apply(established.apply(compile(cluster(demo()).relabel("dev/frontend", "role=backend").snapshot())));
 
         assertThat(again.kind()).isEqualTo(ApplyResult.Kind.NO_OP);
         assertThat(again.generation()).hasValue(generation);
@@ -108,8 +109,7 @@ class RulesetApplierKernelTest {
     void aPodLabelChangeIsOnlyElementOperations() throws Exception {
         RulesetApplier applier = new RulesetApplier(executor);
         applier.apply(compile(demo()));
-        ClusterSnapshot relabelled = Snapshots.mapPod(demo(), "dev/frontend",
-                p -> Snapshots.relabelled(p, Map.of("role", "backend")));
+        ClusterSnapshot relabelled = cluster(demo()).relabel("dev/frontend", "role=backend").snapshot();
 
         ApplyResult result = applier.apply(compile(relabelled));
 
@@ -204,9 +204,8 @@ class RulesetApplierKernelTest {
         applier.apply(compile(demo()));
         host(List.of("ip", "netns", "exec", netns, "nft", "-f", "-"),
                 "delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }\n");
-        Ruleset renamed = compile(Snapshots.mapPod(demo(), "dev/frontend",
-                p -> new io.nftpolicy.cluster.Pod(p.namespace(), "frontend-new", p.labels(), p.nodeName(), false,
-                        p.phase(), false, p.ips(), p.ports())));
+        Ruleset renamed = compile(cluster(demo())
+                .changePod("dev/frontend", p -> PodFixture.from(p).renamed("frontend-new").build()).snapshot());
 
         assertThatThrownBy(() -> applier.apply(renamed)).isInstanceOfSatisfying(ApplyException.class, e -> {
             assertThat(e.failingCommand()).contains("delete element inet nftpolicy peer-9a3bd8b3-v4 { 10.244.1.11 }");
@@ -224,9 +223,9 @@ class RulesetApplierKernelTest {
     void theKernelAcceptsEveryKindOfChangeInTheOrderTheDiffWritesIt() throws Exception {
         Transaction.Counts total = Transaction.Counts.NONE;
         for (long seed = 1; seed <= 3; seed++) {
-            ClusterSnapshot cluster = Snapshots.generated(seed);
+            ClusterSnapshot cluster = TestClusters.generated(seed);
             String node = ClusterGenerator.nodeName((int) (seed % 3));
-            Snapshots.Mutator mutator = new Snapshots.Mutator(seed * 7919);
+            ClusterMutator mutator = new ClusterMutator(seed * 7919);
             RulesetApplier applier = new RulesetApplier(executor);
             List<String> log = new ArrayList<>();
             for (int step = 0; step < 15; step++) {

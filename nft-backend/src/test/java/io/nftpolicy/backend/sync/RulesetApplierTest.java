@@ -1,7 +1,8 @@
 package io.nftpolicy.backend.sync;
 
-import static io.nftpolicy.backend.sync.Snapshots.compile;
-import static io.nftpolicy.backend.sync.Snapshots.demo;
+import static io.nftpolicy.backend.sync.TestClusters.compile;
+import static io.nftpolicy.backend.sync.TestClusters.demo;
+import static io.nftpolicy.testing.Clusters.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,8 +17,8 @@ import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.VerdictMap;
+import io.nftpolicy.testing.PodFixture;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -33,8 +34,7 @@ class RulesetApplierTest {
     }
 
     private static Ruleset withNewPeer() {
-        return compile(Snapshots.withPod(demo(), Snapshots.pod("dev/frontend-2", "node-2", "10.244.2.30",
-                Map.of("role", "frontend"), List.of())));
+        return compile(cluster(demo()).pod("dev/frontend-2", "node-2", "10.244.2.30", "role=frontend").snapshot());
     }
 
     @Test
@@ -102,10 +102,9 @@ class RulesetApplierTest {
         applier.apply(compile(demo()));
         // Someone removed an element by hand: the applier's idea of the kernel is now wrong.
         kernel.run(new Transaction().delete(Keys.key("peer-9a3bd8b3-v4", "10.244.1.11")));
-        Ruleset without = compile(Snapshots.withoutPolicy(demo(), "dev/test-network-policy"));
-        Ruleset moved = compile(Snapshots.mapPod(demo(), "dev/frontend", p -> new io.nftpolicy.cluster.Pod(
-                p.namespace(), p.name(), p.labels(), p.nodeName(), false, p.phase(), false, List.of("10.244.1.99"),
-                p.ports())));
+        Ruleset without = compile(cluster(demo()).withoutPolicy("dev/test-network-policy").snapshot());
+        Ruleset moved = compile(cluster(demo())
+                .changePod("dev/frontend", p -> PodFixture.from(p).ips("10.244.1.99").build()).snapshot());
 
         assertThatThrownBy(() -> applier.apply(moved))
                 .isInstanceOfSatisfying(ApplyException.class, e -> {

@@ -1,14 +1,14 @@
 package io.nftpolicy.backend.sync;
 
-import static io.nftpolicy.backend.sync.Snapshots.compile;
-import static io.nftpolicy.backend.sync.Snapshots.demo;
+import static io.nftpolicy.backend.sync.TestClusters.compile;
+import static io.nftpolicy.backend.sync.TestClusters.demo;
+import static io.nftpolicy.testing.Clusters.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.sync.NftObject.Verb;
 import io.nftpolicy.backend.sync.Transaction.Operation;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Protocol;
-import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.policy.LabelSelector;
 import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.policy.PolicyPeer;
@@ -21,6 +21,7 @@ import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.PodFixture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -94,8 +95,7 @@ class RulesetDiffTest {
     @Test
     void aNewPeerPodIsOneElementInOnePeerSet() throws ApplyException {
         Ruleset before = compile(demo());
-        Ruleset after = compile(Snapshots.withPod(demo(), Snapshots.pod("dev/frontend-2", "node-2", "10.244.2.30",
-                Map.of("role", "frontend"), List.of())));
+        Ruleset after = compile(cluster(demo()).pod("dev/frontend-2", "node-2", "10.244.2.30", "role=frontend").snapshot());
 
         Transaction tx = applyChange(before, after);
 
@@ -109,11 +109,11 @@ class RulesetDiffTest {
         NetworkPolicy cache = new NetworkPolicy("dev", "cache-policy", LabelSelector.matchLabels(Map.of("role", "cache")),
                 List.of("Ingress"), List.of(new PolicyRule(List.of(PolicyPeer.pods(LabelSelector.matchLabels(
                         Map.of("role", "frontend")))), List.of(PolicyPort.tcp(11211)))), List.of());
-        ClusterSnapshot cluster = Snapshots.withPod(Snapshots.withPod(Snapshots.withPolicy(demo(), cache),
-                Snapshots.pod("dev/db-2", "node-1", "10.244.1.12", Map.of("role", "db"), List.of())),
-                Snapshots.pod("dev/cache-1", "node-1", "10.244.1.13", Map.of("role", "cache"), List.of()));
+        ClusterSnapshot cluster = cluster(demo()).policy(cache)
+                .pod("dev/db-2", "node-1", "10.244.1.12", "role=db")
+                .pod("dev/cache-1", "node-1", "10.244.1.13", "role=cache").snapshot();
         Ruleset before = compile(cluster);
-        Ruleset after = compile(Snapshots.mapPod(cluster, "dev/db-2", p -> Snapshots.relabelled(p, Map.of("role", "cache"))));
+        Ruleset after = compile(cluster(cluster).relabel("dev/db-2", "role=cache").snapshot());
 
         Transaction tx = applyChange(before, after);
 
@@ -126,7 +126,7 @@ class RulesetDiffTest {
     @Test
     void aRemovedPolicyDeletesItsChainsAndSetsAfterTheMapElementsThatJumpedThere() throws ApplyException {
         Ruleset before = compile(demo());
-        Ruleset after = compile(Snapshots.withoutPolicy(demo(), "dev/test-network-policy"));
+        Ruleset after = compile(cluster(demo()).withoutPolicy("dev/test-network-policy").snapshot());
 
         Transaction tx = applyChange(before, after);
 
@@ -173,7 +173,7 @@ class RulesetDiffTest {
         NetworkPolicy old = demo().policies().get(0);
         NetworkPolicy changed = new NetworkPolicy(old.namespace(), old.name(), old.podSelector(), old.policyTypes(),
                 List.of(new PolicyRule(old.ingress().get(0).peers(), List.of(PolicyPort.tcp(6380)))), old.egress());
-        Ruleset after = compile(Snapshots.withPolicy(Snapshots.withoutPolicy(demo(), old.ref()), changed));
+        Ruleset after = compile(cluster(demo()).withoutPolicy(old.ref()).policy(changed).snapshot());
 
         Transaction tx = applyChange(before, after);
 
@@ -195,8 +195,8 @@ class RulesetDiffTest {
     @Test
     void anElementWhoseCommentChangesIsDeletedAndAddedAgain() throws ApplyException {
         // A pod replaced by one of another name that got the same address.
-        ClusterSnapshot renamed = Snapshots.mapPod(demo(), "dev/frontend", p -> new Pod(p.namespace(), "frontend-new",
-                p.labels(), p.nodeName(), false, p.phase(), false, p.ips(), p.ports()));
+        ClusterSnapshot renamed = cluster(demo())
+                .changePod("dev/frontend", p -> PodFixture.from(p).renamed("frontend-new").build()).snapshot();
 
         Transaction tx = applyChange(compile(demo()), compile(renamed));
 
@@ -257,7 +257,7 @@ class RulesetDiffTest {
         NetworkPolicy old = demo().policies().get(0);
         NetworkPolicy changed = new NetworkPolicy(old.namespace(), old.name(), old.podSelector(), old.policyTypes(),
                 List.of(new PolicyRule(old.ingress().get(0).peers(), List.of(PolicyPort.tcp(6380)))), old.egress());
-        Ruleset after = compile(Snapshots.withPolicy(Snapshots.withoutPolicy(demo(), old.ref()), changed));
+        Ruleset after = compile(cluster(demo()).withoutPolicy(old.ref()).policy(changed).snapshot());
         TableState readBack = TableState.readBack(kernel.readBack());
 
         Transaction tx = RulesetDiff.between(readBack, after);

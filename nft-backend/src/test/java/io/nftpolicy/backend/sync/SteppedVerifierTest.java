@@ -1,12 +1,12 @@
 package io.nftpolicy.backend.sync;
 
-import static io.nftpolicy.backend.sync.Snapshots.compile;
-import static io.nftpolicy.backend.sync.Snapshots.demo;
+import static io.nftpolicy.backend.sync.TestClusters.compile;
+import static io.nftpolicy.backend.sync.TestClusters.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.sync.SteppedVerifier.Step;
-import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.KeyType;
+import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.nftpolicy.enforcement;
+package io.nftpolicy.testing;
 
 import io.nftpolicy.policy.LabelSelector;
 import io.nftpolicy.policy.NetworkPolicy;
@@ -12,32 +12,32 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A small vocabulary for writing NetworkPolicies in kernel tests, close to their YAML: {@code ingress("x/allow-y",
+ * A small vocabulary for writing NetworkPolicies in tests, close to their YAML: {@code ingress("x/allow-y",
  * labels("pod=a"), peers(namespaces(labels("ns=y"))))} reads as "in namespace x, pods with pod=a accept traffic from
  * every pod of namespaces labelled ns=y".
  */
-final class Policies {
+public final class Policies {
     private Policies() {}
 
     // ---- policies ----
 
     /** policyTypes [Ingress]; no rules means "isolate, allow nothing". */
-    static NetworkPolicy ingress(String ref, LabelSelector subject, PolicyRule... rules) {
+    public static NetworkPolicy ingress(String ref, LabelSelector subject, PolicyRule... rules) {
         return policy(ref, subject, List.of("Ingress"), Arrays.asList(rules), List.of());
     }
 
     /** policyTypes [Egress]; no rules means "isolate, allow nothing". */
-    static NetworkPolicy egress(String ref, LabelSelector subject, PolicyRule... rules) {
+    public static NetworkPolicy egress(String ref, LabelSelector subject, PolicyRule... rules) {
         return policy(ref, subject, List.of("Egress"), List.of(), Arrays.asList(rules));
     }
 
     /** policyTypes [Ingress, Egress] and no rules: deny everything in both directions. */
-    static NetworkPolicy denyAll(String ref, LabelSelector subject) {
+    public static NetworkPolicy denyAll(String ref, LabelSelector subject) {
         return policy(ref, subject, List.of("Ingress", "Egress"), List.of(), List.of());
     }
 
     /** @param types as written; empty for "policyTypes absent" */
-    static NetworkPolicy policy(String ref, LabelSelector subject, List<String> types, List<PolicyRule> ingress,
+    public static NetworkPolicy policy(String ref, LabelSelector subject, List<String> types, List<PolicyRule> ingress,
                                 List<PolicyRule> egress) {
         String[] parts = ref.split("/", 2);
         return new NetworkPolicy(parts[0], parts[1], subject, types, ingress, egress);
@@ -46,30 +46,30 @@ final class Policies {
     // ---- selectors ----
 
     /** {@code {}}: everything. */
-    static LabelSelector all() {
+    public static LabelSelector all() {
         return LabelSelector.all();
     }
 
     /** matchLabels from {@code key=value} strings. */
-    static LabelSelector labels(String... keyValues) {
+    public static LabelSelector labels(String... keyValues) {
         return LabelSelector.matchLabels(map(keyValues));
     }
 
     /** matchExpressions only. */
-    static LabelSelector expressions(LabelSelector.Requirement... requirements) {
+    public static LabelSelector expressions(LabelSelector.Requirement... requirements) {
         return new LabelSelector(Map.of(), List.of(requirements));
     }
 
     /** matchLabels AND matchExpressions. */
-    static LabelSelector selector(Map<String, String> matchLabels, LabelSelector.Requirement... requirements) {
+    public static LabelSelector selector(Map<String, String> matchLabels, LabelSelector.Requirement... requirements) {
         return new LabelSelector(matchLabels, List.of(requirements));
     }
 
-    static LabelSelector.Requirement requirement(String key, String operator, String... values) {
+    public static LabelSelector.Requirement requirement(String key, String operator, String... values) {
         return new LabelSelector.Requirement(key, operator, List.of(values));
     }
 
-    static Map<String, String> map(String... keyValues) {
+    public static Map<String, String> map(String... keyValues) {
         Map<String, String> map = new LinkedHashMap<>();
         for (String kv : keyValues) {
             String[] parts = kv.split("=", 2);
@@ -81,80 +81,80 @@ final class Policies {
     // ---- peers ----
 
     /** podSelector alone: pods of the policy's own namespace. */
-    static PolicyPeer pods(LabelSelector podSelector) {
+    public static PolicyPeer pods(LabelSelector podSelector) {
         return PolicyPeer.pods(podSelector);
     }
 
     /** namespaceSelector alone: every pod of the matching namespaces. */
-    static PolicyPeer namespaces(LabelSelector namespaceSelector) {
+    public static PolicyPeer namespaces(LabelSelector namespaceSelector) {
         return PolicyPeer.namespaces(namespaceSelector);
     }
 
     /** podSelector AND namespaceSelector in ONE peer. */
-    static PolicyPeer podsInNamespaces(LabelSelector podSelector, LabelSelector namespaceSelector) {
+    public static PolicyPeer podsInNamespaces(LabelSelector podSelector, LabelSelector namespaceSelector) {
         return PolicyPeer.podsInNamespaces(podSelector, namespaceSelector);
     }
 
-    static PolicyPeer ipBlock(String cidr, String... except) {
+    public static PolicyPeer ipBlock(String cidr, String... except) {
         return PolicyPeer.ipBlock(cidr, except);
     }
 
     // ---- ports ----
 
-    static PolicyPort tcp(int port) {
+    public static PolicyPort tcp(int port) {
         return PolicyPort.of("TCP", port);
     }
 
-    static PolicyPort udp(int port) {
+    public static PolicyPort udp(int port) {
         return PolicyPort.of("UDP", port);
     }
 
-    static PolicyPort sctp(int port) {
+    public static PolicyPort sctp(int port) {
         return PolicyPort.of("SCTP", port);
     }
 
     /** A number without protocol: the protocol defaults to TCP. */
-    static PolicyPort portWithoutProtocol(int port) {
+    public static PolicyPort portWithoutProtocol(int port) {
         return new PolicyPort(Optional.empty(), Optional.of(new PolicyPort.PortRef.Number(port)), Optional.empty());
     }
 
     /** {@code {}} in a ports list: no protocol, no port. */
-    static PolicyPort emptyPort() {
+    public static PolicyPort emptyPort() {
         return new PolicyPort(Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /** {@code {protocol: UDP}}: every port of that protocol. */
-    static PolicyPort protocolOnly(String protocol) {
+    public static PolicyPort protocolOnly(String protocol) {
         return new PolicyPort(Optional.of(protocol), Optional.empty(), Optional.empty());
     }
 
     /** @param protocol null for "absent" (TCP) */
-    static PolicyPort named(String protocol, String name) {
+    public static PolicyPort named(String protocol, String name) {
         return PolicyPort.named(protocol, name);
     }
 
-    static PolicyPort range(String protocol, int port, int endPort) {
+    public static PolicyPort range(String protocol, int port, int endPort) {
         return PolicyPort.range(protocol, port, endPort);
     }
 
     // ---- rules ----
 
     /** A rule with these peers and no ports: every port of every protocol. */
-    static PolicyRule peers(PolicyPeer... peers) {
+    public static PolicyRule peers(PolicyPeer... peers) {
         return new PolicyRule(List.of(peers), List.of());
     }
 
     /** A rule with these ports and no peers: every peer. */
-    static PolicyRule ports(PolicyPort... ports) {
+    public static PolicyRule ports(PolicyPort... ports) {
         return new PolicyRule(List.of(), List.of(ports));
     }
 
-    static PolicyRule rule(List<PolicyPeer> peers, List<PolicyPort> ports) {
+    public static PolicyRule rule(List<PolicyPeer> peers, List<PolicyPort> ports) {
         return new PolicyRule(peers, ports);
     }
 
     /** {@code {}} as a rule: everything. */
-    static PolicyRule allowAll() {
+    public static PolicyRule allowAll() {
         return PolicyRule.allowAll();
     }
 }
