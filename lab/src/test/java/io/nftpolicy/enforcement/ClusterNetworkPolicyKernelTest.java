@@ -1,14 +1,14 @@
 package io.nftpolicy.enforcement;
 
 import static io.nftpolicy.enforcement.Expect.expect;
-import static io.nftpolicy.enforcement.Policies.all;
-import static io.nftpolicy.enforcement.Policies.allowAll;
-import static io.nftpolicy.enforcement.Policies.egress;
-import static io.nftpolicy.enforcement.Policies.ingress;
-import static io.nftpolicy.enforcement.Policies.labels;
-import static io.nftpolicy.enforcement.Policies.namespaces;
-import static io.nftpolicy.enforcement.Policies.peers;
-import static io.nftpolicy.enforcement.Policies.podsInNamespaces;
+import static io.nftpolicy.testing.Policies.all;
+import static io.nftpolicy.testing.Policies.allowAll;
+import static io.nftpolicy.testing.Policies.egress;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.namespaces;
+import static io.nftpolicy.testing.Policies.peers;
+import static io.nftpolicy.testing.Policies.podsInNamespaces;
 import static io.nftpolicy.enforcement.Tiers.accept;
 import static io.nftpolicy.enforcement.Tiers.admin;
 import static io.nftpolicy.enforcement.Tiers.baseline;

@@ -1,6 +1,6 @@
 package io.nftpolicy.enforcement;
 
-import static io.nftpolicy.enforcement.Policies.labels;
+import static io.nftpolicy.testing.Policies.labels;
 
 import io.nftpolicy.policy.ClusterNetworkPolicy;
 import io.nftpolicy.policy.ClusterNetworkPolicy.Peer;
