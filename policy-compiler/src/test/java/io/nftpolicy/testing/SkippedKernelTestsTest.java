@@ -6,7 +6,6 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.launcher.core.LauncherConfig;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
@@ -35,7 +34,7 @@ class SkippedKernelTestsTest {
                 "sample-module");
 
         LauncherFactory.create(LauncherConfig.builder().enableTestExecutionListenerAutoRegistration(false).build())
-                .execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(NoKernelTests.class), selectClass(DisabledKernelTest.class)).build(),
+                .execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(NoKernelTests.class)).build(),
                         listener);
 
         assertThat(listener.skipped()).isZero();
@@ -83,12 +82,5 @@ class SkippedKernelTestsTest {
     static class NoKernelTests {
         @Test
         void plain() {}
-    }
-
-    @KernelTest
-    @Disabled("not asked for")
-    static class DisabledKernelTest {
-        @Test
-        void one() {}
     }
 }
