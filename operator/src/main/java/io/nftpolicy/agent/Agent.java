@@ -115,6 +115,7 @@ public final class Agent implements AutoCloseable {
     private volatile FailClosed failClosed;
     private final SyncLoop loop;
     private final StatusReporter status;
+    private final AgentMetrics metrics;
     private HealthServer http;
     private volatile boolean started;
 
@@ -147,7 +148,8 @@ public final class Agent implements AutoCloseable {
         }, new RulesetApplier(executor), driftReader, config.loop(), clock);
         loopRef[0] = loop;
         this.status = new StatusReporter(client, config.node(), clock);
-        loop.addObserver(new AgentMetrics(registry));
+        this.metrics = new AgentMetrics(registry);
+        loop.addObserver(metrics);
         loop.addObserver(status);
     }
 
@@ -222,6 +224,7 @@ public final class Agent implements AutoCloseable {
                 if (http != null) {
                     http.close();
                 }
+                metrics.close();
                 registry.close();
             }
         }

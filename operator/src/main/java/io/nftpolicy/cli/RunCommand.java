@@ -2,6 +2,7 @@ package io.nftpolicy.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import com.google.common.net.HostAndPort;
 import io.nftpolicy.agent.Agent;
 import io.nftpolicy.agent.sync.SyncLoop;
 import io.nftpolicy.backend.sync.ApplyException;
@@ -37,6 +38,12 @@ import picocli.CommandLine.Spec;
                 "Kubernetes access: in-cluster service account, or KUBECONFIG / ~/.kube/config. Needs NET_ADMIN. "
                         + "Serves /metrics, /healthz and /readyz. Stops on SIGTERM, leaving the rules in place."})
 final class RunCommand implements Callable<Integer> {
+    /**
+     * How long the process waits on SIGTERM for the agent to stop (last sync, status write): the DaemonSet's
+     * terminationGracePeriodSeconds must exceed it.
+     */
+    static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(40);
+    static final String DEFAULT_METRICS_BIND_ADDRESS = ":9402";
 
     /** What the agent needs from the outside world, replaceable in tests. */
     interface Environment {
@@ -71,7 +78,7 @@ final class RunCommand implements Callable<Integer> {
                     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                         stop.countDown();
                         try {
-                            done.await(40, TimeUnit.SECONDS);
+                            done.await(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                         }
@@ -96,9 +103,24 @@ final class RunCommand implements Callable<Integer> {
             description = "The node this agent enforces (default: the NODE_NAME environment variable).")
     String node;
 
-    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "9402",
-            description = "Port of /metrics, /healthz and /readyz; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-    int metricsPort;
+    @Option(names = "--metrics-bind-address", paramLabel = "HOST:PORT",
+            description = "Address of /metrics, /healthz and /readyz: HOST:PORT, [IPv6]:PORT, or :PORT for every "
+                    + "address; port 0 picks a free one (default: " + DEFAULT_METRICS_BIND_ADDRESS + ").")
+    String metricsBindAddress;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Same as --metrics-bind-address :PORT.")
+    Integer metricsPort;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text or json (one JSON object per line, logback's JsonEncoder); both with timestamps, on "
+                    + "standard error (default: ${DEFAULT-VALUE}).")
+    String logFormat;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+            description = "The agent's log level: error, warn, info (one line per change), debug or trace; "
+                    + "libraries log warnings and errors only (default: ${DEFAULT-VALUE}).")
+    String logLevel;
 
     @Option(names = "--netns", paramLabel = "NAME",
             description = "Program the nftables of this network namespace (ip netns) instead of the agent's own: "
@@ -146,9 +168,8 @@ final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "no node name: give --node or set NODE_NAME (the downward API's spec.nodeName)");
         }
-        if (metricsPort < 0 || metricsPort > 65535) {
-            throw new ParameterException(spec.commandLine(), "--metrics-port must be 0-65535, got " + metricsPort);
-        }
+        InetSocketAddress metricsAddress = metricsAddress();
+        AgentLog log = agentLog();
         if (coalesceMillis < 0) {
             throw new ParameterException(spec.commandLine(), "--coalesce-ms must not be negative, got "
                     + coalesceMillis);
@@ -165,12 +186,12 @@ final class RunCommand implements Callable<Integer> {
         if (!cidrs.isEmpty() && !failClosed) {
             throw new ParameterException(spec.commandLine(), "--pod-cidr is for fail-closed mode: add --fail-closed");
         }
-        Runnable restoreLog = showAgentLog();
+        Runnable restoreLog = log.apply();
         SyncLoop.Options loop = SyncLoop.Options.defaults()
                 .withCoalesce(Duration.ofMillis(coalesceMillis))
                 .withDriftInterval(Duration.ofSeconds(driftCheckSeconds));
         Agent.Config config = Agent.Config.forNode(node)
-                .withMetricsAddress(new InetSocketAddress(metricsPort))
+                .withMetricsAddress(metricsAddress)
                 .withLoop(loop)
                 .withRelistInterval(Duration.ofMinutes(relistMinutes))
                 .withKeepEstablished(established.keep);
@@ -193,7 +214,7 @@ final class RunCommand implements Callable<Integer> {
                 agent.start();
                 environment.awaitStop();
             } catch (IOException e) {
-                throw new UserException("cannot serve metrics on port " + metricsPort + ": " + e.getMessage(), e);
+                throw new UserException("cannot serve metrics on " + metricsAddress + ": " + e.getMessage(), e);
             } catch (TimeoutException e) {
                 throw new UserException(e.getMessage() + " (check the API server and the agent's RBAC)", e);
             } catch (IllegalArgumentException e) {
@@ -217,17 +238,42 @@ final class RunCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /**
-     * The command line logs only problems; the agent also says what it does (one line per change).
-     *
-     * @return puts the previous level back (for an in-process run, as in tests)
-     */
-    private static Runnable showAgentLog() {
-        if (LoggerFactory.getLogger("io.nftpolicy.agent") instanceof ch.qos.logback.classic.Logger logger) {
-            ch.qos.logback.classic.Level previous = logger.getLevel();
-            logger.setLevel(ch.qos.logback.classic.Level.INFO);
-            return () -> logger.setLevel(previous);
+    private InetSocketAddress metricsAddress() {
+        if (metricsPort != null && metricsBindAddress != null) {
+            throw new ParameterException(spec.commandLine(),
+                    "give --metrics-bind-address or --metrics-port, not both");
         }
-        return () -> { };
+        if (metricsPort != null) {
+            if (metricsPort < 0 || metricsPort > 65535) {
+                throw new ParameterException(spec.commandLine(), "--metrics-port must be 0-65535, got " + metricsPort);
+            }
+            return new InetSocketAddress(metricsPort);
+        }
+        String text = metricsBindAddress == null ? DEFAULT_METRICS_BIND_ADDRESS : metricsBindAddress;
+        try {
+            HostAndPort address = HostAndPort.fromString(text);
+            if (!address.hasPort()) {
+                throw new IllegalArgumentException("no port");
+            }
+            return address.getHost().isEmpty() ? new InetSocketAddress(address.getPort())
+                    : new InetSocketAddress(address.getHost(), address.getPort());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--metrics-bind-address: \"" + text
+                    + "\" is not HOST:PORT, [IPv6]:PORT or :PORT (" + e.getMessage() + ")");
+        }
+    }
+
+    private AgentLog agentLog() {
+        AgentLog.Format format = switch (logFormat) {
+            case "text" -> AgentLog.Format.TEXT;
+            case "json" -> AgentLog.Format.JSON;
+            default -> throw new ParameterException(spec.commandLine(),
+                    "--log-format must be text or json, got \"" + logFormat + "\"");
+        };
+        try {
+            return new AgentLog(format, AgentLog.parseLevel(logLevel));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--log-level: " + e.getMessage());
+        }
     }
 }

@@ -1,8 +1,6 @@
 package io.nftpolicy.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
+import io.nftpolicy.agent.metrics.BuildInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,16 +20,8 @@ final class VersionCommand implements Runnable {
 
     /** {@code nftpolicy <version>}; the version is the Maven project's, filtered into a resource at build time. */
     static String version() {
-        Properties properties = new Properties();
-        try (InputStream in = VersionCommand.class.getResourceAsStream("version.properties")) {
-            if (in != null) {
-                properties.load(in);
-            }
-        } catch (IOException e) {
-            // fall through to "unknown"
-        }
-        String version = properties.getProperty("version", "");
-        return "nftpolicy " + (version.isEmpty() || version.startsWith("${") ? "(unknown version)" : version);
+        BuildInfo build = BuildInfo.current();
+        return "nftpolicy " + (build.version().isEmpty() ? "(unknown version)" : build.version());
     }
 
     /** Serves {@code nftpolicy --version}. */

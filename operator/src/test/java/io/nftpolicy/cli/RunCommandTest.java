@@ -1,23 +1,38 @@
 package io.nftpolicy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nftpolicy.agent.MockCluster;
 import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.backend.sync.ApplyException;
+import io.nftpolicy.backend.sync.FakeNft;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.backend.sync.NftExecutor;
 import io.nftpolicy.crd.Condition;
 import io.nftpolicy.testing.KernelTest;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -43,12 +58,26 @@ class RunCommandTest {
     }
 
     @Test
+    void observabilityOptionsAreChecked() {
+        assertThat(Cli.system().run("run", "--node", "n", "--log-format", "yaml").err())
+                .contains("--log-format must be text or json, got \"yaml\"");
+        assertThat(Cli.system().run("run", "--node", "n", "--log-level", "verbose").err())
+                .contains("--log-level: not a log level: \"verbose\"");
+        assertThat(Cli.system().run("run", "--node", "n", "--metrics-bind-address", "127.0.0.1").err())
+                .contains("--metrics-bind-address: \"127.0.0.1\" is not HOST:PORT");
+        assertThat(Cli.system().run("run", "--node", "n", "--metrics-bind-address", "[::1]:x").err())
+                .contains("--metrics-bind-address: \"[::1]:x\" is not HOST:PORT");
+        assertThat(Cli.system().run("run", "--node", "n", "--metrics-bind-address", ":1", "--metrics-port", "2")
+                .err()).contains("give --metrics-bind-address or --metrics-port, not both");
+    }
+
+    @Test
     void helpListsTheOptions() {
         Cli.Result result = Cli.system().run("run", "--help");
 
         assertThat(result.exitCode()).isZero();
-        assertThat(result.out()).contains("--node", "--metrics-port", "--netns", "--coalesce-ms",
-                "--drift-check-seconds", "NODE_NAME");
+        assertThat(result.out()).contains("--node", "--metrics-bind-address", "--metrics-port", "--log-format",
+                "--log-level", "--netns", "--coalesce-ms", "--drift-check-seconds", "NODE_NAME");
         assertThat(Cli.system().run("--help").out()).contains("run");
     }
 
@@ -70,6 +99,11 @@ class RunCommandTest {
     }
 
     private static Running run(MockCluster cluster, String... args) {
+        return run(cluster, null, args);
+    }
+
+    /** With {@code fixed} null, opens libnftables in the namespace {@code --netns} names. */
+    private static Running run(MockCluster cluster, NftExecutor fixed, String... args) {
         CountDownLatch stop = new CountDownLatch(1);
         AtomicReference<String> openedIn = new AtomicReference<>();
         AtomicInteger stopped = new AtomicInteger();
@@ -82,7 +116,7 @@ class RunCommandTest {
             @Override
             public NftExecutor executor(String name) throws ApplyException {
                 openedIn.set(name);
-                return LibnftablesExecutor.openInNamespace(name);
+                return fixed != null ? fixed : LibnftablesExecutor.openInNamespace(name);
             }
 
             @Override
@@ -104,6 +138,71 @@ class RunCommandTest {
         Thread thread = new Thread(() -> exit.set(commandLine.execute(args)));
         thread.start();
         return new Running(thread, stop, exit, err, stopped, openedIn);
+    }
+
+    @Test
+    void itLogsJsonAndServesJvmBuildAndSyncMetricsOnTheBindAddress() throws Exception {
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        long started = Instant.now().getEpochSecond();
+        try (MockCluster cluster = new MockCluster()) {
+            cluster.namespace("dev", Map.of());
+            cluster.pod("dev", "db", "node-1", "10.244.1.10", Map.of("app", "db"));
+            // 127.0.0.2 is loopback too, but another address than 127.0.0.1: only a bound address answers there.
+            Running run = run(cluster, new FakeNft(), "--node", "node-1", "--metrics-bind-address", "127.0.0.2:0",
+                    "--log-format", "json", "--log-level", "info", "--coalesce-ms", "5");
+            try {
+                int port = await().atMost(Duration.ofSeconds(20)).until(() -> servingPort(log), p -> p > 0);
+                String metrics = await().atMost(Duration.ofSeconds(20)).until(
+                        () -> get("127.0.0.2", port, "/metrics"),
+                        m -> m.contains("nftpolicy_last_successful_sync_timestamp_seconds")
+                                && !m.contains("nftpolicy_last_successful_sync_timestamp_seconds 0.0"));
+
+                assertThat(metrics).contains("jvm_memory_used_bytes{", "jvm_gc_memory_allocated_bytes_total",
+                        "jvm_threads_live_threads", "jvm_classes_loaded_classes", "system_cpu_count",
+                        "process_cpu_usage", "process_uptime_seconds", "process_files_open_files",
+                        "nftpolicy_build_info{java_version=\"" + Runtime.version() + "\",version=\"");
+                assertThat(metrics.lines().filter(l -> l.startsWith("nftpolicy_build_info{"))).singleElement()
+                        .satisfies(l -> assertThat(l).matches(".*} 1(\\.0)?"));
+                double lastSync = Double.parseDouble(metrics.lines()
+                        .filter(l -> l.startsWith("nftpolicy_last_successful_sync_timestamp_seconds "))
+                        .findFirst().orElseThrow().split(" ")[1]);
+                assertThat(lastSync).isBetween((double) started, Instant.now().getEpochSecond() + 1.0);
+                assertThat(catchThrowable(() -> get("127.0.0.1", port, "/metrics")))
+                        .as("not bound on 127.0.0.1").isInstanceOf(java.net.ConnectException.class);
+            } finally {
+                run.stopAndJoin();
+            }
+            assertThat(run.exit().get()).as(run.err().toString()).isZero();
+        } finally {
+            System.setErr(originalErr);
+        }
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = log.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines).isNotEmpty().allSatisfy(line -> {
+            JsonNode event = json.readTree(line);
+            assertThat(event.get("timestamp").asLong()).isPositive();
+            assertThat(event.get("level").asText()).isIn("INFO", "WARN", "ERROR");
+        });
+    }
+
+    /** The port the agent's JSON log says it serves on, or 0 before it says so. */
+    private static int servingPort(ByteArrayOutputStream log) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        for (String line : log.toString(StandardCharsets.UTF_8).lines().toList()) {
+            Matcher port = Pattern.compile("serving /metrics.* on port (\\d+)")
+                    .matcher(json.readTree(line).path("formattedMessage").asText());
+            if (port.find()) {
+                return Integer.parseInt(port.group(1));
+            }
+        }
+        return 0;
+    }
+
+    private static String get(String host, int port, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @KernelTest

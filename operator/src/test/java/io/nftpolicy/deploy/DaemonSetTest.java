@@ -84,7 +84,7 @@ class DaemonSetTest {
     void runsTheImageBuiltFromTheDockerfileWithTheRunCommand() {
         assertThat(agent().getImage()).isEqualTo("nftpolicy:0.1.0");
         assertThat(agent().getCommand()).as("the image's ENTRYPOINT runs the jar").isEmpty();
-        assertThat(agent().getArgs()).containsExactly("run");
+        assertThat(agent().getArgs()).containsExactly("run", "--log-format=json", "--metrics-bind-address=:9402");
     }
 
     @Test
@@ -164,7 +164,17 @@ class DaemonSetTest {
         assertThat(daemonSet.getSpec().getUpdateStrategy().getType()).isEqualTo("RollingUpdate");
         assertThat(daemonSet.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal())
                 .isEqualTo(1);
-        assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(30L);
+    }
+
+    @Test
+    void givesTheAgentLongerThanItsShutdownWaitBeforeTheKill() {
+        // RunCommand waits up to 40 s on SIGTERM (ShutdownGraceTest ties the two together).
+        assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(45L);
+    }
+
+    @Test
+    void runsOnLinuxNodesOnly() {
+        assertThat(pod.getNodeSelector()).containsExactly(java.util.Map.entry("kubernetes.io/os", "linux"));
     }
 
     @Test

@@ -66,23 +66,47 @@ class DockerfileTest {
     }
 
     @Test
-    void runtimeStageIsDebian12() {
-        assertThat(dockerfile.runtime().image()).matches("debian:(12|bookworm)(-slim)?(@sha256:[0-9a-f]{64})?");
+    void everyStageIsPinnedByDigest() {
+        // A tag moves; a digest names the exact image, so two builds of one commit start from the same bytes.
+        assertThat(dockerfile.stages()).allSatisfy(stage -> assertThat(stage.image())
+                .matches("[^@\\s]+:[^@\\s]+@sha256:[0-9a-f]{64}"));
     }
 
     @Test
-    void runtimeStageInstallsLibnftablesAndAJava17Runtime() {
+    void runtimeStageIsDebian12() {
+        assertThat(dockerfile.runtime().image()).matches("debian:(12|bookworm)(-slim)?@sha256:[0-9a-f]{64}");
+    }
+
+    @Test
+    void buildStageMakesAJlinkRuntimeFromTheModulesJdepsListsAndStartsTheJarOnIt() {
+        Dockerfile.Stage build = dockerfile.stages().get(0);
+        assertThat(build.arguments("COPY")).contains("deploy/image/jlink-runtime /usr/local/bin/");
+        assertThat(build.arguments("RUN")).anyMatch(run -> run.startsWith(
+                "jlink-runtime operator/target/nftpolicy-agent.jar /opt/java ")
+                && run.contains("/opt/java/bin/java -jar operator/target/nftpolicy-agent.jar version"));
+        assertThat(dockerfile.runtime().arguments("COPY")).contains("--from=" + build.name() + " /opt/java /opt/java");
+    }
+
+    @Test
+    void theJlinkScriptAsksJdepsAndAddsTheModulesLoadedByName() throws IOException {
+        String script = java.nio.file.Files.readString(Repository.path("deploy/image/jlink-runtime"));
+        assertThat(script).contains("jdeps\" --print-module-deps --ignore-missing-deps --multi-release 17")
+                .contains("by_name=jdk.crypto.ec,jdk.management")
+                .contains("jlink\" --add-modules \"$modules\"");
+    }
+
+    @Test
+    void runtimeStageInstallsLibnftablesAndNoJava() {
         assertThat(installedPackages()).contains("libnftables1")
-                .anyMatch(p -> p.matches("openjdk-17-jre(-headless)?"));
-        assertThat(installedPackages()).as("a runtime, not a JDK").noneMatch(p -> p.matches("openjdk-\\d+-jdk.*"));
+                .as("the jlink runtime replaces a packaged Java").noneMatch(p -> p.matches("(openjdk|default)-.*"));
         assertThat(dockerfile.runtime().arguments("RUN")).as("small: apt lists removed")
                 .anyMatch(run -> run.contains("rm -rf /var/lib/apt/lists/*"));
     }
 
     @Test
-    void entrypointRunsTheJarThatTheRuntimeStageCopies() {
+    void entrypointRunsTheJarThatTheRuntimeStageCopiesOnTheJlinkRuntime() {
         List<String> entrypoint = entrypoint();
-        assertThat(entrypoint.get(0)).isEqualTo("java");
+        assertThat(entrypoint.get(0)).isEqualTo("/opt/java/bin/java");
         int jar = entrypoint.indexOf("-jar");
         assertThat(jar).isPositive();
         String jarPath = entrypoint.get(jar + 1);

@@ -11,7 +11,16 @@ import io.nftpolicy.agent.sync.Trigger;
 import io.nftpolicy.backend.sync.ApplyResult;
 import io.nftpolicy.backend.sync.Drift;
 import io.nftpolicy.ruleset.Ruleset;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,10 +39,17 @@ import java.util.concurrent.atomic.AtomicLong;
  *       read-back steps, on the drift thread);</li>
  *   <li>gauges {@code nftpolicy_set_elements}, {@code nftpolicy_chains}, {@code nftpolicy_rules},
  *       {@code nftpolicy_local_pods}, {@code nftpolicy_policies} of the applied ruleset, and
- *       {@code nftpolicy_invalid_policies}.</li>
+ *       {@code nftpolicy_invalid_policies};</li>
+ *   <li>{@code nftpolicy_last_successful_sync_timestamp_seconds}: when the last successful sync finished (Unix
+ *       time; 0 before the first), so that an alert can say "no successful sync for 10 minutes";</li>
+ *   <li>{@code nftpolicy_build_info{version, java_version}}: 1;</li>
+ *   <li>the JVM's and the process's: {@code jvm_memory_*}, {@code jvm_gc_*}, {@code jvm_threads_*},
+ *       {@code jvm_classes_*}, {@code system_cpu_*}, {@code process_cpu_usage}, {@code process_uptime_seconds},
+ *       {@code process_start_time_seconds}, {@code process_files_open_files} (Micrometer's binders).</li>
  * </ul>
+ * Close it to unhook the GC listener from the JVM.
  */
-public final class AgentMetrics implements SyncObserver {
+public final class AgentMetrics implements SyncObserver, AutoCloseable {
     /** Buckets of the latency histograms, in seconds: 5 ms to 10 s. */
     static final Duration[] LATENCY_BUCKETS = {
         Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
@@ -53,9 +69,28 @@ public final class AgentMetrics implements SyncObserver {
     private final AtomicLong localPods = new AtomicLong();
     private final AtomicLong policies = new AtomicLong();
     private final AtomicLong invalidPolicies = new AtomicLong();
+    private final AtomicLong lastSuccessMillis = new AtomicLong();
+    private final JvmGcMetrics gc = new JvmGcMetrics();
 
     public AgentMetrics(MeterRegistry registry) {
+        this(registry, BuildInfo.current());
+    }
+
+    AgentMetrics(MeterRegistry registry, BuildInfo build) {
         this.registry = registry;
+        for (MeterBinder binder : List.of(new JvmMemoryMetrics(), gc, new JvmThreadMetrics(),
+                new ClassLoaderMetrics(), new ProcessorMetrics(), new UptimeMetrics(), new FileDescriptorMetrics())) {
+            binder.bindTo(registry);
+        }
+        Gauge.builder("nftpolicy.build.info", () -> 1)
+                .description("The running agent's version and Java runtime; always 1")
+                .tag("version", build.versionOrUnknown())
+                .tag("java_version", build.javaVersion())
+                .register(registry);
+        Gauge.builder("nftpolicy.last.successful.sync.timestamp", lastSuccessMillis, millis -> millis.get() / 1000.0)
+                .description("When the last successful sync of the node's ruleset finished, Unix time; 0: none yet")
+                .baseUnit("seconds")
+                .register(registry);
         eventToKernel = Timer.builder("nftpolicy.event.to.kernel")
                 .description("From a change's arrival from the API server to the kernel's commit of the "
                         + "transaction that carries it")
@@ -114,6 +149,7 @@ public final class AgentMetrics implements SyncObserver {
             failures(report.trigger()).increment();
             return;
         }
+        lastSuccessMillis.set(report.finishedAt().toEpochMilli());
         report.eventToKernelNanos().ifPresent(n -> eventToKernel.record(n, TimeUnit.NANOSECONDS));
         ApplyResult result = report.result().orElseThrow();
         if (result.operations() > 0) {
@@ -130,6 +166,11 @@ public final class AgentMetrics implements SyncObserver {
         policies.set(report.policies());
         invalidPolicies.set(report.diagnostics().stream().filter(d -> d.kind().equals("NetworkPolicy"))
                 .map(d -> d.object()).distinct().count());
+    }
+
+    @Override
+    public void close() {
+        gc.close();
     }
 
     @Override
