@@ -194,6 +194,11 @@ public final class ControlPlane implements AutoCloseable {
         return kubeconfig;
     }
 
+    /** The kubectl binary of this control plane's release. */
+    public Path kubectlPath() {
+        return binDir.resolve("kubectl");
+    }
+
     public Path runDir() {
         return runDir;
     }

@@ -84,7 +84,8 @@ class DaemonSetTest {
     void runsTheImageBuiltFromTheDockerfileWithTheRunCommand() {
         assertThat(agent().getImage()).isEqualTo("nftpolicy:0.1.0");
         assertThat(agent().getCommand()).as("the image's ENTRYPOINT runs the jar").isEmpty();
-        assertThat(agent().getArgs()).containsExactly("run", "--log-format=json", "--metrics-bind-address=:9402");
+        assertThat(agent().getArgs()).containsExactly("run", "--log-format=json", "--log-level=info",
+                "--metrics-bind-address=:9402");
     }
 
     @Test
