@@ -29,11 +29,15 @@ record AgentLog(Format format, Level level) {
 
     /** A level as the command line spells it: error, warn, info, debug or trace. */
     static Level parseLevel(String name) {
-        Level level = Level.toLevel(name.toUpperCase(Locale.ROOT), null);
-        if (level == null || level == Level.OFF || level == Level.ALL) {
-            throw new IllegalArgumentException("not a log level: \"" + name + "\" (error, warn, info, debug, trace)");
-        }
-        return level;
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "error" -> Level.ERROR;
+            case "warn" -> Level.WARN;
+            case "info" -> Level.INFO;
+            case "debug" -> Level.DEBUG;
+            case "trace" -> Level.TRACE;
+            default -> throw new IllegalArgumentException("not a log level: \"" + name
+                    + "\" (error, warn, info, debug, trace)");
+        };
     }
 
     /**

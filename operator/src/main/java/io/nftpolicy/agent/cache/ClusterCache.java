@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
+import io.nftpolicy.agent.RateLimitedLog;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Namespace;
 import io.nftpolicy.cluster.Node;
@@ -59,6 +60,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClusterCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterCache.class);
+    /** While the API server is away, a failure is logged at most this often. */
+    private static final Duration FAILURE_LOG_INTERVAL = Duration.ofSeconds(30);
 
     private final KubernetesClient client;
     private final SnapshotConverter converter;
@@ -93,6 +96,7 @@ public final class ClusterCache implements AutoCloseable {
     private final List<Relisted> kinds = new ArrayList<>();
     private final Duration relistInterval;
     private java.util.concurrent.ScheduledExecutorService relister;
+    private final RateLimitedLog relistFailures = new RateLimitedLog(LOG, FAILURE_LOG_INTERVAL);
     /** Pod and policy records per namespace: which namespaces the snapshot needs, without a scan of every pod. */
     private final Map<String, Integer> namespaceUses = new ConcurrentHashMap<>();
     /** Label-less namespaces standing in for ones not yet arrived, kept so that they stay the same instances. */
@@ -169,8 +173,10 @@ public final class ClusterCache implements AutoCloseable {
         for (SharedIndexInformer<?> informer : informers) {
             // The namespace index would map every namespace to its keys: nothing here looks objects up by it.
             informer.removeNamespaceIndex();
+            RateLimitedLog failures = new RateLimitedLog(LOG, FAILURE_LOG_INTERVAL);
             informer.exceptionHandler((isStarted, t) -> {
-                LOG.warn("watching {} failed, retrying: {}", informer.getApiTypeClass().getSimpleName(), t.toString());
+                failures.warn("watching {} failed, retrying: {}", informer.getApiTypeClass().getSimpleName(),
+                        t.toString());
                 return true;
             });
             started.add(informer.start().toCompletableFuture());
@@ -210,6 +216,7 @@ public final class ClusterCache implements AutoCloseable {
      */
     private ClusterPolicyApi discoverClusterPolicies(Duration timeout) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        RateLimitedLog failures = new RateLimitedLog(LOG, FAILURE_LOG_INTERVAL);
         while (true) {
             try {
                 ClusterPolicyApi api = ClusterPolicyApi.discover(client).orElse(null);
@@ -228,7 +235,7 @@ public final class ClusterCache implements AutoCloseable {
                     t.initCause(e);
                     throw t;
                 }
-                LOG.warn("API discovery of {} failed, retrying: {}", ClusterPolicyApi.GROUP, e.toString());
+                failures.warn("API discovery of {} failed, retrying: {}", ClusterPolicyApi.GROUP, e.toString());
                 Thread.sleep(1000);
             }
         }
@@ -322,7 +329,7 @@ public final class ClusterCache implements AutoCloseable {
                     k.interrupted = false;
                 }
             } catch (RuntimeException e) {
-                LOG.warn("relisting {} failed, retrying: {}", k.kind, e.toString());
+                relistFailures.warn("relisting {} failed, retrying: {}", k.kind, e.toString());
             }
         }
     }
