@@ -34,8 +34,10 @@ import java.util.TreeMap;
  *                          ({@link TierRuns}): accept|return, jump cnp-deny, or goto cnp-ing-next (Pass)
  *                          goto cnp-ing-next                      no Admin rule decided
  * cnp-ing-next             ip daddr vmap @cnp-next-ingress-v4     the pod's NetworkPolicy chain when it isolates the
- *                          ip6 daddr vmap @cnp-next-ingress-v6    pod, else its Baseline chain, else no element
- *                          accept                                 (egress: return)
+ *                          ip6 daddr vmap @cnp-next-ingress-v6    pod, else its Baseline chain, else cnp-ing-allow
+ *                          jump cnp-deny                          no element: fail closed (egress: return,
+ *                                                                 where the jumped-to chains return when they allow)
+ * cnp-ing-allow            accept                                 (egress: return)
  * cnp-ing-HASH (Baseline)  the Baseline policies' rules, the same way (Pass: allowed), then accept|return
  * </pre>
  * An Admin chain depends only on its policies, not on the pod's NetworkPolicy chain: after the Admin tier, a second
@@ -111,11 +113,9 @@ public final class TierCompiler {
             }
             if (!adminPolicies.isEmpty()) {
                 String to = chainOf(direction, adminPolicies, admin, pod).name();
+                String then = after != null ? after : allowChain(direction);
                 pod.addresses().forEach(a -> dispatch.add(new MapElement(a, to, pod.pod().ref())));
-                if (after != null) {
-                    String then = after;
-                    pod.addresses().forEach(a -> next.add(new MapElement(a, then, pod.pod().ref())));
-                }
+                pod.addresses().forEach(a -> next.add(new MapElement(a, then, pod.pod().ref())));
             } else if (!baselinePolicies.isEmpty()) {
                 String to = after;
                 pod.addresses().forEach(a -> dispatch.add(new MapElement(a, to, pod.pod().ref())));
@@ -180,8 +180,20 @@ public final class TierCompiler {
             rules.add(Rule.of(family.nftPayload() + (ingress ? " daddr" : " saddr") + " vmap @" + map,
                     "NetworkPolicy when it isolates the pod, else its Baseline tier"));
         }
-        rules.add(Rule.of(allow, "no Admin rule decided, NetworkPolicy does not isolate, no Baseline policy"));
+        // Every pod of an Admin chain has an element. The chains an ingress element jumps to all end in a verdict, so
+        // reaching the end means the pod has none (never in a table the compiler wrote): fail closed. Egress ones
+        // return when they allow, and come back here.
+        rules.add(ingress ? Rule.of("jump " + DENY_CHAIN, "the pod has no element: fail closed")
+                : Rule.of(allow, "allowed for egress by the chain the pod's element jumped to"));
         chains.put(name, new Chain(name, Optional.empty(), "after the Admin tier, " + direction.field(), rules));
+        String allowChain = allowChain(direction);
+        chains.put(allowChain, new Chain(allowChain, Optional.empty(), "after the Admin tier, " + direction.field()
+                + " allowed", List.of(Rule.of(allow,
+                "no Admin rule decided, NetworkPolicy does not isolate, no Baseline policy"))));
+    }
+
+    private static String allowChain(PolicyType direction) {
+        return direction == PolicyType.INGRESS ? "cnp-ing-allow" : "cnp-egr-allow";
     }
 
     /** The pod's tier chain for these policies, the pod added to its members. */
