@@ -108,6 +108,13 @@ final class TierRuns {
         }
         boolean ingress = direction == PolicyType.INGRESS;
         String verdict = verdict(direction, run.get(0).rule().action(), pass);
+        Entry only = run.get(0);
+        if (run.size() == 1 && only.rule().peers().size() == 1 && named(only.rule()).isEmpty()) {
+            // One rule, one peer: the peer's own set, shared by every rule that names the peer, as a run set of its
+            // own would copy the peer's addresses once per rule.
+            onePeer(direction, only, verdict, out);
+            return;
+        }
         String key = direction + "|" + run.stream().map(e -> e.policy().name() + "=" + e.rule())
                 .collect(Collectors.joining("|"));
         out.addAll(runRules.computeIfAbsent(key + "|" + verdict, k -> setRules(direction, run, key, verdict)));
@@ -116,6 +123,58 @@ final class TierRuns {
                 ingressNamedPorts(e, members, verdict, out);
             }
         }
+    }
+
+    /** A run of one rule with one peer and numbered ports or none: the peer's set, then the rule's port set. */
+    private void onePeer(PolicyType direction, Entry e, String verdict, List<Rule> out) {
+        TierPeer peer = e.rule().peers().get(0);
+        List<NumberedPort> numbered = numbered(e.rule());
+        String portMatch = numbered.isEmpty() ? "" : " meta l4proto . th dport @" + portSet(numbered);
+        for (IpFamily family : IpFamily.values()) {
+            if (!families.contains(family) || (peer instanceof TierPolicy.NetworksPeer
+                    && addresses.of(peer, family).isEmpty())) {
+                continue;
+            }
+            out.add(new Rule(family.nftPayload() + (direction == PolicyType.INGRESS ? " saddr @" : " daddr @")
+                    + peerSet(peer, family) + portMatch + " " + verdict, e.comment(direction),
+                    List.of(e.source(direction, peer.index()))));
+        }
+    }
+
+    /** Protocol · port of the rule, ranges joined where they touch. */
+    private String portSet(List<NumberedPort> ports) {
+        TreeSet<SetElement> elements = new TreeSet<>();
+        java.util.Map<io.nftpolicy.cluster.Protocol, List<int[]>> byProtocol = new java.util.TreeMap<>();
+        ports.forEach(p -> byProtocol.computeIfAbsent(p.protocol(), k -> new ArrayList<>())
+                .add(new int[] {p.first(), p.last()}));
+        byProtocol.forEach((protocol, ranges) -> {
+            ranges.sort(java.util.Comparator.comparingInt(r -> r[0]));
+            int[] current = null;
+            for (int[] r : ranges) {
+                if (current != null && r[0] <= current[1] + 1) {
+                    current[1] = Math.max(current[1], r[1]);
+                    continue;
+                }
+                if (current != null) {
+                    elements.add(portElement(protocol, current));
+                }
+                current = r.clone();
+            }
+            elements.add(portElement(protocol, current));
+        });
+        boolean interval = elements.stream().anyMatch(e -> e.keyToNft().contains("-"));
+        String text = String.join(", ", elements.stream().map(SetElement::keyToNft).toList());
+        String name = "cnp-ports-" + ObjectNames.hash("ports|" + text);
+        if (!sets.containsKey(name)) {
+            sets.put(name, new NamedSet(name, List.of(KeyType.INET_PROTO, KeyType.INET_SERVICE), interval,
+                    "ports " + text, List.copyOf(elements)));
+        }
+        return name;
+    }
+
+    private static SetElement portElement(io.nftpolicy.cluster.Protocol protocol, int[] range) {
+        return new SetElement(List.of(new KeyPart.Proto(protocol), new KeyPart.Ports(range[0], range[1])), List.of(),
+                "");
     }
 
     /** Per family, one rule over the run's any-port set and one over its peer·protocol·port set, where it has them. */
@@ -225,13 +284,23 @@ final class TierRuns {
     /** The set of the peer's addresses in the family, shared by every rule naming the peer. */
     private String peerSet(TierPeer peer, IpFamily family) {
         List<TierAddresses.Address> peerAddresses = addresses.of(peer, family);
-        String key = peer instanceof TierPolicy.PodsPeer pods
-                ? "pods|" + pods.namespaces() + "|" + pods.pods().map(Object::toString).orElse("*")
-                : "peer|" + peer;
+        String key;
+        String description;
+        if (peer instanceof TierPolicy.PodsPeer pods) {
+            key = "pods|" + pods.namespaces() + "|" + pods.pods().map(Object::toString).orElse("*");
+            description = "pods " + pods.pods().map(Object::toString).orElse("(all)") + " of namespaces "
+                    + pods.namespaces();
+        } else if (peer instanceof TierPolicy.NodesPeer nodes) {
+            key = "nodes|" + nodes.nodes();
+            description = "addresses of nodes " + nodes.nodes();
+        } else {
+            key = "networks|" + ((TierPolicy.NetworksPeer) peer).ranges();
+            description = "networks " + ((TierPolicy.NetworksPeer) peer).ranges();
+        }
         List<SetElement> elements = peerAddresses.stream()
                 .map(a -> new SetElement(List.of(new KeyPart.Addresses(a.range())), List.of(), a.owner())).toList();
-        return define("cnp-" + ObjectNames.hash(key) + "-" + family.suffix(), family, List.of(), false,
-                "ingress peer " + key, elements);
+        return define("cnp-" + ObjectNames.hash(key) + "-" + family.suffix(), family, List.of(),
+                peer instanceof TierPolicy.NetworksPeer, description, elements);
     }
 
     /** Destination address · protocol · port of the named ports, as each of {@code destinations} numbers them. */

@@ -141,6 +141,22 @@ class TierLayoutTest {
         assertThat(cluster.summary("y/a", "x/a", 80)).contains("Admin web[10] ingress[0] Deny");
     }
 
+    @Test
+    void aRunOfOneRuleWithOnePeerLooksUpThePeersSharedSet() {
+        Tiers cluster = new Tiers()
+                .add(admin("let-y", 10, namespace("x"), List.of(rule("Accept", List.of(namespacePeer("y")),
+                        Protocol.port("TCP", 81))), List.of()))
+                .add(admin("deny-y", 20, namespace("x"), List.of(rule("Deny", List.of(namespacePeer("y")))), List.of()));
+
+        Ruleset ruleset = cluster.compile("n1").ruleset();
+
+        assertThat(ruleset.sets()).filteredOn(s -> s.name().endsWith("-v4"))
+                .filteredOn(s -> s.elements().stream().anyMatch(e -> e.comment().equals("y/a"))).singleElement()
+                .satisfies(s -> assertThat(s.name()).matches("cnp-\\w{8}-v4"));
+        assertThat(cluster.allowed("y/a", "x/a", 81)).isTrue();
+        assertThat(cluster.allowed("y/a", "x/a", 80)).isFalse();
+    }
+
     private static Chain adminChain(Ruleset ruleset, String prefix) {
         return ruleset.chains().stream()
                 .filter(c -> c.name().startsWith(prefix) && !c.name().endsWith("-next"))
