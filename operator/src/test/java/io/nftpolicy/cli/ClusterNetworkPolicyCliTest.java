@@ -50,7 +50,8 @@ class ClusterNetworkPolicyCliTest {
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(result.out())
                 .contains("comment \"cnp/guard-x ingress[1] (Deny) Admin[10]\"")
-                .contains("goto ing-")
+                .contains("goto cnp-ing-next")
+                .contains(": jump ing-")
                 .contains("jump cnp-deny")
                 .contains("192.168.0.2 comment \"node node-2\"");
     }

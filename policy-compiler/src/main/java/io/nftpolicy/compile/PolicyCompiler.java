@@ -96,7 +96,7 @@ public final class PolicyCompiler {
                         .map(m -> new TierCompiler.LocalPod(m.pod(), m.dispatched(), chainOf.get(m))).toList()));
             }
         }
-        assembler.addTiers(tiers.chains(), tiers.sets());
+        assembler.addTiers(tiers.chains(), tiers.sets(), tiers.maps());
         return new Compilation(assembler.build(peerSets.all()), diagnostics);
     }
 

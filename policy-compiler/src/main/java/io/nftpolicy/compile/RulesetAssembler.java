@@ -12,6 +12,7 @@ import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.Source;
+import io.nftpolicy.ruleset.VerdictMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -52,6 +53,7 @@ final class RulesetAssembler {
 
     private final List<NamedSet> sets = new ArrayList<>();
     private final List<Chain> groupChains = new ArrayList<>();
+    private final List<VerdictMap> tierMaps = new ArrayList<>();
     private final Map<PolicyType, Map<IpFamily, List<MapElement>>> dispatch = new EnumMap<>(PolicyType.class);
 
     RulesetAssembler() {
@@ -98,10 +100,11 @@ final class RulesetAssembler {
         tierDispatch.forEach(e -> dispatch.get(direction).get(e.key().family()).add(e));
     }
 
-    /** The tier chains and their sets. */
-    void addTiers(List<Chain> chains, List<NamedSet> tierSets) {
+    /** The tier chains, their sets, and the maps of what follows the Admin tier. */
+    void addTiers(List<Chain> chains, List<NamedSet> tierSets, List<VerdictMap> tierMaps) {
         groupChains.addAll(chains);
         sets.addAll(tierSets);
+        this.tierMaps.addAll(tierMaps);
     }
 
     /**
@@ -175,15 +178,16 @@ final class RulesetAssembler {
 
     /** The table, with the shared sets of the group chains added ({@link PeerSets}), in any order. */
     Ruleset build(List<NamedSet> sharedSets) {
-        List<io.nftpolicy.ruleset.VerdictMap> maps = new ArrayList<>();
+        List<VerdictMap> maps = new ArrayList<>();
         for (PolicyType direction : PolicyType.values()) {
             for (IpFamily family : IpFamily.values()) {
                 List<MapElement> elements = new ArrayList<>(dispatch.get(direction).get(family));
                 elements.sort(null);
-                maps.add(new io.nftpolicy.ruleset.VerdictMap(ObjectNames.dispatchMap(direction, family),
+                maps.add(new VerdictMap(ObjectNames.dispatchMap(direction, family),
                         addressType(family), "local pods isolated for " + direction.field(), elements));
             }
         }
+        maps.addAll(tierMaps);
         List<Chain> chains = new ArrayList<>(groupChains.size() + 2);
         chains.add(FORWARD);
         chains.add(INPUT);

@@ -214,11 +214,20 @@ public final class RulesetEvaluator {
 
     private static void collect(ChainRun run, List<Allowance> allowances, List<Denial> denials) {
         for (RuleRun rule : run.rules()) {
-            Optional<TierComment> tier = TierComment.parse(rule.rule().comment());
+            List<Source> elementSources = rule.checks().stream()
+                    .flatMap(c -> c.element().stream())
+                    .filter(e -> !e.sources().isEmpty())
+                    .map(SetElement::sources)
+                    .reduce((a, b) -> b)
+                    .orElse(List.of());
+            Optional<TierComment> tier = TierComment.decided(rule.rule().comment(), elementSources);
+            // A rule over a run of ClusterNetworkPolicy rules stands, in the trace, for the one that decided.
+            Rule decided = tier.map(t -> new Rule(rule.rule().statement(), t.text(), rule.rule().sources()))
+                    .orElse(rule.rule());
             if (tier.isPresent() && tier.get().action().equals("Deny") && rule.matched() && run.via().isPresent()
                     && rule.jumped().map(j -> j.exit() == Exit.DROP).orElse(false)) {
                 // A ClusterNetworkPolicy Deny: the rule that matched says why, not the shared drop it jumps to.
-                denials.add(new Denial(run.chain().name(), run.via().get().subject(), rule.position(), rule.rule(),
+                denials.add(new Denial(run.chain().name(), run.via().get().subject(), rule.position(), decided,
                         Optional.of(tier.get().direction()), List.of()));
             }
             rule.jumped().ifPresent(j -> collect(j, allowances, denials));
@@ -228,13 +237,8 @@ public final class RulesetEvaluator {
             String subject = run.via().get().subject();
             String action = rule.action().get();
             if (action.equals("accept") || action.equals("return")) {
-                List<Source> sources = rule.checks().stream()
-                        .flatMap(c -> c.element().stream())
-                        .filter(e -> !e.sources().isEmpty())
-                        .map(SetElement::sources)
-                        .reduce((a, b) -> b)
-                        .orElse(rule.rule().sources());
-                allowances.add(new Allowance(run.chain().name(), subject, rule.position(), rule.rule(), sources));
+                List<Source> sources = elementSources.isEmpty() ? rule.rule().sources() : elementSources;
+                allowances.add(new Allowance(run.chain().name(), subject, rule.position(), decided, sources));
             } else if (action.equals("drop")) {
                 Matcher isolated = ISOLATED.matcher(rule.rule().comment());
                 Optional<PolicyType> direction = isolated.matches()

@@ -92,6 +92,8 @@ public record Trace(Packet packet, Hook hook, ChainRun base, Verdict verdict, Li
      * An allow rule that matched: an ingress rule accepts, an egress rule returns to the base chain.
      *
      * @param subject the pod whose chain it is (the dispatching element's comment)
+     * @param rule    the rule that matched; for a rule over a run of ClusterNetworkPolicy rules, with the comment of
+     *                the one of them that decided
      * @param sources the policy peers that allowed the packet: the matched element's own sources in a merged set,
      *                otherwise the rule's
      */

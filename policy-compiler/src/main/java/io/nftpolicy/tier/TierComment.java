@@ -1,13 +1,17 @@
 package io.nftpolicy.tier;
 
 import io.nftpolicy.policy.PolicyType;
+import io.nftpolicy.ruleset.Source;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The provenance comment of a ClusterNetworkPolicy rule in the table, e.g. {@code cnp/guard-x ingress[1] (Deny)
- * Admin[10]}, and its reading back, which explain uses to name tier, policy, priority and rule.
+ * Admin[10]}, and its reading back, which explain uses to name tier, policy, priority and rule. A rule that looks up
+ * a run of rules of one action ({@link TierRuns}) lists them all in order, separated by {@code "; "}.
  *
  * @param priority -1 for a policy that failed closed before every Admin policy (its tier or priority is invalid)
  */
@@ -27,6 +31,37 @@ public record TierComment(String policy, PolicyType direction, int rule, String 
                 ? (action.equals("Pass") ? ", handing over to NetworkPolicy and Baseline" : ", before NetworkPolicy")
                 : (action.equals("Pass") ? ", handing over to the default (allow)" : ", NetworkPolicy not isolating");
         return tier + " " + policy + "[" + priority + "] " + direction.field() + "[" + rule + "] " + action + place;
+    }
+
+    /**
+     * The rule that decided, read from the comment of the table rule that matched: the only one, or for a run the
+     * first (in evaluation order) of those that the matched element names among its sources.
+     */
+    public static Optional<TierComment> decided(String ruleComment, List<Source> elementSources) {
+        List<TierComment> run = parseAll(ruleComment);
+        for (TierComment c : run) {
+            if (elementSources.stream().anyMatch(c::names)) {
+                return Optional.of(c);
+            }
+        }
+        return run.stream().findFirst();
+    }
+
+    /** Every rule a table rule's comment names, in order; empty when it is not a tier rule's comment. */
+    public static List<TierComment> parseAll(String comment) {
+        List<TierComment> out = new ArrayList<>();
+        for (String part : comment.split("; ")) {
+            Optional<TierComment> one = parse(part);
+            if (one.isEmpty()) {
+                return List.of();
+            }
+            out.add(one.get());
+        }
+        return out;
+    }
+
+    private boolean names(Source source) {
+        return source.policy().equals("cnp/" + policy) && source.direction() == direction && source.rule() == rule;
     }
 
     public static Optional<TierComment> parse(String comment) {

@@ -1,33 +1,20 @@
 package io.nftpolicy.tier;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.ContainerPort;
-import io.nftpolicy.cluster.Namespace;
-import io.nftpolicy.cluster.Node;
 import io.nftpolicy.cluster.Pod;
-import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.compile.Diagnostic;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.ObjectNames;
 import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.net.IpFamily;
-import io.nftpolicy.net.IpRange;
 import io.nftpolicy.policy.ClusterNetworkPolicy;
 import io.nftpolicy.policy.PolicyType;
 import io.nftpolicy.ruleset.Chain;
-import io.nftpolicy.ruleset.KeyPart;
 import io.nftpolicy.ruleset.KeyType;
 import io.nftpolicy.ruleset.MapElement;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Rule;
-import io.nftpolicy.ruleset.SetElement;
-import io.nftpolicy.ruleset.Source;
-import io.nftpolicy.selector.Selector;
-import io.nftpolicy.tier.TierPolicy.Action;
-import io.nftpolicy.tier.TierPolicy.NamedPort;
-import io.nftpolicy.tier.TierPolicy.NumberedPort;
-import io.nftpolicy.tier.TierPolicy.TierPeer;
-import io.nftpolicy.tier.TierPolicy.TierRule;
+import io.nftpolicy.ruleset.VerdictMap;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -35,29 +22,30 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * Compiles ClusterNetworkPolicy's tiers for one node, next to the NetworkPolicy chains of the same table.
  *
- * <p>Per direction, each local pod that some Admin policy selects (or some Baseline policy, when NetworkPolicy does
- * not isolate it in that direction) is dispatched to a <em>tier chain</em> instead of its NetworkPolicy chain. Pods
- * that the same policies select, and that share one NetworkPolicy chain, share a tier chain. It reads, in order:
+ * <p>Per direction, each local pod that some Admin policy selects is dispatched to the <em>Admin chain</em> of the
+ * Admin policies that select it; a pod no Admin policy selects but some Baseline policy does, and that NetworkPolicy
+ * does not isolate, goes straight to the <em>Baseline chain</em> of its Baseline policies:
  * <pre>
- * the Admin policies' rules, by priority, then name, then rule order:
- *     peer set [ports] accept|return|jump cnp-deny|goto (Pass)
- * goto NETWORKPOLICY-CHAIN           when NetworkPolicy isolates the pod in this direction
- * or the Baseline policies' rules, the same way (Pass: allowed), then accept|return
+ * cnp-ing-HASH (Admin)     the Admin policies' rules by priority, then name, then rule order, run by run
+ *                          ({@link TierRuns}): accept|return, jump cnp-deny, or goto cnp-ing-next (Pass)
+ *                          goto cnp-ing-next                      no Admin rule decided
+ * cnp-ing-next             ip daddr vmap @cnp-next-ingress-v4     the pod's NetworkPolicy chain when it isolates the
+ *                          ip6 daddr vmap @cnp-next-ingress-v6    pod, else its Baseline chain, else cnp-ing-allow
+ *                          jump cnp-deny                          no element: fail closed (egress: return,
+ *                                                                 where the jumped-to chains return when they allow)
+ * cnp-ing-allow            accept                                 (egress: return)
+ * cnp-ing-HASH (Baseline)  the Baseline policies' rules, the same way (Pass: allowed), then accept|return
  * </pre>
- * An Accept ends the direction: {@code accept} for ingress, {@code return} for egress, so that the destination's
- * ingress is still checked. A Deny jumps to {@code cnp-deny}, which ends like every NetworkPolicy chain (a
- * re-checked established TCP flow is reset, then the flow is marked denied and dropped), so established flows and
- * fail-closed mode behave as for NetworkPolicy. An Admin Pass goes to the NetworkPolicy chain (which decides and
- * returns to the base chain), or to the Baseline part.
- *
- * <p>The API's first-match order across policies forces these rules to be ordered: a packet costs one rule per
- * (rule, peer, family, port form) of the policies before the one that decides, not a constant. Peers and ports
- * are named sets shared by every chain that names the same peer, so pods coming and going change elements only.
+ * An Admin chain depends only on its policies, not on the pod's NetworkPolicy chain: after the Admin tier, a second
+ * verdict-map lookup per pod finds what comes next, so the Admin rules are written once, whatever the number of
+ * NetworkPolicy groups. An Accept ends the direction: {@code accept} for ingress, {@code return} for egress (so that
+ * the destination's ingress is still checked). A Deny jumps to {@code cnp-deny}, which ends like every NetworkPolicy
+ * chain (a re-checked established TCP flow is reset, then the flow is marked denied and dropped), so established
+ * flows and fail-closed mode behave as for NetworkPolicy.
  *
  * <p>Ties: policies of one tier and priority are evaluated in name order.
  */
@@ -70,15 +58,12 @@ public final class TierCompiler {
     public record LocalPod(Pod pod, List<IpAddress> addresses, String networkPolicyChain) {}
 
     private final List<TierPolicy> policies = new ArrayList<>();
-    private final Map<String, Map<String, String>> namespaceLabels = new TreeMap<>();
-    private final List<Pod> pods;
-    private final List<Node> nodes;
     private final Set<IpFamily> families;
+    private final TierAddresses addresses;
     private final Map<String, NamedSet> sets = new TreeMap<>();
     private final Map<String, Chain> chains = new TreeMap<>();
-    /** Each peer's set name per family, once computed: many chains name the same peers. */
-    private final Map<TierPeer, Map<IpFamily, Optional<String>>> peerSets = new java.util.HashMap<>();
-    private final Map<TierPolicy.PodsPeer, List<Pod>> peerPods = new java.util.HashMap<>();
+    private final List<VerdictMap> maps = new ArrayList<>();
+    private final TierRuns runs;
 
     /** Validates the snapshot's cluster policies, reporting problems in {@code diagnostics}. */
     public TierCompiler(ClusterSnapshot snapshot, Set<IpFamily> families, List<Diagnostic> diagnostics) {
@@ -88,15 +73,20 @@ public final class TierCompiler {
             TierValidator.validate(policy, diagnostics).ifPresent(policies::add);
         }
         policies.sort(ORDER);
+        Map<String, Map<String, String>> namespaceLabels = new TreeMap<>();
         snapshot.namespaces().forEach(ns -> namespaceLabels.put(ns.name(), ns.labels()));
-        this.pods = snapshot.pods().stream().filter(Pod::participates).toList();
-        this.nodes = snapshot.nodes();
+        this.addresses = new TierAddresses(namespaceLabels, snapshot.pods().stream().filter(Pod::participates).toList(),
+                snapshot.nodes());
         this.families = Set.copyOf(families);
+        this.runs = new TierRuns(addresses, this.families, sets);
     }
 
     public boolean isEmpty() {
         return policies.isEmpty();
     }
+
+    /** The policies of one tier that apply to some pods, and those pods (where ingress named ports resolve). */
+    private record TierChain(String name, List<TierPolicy> policies, List<Pod> members) {}
 
     /**
      * Builds the tier chains of one direction.
@@ -105,27 +95,48 @@ public final class TierCompiler {
      *         are absent (they keep their NetworkPolicy dispatch, if any)
      */
     public List<MapElement> compile(PolicyType direction, List<LocalPod> local) {
-        Map<String, List<LocalPod>> groups = new TreeMap<>();
-        Map<String, Selection> selections = new TreeMap<>();
+        Map<String, TierChain> admin = new TreeMap<>();
+        Map<String, TierChain> baseline = new TreeMap<>();
+        List<MapElement> dispatch = new ArrayList<>();
+        List<MapElement> next = new ArrayList<>();
         for (LocalPod pod : local) {
             if (!pod.pod().participates()) {
                 continue;
             }
-            Selection selection = select(direction, pod);
-            if (selection == null) {
-                continue;
+            List<TierPolicy> adminPolicies = selecting(direction, TierPolicy.Tier.ADMIN, pod.pod());
+            String np = pod.networkPolicyChain();
+            List<TierPolicy> baselinePolicies = np == null ? selecting(direction, TierPolicy.Tier.BASELINE, pod.pod())
+                    : List.of();
+            String after = np;
+            if (!baselinePolicies.isEmpty()) {
+                after = chainOf(direction, baselinePolicies, baseline, pod).name();
             }
-            String key = selection.key();
-            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(pod);
-            selections.putIfAbsent(key, selection);
+            if (!adminPolicies.isEmpty()) {
+                String to = chainOf(direction, adminPolicies, admin, pod).name();
+                String then = after != null ? after : allowChain(direction);
+                pod.addresses().forEach(a -> dispatch.add(new MapElement(a, to, pod.pod().ref())));
+                pod.addresses().forEach(a -> next.add(new MapElement(a, then, pod.pod().ref())));
+            } else if (!baselinePolicies.isEmpty()) {
+                String to = after;
+                pod.addresses().forEach(a -> dispatch.add(new MapElement(a, to, pod.pod().ref())));
+            }
         }
-        List<MapElement> dispatch = new ArrayList<>();
-        for (var entry : groups.entrySet()) {
-            String chainName = (direction == PolicyType.INGRESS ? "cnp-ing-" : "cnp-egr-") + hash(entry.getKey());
-            buildChain(direction, chainName, selections.get(entry.getKey()), entry.getValue());
-            for (LocalPod pod : entry.getValue()) {
-                pod.addresses().forEach(a -> dispatch.add(new MapElement(a, chainName, pod.pod().ref())));
-            }
+        String allow = direction == PolicyType.INGRESS ? "accept" : "return";
+        String nextChain = nextChain(direction);
+        for (TierChain chain : admin.values()) {
+            List<Rule> rules = new ArrayList<>(runs.rules(direction, chain.policies(), "goto " + nextChain,
+                    chain.members()));
+            rules.add(Rule.of("goto " + nextChain, "no Admin rule decided: NetworkPolicy, else the Baseline tier"));
+            chains.put(chain.name(), new Chain(chain.name(), Optional.empty(), describe(direction, chain), rules));
+        }
+        for (TierChain chain : baseline.values()) {
+            List<Rule> rules = new ArrayList<>(runs.rules(direction, chain.policies(), allow, chain.members()));
+            rules.add(Rule.of(allow, "no " + direction.field()
+                    + " rule of a ClusterNetworkPolicy decided, and NetworkPolicy does not isolate"));
+            chains.put(chain.name(), new Chain(chain.name(), Optional.empty(), describe(direction, chain), rules));
+        }
+        if (!admin.isEmpty()) {
+            addNext(direction, nextChain, allow, next);
         }
         return dispatch;
     }
@@ -147,298 +158,70 @@ public final class TierCompiler {
         return List.copyOf(sets.values());
     }
 
-    private record Selection(List<TierPolicy> admin, String networkPolicyChain, List<TierPolicy> baseline) {
-        String key() {
-            StringBuilder key = new StringBuilder();
-            admin.forEach(p -> key.append(p.name()).append(','));
-            key.append('|').append(networkPolicyChain).append('|');
-            if (networkPolicyChain == null) {
-                baseline.forEach(p -> key.append(p.name()).append(','));
-            }
-            return key.toString();
-        }
+    /** The maps that say, per pod, what follows its Admin tier. */
+    public List<VerdictMap> maps() {
+        return List.copyOf(maps);
     }
 
-    /** The policies that apply to the pod in this direction; null when none changes what NetworkPolicy does. */
-    private Selection select(PolicyType direction, LocalPod local) {
-        List<TierPolicy> admin = new ArrayList<>();
-        List<TierPolicy> baseline = new ArrayList<>();
-        Pod pod = local.pod();
-        for (TierPolicy policy : policies) {
-            if (policy.rules(direction).isEmpty() || !selects(policy.subject(), pod)) {
-                continue;
-            }
-            (policy.tier() == TierPolicy.Tier.ADMIN ? admin : baseline).add(policy);
-        }
-        boolean isolated = local.networkPolicyChain() != null;
-        if (admin.isEmpty() && (isolated || baseline.isEmpty())) {
-            return null;
-        }
-        return new Selection(admin, local.networkPolicyChain(), isolated ? List.of() : baseline);
+    private static String nextChain(PolicyType direction) {
+        return direction == PolicyType.INGRESS ? "cnp-ing-next" : "cnp-egr-next";
     }
 
-    private boolean selects(TierPolicy.Subject subject, Pod pod) {
-        return subject.namespaces().matches(labelsOf(pod.namespace()))
-                && subject.pods().map(s -> s.matches(pod.labels())).orElse(true);
-    }
-
-    private Map<String, String> labelsOf(String namespace) {
-        return namespaceLabels.computeIfAbsent(namespace, n -> new Namespace(n, Map.of()).labels());
-    }
-
-    private void buildChain(PolicyType direction, String chainName, Selection selection, List<LocalPod> members) {
+    /** The chain after the Admin tier: one lookup of the pod's address, else allowed. */
+    private void addNext(PolicyType direction, String name, String allow, List<MapElement> next) {
         boolean ingress = direction == PolicyType.INGRESS;
-        String allow = ingress ? "accept" : "return";
-        String np = selection.networkPolicyChain();
         List<Rule> rules = new ArrayList<>();
-        String tailName = chainName + "-baseline";
-        boolean tail = np == null && !selection.baseline().isEmpty()
-                && selection.admin().stream().anyMatch(p -> hasPass(p, direction));
-        String adminPass = np != null ? "goto " + np : tail ? "goto " + tailName : allow;
-        for (TierPolicy policy : selection.admin()) {
-            policyRules(direction, policy, adminPass, members, rules);
+        for (IpFamily family : IpFamily.values()) {
+            String map = "cnp-next-" + direction.field() + "-" + family.suffix();
+            List<MapElement> elements = new ArrayList<>(next.stream().filter(e -> e.key().family() == family).toList());
+            elements.sort(null);
+            maps.add(new VerdictMap(map, family == IpFamily.IPV4 ? KeyType.IPV4_ADDR : KeyType.IPV6_ADDR,
+                    "after the Admin tier, " + direction.field() + ": NetworkPolicy chain or Baseline chain", elements));
+            rules.add(Rule.of(family.nftPayload() + (ingress ? " daddr" : " saddr") + " vmap @" + map,
+                    "NetworkPolicy when it isolates the pod, else its Baseline tier"));
         }
-        List<Rule> baselineRules = new ArrayList<>();
-        for (TierPolicy policy : selection.baseline()) {
-            policyRules(direction, policy, allow, members, baselineRules);
-        }
-        baselineRules.add(Rule.of(allow, "no " + direction.field()
-                + " rule of a ClusterNetworkPolicy decided, and NetworkPolicy does not isolate"));
-        if (np != null) {
-            rules.add(Rule.of("goto " + np, "no Admin rule decided: NetworkPolicy decides"));
-        } else if (tail) {
-            rules.add(Rule.of("goto " + tailName, "no Admin rule decided: the Baseline tier"));
-            chains.put(tailName, new Chain(tailName, Optional.empty(), "Baseline tier for " + chainName,
-                    baselineRules));
-        } else {
-            rules.addAll(baselineRules);
-        }
-        String policies = describe(selection);
-        chains.put(chainName, new Chain(chainName, Optional.empty(),
-                direction.field() + " of pods selected by " + policies, rules));
+        // Every pod of an Admin chain has an element. The chains an ingress element jumps to all end in a verdict, so
+        // reaching the end means the pod has none (never in a table the compiler wrote): fail closed. Egress ones
+        // return when they allow, and come back here.
+        rules.add(ingress ? Rule.of("jump " + DENY_CHAIN, "the pod has no element: fail closed")
+                : Rule.of(allow, "allowed for egress by the chain the pod's element jumped to"));
+        chains.put(name, new Chain(name, Optional.empty(), "after the Admin tier, " + direction.field(), rules));
+        String allowChain = allowChain(direction);
+        chains.put(allowChain, new Chain(allowChain, Optional.empty(), "after the Admin tier, " + direction.field()
+                + " allowed", List.of(Rule.of(allow,
+                "no Admin rule decided, NetworkPolicy does not isolate, no Baseline policy"))));
     }
 
-    private static boolean hasPass(TierPolicy policy, PolicyType direction) {
-        return policy.rules(direction).stream().anyMatch(r -> r.action() == Action.PASS);
+    private static String allowChain(PolicyType direction) {
+        return direction == PolicyType.INGRESS ? "cnp-ing-allow" : "cnp-egr-allow";
     }
 
-    private static String describe(Selection selection) {
-        List<String> parts = new ArrayList<>();
-        selection.admin().forEach(p -> parts.add("Admin " + p.ref() + "[" + p.priority() + "]"));
-        if (selection.networkPolicyChain() != null) {
-            parts.add("NetworkPolicy");
-        }
-        selection.baseline().forEach(p -> parts.add("Baseline " + p.ref() + "[" + p.priority() + "]"));
-        return String.join(", ", parts);
+    /** The pod's tier chain for these policies, the pod added to its members. */
+    private static TierChain chainOf(PolicyType direction, List<TierPolicy> policies, Map<String, TierChain> chains,
+                                     LocalPod pod) {
+        StringBuilder key = new StringBuilder(policies.get(0).tier().text()).append('|');
+        policies.forEach(p -> key.append(p.name()).append(','));
+        TierChain chain = chains.computeIfAbsent(key.toString(), k -> new TierChain(
+                (direction == PolicyType.INGRESS ? "cnp-ing-" : "cnp-egr-") + ObjectNames.hash(direction + "|" + k),
+                policies, new ArrayList<>()));
+        chain.members().add(pod.pod());
+        return chain;
     }
 
-    private void policyRules(PolicyType direction, TierPolicy policy, String passVerdict, List<LocalPod> members,
-                             List<Rule> out) {
-        boolean ingress = direction == PolicyType.INGRESS;
-        for (TierRule rule : policy.rules(direction)) {
-            String verdict = switch (rule.action()) {
-                case ACCEPT -> ingress ? "accept" : "return";
-                case DENY -> "jump " + DENY_CHAIN;
-                case PASS -> passVerdict;
-            };
-            String comment = new TierComment(policy.name(), direction, rule.index(), rule.action().text(),
-                    policy.tier().text(), policy.priority()).text();
-            if (rule.anyPeer()) {
-                out.add(new Rule(verdict, comment, List.of(new Source(policy.ref(), direction, rule.index(), -1))));
-                continue;
-            }
-            List<NumberedPort> numbered = new ArrayList<>();
-            List<NamedPort> named = new ArrayList<>();
-            rule.ports().forEach(p -> {
-                if (p instanceof NumberedPort n) {
-                    numbered.add(n);
-                } else {
-                    named.add((NamedPort) p);
-                }
-            });
-            String portMatch = numbered.isEmpty() ? null : "meta l4proto . th dport @" + portSet(numbered);
-            for (TierPeer peer : rule.peers()) {
-                List<Source> sources = List.of(new Source(policy.ref(), direction, rule.index(), peer.index()));
-                for (IpFamily family : IpFamily.values()) {
-                    if (!families.contains(family)) {
-                        continue;
-                    }
-                    String peerSet = peerSet(peer, family);
-                    if (peerSet == null) {
-                        continue;
-                    }
-                    String fam = family.nftPayload();
-                    String peerMatch = fam + (ingress ? " saddr @" : " daddr @") + peerSet;
-                    if (rule.ports().isEmpty()) {
-                        out.add(new Rule(peerMatch + " " + verdict, comment, sources));
-                    }
-                    if (portMatch != null) {
-                        out.add(new Rule(peerMatch + " " + portMatch + " " + verdict, comment, sources));
-                    }
-                    if (!named.isEmpty()) {
-                        if (ingress) {
-                            String set = namedPortSet(named, members.stream().map(LocalPod::pod).toList(), family,
-                                    "ingress named ports of " + members.size() + " pods");
-                            out.add(new Rule(peerMatch + " " + fam + " daddr . meta l4proto . th dport @" + set + " "
-                                    + verdict, comment, sources));
-                        } else if (peer instanceof TierPolicy.PodsPeer pods) {
-                            String set = namedPortSet(named, podsOf(pods), family, "named ports of " + describe(pods));
-                            out.add(new Rule(fam + " daddr . meta l4proto . th dport @" + set + " " + verdict, comment,
-                                    sources));
-                        }
-                        // A named port on networks or nodes matches nothing: they have no named ports.
-                    }
-                }
-            }
-        }
-    }
-
-    /** The set of the peer's addresses in the family; null when the peer has none there by definition. */
-    private String peerSet(TierPeer peer, IpFamily family) {
-        return peerSets.computeIfAbsent(peer, p -> new java.util.EnumMap<>(IpFamily.class))
-                .computeIfAbsent(family, f -> Optional.ofNullable(buildPeerSet(peer, f))).orElse(null);
-    }
-
-    private String buildPeerSet(TierPeer peer, IpFamily family) {
-        Map<IpAddress, String> singles = new TreeMap<>();
-        List<IpRange> ranges = new ArrayList<>();
-        String key;
-        String description;
-        if (peer instanceof TierPolicy.PodsPeer pods) {
-            key = "pods|" + pods.namespaces() + "|" + pods.pods().map(Selector::toString).orElse("*");
-            description = describe(pods);
-            for (Pod pod : podsOf(pods)) {
-                addresses(pod.ips(), family).forEach(a -> singles.putIfAbsent(a, pod.ref()));
-            }
-        } else if (peer instanceof TierPolicy.NodesPeer nodesPeer) {
-            key = "nodes|" + nodesPeer.nodes();
-            description = "addresses of nodes " + nodesPeer.nodes();
-            for (Node node : nodes) {
-                if (nodesPeer.nodes().matches(node.labels())) {
-                    addresses(node.addresses(), family).forEach(a -> singles.putIfAbsent(a, "node " + node.name()));
-                }
-            }
-        } else {
-            TierPolicy.NetworksPeer networks = (TierPolicy.NetworksPeer) peer;
-            networks.ranges().stream().filter(r -> r.family() == family).forEach(ranges::add);
-            if (ranges.isEmpty()) {
-                return null;
-            }
-            key = "networks|" + networks.ranges();
-            description = "networks " + networks.ranges();
-        }
-        List<SetElement> elements = new ArrayList<>();
-        singles.forEach((a, owner) -> elements.add(new SetElement(List.of(new KeyPart.Addresses(IpRange.single(a))),
-                List.of(), owner)));
-        for (IpRange r : ranges) {
-            elements.add(new SetElement(List.of(new KeyPart.Addresses(r)), List.of(), ""));
-        }
-        String name = "cnp-" + hash(key) + "-" + family.suffix();
-        sets.put(name, new NamedSet(name, List.of(family == IpFamily.IPV4 ? KeyType.IPV4_ADDR : KeyType.IPV6_ADDR),
-                !ranges.isEmpty(), description, elements));
-        return name;
-    }
-
-    private String portSet(List<NumberedPort> ports) {
-        Map<Protocol, List<int[]>> byProtocol = new TreeMap<>();
-        for (NumberedPort p : ports) {
-            byProtocol.computeIfAbsent(p.protocol(), k -> new ArrayList<>()).add(new int[] {p.first(), p.last()});
-        }
-        List<SetElement> elements = new ArrayList<>();
-        boolean interval = false;
-        for (var entry : byProtocol.entrySet()) {
-            List<int[]> ranges = entry.getValue();
-            ranges.sort(Comparator.comparingInt(r -> r[0]));
-            int[] current = null;
-            for (int[] r : ranges) {
-                if (current != null && r[0] <= current[1] + 1) {
-                    current[1] = Math.max(current[1], r[1]);
-                    continue;
-                }
-                if (current != null) {
-                    elements.add(portElement(entry.getKey(), current));
-                }
-                current = r.clone();
-            }
-            elements.add(portElement(entry.getKey(), current));
-        }
-        StringBuilder key = new StringBuilder("ports|");
-        for (SetElement e : elements) {
-            key.append(e.keyToNft()).append(',');
-            KeyPart.Ports p = (KeyPart.Ports) e.key().get(1);
-            interval |= p.first() != p.last();
-        }
-        String name = "cnp-ports-" + hash(key.toString());
-        sets.put(name, new NamedSet(name, List.of(KeyType.INET_PROTO, KeyType.INET_SERVICE), interval,
-                "ports " + String.join(", ", elements.stream().map(SetElement::keyToNft).toList()), elements));
-        return name;
-    }
-
-    private static SetElement portElement(Protocol protocol, int[] range) {
-        return new SetElement(List.of(new KeyPart.Proto(protocol), new KeyPart.Ports(range[0], range[1])), List.of(), "");
-    }
-
-    /** Destination address · protocol · port of the named ports, as each of {@code destinations} numbers them. */
-    private String namedPortSet(List<NamedPort> names, List<Pod> destinations, IpFamily family, String description) {
-        Set<String> wanted = new TreeSet<>();
-        names.forEach(n -> wanted.add(n.name()));
-        TreeSet<SetElement> elements = new TreeSet<>();
-        StringBuilder key = new StringBuilder("named|").append(wanted).append('|');
-        for (Pod pod : destinations) {
-            for (ContainerPort port : pod.ports()) {
-                if (!port.hasName() || !wanted.contains(port.name())) {
-                    continue;
-                }
-                for (IpAddress address : addresses(pod.ips(), family)) {
-                    elements.add(new SetElement(List.of(new KeyPart.Addresses(IpRange.single(address)),
-                            new KeyPart.Proto(port.protocol()), new KeyPart.Ports(port.port(), port.port())),
-                            List.of(), pod.ref()));
-                }
-            }
-        }
-        elements.forEach(e -> key.append(e.keyToNft()).append(','));
-        String name = "cnp-named-" + hash(key.toString()) + "-" + family.suffix();
-        sets.put(name, new NamedSet(name, List.of(family == IpFamily.IPV4 ? KeyType.IPV4_ADDR : KeyType.IPV6_ADDR,
-                KeyType.INET_PROTO, KeyType.INET_SERVICE), false, description, List.copyOf(elements)));
-        return name;
-    }
-
-    private List<Pod> podsOf(TierPolicy.PodsPeer peer) {
-        return peerPods.computeIfAbsent(peer, this::selectPods);
-    }
-
-    private List<Pod> selectPods(TierPolicy.PodsPeer peer) {
-        List<Pod> selected = new ArrayList<>();
-        for (Pod pod : pods) {
-            if (peer.namespaces().matches(labelsOf(pod.namespace()))
-                    && peer.pods().map(s -> s.matches(pod.labels())).orElse(true)) {
-                selected.add(pod);
-            }
-        }
-        return selected;
-    }
-
-    private static String describe(TierPolicy.PodsPeer peer) {
-        return "pods " + peer.pods().map(Selector::toString).orElse("(all)") + " of namespaces " + peer.namespaces();
-    }
-
-    /** The addresses of the family among {@code texts}; those that are not addresses are skipped (reported elsewhere). */
-    private static List<IpAddress> addresses(List<String> texts, IpFamily family) {
-        List<IpAddress> out = new ArrayList<>();
-        for (String text : texts) {
-            try {
-                IpAddress address = IpAddress.parse(text);
-                if (address.family() == family && !out.contains(address)) {
-                    out.add(address);
-                }
-            } catch (IllegalArgumentException e) {
-                // ClusterIndex reports a pod's bad address; a node's is simply not a peer address.
+    /** The policies of the tier, in order, that select the pod and have rules in the direction. */
+    private List<TierPolicy> selecting(PolicyType direction, TierPolicy.Tier tier, Pod pod) {
+        List<TierPolicy> out = new ArrayList<>();
+        for (TierPolicy policy : policies) {
+            if (policy.tier() == tier && !policy.rules(direction).isEmpty()
+                    && addresses.selects(policy.subject().namespaces(), policy.subject().pods(), pod)) {
+                out.add(policy);
             }
         }
         return out;
     }
 
-    private static String hash(String text) {
-        return ObjectNames.hash(text);
+    private static String describe(PolicyType direction, TierChain chain) {
+        return direction.field() + " of pods selected by " + String.join(", ", chain.policies().stream()
+                .map(p -> p.tier().text() + " " + p.ref() + "[" + p.priority() + "]").toList());
     }
 }

@@ -21,11 +21,14 @@ import java.util.Set;
  * @param out        where the Markdown report and the per-round CSV go
  * @param plots      where the SVG plots go
  * @param seed       the generator's seed
- * @param clusterPolicies how many ClusterNetworkPolicies (b) compiles in besides the NetworkPolicies
- *                   ({@link UndecidingClusterPolicies}); (c) stays without them
+ * @param clusterPolicies how many ClusterNetworkPolicies (b+) compiles in besides the NetworkPolicies
+ *                   ({@link UndecidingClusterPolicies}), measured side by side with (b), which has none
+ * @param alternating the cluster policies' rules alternate Accept and Deny (order-dependent: no two in a row
+ *                    share a lookup), instead of all Deny
  */
 record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds, int slices, Duration settle,
-               Set<ProbePlan.Placement> placements, Path out, Path plots, long seed, int clusterPolicies) {
+               Set<ProbePlan.Placement> placements, Path out, Path plots, long seed, int clusterPolicies,
+               boolean alternating) {
 
     static final String USAGE = """
             usage: bench dataplane [options]
@@ -41,8 +44,11 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
               --out DIR                  report dataplane.md and rounds dataplane-rounds.csv (default target/dataplane)
               --plots DIR                SVG plots (default: --out)
               --seed N                   generator seed (default 1)
-              --cluster-policies N       (b) with N Admin ClusterNetworkPolicies too, every probed pod their subject,
-                                         none deciding a probed connection (default 0; (c) stays without them)
+              --cluster-policies N       also (b+): (b) with N Admin ClusterNetworkPolicies, every probed pod their
+                                         subject, none deciding a probed connection, alternating with the others
+                                         (default 0: no (b+))
+              --cluster-policy-actions deny|alternate
+                                         the N policies' rules all Deny (default), or Accept and Deny in turn
             """;
 
     /** One cluster size. */
@@ -70,6 +76,7 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
         Path plots = null;
         long seed = 1;
         int clusterPolicies = 0;
+        boolean alternating = false;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (option.equals("--help") || option.equals("-h")) {
@@ -97,6 +104,12 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
                     case "--plots" -> plots = Path.of(value);
                     case "--seed" -> seed = Long.parseLong(value);
                     case "--cluster-policies" -> clusterPolicies = Integer.parseInt(value);
+                    case "--cluster-policy-actions" -> alternating = switch (value) {
+                        case "deny" -> false;
+                        case "alternate" -> true;
+                        default -> throw new UsageException("--cluster-policy-actions must be deny or alternate, got "
+                                + value);
+                    };
                     default -> throw new UsageException("unknown option " + option);
                 }
             } catch (NumberFormatException e) {
@@ -110,7 +123,8 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
             throw new UsageException("--round-seconds must be positive");
         }
         return new Options(sizes, perNamespace, Duration.ofMillis(Math.round(roundSeconds * 1000)), rounds, slices,
-                settle, placements, out, plots != null ? plots : out, seed, Math.max(0, clusterPolicies));
+                settle, placements, out, plots != null ? plots : out, seed, Math.max(0, clusterPolicies),
+                alternating);
     }
 
     /** The pause after loading {@code bytes} of scripts across the nodes. */

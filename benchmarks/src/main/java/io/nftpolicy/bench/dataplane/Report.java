@@ -28,9 +28,10 @@ final class Report {
                 options.settle() != null ? options.settle().toMillis() / 1000.0 + " s"
                         : "1 s + 1 s per 10 MB of scripts (at most 6 s)"));
         if (options.clusterPolicies() > 0) {
-            md.append(String.format(Locale.ROOT, "(b) holds %d Admin ClusterNetworkPolicies too, every probed pod "
-                    + "their subject, none deciding a probed connection (UndecidingClusterPolicies); (c) does not.%n%n",
-                    options.clusterPolicies()));
+            md.append(String.format(Locale.ROOT, "(b+) is (b) with %d Admin ClusterNetworkPolicies too (%s), every "
+                    + "probed pod their subject, none deciding a probed connection (UndecidingClusterPolicies); it "
+                    + "alternates with the others in every round.%n%n", options.clusterPolicies(),
+                    options.alternating() ? "their rules Accept and Deny in turn" : "every rule a Deny"));
         }
         for (SizeResult r : results) {
             md.append("### ").append(r.cluster().label()).append("\n\n");
@@ -40,6 +41,10 @@ final class Report {
                     r.size().namespaces(), r.size().podsPerNamespace(), r.size().policiesPerNamespace(),
                     r.plan().server().ref(), r.plan().serverPolicies(), r.compiled().ruleCount(),
                     r.compiled().elementCount(), r.linear().ruleCount()));
+            if (r.tiered() != null) {
+                md.append(String.format(Locale.ROOT, "(b+) %d rules, %d set/map elements on the server's node.%n%n",
+                        r.tiered().ruleCount(), r.tiered().elementCount()));
+            }
             for (ProbePlan.Probe p : r.plan().probes()) {
                 md.append(String.format(Locale.ROOT, "- %s, %s: %s → port %d; (b) rule %d of %d in the server's "
                                 + "chain decides%s%n", p.allowed() ? "allowed" : "denied", p.placement().label,
@@ -56,7 +61,7 @@ final class Report {
                 if (!r.measured(placement)) {
                     continue;
                 }
-                for (Layout layout : List.of(Layout.NONE, Layout.STATEFUL, Layout.COMPILED, Layout.LINEAR)) {
+                for (Layout layout : r.layouts()) {
                     table = table.withRow(layout.label(), placement.label, rate(r.rate(layout, placement)),
                             layout == Layout.STATEFUL ? "1" : ratio(r.ratio(layout, Layout.STATEFUL, placement)),
                             layout == Layout.NONE ? "1" : ratio(r.ratio(layout, Layout.NONE, placement)));

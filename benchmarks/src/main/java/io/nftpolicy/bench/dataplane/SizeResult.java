@@ -10,6 +10,7 @@ import java.util.Map;
  * The rounds of one cluster size and what they say.
  *
  * @param compiled        the server node's compiled ruleset
+ * @param tiered          the server node's ruleset of (b+), with the ClusterNetworkPolicies; null without
  * @param linear          the server node's linear ruleset
  * @param linearWalked    forward-chain lines of (c) a first packet to the server walks on its node
  * @param linearOtherNode forward-chain lines of (c) on the other node, all walked by a packet to a remote pod
@@ -17,7 +18,7 @@ import java.util.Map;
  * @param failures        failed connections over all measured rounds (should be 0)
  */
 record SizeResult(Options.Cluster cluster, ClusterGenerator.Size size, ProbePlan plan, Ruleset compiled,
-                  Ruleset linear, int linearWalked, int linearOtherNode,
+                  Ruleset tiered, Ruleset linear, int linearWalked, int linearOtherNode,
                   Map<Layout, Map<ProbePlan.Placement, List<Double>>> rates, int failures) {
 
     /** A median and the spread around it, over the measured rounds. */
@@ -29,6 +30,11 @@ record SizeResult(Options.Cluster cluster, ClusterGenerator.Size size, ProbePlan
             double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
             return new Figure(median, sorted.get(0), sorted.get(n - 1));
         }
+    }
+
+    /** The layouts measured, in the order reported. */
+    List<Layout> layouts() {
+        return java.util.Arrays.stream(Layout.values()).filter(rates::containsKey).toList();
     }
 
     boolean measured(ProbePlan.Placement placement) {

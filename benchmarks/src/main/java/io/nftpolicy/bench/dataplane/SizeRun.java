@@ -28,7 +28,7 @@ import java.util.TreeSet;
  */
 final class SizeRun {
     private static final List<String> NODES = List.of(ProbePlan.SERVER_NODE, ProbePlan.OTHER_NODE);
-    /** The order of a round, as the method asks: a, b, c, no table; a round repeats it in slices. */
+    /** The order of a round, as the method asks: a, b, c, no table ((b+) after (b) when measured); in slices. */
     private static final List<Layout> ROUND = List.of(Layout.STATEFUL, Layout.COMPILED, Layout.LINEAR, Layout.NONE);
 
     private final Options options;
@@ -66,19 +66,29 @@ final class SizeRun {
         plan.probes().forEach(p -> log.printf("   %s %s %s:%d  (server chain: rule %d of %d decides; client egress "
                         + "rules evaluated: %d)%n", p.allowed() ? "allowed" : "denied ", p.placement().label,
                 p.client().ref(), p.port(), p.ingressRule(), p.ingressRules(), p.egressRules()));
+        Ruleset tiered = null;
+        List<Layout> round = new ArrayList<>(ROUND);
         if (options.clusterPolicies() > 0) {
             // Chosen on the NetworkPolicies alone, the probes keep their verdicts: these policies decide none of them.
-            ClusterSnapshot withTiers = snapshot.withTiers(
-                    UndecidingClusterPolicies.of(snapshot, plan, options.clusterPolicies()), List.of());
+            // (b+) is (b) with them, in a table of its own, measured in the same rounds.
+            ClusterSnapshot withTiers = snapshot.withTiers(UndecidingClusterPolicies.of(snapshot, plan,
+                    options.clusterPolicies(), options.alternating()), List.of());
+            round.add(1, Layout.TIERED);
             for (String node : NODES) {
                 long start = System.nanoTime();
-                compiled.put(node, new EstablishedFlows().apply(new PolicyCompiler().compile(withTiers, node).ruleset()));
-                scripts.put(node, Layout.statefulTable() + NftRenderer.render(compiled.get(node))
-                        + NftRenderer.render(linear.get(node).ruleset()));
-                log.printf("   %s: compiled with %d ClusterNetworkPolicies: %d rules, %d elements, %d tier chains; "
-                                + "%.1f s%n", node, options.clusterPolicies(), compiled.get(node).ruleCount(),
-                        compiled.get(node).elementCount(), compiled.get(node).chains().stream()
-                                .filter(c -> c.name().startsWith("cnp-")).count(), (System.nanoTime() - start) / 1e9);
+                Ruleset r = new EstablishedFlows().apply(new PolicyCompiler().compile(withTiers, node).ruleset());
+                Ruleset renamed = new Ruleset(r.family(), Layout.TIERED.table, r.comment(), r.sets(), r.maps(),
+                        r.chains());
+                scripts.put(node, scripts.get(node) + NftRenderer.render(renamed));
+                log.printf("   %s: (b+) with %d ClusterNetworkPolicies (%s): %d rules, %d elements, %d tier chains, "
+                                + "%d bytes of nft text against %d; %.1f s%n", node, options.clusterPolicies(),
+                        options.alternating() ? "Accept and Deny in turn" : "all Deny", r.ruleCount(),
+                        r.elementCount(), r.chains().stream().filter(c -> c.name().startsWith("cnp-")).count(),
+                        NftRenderer.render(r).length(), NftRenderer.render(compiled.get(node)).length(),
+                        (System.nanoTime() - start) / 1e9);
+                if (node.equals(ProbePlan.SERVER_NODE)) {
+                    tiered = r;
+                }
             }
         }
 
@@ -86,7 +96,7 @@ final class SizeRun {
         // own. Then no round has to flush and reload the rulesets, and (0) interleaves with the others.
         try (Lab lab = Lab.start(labPods(plan)); Lab bare = Lab.start(labPods(plan))) {
             Map<Layout, Lab> labOf = new EnumMap<>(Layout.class);
-            ROUND.forEach(l -> labOf.put(l, l == Layout.NONE ? bare : lab));
+            round.forEach(l -> labOf.put(l, l == Layout.NONE ? bare : lab));
             long bytes = scripts.values().stream().mapToLong(String::length).sum();
             for (String node : NODES) {
                 lab.load(node, scripts.get(node));
@@ -94,35 +104,35 @@ final class SizeRun {
             Duration settle = options.settleAfter(bytes);
             log.printf("   loaded %.1f MB of scripts; pausing %.1f s%n", bytes / 1e6, settle.toMillis() / 1000.0);
             Thread.sleep(settle.toMillis());
-            verify(labOf, plan);
+            verify(labOf, plan, round);
             Map<Layout, Map<ProbePlan.Placement, List<Double>>> rates = new EnumMap<>(Layout.class);
-            ROUND.forEach(l -> rates.put(l, new EnumMap<>(ProbePlan.Placement.class)));
+            round.forEach(l -> rates.put(l, new EnumMap<>(ProbePlan.Placement.class)));
             int failures = 0;
             Duration slice = options.round().dividedBy(options.slices());
-            for (int round = 0; round < options.rounds(); round++) {
+            for (int r = 0; r < options.rounds(); r++) {
                 Map<Layout, Map<ProbePlan.Placement, ConnectionRate>> measured = new EnumMap<>(Layout.class);
                 // Switching is cheap (a dormant flag, or the other lab): interleave the four in slices, so that a
                 // change of the machine's load during the round hits all of them alike.
                 for (int s = 0; s < options.slices(); s++) {
-                    for (Layout layout : ROUND) {
+                    for (Layout layout : round) {
                         activate(lab, layout);
                         measure(labOf.get(layout), plan, slice, measured.computeIfAbsent(layout, SizeRun::byPlacement));
                     }
                 }
-                for (Layout layout : ROUND) {
+                for (Layout layout : round) {
                     measured.get(layout).forEach((placement, rate) ->
                             rates.get(layout).computeIfAbsent(placement, p -> new ArrayList<>()).add(rate.perSecond()));
                     failures += measured.get(layout).values().stream().mapToInt(ConnectionRate::failures).sum();
                 }
-                log.printf("   round %d%s:", round, round == 0 ? " (warm-up, discarded)" : "");
-                for (Layout layout : ROUND) {
+                log.printf("   round %d%s:", r, r == 0 ? " (warm-up, discarded)" : "");
+                for (Layout layout : round) {
                     log.printf("  %s", layout.letter);
-                    rates.get(layout).values().forEach(r -> log.printf(" %.0f", r.get(r.size() - 1)));
+                    rates.get(layout).values().forEach(v -> log.printf(" %.0f", v.get(v.size() - 1)));
                 }
                 log.println();
             }
             IpAddress server = IpAddress.parse(plan.server().ips().get(0));
-            return new SizeResult(cluster, size, plan, compiled.get(ProbePlan.SERVER_NODE),
+            return new SizeResult(cluster, size, plan, compiled.get(ProbePlan.SERVER_NODE), tiered,
                     linear.get(ProbePlan.SERVER_NODE).ruleset(),
                     linear.get(ProbePlan.SERVER_NODE).linesWalked(server),
                     linear.get(ProbePlan.OTHER_NODE).ruleset().chains().get(0).rules().size(),
@@ -165,8 +175,8 @@ final class SizeRun {
      * Both layouts must enforce the same thing for the comparison to mean anything: every allowed probe connects
      * and every denied one is dropped, under (b) and under (c); with (a) or no table everything connects.
      */
-    private void verify(Map<Layout, Lab> labOf, ProbePlan plan) throws Exception {
-        for (Layout layout : ROUND) {
+    private void verify(Map<Layout, Lab> labOf, ProbePlan plan, List<Layout> round) throws Exception {
+        for (Layout layout : round) {
             Lab lab = labOf.get(layout);
             activate(labOf.get(Layout.STATEFUL), layout);
             for (ProbePlan.Probe probe : plan.probes()) {
@@ -180,7 +190,7 @@ final class SizeRun {
                 }
             }
         }
-        log.printf("   verified: under (b) and (c) the allowed probes connect and the denied ones are dropped%n");
+        log.printf("   verified: under (b), (b+) if any, and (c) the allowed probes connect and the denied ones are dropped%n");
     }
 
     /** Makes {@code layout}'s table the only active one in every node; for (0) nothing changes in this lab. */

@@ -326,7 +326,9 @@ public final class Transaction {
      * packets the set should match, and a dispatch element moved to a new chain let a packet through that the
      * chain drops ({@code PortRangeRefillKernelTest} and {@code ApplyUnderTrafficKernelTest} saw both). Objects
      * committed beforehand, unreferenced, change no verdict, so this split costs one more round trip and opens no
-     * gap. Sets and chains declared anew in place (deleted and added again) stay in the second transaction.
+     * gap. Sets and chains declared anew in place (deleted and added again) stay in the second transaction. A new
+     * verdict map goes first too, with its elements but those that jump to a chain this transaction deletes: a new
+     * chain may look it up (ClusterNetworkPolicy's map of what follows the Admin tier).
      */
     public Optional<List<Transaction>> splitNewObjectsFirst() {
         Set<String> deletedSets = new HashSet<>();
@@ -339,6 +341,10 @@ public final class Transaction {
                 deletedChains.add(c.name());
             } else if (op.verb() == Verb.ADD && op.object() instanceof NftObject.Set s) {
                 addedSets.add(s.name());
+            } else if (op.verb() == Verb.DELETE && op.object() instanceof NftObject.Map m) {
+                deletedSets.add(m.name());
+            } else if (op.verb() == Verb.ADD && op.object() instanceof NftObject.Map m) {
+                addedSets.add(m.name());
             }
         }
         Set<String> newSets = new HashSet<>(addedSets);
@@ -363,7 +369,9 @@ public final class Transaction {
             NftObject o = op.object();
             boolean unreferenced = op.verb() == Verb.ADD && (o instanceof NftObject.Table
                     || (o instanceof NftObject.Set s && newSets.contains(s.name()))
-                    || (o instanceof Element e && newSets.contains(e.container()))
+                    || (o instanceof NftObject.Map m && newSets.contains(m.name()))
+                    || (o instanceof Element e && newSets.contains(e.container())
+                            && e.jump().map(c -> !deletedChains.contains(c)).orElse(true))
                     || (o instanceof NftObject.Chain c && newChains.contains(c.name()))
                     || (o instanceof NftObject.Rule r && newChains.contains(r.chain())));
             (unreferenced ? created : rest).append(op);

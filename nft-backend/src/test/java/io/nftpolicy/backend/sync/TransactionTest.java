@@ -62,4 +62,22 @@ class TransactionTest {
         assertThatThrownBy(() -> tx.splitForColdStart(10)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("flush chain inet nftpolicy c");
     }
+
+    @Test
+    void aNewMapGoesFirstWithTheNewChainThatLooksItUpAndTheElementsThatJumpToChainsThatStay() {
+        Transaction tx = new Transaction()
+                .addMap(new io.nftpolicy.ruleset.VerdictMap("next-v4", KeyType.IPV4_ADDR, "", List.of()))
+                .deleteChain("old")
+                .addChain("uses", Optional.empty(), "")
+                .addRule("uses", Rule.of("ip daddr vmap @next-v4", ""))
+                .addMapElements("next-v4", List.of(
+                        new io.nftpolicy.ruleset.MapElement(io.nftpolicy.net.IpAddress.parse("10.0.0.1"), "uses", ""),
+                        new io.nftpolicy.ruleset.MapElement(io.nftpolicy.net.IpAddress.parse("10.0.0.2"), "old", "")));
+
+        List<Transaction> split = tx.splitNewObjectsFirst().orElseThrow();
+
+        assertThat(split).hasSize(2);
+        assertThat(split.get(0).commands()).hasSize(4).noneMatch(c -> c.contains("old"));
+        assertThat(split.get(1).commands()).hasSize(2).allMatch(c -> c.contains("old"));
+    }
 }
