@@ -103,6 +103,11 @@ public final class Clusters {
         return this;
     }
 
+    /** The namespace {@code name} with these labels ({@code key=value}) instead of its own. */
+    public Clusters relabelNamespace(String name, String... labels) {
+        return changeNamespace(name, n -> new Namespace(name, Policies.map(labels)));
+    }
+
     /** The namespace {@code name} replaced by what {@code change} makes of it. */
     public Clusters changeNamespace(String name, UnaryOperator<Namespace> change) {
         namespaces.replaceAll(n -> n.name().equals(name) ? change.apply(n) : n);
