@@ -1,5 +1,13 @@
 package io.nftpolicy.enforcement;
 
+import static io.nftpolicy.testing.Policies.expressions;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.pods;
+import static io.nftpolicy.testing.Policies.requirement;
+import static io.nftpolicy.testing.Policies.rule;
+import static io.nftpolicy.testing.Policies.tcp;
+import static io.nftpolicy.testing.Policies.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.libnftables.Nftables;
@@ -7,21 +15,14 @@ import io.nftpolicy.backend.sync.ApplyResult;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.Namespace;
-import io.nftpolicy.cluster.Pod;
-import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.lab.Lab;
 import io.nftpolicy.lab.LabPod;
 import io.nftpolicy.policy.ClusterNetworkPolicy;
-import io.nftpolicy.policy.LabelSelector.Requirement;
 import io.nftpolicy.policy.LabelSelector;
-import io.nftpolicy.policy.NetworkPolicy;
-import io.nftpolicy.policy.PolicyPeer;
-import io.nftpolicy.policy.PolicyPort;
-import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.Clusters;
 import io.nftpolicy.testing.KernelTest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -262,18 +263,13 @@ class EstablishedFlowsKernelTest {
     }
 
     private static ClusterSnapshot snapshot(boolean open) {
-        List<Pod> pods = new ArrayList<>();
-        NODES.keySet().stream().sorted().forEach(ref -> pods.add(new Pod("t", ref.substring(2),
-                Map.of("app", ref.substring(2)), NODES.get(ref), false, PodPhase.RUNNING, false,
-                List.of(ADDRESSES.get(ref)), List.of())));
-        LabelSelector from = open
-                ? new LabelSelector(Map.of(), List.of(new Requirement("app", "In", List.of("client", "friend"))))
-                : LabelSelector.matchLabels(Map.of("app", "friend"));
-        NetworkPolicy servers = new NetworkPolicy("t", "servers",
-                new LabelSelector(Map.of(), List.of(new Requirement("app", "In", List.of("server", "far")))),
-                List.of("Ingress"), List.of(new PolicyRule(List.of(PolicyPeer.pods(from)),
-                List.of(PolicyPort.tcp(FlowServers.TCP_PORT), PolicyPort.of("UDP", FlowServers.UDP_PORT)))), List.of());
-        return new ClusterSnapshot(List.of(new Namespace("t", Map.of())), pods, List.of(servers));
+        Clusters cluster = Clusters.cluster().namespaces("t");
+        NODES.keySet().stream().sorted().forEach(ref -> cluster.pod(Clusters.pod(ref).on(NODES.get(ref))
+                .ips(ADDRESSES.get(ref)).labels("app=" + ref.substring(2))));
+        LabelSelector from = open ? expressions(requirement("app", "In", "client", "friend")) : labels("app=friend");
+        return cluster.policy(ingress("t/servers", expressions(requirement("app", "In", "server", "far")),
+                rule(List.of(pods(from)), List.of(tcp(FlowServers.TCP_PORT), udp(FlowServers.UDP_PORT)))))
+                .snapshot();
     }
 
     private static int run(List<String> argv) throws Exception {

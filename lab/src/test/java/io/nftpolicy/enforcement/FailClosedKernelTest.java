@@ -1,14 +1,13 @@
 package io.nftpolicy.enforcement;
 
+import static io.nftpolicy.testing.Clusters.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.ContainerPort;
-import io.nftpolicy.cluster.Namespace;
 import io.nftpolicy.cluster.Pod;
-import io.nftpolicy.cluster.PodPhase;
+import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.compile.FailClosed;
 import io.nftpolicy.compile.PolicyCompiler;
@@ -20,13 +19,13 @@ import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.reachability.Endpoint;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.testing.KernelTest;
+import io.nftpolicy.testing.PodFixture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,13 +89,11 @@ class FailClosedKernelTest {
     }
 
     private static Pod pod(String ref, String node, String ip) {
-        String[] parts = ref.split("/");
-        return new Pod(parts[0], parts[1], Map.of(), node, false, PodPhase.RUNNING, false, List.of(ip),
-                List.of(new ContainerPort("http", 80, io.nftpolicy.cluster.Protocol.TCP)));
+        return PodFixture.pod(ref).on(node).ips(ip).port("http", 80, Protocol.TCP).build();
     }
 
     private Ruleset enforce(List<Pod> pods) throws Exception {
-        ClusterSnapshot snapshot = new ClusterSnapshot(List.of(new Namespace("dev", Map.of())), pods, List.of());
+        ClusterSnapshot snapshot = cluster().namespaces("dev").add(pods.toArray(Pod[]::new)).snapshot();
         Compilation compiled = failClosed.apply(new PolicyCompiler().compile(snapshot, "n1"), snapshot);
         applier.apply(compiled.ruleset());
         return compiled.ruleset();

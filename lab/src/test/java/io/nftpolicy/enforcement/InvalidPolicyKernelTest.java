@@ -18,8 +18,6 @@ import static io.nftpolicy.testing.Policies.requirement;
 import static io.nftpolicy.testing.Policies.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nftpolicy.cluster.ContainerPort;
-import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.compile.Diagnostic;
 import io.nftpolicy.lab.LabException;
@@ -28,6 +26,7 @@ import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.reachability.Endpoint;
+import io.nftpolicy.testing.PodFixture;
 import io.nftpolicy.testing.Policies;
 import java.util.List;
 import java.util.Optional;
@@ -81,9 +80,7 @@ class InvalidPolicyKernelTest extends PolicyLabTest {
     void aPolicyTheCompilerThrowsOnIsReportedAndFailsClosedWhileTheOthersAreEnforced() throws LabException {
         // A container port out of range reaching the compiler (the converters drop it): resolving x/a's named port
         // "bad" throws. Only x/bad, which uses it, fails.
-        lab.updatePod("x/a", p -> new Pod(p.namespace(), p.name(), p.labels(), p.nodeName(), p.hostNetwork(),
-                p.phase(), p.terminating(), p.ips(), Stream.concat(p.ports().stream(),
-                        Stream.of(ContainerPort.named("bad", 70000, Protocol.TCP))).toList()));
+        lab.updatePod("x/a", p -> PodFixture.from(p).port("bad", 70000, Protocol.TCP).build());
         List<Diagnostic> diagnostics = lab.enforceAllowingDiagnostics(List.of(
                 ingress("x/bad", labels("pod=a"), ports(named("TCP", "bad"), tcp(80))),
                 ingress("x/b-from-y", labels("pod=b"), peers(namespaces(labels("ns=y"))))));

@@ -22,6 +22,7 @@ import io.nftpolicy.reachability.Reachability;
 import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Rule;
+import io.nftpolicy.testing.PodFixture;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -137,8 +138,7 @@ final class PolicyLab implements AutoCloseable {
     }
 
     void relabelPod(String ref, Map<String, String> labels) {
-        updatePod(ref, p -> new Pod(p.namespace(), p.name(), labels, p.nodeName(), p.hostNetwork(), p.phase(),
-                p.terminating(), p.ips(), p.ports()));
+        updatePod(ref, p -> PodFixture.from(p).labels(labels).build());
     }
 
     void relabelNamespace(String name, Map<String, String> labels) {

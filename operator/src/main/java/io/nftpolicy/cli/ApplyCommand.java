@@ -1,6 +1,5 @@
 package io.nftpolicy.cli;
 
-import io.nftpolicy.backend.kernel.KernelTableFormatException;
 import io.nftpolicy.backend.sync.ApplyException;
 import io.nftpolicy.backend.sync.ApplyResult;
 import io.nftpolicy.backend.sync.RulesetApplier;
@@ -9,12 +8,8 @@ import io.nftpolicy.ruleset.Ruleset;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code nftpolicy apply}: compiles a snapshot for one node and brings table {@code inet nftpolicy} of this network
@@ -34,67 +29,48 @@ import picocli.CommandLine.Spec;
         footer = {"", "Exit status: 0 applied (or nothing to do), 2 unusable input or host, 4 the kernel refused "
                 + "the transaction (nothing of it was applied; libnftables' error and the failing command are on "
                 + "standard error)."})
-final class ApplyCommand implements Callable<Integer> {
-    private final Main.Context context;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    NodeSnapshotOptions target;
-
-    @Option(names = "--netns", paramLabel = "NAME",
-            description = "Act on this network namespace (/var/run/netns/NAME, as 'ip netns add' makes it) instead "
-                    + "of the one the process runs in.")
-    String netns;
-
+final class ApplyCommand extends NodeTableCommand {
     @Option(names = "--dry-run",
             description = "Print the transaction script instead of committing it; the kernel still checks it "
                     + "(then it is aborted), so a script it would refuse exits 4.")
     boolean dryRun;
 
     ApplyCommand(Main.Context context) {
-        this.context = context;
+        super(context);
     }
 
     @Override
-    public Integer call() throws UserException {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try (Kernel kernel = Kernel.open(context.host(), "apply", netns, dryRun)) {
-            Ruleset ruleset = target.compile(List.of(), context, err).ruleset();
-            // A dry run checks one transaction: the parts of a split cold start build on each other.
-            RulesetApplier.Options options = dryRun
-                    ? RulesetApplier.Options.defaults().withColdStartMaxOperations(Integer.MAX_VALUE)
-                    : RulesetApplier.Options.defaults();
-            ApplyResult result;
-            try {
-                result = new RulesetApplier(kernel, options).apply(ruleset);
-            } catch (ApplyException e) {
-                if (!kernel.refused()) {
-                    throw readBackFailed(kernel, e);
-                }
-                reportRefusal(err, kernel, e);
-                return ExitCodes.REFUSED;
-            }
-            if (dryRun) {
-                kernel.scripts().forEach(out::print);
-                out.flush();
-                Messages.note(err, "dry run, nothing committed in " + kernel.where() + ": "
-                        + (result.kind() == ApplyResult.Kind.NO_OP ? "the table equals node " + target.node
-                        + "'s ruleset, nothing to send" : "the kernel accepts this " + kind(result)
-                        + " transaction of " + result.operations() + " operations (" + counts(result.counts()) + ")"));
-                return ExitCodes.OK;
-            }
-            print(out, result, kernel.where());
-            return ExitCodes.OK;
-        }
+    boolean dryRun() {
+        return dryRun;
     }
 
-    static UserException readBackFailed(Kernel kernel, ApplyException e) {
-        String hint = e.getCause() instanceof KernelTableFormatException
-                ? " (the table holds something nftpolicy never writes; 'nftpolicy verify' shows it)" : "";
-        return new UserException("in " + kernel.where() + ": " + e.getMessage() + hint + "; nothing was changed", e);
+    @Override
+    int run(Kernel kernel, Ruleset ruleset, PrintWriter out, PrintWriter err) throws UserException {
+        // A dry run checks one transaction: the parts of a split cold start build on each other.
+        RulesetApplier.Options options = dryRun
+                ? RulesetApplier.Options.defaults().withColdStartMaxOperations(Integer.MAX_VALUE)
+                : RulesetApplier.Options.defaults();
+        ApplyResult result;
+        try {
+            result = new RulesetApplier(kernel, options).apply(ruleset);
+        } catch (ApplyException e) {
+            if (!kernel.refused()) {
+                throw readBackFailed(kernel, e);
+            }
+            reportRefusal(err, kernel, e);
+            return ExitCodes.REFUSED;
+        }
+        if (dryRun) {
+            kernel.scripts().forEach(out::print);
+            out.flush();
+            Messages.note(err, "dry run, nothing committed in " + kernel.where() + ": "
+                    + (result.kind() == ApplyResult.Kind.NO_OP ? "the table equals node " + target.node
+                    + "'s ruleset, nothing to send" : "the kernel accepts this " + kind(result)
+                    + " transaction of " + result.operations() + " operations (" + counts(result.counts()) + ")"));
+            return ExitCodes.OK;
+        }
+        print(out, result, kernel.where());
+        return ExitCodes.OK;
     }
 
     /** libnftables' own error text, verbatim (it points at the command), then the failing command alone. */

@@ -7,13 +7,7 @@ import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.backend.sync.TableState;
 import io.nftpolicy.ruleset.Ruleset;
 import java.io.PrintWriter;
-import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code nftpolicy verify}: reads table {@code inet nftpolicy} back from the kernel and lists how it differs from
@@ -29,58 +23,41 @@ import picocli.CommandLine.Spec;
                 "Sets, maps and their elements (with comments) are compared exactly, rules by their digest (see "
                         + "docs/backend.md). Needs root and libnftables (Debian package libnftables1)."},
         footer = {"", "Exit status: 0 in sync, 1 the kernel differs, 2 unusable input or host."})
-final class VerifyCommand implements Callable<Integer> {
-    private final Main.Context context;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    NodeSnapshotOptions target;
-
-    @Option(names = "--netns", paramLabel = "NAME",
-            description = "Read this network namespace's table (/var/run/netns/NAME) instead of the process's own.")
-    String netns;
-
+final class VerifyCommand extends NodeTableCommand {
     VerifyCommand(Main.Context context) {
-        this.context = context;
+        super(context);
     }
 
     @Override
-    public Integer call() throws UserException {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try (Kernel kernel = Kernel.open(context.host(), "verify", netns, false)) {
-            Ruleset ruleset = target.compile(List.of(), context, err).ruleset();
-            Drift drift;
-            try {
-                // The applier's verify: rules compared whole, at the kernel's generation, under the table's lock.
-                drift = new RulesetApplier(kernel).verify(ruleset);
-            } catch (ApplyException e) {
-                if (e.getCause() instanceof KernelTableFormatException format) {
-                    // Something nftpolicy never writes is in its table: that is a difference too.
-                    out.println("table inet nftpolicy: " + format.getMessage());
-                    out.flush();
-                    Messages.note(err, "the table differs from node " + target.node + "'s ruleset in " + kernel.where()
-                            + " in a way 'nftpolicy apply' cannot repair (it cannot read the table)");
-                    return ExitCodes.DIFFERENT;
-                }
-                throw ApplyCommand.readBackFailed(kernel, e);
-            }
-            if (drift.isEmpty()) {
-                TableState want = TableState.committed(ruleset);
-                out.println("in sync: " + want.setCount() + " sets, " + want.chainCount() + " chains, "
-                        + want.elementCount() + " elements");
+    int run(Kernel kernel, Ruleset ruleset, PrintWriter out, PrintWriter err) throws UserException {
+        Drift drift;
+        try {
+            // The applier's verify: rules compared whole, at the kernel's generation, under the table's lock.
+            drift = new RulesetApplier(kernel).verify(ruleset);
+        } catch (ApplyException e) {
+            if (e.getCause() instanceof KernelTableFormatException format) {
+                // Something nftpolicy never writes is in its table: that is a difference too.
+                out.println("table inet nftpolicy: " + format.getMessage());
                 out.flush();
-                return ExitCodes.OK;
+                Messages.note(err, "the table differs from node " + target.node + "'s ruleset in " + kernel.where()
+                        + " in a way 'nftpolicy apply' cannot repair (it cannot read the table)");
+                return ExitCodes.DIFFERENT;
             }
-            drift.differences().forEach(out::println);
-            out.flush();
-            int n = drift.differences().size();
-            Messages.note(err, "table inet nftpolicy in " + kernel.where() + " differs from node " + target.node
-                    + "'s ruleset (" + n + (n == 1 ? " difference" : " differences")
-                    + "); 'nftpolicy apply' repairs it");
-            return ExitCodes.DIFFERENT;
+            throw readBackFailed(kernel, e);
         }
+        if (drift.isEmpty()) {
+            TableState want = TableState.committed(ruleset);
+            out.println("in sync: " + want.setCount() + " sets, " + want.chainCount() + " chains, "
+                    + want.elementCount() + " elements");
+            out.flush();
+            return ExitCodes.OK;
+        }
+        drift.differences().forEach(out::println);
+        out.flush();
+        int n = drift.differences().size();
+        Messages.note(err, "table inet nftpolicy in " + kernel.where() + " differs from node " + target.node
+                + "'s ruleset (" + n + (n == 1 ? " difference" : " differences")
+                + "); 'nftpolicy apply' repairs it");
+        return ExitCodes.DIFFERENT;
     }
 }

@@ -72,6 +72,11 @@ final class Field {
         return own.known() ? own : above;
     }
 
+    /** The value as parsed, for a reader that takes values of the wrong shape as absent ({@link TierObjectReader}). */
+    JsonNode node() {
+        return node;
+    }
+
     boolean absent() {
         return node == null || node.isNull();
     }

@@ -1,40 +1,27 @@
 package io.nftpolicy.snapshot;
 
+import java.util.List;
+import java.util.function.BiConsumer;
+
 /**
- * Reads the objects of one kind of a snapshot file into the compiler's records. {@link SnapshotReader} has already
- * checked kind, apiVersion, metadata.name and that the object appears once; a reader takes the fields policy reads,
- * each of the type the API defines (a value of another type is a {@link Field.Problem} naming the field), and
- * leaves the others alone. Reading a new kind is one more reader in {@link SnapshotReader#READERS}.
+ * How the objects of one kind of a snapshot file are read into the compiler's records. {@link SnapshotReader} checks
+ * kind, apiVersion, metadata.name and that the object appears once; {@code reading} takes the fields policy reads,
+ * each of the type the API defines (a value of another type is a {@link Field.Problem} naming the field), and leaves
+ * the others alone. Reading a new kind is one more entry in {@link SnapshotReader#READERS}.
+ *
+ * @param kind        the kind read, as {@code kind:} names it
+ * @param apiVersions the apiVersions read: objects of the kind in another group or version are skipped with a
+ *                    warning
+ * @param namespaced  whether objects of the kind live in a namespace ("default" when they name none)
+ * @param reading     reads one object into the builder
  */
-abstract class KindReader {
-    private final String kind;
-    private final String apiVersion;
-    private final boolean namespaced;
-
-    /**
-     * @param kind the kind read, as {@code kind:} names it
-     * @param apiVersion the only apiVersion read: objects of the kind in another group or version are skipped with a
-     *     warning
-     * @param namespaced whether objects of the kind live in a namespace ("default" when they name none)
-     */
-    KindReader(String kind, String apiVersion, boolean namespaced) {
-        this.kind = kind;
-        this.apiVersion = apiVersion;
-        this.namespaced = namespaced;
+record KindReader(String kind, List<String> apiVersions, boolean namespaced, BiConsumer<Field, SnapshotBuilder> reading) {
+    KindReader {
+        apiVersions = List.copyOf(apiVersions);
     }
 
-    final String kind() {
-        return kind;
+    /** The apiVersions read, for a warning: {@code v1}, or {@code a/v1alpha2 and a/v1beta1}. */
+    String apiVersionsText() {
+        return String.join(" and ", apiVersions);
     }
-
-    final String apiVersion() {
-        return apiVersion;
-    }
-
-    final boolean namespaced() {
-        return namespaced;
-    }
-
-    /** Reads one object into {@code into}. */
-    abstract void read(Field object, SnapshotBuilder into);
 }

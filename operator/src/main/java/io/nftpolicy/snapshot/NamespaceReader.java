@@ -1,13 +1,10 @@
 package io.nftpolicy.snapshot;
 
 /** v1 Namespace: its name and labels. */
-final class NamespaceReader extends KindReader {
-    NamespaceReader() {
-        super("Namespace", "v1", false);
-    }
+final class NamespaceReader {
+    private NamespaceReader() {}
 
-    @Override
-    void read(Field object, SnapshotBuilder into) {
+    static void read(Field object, SnapshotBuilder into) {
         Field metadata = object.get("metadata");
         into.namespaces.add(SnapshotConverter.namespace(
                 metadata.get("name").string(), metadata.get("labels").stringMap(), into.diagnostics));

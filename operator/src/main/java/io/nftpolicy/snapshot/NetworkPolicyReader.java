@@ -14,13 +14,10 @@ import java.util.Optional;
  * networking.k8s.io/v1 NetworkPolicy, as written: policyTypes stays empty when absent (the compiler applies the
  * defaulting), and the compiler validates the rest and reports its errors.
  */
-final class NetworkPolicyReader extends KindReader {
-    NetworkPolicyReader() {
-        super("NetworkPolicy", "networking.k8s.io/v1", true);
-    }
+final class NetworkPolicyReader {
+    private NetworkPolicyReader() {}
 
-    @Override
-    void read(Field object, SnapshotBuilder into) {
+    static void read(Field object, SnapshotBuilder into) {
         Field metadata = object.get("metadata");
         Field spec = object.get("spec");
         into.policies.add(new NetworkPolicy(

@@ -11,13 +11,10 @@ import java.util.List;
  * ports of its containers and init containers (sidecars serve too). A port the API server would refuse is left out
  * with a diagnostic.
  */
-final class PodReader extends KindReader {
-    PodReader() {
-        super("Pod", "v1", true);
-    }
+final class PodReader {
+    private PodReader() {}
 
-    @Override
-    void read(Field object, SnapshotBuilder into) {
+    static void read(Field object, SnapshotBuilder into) {
         Field metadata = object.get("metadata");
         Field spec = object.get("spec");
         Field status = object.get("status");

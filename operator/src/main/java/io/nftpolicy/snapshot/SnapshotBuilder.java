@@ -2,8 +2,10 @@ package io.nftpolicy.snapshot;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Namespace;
+import io.nftpolicy.cluster.Node;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.Diagnostic;
+import io.nftpolicy.policy.ClusterNetworkPolicy;
 import io.nftpolicy.policy.NetworkPolicy;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +15,11 @@ final class SnapshotBuilder {
     final List<Namespace> namespaces = new ArrayList<>();
     final List<Pod> pods = new ArrayList<>();
     final List<NetworkPolicy> policies = new ArrayList<>();
+    final List<ClusterNetworkPolicy> clusterPolicies = new ArrayList<>();
+    final List<Node> nodes = new ArrayList<>();
     final List<Diagnostic> diagnostics = new ArrayList<>();
 
     ClusterSnapshot snapshot() {
-        return SnapshotConverter.snapshot(namespaces, pods, policies);
+        return SnapshotConverter.snapshot(namespaces, pods, policies).withTiers(clusterPolicies, nodes);
     }
 }

@@ -23,12 +23,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
- * Reads the Namespaces, Pods and NetworkPolicies of a snapshot file straight into the compiler's records.
+ * Reads the Namespaces, Pods, NetworkPolicies, ClusterNetworkPolicies and Nodes of a snapshot file straight into the
+ * compiler's records.
  *
  * <p>The file is what {@code kubectl get namespaces,pods,networkpolicies -A -o yaml} prints (a {@code kind: List}),
  * or a multi-document YAML of objects, or the same as JSON. Lists are flattened, at any depth; objects of other kinds
@@ -38,8 +40,15 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  */
 public final class SnapshotReader {
     /** The kinds policy reads, by kind. */
-    static final Map<String, KindReader> READERS = List.of(new NamespaceReader(), new PodReader(), new NetworkPolicyReader())
-            .stream().collect(Collectors.toUnmodifiableMap(KindReader::kind, Function.identity()));
+    static final Map<String, KindReader> READERS = Stream.of(
+                    new KindReader("Namespace", List.of("v1"), false, NamespaceReader::read),
+                    new KindReader("Pod", List.of("v1"), true, PodReader::read),
+                    new KindReader("NetworkPolicy", List.of("networking.k8s.io/v1"), true, NetworkPolicyReader::read),
+                    new KindReader("ClusterNetworkPolicy", TierObjectReader.CLUSTER_POLICY_VERSIONS, false,
+                            (object, into) -> into.clusterPolicies.add(TierObjectReader.clusterPolicy(object.node()))),
+                    new KindReader("Node", List.of("v1"), false,
+                            (object, into) -> into.nodes.add(TierObjectReader.node(object.node()))))
+            .collect(Collectors.toUnmodifiableMap(KindReader::kind, Function.identity()));
 
     private final JsonFactory jsonFactory = JsonFactory.builder().build();
     private final YAMLFactory yamlFactory;
@@ -111,9 +120,7 @@ public final class SnapshotReader {
                 collector.value(document.root(), document.start(), multi ? "document " + document.index() : "");
             }
         }
-        TierObjects tiers = collector.tiers.objects();
-        return new SnapshotFile(collector.records.snapshot().withTiers(tiers.clusterPolicies(), tiers.nodes()),
-                collector.records.diagnostics, collector.warnings);
+        return new SnapshotFile(collector.records.snapshot(), collector.records.diagnostics, collector.warnings);
     }
 
     private static String decode(String name, byte[] content) throws SnapshotException {
@@ -188,7 +195,6 @@ public final class SnapshotReader {
         private final LocatedTree tree;
         private final SnapshotBuilder records = new SnapshotBuilder();
         private final List<String> warnings = new ArrayList<>();
-        private final TierObjectReader tiers = new TierObjectReader();
         private final Map<String, Position> seen = new HashMap<>();
 
         Collector(String file, LocatedTree tree) {
@@ -235,14 +241,6 @@ public final class SnapshotReader {
                 items(items, where);
                 return;
             }
-            if (TierObjectReader.reads(kind)) {
-                try {
-                    tiers.add(kind, node, at(file, position), warnings);
-                } catch (IllegalArgumentException e) {
-                    throw new SnapshotException(e.getMessage(), e);
-                }
-                return;
-            }
             KindReader reader = READERS.get(kind);
             if (reader == null) {
                 return; // Services, Deployments, ...: nothing policy reads
@@ -255,9 +253,9 @@ public final class SnapshotReader {
             String ref = !reader.namespaced() ? name
                     : (namespace.isEmpty() ? SnapshotConverter.DEFAULT_NAMESPACE : namespace) + "/" + name;
             String apiVersion = text(node.path("apiVersion"));
-            if (!apiVersion.isEmpty() && !apiVersion.equals(reader.apiVersion())) {
+            if (!apiVersion.isEmpty() && !reader.apiVersions().contains(apiVersion)) {
                 warnings.add(at(file, position) + kind + " " + ref + " of apiVersion " + apiVersion
-                        + " skipped: only " + reader.apiVersion() + " " + kind + " objects are read");
+                        + " skipped: only " + reader.apiVersionsText() + " " + kind + " objects are read");
                 return;
             }
             Position first = seen.putIfAbsent(kind + " " + ref, position);
@@ -265,7 +263,7 @@ public final class SnapshotReader {
                 throw error(position, "", kind + " " + ref + " appears twice (first at line " + first.line() + ")");
             }
             try {
-                reader.read(Field.root(new Field.Origin(file, tree, kind + " " + ref), node, position), records);
+                reader.reading().accept(Field.root(new Field.Origin(file, tree, kind + " " + ref), node, position), records);
             } catch (Field.Problem e) {
                 throw new SnapshotException(e.getMessage(), e);
             }

@@ -8,7 +8,6 @@ import io.nftpolicy.policy.ClusterNetworkPolicy.Protocol;
 import io.nftpolicy.policy.ClusterNetworkPolicy.Rule;
 import io.nftpolicy.policy.LabelSelector;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,56 +16,20 @@ import java.util.Set;
 
 /**
  * Reads ClusterNetworkPolicy objects (policy.networking.k8s.io v1alpha2 and v1beta1 of network-policy-api v0.3.0,
- * whose schemas are the same) and Node objects from a snapshot's parsed tree into the compiler's records. Values are
- * kept as written, so that the compiler validates them and reports per policy and field; what is not even of the
- * right shape (a string where a list belongs) is read as absent, which the compiler then reports.
- *
- * <p>One instance per file; not thread-safe.
+ * whose schemas are the same) and Node objects into the compiler's records: from a snapshot file (their
+ * {@link KindReader}s in {@link SnapshotReader#READERS}) and from the agent's informers, one object at a time, so that
+ * both read them alike. Values are kept as written, so that the compiler validates them and reports per policy and
+ * field; what is not even of the right shape (a string where a list belongs) is read as absent, which the compiler
+ * then reports.
  */
 public final class TierObjectReader {
-    static final Set<String> CNP_VERSIONS = Set.of("policy.networking.k8s.io/v1alpha2", "policy.networking.k8s.io/v1beta1");
+    static final List<String> CLUSTER_POLICY_VERSIONS =
+            List.of("policy.networking.k8s.io/v1alpha2", "policy.networking.k8s.io/v1beta1");
     private static final Set<String> PEER_FIELDS = Set.of("namespaces", "pods", "nodes", "networks", "domainNames");
 
-    private final List<ClusterNetworkPolicy> clusterPolicies = new ArrayList<>();
-    private final List<Node> nodes = new ArrayList<>();
-    private final Set<String> seen = new HashSet<>();
+    private TierObjectReader() {}
 
-    /** Whether objects of this kind are read here. */
-    public static boolean reads(String kind) {
-        return kind.equals("ClusterNetworkPolicy") || kind.equals("Node");
-    }
-
-    /**
-     * Reads one object of a kind {@link #reads} accepts.
-     *
-     * @param at       where it is, for messages: {@code file:line:column: }
-     * @param warnings receives a line for an object skipped
-     * @throws IllegalArgumentException for an object without a name, or a second object of one kind and name
-     */
-    public void add(String kind, JsonNode node, String at, List<String> warnings) {
-        String name = text(node.path("metadata").path("name"));
-        if (name.isEmpty()) {
-            throw new IllegalArgumentException(at + kind + " has no metadata.name");
-        }
-        String apiVersion = text(node.path("apiVersion"));
-        boolean known = kind.equals("Node") ? apiVersion.equals("v1") : CNP_VERSIONS.contains(apiVersion);
-        if (!apiVersion.isEmpty() && !known) {
-            warnings.add(at + kind + " " + name + " of apiVersion " + apiVersion + " skipped: only "
-                    + (kind.equals("Node") ? "v1" : String.join(" and ", CNP_VERSIONS.stream().sorted().toList()))
-                    + " " + kind + " objects are read");
-            return;
-        }
-        if (!seen.add(kind + " " + name)) {
-            throw new IllegalArgumentException(at + kind + " " + name + " appears twice");
-        }
-        if (kind.equals("Node")) {
-            nodes.add(node(node));
-        } else {
-            clusterPolicies.add(clusterPolicy(node));
-        }
-    }
-
-    /** One Node object as the compiler's record (the agent's informers read them one by one). */
+    /** One Node object as the compiler's record. */
     public static Node node(JsonNode node) {
         return node(text(node.path("metadata").path("name")), node);
     }
@@ -74,10 +37,6 @@ public final class TierObjectReader {
     /** One ClusterNetworkPolicy object as the compiler's record, its values as written (see the class comment). */
     public static ClusterNetworkPolicy clusterPolicy(JsonNode object) {
         return clusterPolicy(text(object.path("metadata").path("name")), object.path("spec"));
-    }
-
-    public TierObjects objects() {
-        return new TierObjects(clusterPolicies, nodes);
     }
 
     private static Node node(String name, JsonNode node) {

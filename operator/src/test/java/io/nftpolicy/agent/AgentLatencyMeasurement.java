@@ -11,6 +11,7 @@ import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.snapshot.SnapshotWriter;
 import io.nftpolicy.testing.KernelTest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -120,7 +121,7 @@ class AgentLatencyMeasurement {
             io.nftpolicy.cluster.Pod added = new io.nftpolicy.cluster.Pod(model.namespace(), "measure-" + i,
                     model.labels(), NODE, false, io.nftpolicy.cluster.PodPhase.RUNNING, false, List.of(ip),
                     model.ports());
-            Pod object = ToKubernetes.pod(added);
+            Pod object = SnapshotWriter.pod(added);
             sample("pod add", harness, kernel, mentions(ip),
                     () -> cluster.client().pods().inNamespace(added.namespace()).resource(object).create(),
                     endToEnd, agentSide, syncNanos, operations, applyNanos);

@@ -1,25 +1,26 @@
 package io.nftpolicy.agent;
 
-import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRuleBuilder;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.crd.NodePolicyStatus;
 import io.nftpolicy.deploy.Repository;
+import io.nftpolicy.policy.LabelSelector;
+import io.nftpolicy.policy.PolicyPeer;
+import io.nftpolicy.policy.PolicyPort;
+import io.nftpolicy.policy.PolicyRule;
+import io.nftpolicy.snapshot.SnapshotWriter;
+import io.nftpolicy.testing.PodFixture;
+import io.nftpolicy.testing.Policies;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -30,7 +31,8 @@ import java.util.logging.Level;
 
 /**
  * fabric8's mock API server in CRUD mode, with the NodePolicyStatus CRD installed (so that its status subresource
- * behaves as on a real API server), a client on it, and builders for the objects the agent reads.
+ * behaves as on a real API server), a client on it, and the objects the agent reads: written with the snapshot-fixture
+ * DSL ({@link PodFixture}, {@link Policies}) and turned into Kubernetes objects by {@link SnapshotWriter}.
  */
 public final class MockCluster implements AutoCloseable {
     /** The mock server logs every request at INFO through java.util.logging (held here: JUL keeps loggers weakly). */
@@ -86,29 +88,18 @@ public final class MockCluster implements AutoCloseable {
     // ---- writing objects ----
 
     public Namespace namespace(String name, Map<String, String> labels) {
-        return client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name)
-                .withLabels(withName(name, labels)).endMetadata().build()).create();
-    }
-
-    private static Map<String, String> withName(String name, Map<String, String> labels) {
-        Map<String, String> all = new HashMap<>(labels);
-        all.put("kubernetes.io/metadata.name", name);
-        return all;
+        return client.namespaces().resource(SnapshotWriter.namespace(new io.nftpolicy.cluster.Namespace(name, labels)))
+                .create();
     }
 
     public Pod pod(String namespace, String name, String node, String ip, Map<String, String> labels) {
         return client.pods().inNamespace(namespace).resource(podObject(namespace, name, node, ip, labels)).create();
     }
 
+    /** A running pod with one address and container port http 8080/TCP. */
     public static Pod podObject(String namespace, String name, String node, String ip, Map<String, String> labels) {
-        return new PodBuilder()
-                .withNewMetadata().withNamespace(namespace).withName(name).withLabels(labels).endMetadata()
-                .withNewSpec().withNodeName(node)
-                .addNewContainer().withName("main").withImage("registry.example/app:1")
-                .withPorts(new ContainerPortBuilder().withName("http").withContainerPort(8080).build())
-                .endContainer().endSpec()
-                .withNewStatus().withPhase("Running").withPodIP(ip).addNewPodIP().withIp(ip).endPodIP().endStatus()
-                .build();
+        return SnapshotWriter.pod(PodFixture.pod(namespace + "/" + name).on(node).ips(ip).labels(labels)
+                .port("http", 8080, Protocol.TCP).build());
     }
 
     public void label(String namespace, String pod, String key, String value) {
@@ -129,31 +120,14 @@ public final class MockCluster implements AutoCloseable {
 
     public static NetworkPolicy policyObject(String namespace, String name, Map<String, String> selector,
                                       Map<String, String> from) {
-        return new NetworkPolicyBuilder()
-                .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
-                .withNewSpec()
-                .withPodSelector(selector(selector))
-                .withPolicyTypes("Ingress")
-                .withIngress(new NetworkPolicyIngressRuleBuilder()
-                        .withFrom(new NetworkPolicyPeerBuilder().withPodSelector(selector(from)).build())
-                        .addNewPort().withProtocol("TCP").withNewPort(8080).endPort()
-                        .build())
-                .endSpec()
-                .build();
+        return SnapshotWriter.policy(Policies.ingress(namespace + "/" + name, LabelSelector.matchLabels(selector),
+                new PolicyRule(List.of(PolicyPeer.pods(LabelSelector.matchLabels(from))), List.of(PolicyPort.tcp(8080)))));
     }
 
     /** A policy whose ipBlock is not a CIDR: the compiler rejects it (its pods stay isolated). */
     public NetworkPolicy invalid(String namespace, String name, Map<String, String> selector) {
-        return create(new NetworkPolicyBuilder()
-                .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
-                .withNewSpec()
-                .withPodSelector(selector(selector))
-                .withIngress(new NetworkPolicyIngressRuleBuilder()
-                        .withFrom(new NetworkPolicyPeerBuilder().withNewIpBlock().withCidr("10.0.0.0/33")
-                                .endIpBlock().build())
-                        .build())
-                .endSpec()
-                .build());
+        return create(SnapshotWriter.policy(Policies.policy(namespace + "/" + name, LabelSelector.matchLabels(selector),
+                List.of(), List.of(new PolicyRule(List.of(PolicyPeer.ipBlock("10.0.0.0/33")), List.of())), List.of())));
     }
 
     /** Creates every object of {@code cluster} (a generated one): namespaces, then pods, then policies, 8 at a time. */
@@ -161,12 +135,12 @@ public final class MockCluster implements AutoCloseable {
         java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(8);
         try {
             pool.submit(() -> cluster.namespaces().parallelStream()
-                    .forEach(n -> client.namespaces().resource(ToKubernetes.namespace(n)).create())).get();
+                    .forEach(n -> client.namespaces().resource(SnapshotWriter.namespace(n)).create())).get();
             pool.submit(() -> cluster.pods().parallelStream()
-                    .forEach(p -> client.pods().inNamespace(p.namespace()).resource(ToKubernetes.pod(p))
+                    .forEach(p -> client.pods().inNamespace(p.namespace()).resource(SnapshotWriter.pod(p))
                             .create())).get();
             pool.submit(() -> cluster.policies().parallelStream()
-                    .forEach(p -> create(ToKubernetes.policy(p)))).get();
+                    .forEach(p -> create(SnapshotWriter.policy(p)))).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -186,7 +160,7 @@ public final class MockCluster implements AutoCloseable {
         client.network().v1().networkPolicies().inNamespace(namespace).withName(name).delete();
     }
 
-    public static LabelSelector selector(Map<String, String> labels) {
+    public static io.fabric8.kubernetes.api.model.LabelSelector selector(Map<String, String> labels) {
         return new LabelSelectorBuilder().withMatchLabels(labels).build();
     }
 

@@ -110,6 +110,6 @@ class TierObjectReaderTest {
                 """;
 
         assertThatThrownBy(() -> read(policy + "---\n" + policy)).isInstanceOf(SnapshotException.class)
-                .hasMessage("test.yaml:6:1: ClusterNetworkPolicy twice appears twice");
+                .hasMessage("test.yaml:6:1: ClusterNetworkPolicy twice appears twice (first at line 1)");
     }
 }

@@ -8,7 +8,6 @@ import static io.nftpolicy.testing.Policies.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.Namespace;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.policy.LabelSelector;
@@ -18,6 +17,7 @@ import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.ruleset.MapElement;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.Clusters;
 import io.nftpolicy.testing.PodFixture;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,10 +47,9 @@ class AddressReuseTest {
     }
 
     private static ClusterSnapshot snapshot(List<Pod> pods, NetworkPolicy... policies) {
-        List<Pod> all = new ArrayList<>(pods);
-        all.add(pod("prod/client", "uid-client", PodPhase.RUNNING, EARLIER, CLIENT, NODE, "role=client"));
-        return new ClusterSnapshot(List.of(new Namespace("prod", java.util.Map.of()), new Namespace("dev", java.util.Map.of())),
-                all, List.of(policies));
+        return Clusters.cluster().namespaces("prod", "dev").add(pods.toArray(Pod[]::new))
+                .add(pod("prod/client", "uid-client", PodPhase.RUNNING, EARLIER, CLIENT, NODE, "role=client"))
+                .policy(policies).snapshot();
     }
 
     private static Compilation compile(ClusterSnapshot snapshot) {
@@ -87,8 +86,7 @@ class AddressReuseTest {
         Pod db = pod("prod/db", "u-db", PodPhase.RUNNING, EARLIER, CLIENT, NODE, "app=db");
         Pod oldWeb = pod("prod/a-web", "u1", PodPhase.RUNNING, EARLIER, IP, "n2", "app=web");
         Pod newOther = pod("prod/b-other", "u2", PodPhase.RUNNING, LATER, IP, "n2", "app=other");
-        ClusterSnapshot s = new ClusterSnapshot(List.of(new Namespace("prod", java.util.Map.of())),
-                List.of(db, oldWeb, newOther), List.of(fromWeb));
+        ClusterSnapshot s = Clusters.cluster().namespaces("prod").add(db, oldWeb, newOther).policy(fromWeb).snapshot();
 
         FakeKernel k = new FakeKernel(compile(s).ruleset());
         assertThat(k.forwards(IP, CLIENT, TCP, 80)).as("the address is b-other's, which no policy allows").isFalse();

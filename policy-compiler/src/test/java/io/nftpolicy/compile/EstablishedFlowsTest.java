@@ -1,11 +1,11 @@
 package io.nftpolicy.compile;
 
 import static io.nftpolicy.testing.Clusters.cluster;
+import static io.nftpolicy.testing.Policies.all;
+import static io.nftpolicy.testing.Policies.denyAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.nftpolicy.policy.LabelSelector;
-import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
@@ -15,8 +15,7 @@ import org.junit.jupiter.api.Test;
 class EstablishedFlowsTest {
     private static Ruleset compiled() {
         return new PolicyCompiler().compile(cluster().pod("dev/db", "n1", "10.244.1.10", "role=db")
-                .policy(new NetworkPolicy("dev", "deny-all", LabelSelector.all(), List.of("Ingress", "Egress"),
-                        List.of(), List.of()))
+                .policy(denyAll("dev/deny-all", all()))
                 .snapshot(), "n1").ruleset();
     }
 

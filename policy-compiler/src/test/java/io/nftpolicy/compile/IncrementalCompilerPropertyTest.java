@@ -1,5 +1,11 @@
 package io.nftpolicy.compile;
 
+import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.egress;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.policy;
+import static io.nftpolicy.testing.Policies.withIngress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
@@ -17,6 +23,7 @@ import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
+import io.nftpolicy.testing.PodFixture;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -172,10 +179,10 @@ class IncrementalCompilerPropertyTest {
             String node = ClusterGenerator.nodeName(random.nextInt(3));
             List<String> ips = random.nextInt(8) == 0 ? List.of("10.99." + n / 250 + "." + n % 250, "fd00::" + (n + 1))
                     : List.of("10.99." + n / 250 + "." + n % 250);
-            Pod p = new Pod(ns, "added-" + n, Map.of("app", "app-" + random.nextInt(10), "tier", "frontend"), node,
-                    false, random.nextInt(6) == 0 ? PodPhase.PENDING : PodPhase.RUNNING, false, ips,
-                    List.of(new ContainerPort("http", random.nextBoolean() ? 8080 : 80, Protocol.TCP),
-                            new ContainerPort("dns", 53, Protocol.UDP)));
+            Pod p = pod(ns + "/added-" + n).labels(Map.of("app", "app-" + random.nextInt(10), "tier", "frontend"))
+                    .on(node).phase(random.nextInt(6) == 0 ? PodPhase.PENDING : PodPhase.RUNNING)
+                    .ips(ips.toArray(String[]::new)).port("http", random.nextBoolean() ? 8080 : 80, Protocol.TCP)
+                    .port("dns", 53, Protocol.UDP).build();
             pods.add(random.nextInt(pods.size() + 1), p);
             return "add pod " + p.ref() + " on " + node + " " + ips;
         }
@@ -213,8 +220,7 @@ class IncrementalCompilerPropertyTest {
             String name = random.nextBoolean() ? "http" : "dns";
             List<ContainerPort> ports = p.ports().stream().map(c -> c.name().equals(name)
                     ? new ContainerPort(name, c.port() + 1, c.protocol()) : c).toList();
-            pods.set(i, new Pod(p.namespace(), p.name(), p.labels(), p.nodeName(), p.hostNetwork(), p.phase(),
-                    p.terminating(), p.ips(), ports, p.uid(), p.creationTimestamp()));
+            pods.set(i, PodFixture.from(p).ports(ports).build());
             return "pod " + p.ref() + " renumbers its " + name + " port";
         }
 
@@ -230,9 +236,10 @@ class IncrementalCompilerPropertyTest {
             Pod p = pods.get(i);
             Map<String, String> labels = new HashMap<>(p.labels());
             labels.put("tier", List.of("frontend", "backend", "db").get(random.nextInt(3)));
-            Pod again = new Pod(p.namespace(), p.name(), labels, ClusterGenerator.nodeName(random.nextInt(3)), false,
-                    random.nextBoolean() ? PodPhase.PENDING : PodPhase.RUNNING, false, p.ips(), p.ports(),
-                    "uid-" + counter++, created());
+            Pod again = pod(p.ref()).labels(labels).on(ClusterGenerator.nodeName(random.nextInt(3)))
+                    .phase(random.nextBoolean() ? PodPhase.PENDING : PodPhase.RUNNING)
+                    .ips(p.ips().toArray(String[]::new)).ports(p.ports()).uid("uid-" + counter++).created(created())
+                    .build();
             if (random.nextBoolean()) {
                 pods.add(random.nextInt(pods.size() + 1), again);
                 return "pod " + p.ref() + " created again as " + again.uid() + " before the old one is deleted";
@@ -264,10 +271,11 @@ class IncrementalCompilerPropertyTest {
             if (random.nextBoolean()) {
                 pods.remove(old);
             }
-            Pod p = new Pod(namespace(), "reuser-" + counter++, Map.of("app", "app-" + random.nextInt(10), "tier",
-                    List.of("frontend", "backend", "db").get(random.nextInt(3))), ClusterGenerator.nodeName(random.nextInt(3)),
-                    false, random.nextBoolean() ? PodPhase.PENDING : PodPhase.RUNNING, false, old.ips(), old.ports(),
-                    null, created());
+            Pod p = pod(namespace() + "/reuser-" + counter++).labels(Map.of("app", "app-" + random.nextInt(10), "tier",
+                    List.of("frontend", "backend", "db").get(random.nextInt(3))))
+                    .on(ClusterGenerator.nodeName(random.nextInt(3)))
+                    .phase(random.nextBoolean() ? PodPhase.PENDING : PodPhase.RUNNING)
+                    .ips(old.ips().toArray(String[]::new)).ports(old.ports()).created(created()).build();
             pods.add(random.nextInt(pods.size() + 1), p);
             return "pod " + p.ref() + " takes the address " + old.ips() + " of " + old.ref()
                     + (pods.contains(old) ? ", which stays" : ", deleted first");
@@ -315,8 +323,8 @@ class IncrementalCompilerPropertyTest {
             String ns = namespace();
             ClusterSnapshot other = ClusterGenerator.generate(new ClusterGenerator.Size(1, 1, 1, 10, random.nextLong()));
             NetworkPolicy template = other.policies().get(1 + random.nextInt(9));
-            NetworkPolicy p = new NetworkPolicy(ns, "added-" + counter++, template.podSelector(),
-                    template.policyTypes(), template.ingress(), template.egress());
+            NetworkPolicy p = policy(ns + "/added-" + counter++, template.podSelector(), template.policyTypes(),
+                    template.ingress(), template.egress());
             policies.add(random.nextInt(policies.size() + 1), p);
             return "add policy " + p.ref();
         }
@@ -341,7 +349,7 @@ class IncrementalCompilerPropertyTest {
             if (!types.isEmpty() && !types.contains("Ingress")) {
                 types.add("Ingress");
             }
-            policies.set(i, new NetworkPolicy(p.namespace(), p.name(), p.podSelector(), types, ingress, p.egress()));
+            policies.set(i, policy(p.ref(), p.podSelector(), types, ingress, p.egress()));
             return "modify policy " + p.ref();
         }
 
@@ -354,9 +362,8 @@ class IncrementalCompilerPropertyTest {
             LabelSelector broken = new LabelSelector(p.podSelector().matchLabels(),
                     List.of(new LabelSelector.Requirement("tier", "Around", List.of("db"))));
             NetworkPolicy bad = random.nextBoolean()
-                    ? new NetworkPolicy(p.namespace(), p.name(), broken, p.policyTypes(), p.ingress(), p.egress())
-                    : new NetworkPolicy(p.namespace(), p.name(), p.podSelector(), p.policyTypes(),
-                    List.of(new PolicyRule(List.of(PolicyPeer.ipBlock("10.0.0.0/33")), List.of())), p.egress());
+                    ? policy(p.ref(), broken, p.policyTypes(), p.ingress(), p.egress())
+                    : withIngress(p, List.of(new PolicyRule(List.of(PolicyPeer.ipBlock("10.0.0.0/33")), List.of())));
             policies.set(i, bad);
             invalid.add(p);
             return "break policy " + p.ref();
@@ -381,8 +388,7 @@ class IncrementalCompilerPropertyTest {
         private String copyEverything() {
             pods.replaceAll(p -> with(p, new HashMap<>(p.labels()), new ArrayList<>(p.ips()), p.phase()));
             namespaces.replaceAll(n -> new Namespace(n.name(), new HashMap<>(n.labels())));
-            policies.replaceAll(p -> new NetworkPolicy(p.namespace(), p.name(), p.podSelector(), p.policyTypes(),
-                    p.ingress(), p.egress()));
+            policies.replaceAll(p -> policy(p.ref(), p.podSelector(), p.policyTypes(), p.ingress(), p.egress()));
             return "every object copied";
         }
 
@@ -409,17 +415,16 @@ class IncrementalCompilerPropertyTest {
                                 : k % 3 == 0 ? PolicyPeer.ipBlock("172.20." + k + ".0/24")
                                 : PolicyPeer.pods(LabelSelector.matchLabels(Map.of("app", "app-" + k))));
                     }
-                    yield new NetworkPolicy(ns, name, LabelSelector.all(), List.of("Ingress", "Egress"),
+                    yield policy(ns + "/" + name, LabelSelector.all(), List.of("Ingress", "Egress"),
                             List.of(new PolicyRule(peers, List.of(PolicyPort.tcp(80), PolicyPort.named("TCP", "http")))),
                             List.of(new PolicyRule(peers.subList(0, 9), List.of(PolicyPort.named("UDP", "dns")))));
                 }
-                case 1 -> new NetworkPolicy(ns, name, LabelSelector.matchLabels(Map.of("tier", "frontend")),
-                        List.of("Egress"), List.of(),
-                        List.of(new PolicyRule(List.of(), List.of(PolicyPort.named("TCP", "http"), PolicyPort.tcp(443)))));
+                case 1 -> egress(ns + "/" + name, labels("tier=frontend"),
+                        new PolicyRule(List.of(), List.of(PolicyPort.named("TCP", "http"), PolicyPort.tcp(443))));
                 case 2 -> namedPortsToIpBlocks(ns, name);
-                default -> new NetworkPolicy(ns, name, LabelSelector.all(), List.of("Ingress"),
-                        List.of(new PolicyRule(List.of(PolicyPeer.namespaces(LabelSelector.matchLabels(Map.of("env", "prod"))),
-                                PolicyPeer.ipBlock("10.98.0.0/16", "10.98.1.0/24")), List.of())), List.of());
+                default -> ingress(ns + "/" + name, LabelSelector.all(),
+                        new PolicyRule(List.of(PolicyPeer.namespaces(labels("env=prod")),
+                                PolicyPeer.ipBlock("10.98.0.0/16", "10.98.1.0/24")), List.of()));
             };
             policies.add(p);
             return "add policy " + p.ref();
@@ -430,16 +435,14 @@ class IncrementalCompilerPropertyTest {
          * address changes to 10.98.x; each block excepts some of them.
          */
         private static NetworkPolicy namedPortsToIpBlocks(String ns, String name) {
-            return new NetworkPolicy(ns, name, LabelSelector.matchLabels(Map.of("tier", "backend")),
-                    List.of("Egress"), List.of(),
-                    List.of(new PolicyRule(List.of(PolicyPeer.ipBlock("10.98.0.0/16", "10.98.1.0/24"),
+            return egress(ns + "/" + name, labels("tier=backend"),
+                    new PolicyRule(List.of(PolicyPeer.ipBlock("10.98.0.0/16", "10.98.1.0/24"),
                             PolicyPeer.ipBlock("10.99.0.0/16", "10.99.0.16/28"), PolicyPeer.ipBlock("fd00::/112", "fd00::8/125")),
-                            List.of(PolicyPort.named("TCP", "http"), PolicyPort.named("UDP", "dns"), PolicyPort.tcp(443)))));
+                            List.of(PolicyPort.named("TCP", "http"), PolicyPort.named("UDP", "dns"), PolicyPort.tcp(443))));
         }
 
         private static Pod with(Pod p, Map<String, String> labels, List<String> ips, PodPhase phase) {
-            return new Pod(p.namespace(), p.name(), labels, p.nodeName(), p.hostNetwork(), phase, p.terminating(), ips,
-                    p.ports(), p.uid(), p.creationTimestamp());
+            return PodFixture.from(p).labels(labels).ips(ips.toArray(String[]::new)).phase(phase).build();
         }
     }
 }

@@ -3,13 +3,11 @@ package io.nftpolicy.compile;
 import static io.nftpolicy.testing.Clusters.pod;
 import static io.nftpolicy.testing.Policies.ingress;
 import static io.nftpolicy.testing.Policies.labels;
-import static io.nftpolicy.testing.Policies.map;
+import static io.nftpolicy.testing.Policies.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.Namespace;
-import io.nftpolicy.cluster.Pod;
-import io.nftpolicy.policy.NetworkPolicy;
+import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
@@ -18,11 +16,10 @@ import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.VerdictMap;
 import io.nftpolicy.testing.Clusters;
+import io.nftpolicy.testing.PodFixture;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +49,11 @@ class IncrementalCompilerTest {
                 .snapshot();
     }
 
+    /** An edit of {@link #cluster()}. */
+    private static Clusters edit() {
+        return Clusters.cluster(cluster());
+    }
+
     @Test
     void compilingTheSameSnapshotAgainReturnsTheSameRuleset() {
         Ruleset first = compile(cluster());
@@ -61,7 +63,7 @@ class IncrementalCompilerTest {
     @Test
     void aLabelChangeOnAPodNoPeerSelectsReturnsEverySetAndChainUnchangedByIdentity() {
         Ruleset before = compile(cluster());
-        Ruleset after = compile(withPod(cluster(), "dev/cache", p -> relabelled(p, "role=cache-v2")));
+        Ruleset after = compile(edit().relabel("dev/cache", "role=cache-v2").snapshot());
         assertThat(after.sets()).containsExactlyElementsOf(before.sets()).allSatisfy(s -> assertThat(s).isSameAs(
                 before.sets().get(after.sets().indexOf(s))));
         assertThat(after).isSameAs(before);
@@ -70,7 +72,7 @@ class IncrementalCompilerTest {
     @Test
     void aPodJoiningAPeerChangesThatPeersSetAndNothingElse() {
         Ruleset before = compile(cluster());
-        Ruleset after = compile(withPod(cluster(), "dev/cache", p -> relabelled(p, "role=frontend")));
+        Ruleset after = compile(edit().relabel("dev/cache", "role=frontend").snapshot());
         assertThat(changedNames(before, after)).containsExactly(peerSetOf(before, "dev/fe"));
         assertThat(set(after, peerSetOf(before, "dev/fe")).elements()).extracting(e -> e.comment())
                 .containsExactlyInAnyOrder("dev/fe", "dev/cache");
@@ -79,16 +81,14 @@ class IncrementalCompilerTest {
     @Test
     void aPodAddedOnAnotherNodeChangesOnlyTheSetsOfThePeersItJoins() {
         Ruleset before = compile(cluster());
-        List<Pod> pods = new ArrayList<>(cluster().pods());
-        pods.add(pod("ops/probe").on("n2").ips("10.0.2.9").labels("role=probe").build());
-        Ruleset after = compile(new ClusterSnapshot(cluster().namespaces(), pods, cluster().policies()));
+        Ruleset after = compile(edit().pod(pod("ops/probe").on("n2").ips("10.0.2.9").labels("role=probe")).snapshot());
         assertThat(changedNames(before, after)).containsExactly(peerSetOf(before, "ops/monitor"));
     }
 
     @Test
     void aLocalPodChangingItsGroupChangesTheDispatchMapButKeepsEveryChain() {
         Ruleset before = compile(cluster());
-        Ruleset after = compile(withPod(cluster(), "dev/web", p -> relabelled(p, "role=db")));
+        Ruleset after = compile(edit().relabel("dev/web", "role=db").snapshot());
         assertThat(changedNames(before, after)).containsExactly("ingress-v4");
         assertThat(after.chains()).noneMatch(c -> c.name().equals(chainOf(before, "dev/web")));
         assertThat(after.chains()).allMatch(c -> before.chains().stream().anyMatch(b -> b == c));
@@ -97,10 +97,9 @@ class IncrementalCompilerTest {
     @Test
     void aPolicyChangeRebuildsOnlyTheChainOfThePodsItSelects() {
         Ruleset before = compile(cluster());
-        List<NetworkPolicy> policies = new ArrayList<>(cluster().policies());
-        policies.set(1, ingress("dev/web", labels("role=web"),
-                new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))), List.of(PolicyPort.tcp(8080)))));
-        Ruleset after = compile(new ClusterSnapshot(cluster().namespaces(), cluster().pods(), policies));
+        Ruleset after = compile(edit().changePolicy("dev/web", p -> ingress("dev/web", labels("role=web"),
+                new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))), List.of(PolicyPort.tcp(8080)))))
+                .snapshot());
         Set<String> changed = changedNames(before, after);
         assertThat(changed).contains(chainOf(before, "dev/web")).doesNotContain(chainOf(before, "dev/db"));
         assertThat(changed).allMatch(n -> n.equals(chainOf(before, "dev/web")) || n.startsWith("ports-"));
@@ -109,9 +108,7 @@ class IncrementalCompilerTest {
     @Test
     void aNamespaceRelabelledIntoANamespaceSelectorBringsItsPodsIntoThePeerSet() {
         compile(cluster());
-        List<Namespace> namespaces = List.of(new Namespace("dev", map("team=ops")), new Namespace("ops", map("team=ops")));
-        ClusterSnapshot relabelled = new ClusterSnapshot(namespaces, cluster().pods(), cluster().policies());
-        Ruleset after = compile(relabelled);
+        Ruleset after = compile(edit().relabelNamespace("dev", "team=ops").snapshot());
         assertThat(set(after, peerSetOf(after, "ops/monitor")).elements()).extracting(e -> e.comment())
                 .containsExactly("dev/db", "dev/web", "dev/fe", "dev/cache", "ops/monitor");
     }
@@ -127,10 +124,8 @@ class IncrementalCompilerTest {
     @Test
     void anAddressMovingFromOnePodToAnotherInOneSnapshotIsKeptForItsNewOwner() {
         compile(cluster());
-        List<Pod> pods = new ArrayList<>(cluster().pods());
-        pods.removeIf(p -> p.name().equals("fe"));
-        pods.add(pod("dev/fe-new").on("n2").ips("10.0.2.6").labels("role=frontend").build());
-        Ruleset after = compile(new ClusterSnapshot(cluster().namespaces(), pods, cluster().policies()));
+        Ruleset after = compile(edit().withoutPod("dev/fe")
+                .pod(pod("dev/fe-new").on("n2").ips("10.0.2.6").labels("role=frontend")).snapshot());
         assertThat(set(after, peerSetOf(after, "dev/fe-new")).elements()).extracting(e -> e.comment())
                 .containsExactly("dev/fe-new");
     }
@@ -138,8 +133,8 @@ class IncrementalCompilerTest {
     @Test
     void anAddressClaimedTwiceIsReportedAndGoesToTheFirstPodByName() {
         compile(cluster());
-        ClusterSnapshot clash = withPod(cluster(), "dev/cache", p -> new Pod(p.namespace(), p.name(),
-                Map.of("role", "frontend"), p.nodeName(), false, p.phase(), false, List.of("10.0.2.6"), p.ports()));
+        ClusterSnapshot clash = edit().changePod("dev/cache",
+                p -> PodFixture.from(p).labels("role=frontend").ips("10.0.2.6").build()).snapshot();
         Compilation got = compiler.compile(clash);
         assertThat(got.diagnostics()).singleElement().satisfies(d -> assertThat(d.object()).isEqualTo("dev/fe"));
         assertThat(got.diagnostics()).isEqualTo(new PolicyCompiler().compile(clash, NODE).diagnostics());
@@ -148,9 +143,7 @@ class IncrementalCompilerTest {
     @Test
     void twoPodsOfOneNameAreCompiledAsTheFullCompilerDoes() {
         compile(cluster());
-        List<Pod> pods = new ArrayList<>(cluster().pods());
-        pods.add(pod("dev/fe").on("n2").ips("10.0.2.66").labels("role=frontend").build());
-        ClusterSnapshot twice = new ClusterSnapshot(cluster().namespaces(), pods, cluster().policies());
+        ClusterSnapshot twice = edit().pod(pod("dev/fe").on("n2").ips("10.0.2.66").labels("role=frontend")).snapshot();
         assertThat(compile(twice)).isEqualTo(new PolicyCompiler().compile(twice, NODE).ruleset());
         assertThat(compile(cluster())).isEqualTo(new PolicyCompiler().compile(cluster(), NODE).ruleset());
     }
@@ -158,18 +151,16 @@ class IncrementalCompilerTest {
     @Test
     void aPodThatSucceedsLeavesThePeerSetsItWasIn() {
         compile(cluster());
-        Ruleset after = compile(withPod(cluster(), "dev/fe", p -> new Pod(p.namespace(), p.name(), p.labels(),
-                p.nodeName(), false, io.nftpolicy.cluster.PodPhase.SUCCEEDED, false, p.ips(), p.ports())));
+        Ruleset after = compile(edit().changePod("dev/fe", p -> PodFixture.from(p).phase(PodPhase.SUCCEEDED).build())
+                .snapshot());
         assertThat(after.sets()).flatExtracting(NamedSet::elements).noneMatch(e -> e.comment().equals("dev/fe"));
     }
 
     @Test
     void anInvalidPolicyKeepsItsPodsIsolatedWithoutRulesAndItsRepairBringsTheRulesBack() {
         Ruleset valid = compile(cluster());
-        List<NetworkPolicy> policies = new ArrayList<>(cluster().policies());
-        policies.set(1, new NetworkPolicy("dev", "web", labels("role=web"), List.of("Ingress", "Sideways"),
-                List.of(FROM_FRONTEND_TCP_80), List.of()));
-        Ruleset broken = compile(new ClusterSnapshot(cluster().namespaces(), cluster().pods(), policies));
+        Ruleset broken = compile(edit().changePolicy("dev/web", p -> policy("dev/web", labels("role=web"),
+                List.of("Ingress", "Sideways"), List.of(FROM_FRONTEND_TCP_80), List.of())).snapshot());
         Chain web = broken.chains().stream().filter(c -> c.name().equals(chainOf(broken, "dev/web"))).findFirst().orElseThrow();
         assertThat(web.rules()).extracting(r -> r.statement()).containsExactly(EstablishedFlows.RESET, EstablishedFlows.DROP);
         assertThat(compile(cluster())).isEqualTo(valid);
@@ -178,9 +169,8 @@ class IncrementalCompilerTest {
     @Test
     void theFirstIpv6PodGivesEveryPeerAnIpv6Set() {
         Ruleset before = compile(cluster());
-        List<Pod> pods = new ArrayList<>(cluster().pods());
-        pods.add(pod("ops/dual").on("n2").ips("10.0.2.10", "fd00::10").labels("role=probe").build());
-        Ruleset after = compile(new ClusterSnapshot(cluster().namespaces(), pods, cluster().policies()));
+        Ruleset after = compile(edit().pod(pod("ops/dual").on("n2").ips("10.0.2.10", "fd00::10").labels("role=probe"))
+                .snapshot());
         assertThat(before.sets()).noneMatch(s -> s.name().endsWith("-v6"));
         assertThat(after.sets()).filteredOn(s -> s.name().startsWith("peer-") && s.name().endsWith("-v6"))
                 .hasSize(2).anySatisfy(s -> assertThat(s.elements()).extracting(e -> e.comment()).containsExactly("ops/dual"));
@@ -228,13 +218,4 @@ class IncrementalCompilerTest {
         return rs.sets().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
     }
 
-    private static ClusterSnapshot withPod(ClusterSnapshot s, String ref, UnaryOperator<Pod> change) {
-        List<Pod> pods = new ArrayList<>(s.pods());
-        pods.replaceAll(p -> p.ref().equals(ref) ? change.apply(p) : p);
-        return new ClusterSnapshot(s.namespaces(), pods, s.policies());
-    }
-
-    private static Pod relabelled(Pod p, String... labels) {
-        return new Pod(p.namespace(), p.name(), map(labels), p.nodeName(), false, p.phase(), false, p.ips(), p.ports());
-    }
 }

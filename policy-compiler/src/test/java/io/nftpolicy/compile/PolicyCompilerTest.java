@@ -9,6 +9,7 @@ import static io.nftpolicy.testing.Policies.egress;
 import static io.nftpolicy.testing.Policies.ingress;
 import static io.nftpolicy.testing.Policies.labels;
 import static io.nftpolicy.testing.Policies.map;
+import static io.nftpolicy.testing.Policies.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
@@ -85,7 +86,7 @@ class PolicyCompilerTest {
 
     @Test
     void policyTypesAbsentWithEgressRulesIsolatesBothDirections() {
-        NetworkPolicy noTypes = new NetworkPolicy("dev", "p", labels("role=db"), List.of(),
+        NetworkPolicy noTypes = policy("dev/p", labels("role=db"), List.of(),
                 List.of(), List.of(new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))), List.of())));
         FakeKernel k = kernel(compile(twoNodes().policy(noTypes).snapshot(), "n1"));
         assertThat(k.forwards(FE, DB, TCP, 80)).isFalse();
@@ -95,7 +96,7 @@ class PolicyCompilerTest {
 
     @Test
     void policyTypesAbsentWithoutEgressRulesIsolatesIngressOnly() {
-        NetworkPolicy noTypes = new NetworkPolicy("dev", "p", labels("role=db"), List.of(), List.of(), List.of());
+        NetworkPolicy noTypes = policy("dev/p", labels("role=db"), List.of(), List.of(), List.of());
         FakeKernel k = kernel(compile(twoNodes().policy(noTypes).snapshot(), "n1"));
         assertThat(k.forwards(FE, DB, TCP, 80)).isFalse();
         assertThat(k.forwards(DB, DB2, TCP, 80)).isTrue();

@@ -7,6 +7,7 @@ import io.nftpolicy.policy.NetworkPolicy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -101,6 +102,16 @@ public final class Clusters {
     public Clusters changePolicy(String ref, UnaryOperator<NetworkPolicy> change) {
         policies.replaceAll(p -> p.ref().equals(ref) ? change.apply(p) : p);
         return this;
+    }
+
+    /** The namespace {@code name} with these labels ({@code key=value}) instead of its own. */
+    public Clusters relabelNamespace(String name, String... labels) {
+        return relabelNamespace(name, Policies.map(labels));
+    }
+
+    /** The namespace {@code name} with these labels instead of its own (its name label stays). */
+    public Clusters relabelNamespace(String name, Map<String, String> labels) {
+        return changeNamespace(name, n -> new Namespace(name, labels));
     }
 
     /** The namespace {@code name} replaced by what {@code change} makes of it. */

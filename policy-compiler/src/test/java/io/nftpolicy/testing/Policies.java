@@ -43,6 +43,12 @@ public final class Policies {
         return new NetworkPolicy(parts[0], parts[1], subject, types, ingress, egress);
     }
 
+    /** The same policy with these ingress rules instead of its own. */
+    public static NetworkPolicy withIngress(NetworkPolicy policy, List<PolicyRule> ingress) {
+        return new NetworkPolicy(policy.namespace(), policy.name(), policy.podSelector(), policy.policyTypes(), ingress,
+                policy.egress());
+    }
+
     // ---- selectors ----
 
     /** {@code {}}: everything. */

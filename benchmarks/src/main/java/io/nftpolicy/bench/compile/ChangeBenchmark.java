@@ -4,18 +4,11 @@ import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.compile.IncrementalCompiler;
 import io.nftpolicy.compile.PolicyCompiler;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -27,19 +20,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * change: applying it, then undoing it. Both snapshots are built in setup; building them is the informer cache's
  * work, not the compiler's.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-public class ChangeBenchmark {
-    @Param({"1000", "10000"})
-    int pods;
-
-    @Param({"200", "2000"})
-    int policies;
-
+public class ChangeBenchmark extends ClusterGrid {
     @Param({"relabel-pod", "add-pod", "create-policy"})
     String change;
 
@@ -50,7 +33,7 @@ public class ChangeBenchmark {
 
     @Setup(Level.Trial)
     public void generate() {
-        BenchCluster cluster = BenchCluster.generate(pods, policies);
+        BenchCluster cluster = cluster();
         pair = new ClusterSnapshot[] {cluster.snapshot(), cluster.after(BenchCluster.Change.of(change))};
         incremental = new IncrementalCompiler(BenchCluster.NODE);
         incremental.compile(pair[0]);

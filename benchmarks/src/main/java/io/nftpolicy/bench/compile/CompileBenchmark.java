@@ -5,18 +5,10 @@ import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Ruleset;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -25,26 +17,16 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Two-second iterations: a 10k-pod compile takes hundreds of milliseconds, so shorter ones hold too few calls.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-public class CompileBenchmark {
-    @Param({"1000", "10000"})
-    int pods;
-
-    @Param({"200", "2000"})
-    int policies;
-
+public class CompileBenchmark extends ClusterGrid {
     private final PolicyCompiler compiler = new PolicyCompiler();
     private ClusterSnapshot snapshot;
     private Ruleset ruleset;
 
     @Setup(Level.Trial)
     public void generate() {
-        snapshot = BenchCluster.generate(pods, policies).snapshot();
+        snapshot = cluster().snapshot();
         Compilation compilation = compiler.compile(snapshot, BenchCluster.NODE);
         if (!compilation.diagnostics().isEmpty()) {
             throw new IllegalStateException("the generated cluster has invalid objects: " + compilation.diagnostics());

@@ -6,10 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.nftpolicy.backend.kernel.KernelTable;
 import io.nftpolicy.backend.libnftables.Nftables;
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.ContainerPort;
-import io.nftpolicy.cluster.Namespace;
-import io.nftpolicy.cluster.Pod;
-import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.lab.Lab;
@@ -17,14 +13,14 @@ import io.nftpolicy.lab.LabPod;
 import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.policy.LabelSelector;
 import io.nftpolicy.policy.NetworkPolicy;
-import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
-import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.reachability.Endpoint;
 import io.nftpolicy.reachability.Reachability;
 import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.testing.Clusters;
 import io.nftpolicy.testing.KernelTest;
+import io.nftpolicy.testing.Policies;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -333,25 +329,24 @@ class ApplyUnderTrafficKernelTest {
         labels.put("t/y", Map.of("app", "y"));
         labels.put("t/z", Map.of("app", "z"));
         labels.put("t/u", Map.of("app", "u", "role", a ? "u1" : "u2"));
-        List<Pod> pods = new ArrayList<>();
-        labels.forEach((ref, l) -> pods.add(new Pod("t", ref.substring(2), l, NODE, false, PodPhase.RUNNING, false,
-                List.of(ADDRESSES.get(ref)), List.of(ContainerPort.named("http", 80, Protocol.TCP)))));
+        Clusters cluster = Clusters.cluster().namespaces("t");
+        labels.forEach((ref, l) -> cluster.pod(Clusters.pod(ref).on(NODE).ips(ADDRESSES.get(ref)).labels(l)
+                .port("http", 80, Protocol.TCP)));
         List<PolicyPort> zPorts = a ? zPortsInA() : List.of(PolicyPort.tcp(80));
         List<PolicyPort> wPorts = a ? List.of(PolicyPort.tcp(80)) : List.of(PolicyPort.tcp(80), PolicyPort.tcp(8080));
-        List<NetworkPolicy> policies = List.of(
+        return cluster.policy(
                 ingress("y-in", Map.of("app", "y"), Map.of("y-ok", "true"), List.of(PolicyPort.tcp(80))),
                 ingress("z-in", Map.of("app", "z"), Map.of("z-ok", "true"), zPorts),
                 ingress("u1-in", Map.of("role", "u1"), Map.of("app", "w"), List.of(PolicyPort.tcp(80))),
                 ingress("u2-in", Map.of("role", "u2"), Map.of("app", "w"), List.of(PolicyPort.tcp(80))),
-                new NetworkPolicy("t", "w-out", LabelSelector.matchLabels(Map.of("app", "w")), List.of("Egress"),
-                        List.of(), List.of(new PolicyRule(List.of(PolicyPeer.pods(LabelSelector.all())), wPorts))));
-        return new ClusterSnapshot(List.of(new Namespace("t", Map.of())), pods, policies);
+                Policies.egress("t/w-out", Policies.labels("app=w"),
+                        Policies.rule(List.of(Policies.pods(Policies.all())), wPorts))).snapshot();
     }
 
     private static NetworkPolicy ingress(String name, Map<String, String> selected, Map<String, String> from,
                                          List<PolicyPort> ports) {
-        return new NetworkPolicy("t", name, LabelSelector.matchLabels(selected), List.of("Ingress"),
-                List.of(new PolicyRule(List.of(PolicyPeer.pods(LabelSelector.matchLabels(from))), ports)), List.of());
+        return Policies.ingress("t/" + name, LabelSelector.matchLabels(selected),
+                Policies.rule(List.of(Policies.pods(LabelSelector.matchLabels(from))), ports));
     }
 
     /** Passes scripts on; while {@link #sabotage} is set, appends a rule that looks up a set that does not exist. */

@@ -1,11 +1,17 @@
 package io.nftpolicy.backend.sync;
 
+import static io.nftpolicy.testing.Clusters.cluster;
+import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.all;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.podsInNamespaces;
+import static io.nftpolicy.testing.Policies.rule;
+import static io.nftpolicy.testing.Policies.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.libnftables.Nftables;
 import io.nftpolicy.cluster.ClusterSnapshot;
-import io.nftpolicy.cluster.ContainerPort;
-import io.nftpolicy.cluster.Namespace;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.cluster.Protocol;
@@ -14,11 +20,7 @@ import io.nftpolicy.lab.Lab;
 import io.nftpolicy.lab.LabOptions;
 import io.nftpolicy.lab.LabPod;
 import io.nftpolicy.net.IpFamily;
-import io.nftpolicy.policy.LabelSelector;
 import io.nftpolicy.policy.NetworkPolicy;
-import io.nftpolicy.policy.PolicyPeer;
-import io.nftpolicy.policy.PolicyPort;
-import io.nftpolicy.policy.PolicyRule;
 import io.nftpolicy.reachability.Endpoint;
 import io.nftpolicy.testing.KernelTest;
 import java.time.Duration;
@@ -100,13 +102,12 @@ class IpReuseChurnKernelTest {
     }
 
     private static Pod client(String namespace, String name, String ip, Map<String, String> labels) {
-        return new Pod(namespace, name, labels, "node-2", false, PodPhase.RUNNING, false, List.of(ip), List.of());
+        return pod(namespace + "/" + name).on("node-2").ips(ip).labels(labels).build();
     }
 
     private static NetworkPolicy admits(String namespace, String name, String app, String role) {
-        return new NetworkPolicy(namespace, name, LabelSelector.matchLabels(Map.of("app", app)), List.of("Ingress"),
-                List.of(new PolicyRule(List.of(PolicyPeer.podsInNamespaces(LabelSelector.matchLabels(Map.of("role", role)),
-                        LabelSelector.all())), List.of(PolicyPort.tcp(80)))), List.of());
+        return ingress(namespace + "/" + name, labels("app=" + app),
+                rule(List.of(podsInNamespaces(labels("role=" + role), all())), List.of(tcp(80))));
     }
 
     @BeforeAll
@@ -230,15 +231,13 @@ class IpReuseChurnKernelTest {
     }
 
     private static Pod claimant(Kind kind, String name, String node, PodPhase phase, int cycle) {
-        return new Pod(kind.namespace, name, Map.of("app", kind.app), node, false, phase, false, List.of(ADDRESS),
-                List.of(ContainerPort.named("http", 80, Protocol.TCP)), "uid-" + cycle, START.plusSeconds(cycle));
+        return pod(kind.namespace + "/" + name).labels("app=" + kind.app).on(node).phase(phase).ips(ADDRESS)
+                .port("http", 80, Protocol.TCP).uid("uid-" + cycle).created(START.plusSeconds(cycle)).build();
     }
 
     private static ClusterSnapshot snapshot(List<Pod> claimants) {
-        List<Pod> pods = new ArrayList<>(CLIENTS.values());
-        pods.addAll(claimants);
-        return new ClusterSnapshot(List.of(new Namespace("prod", Map.of()), new Namespace("dev", Map.of())), pods,
-                POLICIES);
+        return cluster().namespaces("prod", "dev").add(CLIENTS.values().toArray(Pod[]::new))
+                .add(claimants.toArray(Pod[]::new)).policy(POLICIES.toArray(NetworkPolicy[]::new)).snapshot();
     }
 
     /** One event: the new snapshot, compiled and applied on each node in turn, as each node's agent would. */

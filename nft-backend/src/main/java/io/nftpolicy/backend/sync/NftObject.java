@@ -17,18 +17,26 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * One object of nftpolicy's table, as a {@link Transaction} names it (knftables' {@code Object}): each type says
- * which verbs apply to it and writes its own nft text once. None of them can name another table.
+ * One object of nftpolicy's table, as a {@link Transaction} names it (knftables' {@code Object}): each record names
+ * its {@link Type}, which says which verbs apply, and writes its own nft text once. None of them can name another
+ * table.
  *
  * <p>Sets and verdict maps are both element containers: one {@link Element} type serves both, with a value (the
  * chain a map element jumps to) only in a map.
  */
 public sealed interface NftObject {
+    /** Its type, which says what nft calls it and which verbs apply. */
+    Type type();
+
     /** What nft calls it: {@code table}, {@code chain}, {@code rule}, {@code set}, {@code map}, {@code element}... */
-    String kind();
+    default String kind() {
+        return type().nft();
+    }
 
     /** The verbs this object accepts. */
-    java.util.Set<Verb> verbs();
+    default java.util.Set<Verb> verbs() {
+        return type().verbs();
+    }
 
     /**
      * Its nft text after {@code VERB KIND inet nftpolicy}, for {@code verb}; for an element, the element alone
@@ -55,6 +63,35 @@ public sealed interface NftObject {
         }
     }
 
+    /** The types of object, each with the verbs that apply to it. */
+    enum Type {
+        /** nftpolicy's table itself: only added or created; nothing here deletes or flushes it. */
+        TABLE(Verb.ADD, Verb.CREATE),
+        CHAIN(Verb.ADD, Verb.CREATE, Verb.FLUSH, Verb.DELETE),
+        /** Appended ({@code add}) or put first ({@code insert}); a chain is flushed to remove its rules. */
+        RULE(Verb.ADD, Verb.INSERT),
+        SET(Verb.ADD, Verb.CREATE, Verb.FLUSH, Verb.DELETE),
+        MAP(Verb.ADD, Verb.CREATE, Verb.FLUSH, Verb.DELETE),
+        ELEMENT(Verb.ADD, Verb.CREATE, Verb.DELETE),
+        /** Any object nftpolicy never writes, named by its own kind: it can only be deleted. */
+        FOREIGN(Verb.DELETE);
+
+        private final java.util.Set<Verb> verbs;
+
+        Type(Verb first, Verb... rest) {
+            this.verbs = java.util.Collections.unmodifiableSet(EnumSet.of(first, rest));
+        }
+
+        public java.util.Set<Verb> verbs() {
+            return verbs;
+        }
+
+        /** The keyword nft names objects of this type by. */
+        public String nft() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     /**
      * A chain, set or map: named in the table, declared by {@code add} or {@code create} (the declaration is ignored
      * by {@code add} when the object exists), emptied by {@code flush}, deleted by name.
@@ -66,30 +103,20 @@ public sealed interface NftObject {
         String declaration();
 
         @Override
-        default java.util.Set<Verb> verbs() {
-            return EnumSet.of(Verb.ADD, Verb.CREATE, Verb.FLUSH, Verb.DELETE);
-        }
-
-        @Override
         default String write(Verb verb) {
             return " " + name() + (verb == Verb.FLUSH || verb == Verb.DELETE ? "" : declaration());
         }
     }
 
-    /** nftpolicy's table itself: only added or created; nothing here deletes or flushes it. */
+    /** nftpolicy's table itself. */
     record Table(String comment) implements NftObject {
         public Table {
             comment = comment == null ? "" : comment;
         }
 
         @Override
-        public String kind() {
-            return "table";
-        }
-
-        @Override
-        public java.util.Set<Verb> verbs() {
-            return EnumSet.of(Verb.ADD, Verb.CREATE);
+        public Type type() {
+            return Type.TABLE;
         }
 
         @Override
@@ -115,8 +142,8 @@ public sealed interface NftObject {
         }
 
         @Override
-        public String kind() {
-            return "chain";
+        public Type type() {
+            return Type.CHAIN;
         }
 
         @Override
@@ -131,7 +158,7 @@ public sealed interface NftObject {
         }
     }
 
-    /** A rule of a chain, written by {@link NftRenderer#renderRule}: appended ({@code add}) or put first ({@code insert}). */
+    /** A rule of a chain, written by {@link NftRenderer#renderRule}. */
     record Rule(String chain, io.nftpolicy.ruleset.Rule rule) implements NftObject {
         public Rule {
             Objects.requireNonNull(chain, "chain");
@@ -139,13 +166,8 @@ public sealed interface NftObject {
         }
 
         @Override
-        public String kind() {
-            return "rule";
-        }
-
-        @Override
-        public java.util.Set<Verb> verbs() {
-            return EnumSet.of(Verb.ADD, Verb.INSERT);
+        public Type type() {
+            return Type.RULE;
         }
 
         @Override
@@ -172,8 +194,8 @@ public sealed interface NftObject {
         }
 
         @Override
-        public String kind() {
-            return "set";
+        public Type type() {
+            return Type.SET;
         }
 
         @Override
@@ -204,8 +226,8 @@ public sealed interface NftObject {
         }
 
         @Override
-        public String kind() {
-            return "map";
+        public Type type() {
+            return Type.MAP;
         }
 
         @Override
@@ -256,13 +278,8 @@ public sealed interface NftObject {
         }
 
         @Override
-        public String kind() {
-            return "element";
-        }
-
-        @Override
-        public java.util.Set<Verb> verbs() {
-            return EnumSet.of(Verb.ADD, Verb.CREATE, Verb.DELETE);
+        public Type type() {
+            return Type.ELEMENT;
         }
 
         @Override
@@ -290,8 +307,8 @@ public sealed interface NftObject {
         }
 
         @Override
-        public java.util.Set<Verb> verbs() {
-            return EnumSet.of(Verb.DELETE);
+        public Type type() {
+            return Type.FOREIGN;
         }
 
         @Override

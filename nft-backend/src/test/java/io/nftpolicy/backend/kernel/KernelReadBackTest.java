@@ -1,5 +1,10 @@
 package io.nftpolicy.backend.kernel;
 
+import static io.nftpolicy.testing.Clusters.cluster;
+import static io.nftpolicy.testing.Clusters.pod;
+import static io.nftpolicy.testing.Policies.all;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.libnftables.Nftables;
@@ -7,14 +12,10 @@ import io.nftpolicy.backend.libnftables.NftablesException;
 import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.ContainerPort;
-import io.nftpolicy.cluster.Namespace;
-import io.nftpolicy.cluster.Pod;
-import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.generate.ClusterGenerator;
-import io.nftpolicy.policy.LabelSelector;
 import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
@@ -104,8 +105,8 @@ class KernelReadBackTest {
         // merges them; the block and port they all name is one cell with twelve sources
         List<NetworkPolicy> many = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            many.add(policy("dev/allow-from-production-workloads-number-" + i, labels("app", "db"), List.of("Ingress",
-                    "Egress"), List.of(new PolicyRule(List.of(PolicyPeer.namespaces(labels("team", "b"))),
+            many.add(policy("dev/allow-from-production-workloads-number-" + i, labels("app=db"), List.of("Ingress",
+                    "Egress"), List.of(new PolicyRule(List.of(PolicyPeer.namespaces(labels("team=b"))),
                     i % 2 == 0 ? List.of() : List.of(PolicyPort.of("TCP", 7000 + i), PolicyPort.range("UDP", 100, 200)))),
                     List.of(new PolicyRule(List.of(PolicyPeer.ipBlock("192.0.2." + (i * 8) + "/29"),
                             PolicyPeer.ipBlock("2001:db8::" + Integer.toHexString(i) + ":0/112"),
@@ -128,8 +129,8 @@ class KernelReadBackTest {
     void longNamesAreReadBackShortenedAsTheRendererWroteThem() throws NftablesException {
         String name = "a-policy-whose-name-is-far-longer-than-anything-a-kernel-comment-can-hold-"
                 + "because-kubernetes-allows-names-of-up-to-two-hundred-and-fifty-three-characters";
-        Ruleset model = compile(handMade(List.of(policy("dev/" + name, labels("app", "db"), List.of("Ingress"),
-                List.of(new PolicyRule(List.of(PolicyPeer.pods(labels("app", "web"))), List.of())), List.of()))),
+        Ruleset model = compile(handMade(List.of(policy("dev/" + name, labels("app=db"), List.of("Ingress"),
+                List.of(new PolicyRule(List.of(PolicyPeer.pods(labels("app=web"))), List.of())), List.of()))),
                 NODE1);
 
         assertThat(model.chains()).flatExtracting(Chain::rules).extracting(Rule::comment)
@@ -232,58 +233,39 @@ class KernelReadBackTest {
      * port, in both directions; plus {@code extra} policies.
      */
     private static ClusterSnapshot handMade(List<NetworkPolicy> extra) {
-        List<Namespace> namespaces = List.of(new Namespace("dev", Map.of("team", "a")),
-                new Namespace("prod", Map.of("team", "b")));
         List<ContainerPort> db = List.of(ContainerPort.named("redis", 6379, Protocol.TCP),
                 ContainerPort.named("http", 8080, Protocol.TCP));
         List<ContainerPort> web = List.of(ContainerPort.named("http", 8080, Protocol.TCP),
                 ContainerPort.named("dns", 53, Protocol.UDP));
         List<ContainerPort> api = List.of(ContainerPort.named("http", 80, Protocol.TCP),
                 ContainerPort.named("dns", 5353, Protocol.UDP), ContainerPort.named("http", 81, Protocol.TCP));
-        List<Pod> pods = List.of(
-                pod("dev/db-0", NODE1, Map.of("app", "db"), db, "10.244.1.10", "fd00:10:244:1::10"),
-                pod("dev/db-1", NODE1, Map.of("app", "db"), db, "10.244.1.12", "fd00:10:244:1::12"),
-                pod("dev/web-0", NODE1, Map.of("app", "web"), web, "10.244.1.11", "fd00:10:244:1::11"),
-                pod("dev/web-1", NODE2, Map.of("app", "web"), web, "10.244.2.11", "fd00:10:244:2::11"),
-                pod("dev/client", NODE2, Map.of("app", "client"), List.of(), "10.244.2.12"),
-                pod("prod/api-0", NODE2, Map.of("app", "api"), api, "10.244.2.5", "fd00:10:244:2::5"),
-                pod("prod/api-1", NODE1, Map.of("app", "api"), api, "10.244.1.5", "fd00:10:244:1::5"),
-                pod("prod/batch", NODE1, Map.of("app", "batch"), List.of(), "fd00:10:244:1::7"));
-        List<NetworkPolicy> policies = new ArrayList<>(List.of(
-                policy("dev/db", labels("app", "db"), List.of("Ingress"), List.of(
-                        new PolicyRule(List.of(PolicyPeer.pods(labels("app", "web")),
-                                PolicyPeer.namespaces(labels("team", "b")),
+        return cluster().namespace("dev", "team=a").namespace("prod", "team=b")
+                .pod(pod("dev/db-0").on(NODE1).labels("app=db").ports(db).ips("10.244.1.10", "fd00:10:244:1::10"))
+                .pod(pod("dev/db-1").on(NODE1).labels("app=db").ports(db).ips("10.244.1.12", "fd00:10:244:1::12"))
+                .pod(pod("dev/web-0").on(NODE1).labels("app=web").ports(web).ips("10.244.1.11", "fd00:10:244:1::11"))
+                .pod(pod("dev/web-1").on(NODE2).labels("app=web").ports(web).ips("10.244.2.11", "fd00:10:244:2::11"))
+                .pod(pod("dev/client").on(NODE2).labels("app=client").ips("10.244.2.12"))
+                .pod(pod("prod/api-0").on(NODE2).labels("app=api").ports(api).ips("10.244.2.5", "fd00:10:244:2::5"))
+                .pod(pod("prod/api-1").on(NODE1).labels("app=api").ports(api).ips("10.244.1.5", "fd00:10:244:1::5"))
+                .pod(pod("prod/batch").on(NODE1).labels("app=batch").ips("fd00:10:244:1::7"))
+                .policy(policy("dev/db", labels("app=db"), List.of("Ingress"), List.of(
+                        new PolicyRule(List.of(PolicyPeer.pods(labels("app=web")),
+                                PolicyPeer.namespaces(labels("team=b")),
                                 PolicyPeer.ipBlock("172.17.0.0/16", "172.17.1.0/24"),
                                 PolicyPeer.ipBlock("fd00:99::/64", "fd00:99::/80")),
                                 List.of(PolicyPort.named("TCP", "redis"), PolicyPort.range("TCP", 6380, 6390),
                                         PolicyPort.of("UDP", 53), PolicyPort.of("SCTP", 9000))),
-                        new PolicyRule(List.of(PolicyPeer.podsInNamespaces(labels("app", "api"), labels("team", "b"))),
-                                List.of())), List.of()),
-                policy("dev/web", labels("app", "web"), List.of("Egress"), List.of(), List.of(
-                        new PolicyRule(List.of(PolicyPeer.namespaces(labels("team", "b"))),
+                        new PolicyRule(List.of(PolicyPeer.podsInNamespaces(labels("app=api"), labels("team=b"))),
+                                List.of())), List.of()))
+                .policy(policy("dev/web", labels("app=web"), List.of("Egress"), List.of(), List.of(
+                        new PolicyRule(List.of(PolicyPeer.namespaces(labels("team=b"))),
                                 List.of(PolicyPort.named("TCP", "http"), PolicyPort.named("UDP", "dns"))),
                         new PolicyRule(List.of(PolicyPeer.ipBlock("10.0.0.0/8", "10.244.0.0/16"),
                                 PolicyPeer.ipBlock("::/0", "fd00::/8")), List.of(PolicyPort.of("TCP", 443))),
-                        new PolicyRule(List.of(), List.of(PolicyPort.of("UDP", 53))))),
-                policy("prod/deny-all", LabelSelector.all(), List.of("Ingress", "Egress"), List.of(), List.of())));
-        policies.addAll(extra);
-        return new ClusterSnapshot(namespaces, pods, policies);
-    }
-
-    private static Pod pod(String ref, String node, Map<String, String> labels, List<ContainerPort> ports,
-                           String... ips) {
-        String[] parts = ref.split("/");
-        return new Pod(parts[0], parts[1], labels, node, false, PodPhase.RUNNING, false, List.of(ips), ports);
-    }
-
-    private static NetworkPolicy policy(String ref, LabelSelector subject, List<String> types,
-                                        List<PolicyRule> ingress, List<PolicyRule> egress) {
-        String[] parts = ref.split("/", 2);
-        return new NetworkPolicy(parts[0], parts[1], subject, types, ingress, egress);
-    }
-
-    private static LabelSelector labels(String key, String value) {
-        return LabelSelector.matchLabels(Map.of(key, value));
+                        new PolicyRule(List.of(), List.of(PolicyPort.of("UDP", 53))))))
+                .policy(policy("prod/deny-all", all(), List.of("Ingress", "Egress"), List.of(), List.of()))
+                .policy(extra.toArray(NetworkPolicy[]::new))
+                .snapshot();
     }
 
     /**

@@ -9,6 +9,7 @@ import static io.nftpolicy.testing.Policies.pods;
 import static io.nftpolicy.testing.Policies.policy;
 import static io.nftpolicy.testing.Policies.rule;
 import static io.nftpolicy.testing.Policies.tcp;
+import static io.nftpolicy.testing.Policies.withIngress;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Namespace;
@@ -100,8 +101,7 @@ final class ClusterMutator {
                 int port = 2000 + random.nextInt(100);
                 List<PolicyRule> ingress = p.ingress().stream().map(r -> rule(r.peers(), List.of(tcp(port)))).toList();
                 log.add("policy " + p.ref() + " ingress ports -> " + port);
-                return cluster(s).changePolicy(p.ref(), q -> new NetworkPolicy(q.namespace(), q.name(),
-                        q.podSelector(), q.policyTypes(), ingress, q.egress())).snapshot();
+                return cluster(s).changePolicy(p.ref(), q -> withIngress(q, ingress)).snapshot();
             }
             case 7 -> {
                 Namespace ns = any(s.namespaces());
@@ -110,7 +110,7 @@ final class ClusterMutator {
                 labels.put("team", "team-" + random.nextInt(5));
                 labels.put("env", random.nextBoolean() ? "prod" : "dev");
                 log.add("namespace " + ns.name() + " " + labels);
-                return cluster(s).changeNamespace(ns.name(), n -> new Namespace(n.name(), labels)).snapshot();
+                return cluster(s).relabelNamespace(ns.name(), labels).snapshot();
             }
             default -> {
                 // A pod moves to another node (a reschedule with the same address, as a worst case).

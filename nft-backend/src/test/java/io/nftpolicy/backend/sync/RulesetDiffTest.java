@@ -3,13 +3,15 @@ package io.nftpolicy.backend.sync;
 import static io.nftpolicy.backend.sync.TestClusters.compile;
 import static io.nftpolicy.backend.sync.TestClusters.demo;
 import static io.nftpolicy.testing.Clusters.cluster;
+import static io.nftpolicy.testing.Policies.ingress;
+import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.withIngress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.sync.NftObject.Verb;
 import io.nftpolicy.backend.sync.Transaction.Operation;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Protocol;
-import io.nftpolicy.policy.LabelSelector;
 import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
@@ -24,7 +26,6 @@ import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.testing.PodFixture;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -106,9 +107,8 @@ class RulesetDiffTest {
 
     @Test
     void aPodMovingToAnotherChainIsAMapDeleteThenAdd() throws ApplyException {
-        NetworkPolicy cache = new NetworkPolicy("dev", "cache-policy", LabelSelector.matchLabels(Map.of("role", "cache")),
-                List.of("Ingress"), List.of(new PolicyRule(List.of(PolicyPeer.pods(LabelSelector.matchLabels(
-                        Map.of("role", "frontend")))), List.of(PolicyPort.tcp(11211)))), List.of());
+        NetworkPolicy cache = ingress("dev/cache-policy", labels("role=cache"),
+                new PolicyRule(List.of(PolicyPeer.pods(labels("role=frontend"))), List.of(PolicyPort.tcp(11211))));
         ClusterSnapshot cluster = cluster(demo()).policy(cache)
                 .pod("dev/db-2", "node-1", "10.244.1.12", "role=db")
                 .pod("dev/cache-1", "node-1", "10.244.1.13", "role=cache").snapshot();
@@ -171,8 +171,8 @@ class RulesetDiffTest {
     void aPolicyWhosePortsChangeRefillsItsChainOnly() throws ApplyException {
         Ruleset before = compile(demo());
         NetworkPolicy old = demo().policies().get(0);
-        NetworkPolicy changed = new NetworkPolicy(old.namespace(), old.name(), old.podSelector(), old.policyTypes(),
-                List.of(new PolicyRule(old.ingress().get(0).peers(), List.of(PolicyPort.tcp(6380)))), old.egress());
+        NetworkPolicy changed = withIngress(old,
+                List.of(new PolicyRule(old.ingress().get(0).peers(), List.of(PolicyPort.tcp(6380)))));
         Ruleset after = compile(cluster(demo()).withoutPolicy(old.ref()).policy(changed).snapshot());
 
         Transaction tx = applyChange(before, after);
@@ -255,8 +255,8 @@ class RulesetDiffTest {
         Ruleset before = compile(demo());
         kernel.run(RulesetDiff.between(null, before));
         NetworkPolicy old = demo().policies().get(0);
-        NetworkPolicy changed = new NetworkPolicy(old.namespace(), old.name(), old.podSelector(), old.policyTypes(),
-                List.of(new PolicyRule(old.ingress().get(0).peers(), List.of(PolicyPort.tcp(6380)))), old.egress());
+        NetworkPolicy changed = withIngress(old,
+                List.of(new PolicyRule(old.ingress().get(0).peers(), List.of(PolicyPort.tcp(6380)))));
         Ruleset after = compile(cluster(demo()).withoutPolicy(old.ref()).policy(changed).snapshot());
         TableState readBack = TableState.readBack(kernel.readBack());
 

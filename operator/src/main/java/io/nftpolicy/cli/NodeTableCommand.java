@@ -1,0 +1,60 @@
+package io.nftpolicy.cli;
+
+import io.nftpolicy.backend.kernel.KernelTableFormatException;
+import io.nftpolicy.backend.sync.ApplyException;
+import io.nftpolicy.ruleset.Ruleset;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * A command that compiles a snapshot's ruleset for one node and then works on table {@code inet nftpolicy} of this
+ * network namespace, or of {@code --netns}, through libnftables: apply and verify. Both check root and libnftables
+ * before reading the snapshot, so that a command that cannot run says so first.
+ */
+abstract class NodeTableCommand implements Callable<Integer> {
+    private final Main.Context context;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    NodeSnapshotOptions target;
+
+    @Option(names = "--netns", paramLabel = "NAME",
+            description = "Work on the table of this network namespace (/var/run/netns/NAME, as 'ip netns add' "
+                    + "makes it) instead of the process's own.")
+    String netns;
+
+    NodeTableCommand(Main.Context context) {
+        this.context = context;
+    }
+
+    @Override
+    public final Integer call() throws UserException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (Kernel kernel = Kernel.open(context.host(), spec.name(), netns, dryRun())) {
+            return run(kernel, target.compile(List.of(), context, err).ruleset(), out, err);
+        }
+    }
+
+    /** Whether the kernel is to check transactions and abort them instead of committing. */
+    boolean dryRun() {
+        return false;
+    }
+
+    /** The command's work on the opened table; returns the exit status. */
+    abstract int run(Kernel kernel, Ruleset ruleset, PrintWriter out, PrintWriter err) throws UserException;
+
+    /** The table could not be read back: nothing was sent. */
+    static UserException readBackFailed(Kernel kernel, ApplyException e) {
+        String hint = e.getCause() instanceof KernelTableFormatException
+                ? " (the table holds something nftpolicy never writes; 'nftpolicy verify' shows it)" : "";
+        return new UserException("in " + kernel.where() + ": " + e.getMessage() + hint + "; nothing was changed", e);
+    }
+}
