@@ -1,9 +1,13 @@
 package io.nftpolicy.agent.reporting;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.Lock;
+import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -80,7 +84,7 @@ public final class LeaderLease implements AutoCloseable {
         }
         var config = new LeaderElectionConfigBuilder()
                 .withName("nftpolicy-" + name)
-                .withLock(new LeaseLock(namespace, name, identity))
+                .withLock(new QuietLock(new LeaseLock(namespace, name, identity)))
                 .withLeaseDuration(timing.leaseDuration())
                 .withRenewDeadline(timing.renewDeadline())
                 .withRetryPeriod(timing.retryPeriod())
@@ -106,6 +110,68 @@ public final class LeaderLease implements AutoCloseable {
     private void stopped() {
         LOG.info("lease {}/{}: {} no longer leads", namespace, name, identity);
         onStop.run();
+    }
+
+    /**
+     * The Lease, with its failures told here rather than by fabric8's elector, which logs each at ERROR with a stack
+     * trace (its logger is off in logback.xml): a conflict, which every agent but one meets whenever the Lease
+     * changes hands, only at debug; another failure (RBAC, the API server) once per distinct message.
+     */
+    private final class QuietLock implements Lock {
+        private final Lock lock;
+        private volatile String lastProblem;
+
+        QuietLock(Lock lock) {
+            this.lock = lock;
+        }
+
+        @Override
+        public LeaderElectionRecord get(KubernetesClient c) {
+            return told(() -> lock.get(c));
+        }
+
+        @Override
+        public void create(KubernetesClient c, LeaderElectionRecord record) {
+            told(() -> {
+                lock.create(c, record);
+                return null;
+            });
+        }
+
+        @Override
+        public void update(KubernetesClient c, LeaderElectionRecord record) {
+            told(() -> {
+                lock.update(c, record);
+                return null;
+            });
+        }
+
+        private <T> T told(java.util.function.Supplier<T> request) {
+            try {
+                T result = request.get();
+                lastProblem = null;
+                return result;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+                    LOG.debug("lease {}/{}: another agent wrote it first", namespace, name);
+                } else if (!String.valueOf(e.getMessage()).equals(lastProblem)) {
+                    lastProblem = String.valueOf(e.getMessage());
+                    LOG.warn("lease {}/{}: {} (trying again every {} ms)", namespace, name, e.getMessage(),
+                            timing.retryPeriod().toMillis());
+                }
+                throw e;
+            }
+        }
+
+        @Override
+        public String identity() {
+            return lock.identity();
+        }
+
+        @Override
+        public String describe() {
+            return lock.describe();
+        }
     }
 
     /** Stops competing; the holder releases the Lease and runs {@code onStop}. */
