@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * What the compiler reads of the cluster, kept current by three cluster-wide informers (Namespaces, Pods,
  * networking.k8s.io/v1 NetworkPolicies), and two more when the API server serves ClusterNetworkPolicy
  * ({@link ClusterPolicyApi}): ClusterNetworkPolicies, and Nodes (whose addresses their {@code nodes} peers match).
- * Without that CRD the cache says so once in the log and holds none of either.
+ * Without that CRD the cache says so once in the log and holds none of either; the CRD installed or removed later is
+ * followed through {@link #useClusterPolicyApi} ({@link ClusterPolicyApiWatch} asks discovery again).
  *
  * <p>Memory. Each object is converted on arrival ({@link SnapshotConverter}) into the compiler's records, and only
  * those are kept, in maps keyed by namespace/name. The informers' own stores are {@link ReducedStateItemStore}s that
