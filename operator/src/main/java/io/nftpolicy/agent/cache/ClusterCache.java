@@ -80,6 +80,8 @@ public final class ClusterCache implements AutoCloseable {
     private final List<SharedIndexInformer<?>> informers = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The ClusterNetworkPolicy and Node informers now running; null: none. */
     private TierWatch tierWatch;
+    /** After {@link #close()}: a late {@link #useClusterPolicyApi} starts nothing. */
+    private boolean closed;
     private volatile boolean synced;
     // What the previous snapshot was taken from: a change counter per kind, bumped after the record changed.
     private final AtomicLong namespaceVersion = new AtomicLong();
@@ -331,7 +333,7 @@ public final class ClusterCache implements AutoCloseable {
         if (informers.isEmpty()) {
             throw new IllegalStateException("not started");
         }
-        if (api.equals(clusterPolicyApi())) {
+        if (closed || api.equals(clusterPolicyApi())) {
             return;
         }
         TierWatch previous = tierWatch;
@@ -591,6 +593,7 @@ public final class ClusterCache implements AutoCloseable {
     /** Stops the informers (their watches close); the records stay readable. */
     @Override
     public synchronized void close() {
+        closed = true;
         if (relister != null) {
             relister.shutdownNow();
         }
