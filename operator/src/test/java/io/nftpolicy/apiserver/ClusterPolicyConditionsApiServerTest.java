@@ -64,40 +64,67 @@ class ClusterPolicyConditionsApiServerTest {
         agents.forEach(Agent::close);
         clients.forEach(KubernetesClient::close);
         if (admin != null) {
-            cluster.kubectlResult("delete", "clusternetworkpolicy", "conditions-by-domain", "--ignore-not-found");
+            cluster.kubectlResult("delete", "clusternetworkpolicy", "conditions-by-domain", "conditions-bad-selector",
+                    "--ignore-not-found");
+            NetworkPolicyApiCrds.install(cluster); // the standard channel again, for the other classes
             admin.leases().inNamespace(Deployment.NAMESPACE).withName(ClusterPolicyConditions.LEASE).delete();
             NODES.forEach(n -> admin.resources(NodePolicyStatus.class).withName(n).delete());
             admin.close();
         }
     }
 
+    /** The standard channel's schema admits any selector operator; nftpolicy's compiler does not. */
+    @Test
+    void aPolicyWithAnInvalidSelectorGetsAcceptedFalseInvalidField() throws Exception {
+        apply("""
+                apiVersion: policy.networking.k8s.io/v1beta1
+                kind: ClusterNetworkPolicy
+                metadata:
+                  name: conditions-bad-selector
+                spec:
+                  tier: Baseline
+                  priority: 40
+                  subject:
+                    namespaces:
+                      matchExpressions: [{key: team, operator: Near, values: [a]}]
+                  ingress:
+                    - action: Deny
+                      from: [{namespaces: {}}]
+                """);
+
+        cluster.kubectl("wait", "--for=condition=" + AcceptedCondition.TYPE + "=False", "--timeout=60s",
+                "clusternetworkpolicy/conditions-bad-selector");
+        assertThat(cluster.kubectl("get", "clusternetworkpolicy", "conditions-bad-selector", "-o",
+                "jsonpath={.status.conditions[?(@.type==\"" + AcceptedCondition.TYPE + "\")].reason}"))
+                .isEqualTo("InvalidField");
+    }
+
+    /**
+     * domainNames peers exist in the experimental channel's CRD only (the standard one refuses the field: strict
+     * decoding), so this test applies that one.
+     */
     @Test
     void aDomainNamesPolicyAppliedWithKubectlGetsAcceptedFalseFromTheLeaderOnly() throws Exception {
         await().atMost(CONVERGE).until(() -> leaders().size() == 1);
         Agent leader = leaders().get(0);
         Agent follower = agents.get(agents.get(0) == leader ? 1 : 0);
+        NetworkPolicyApiCrds.installExperimental(cluster);
 
-        Path file = Files.createTempFile("nftpolicy-cnp", ".yaml");
-        try {
-            Files.writeString(file, """
-                    apiVersion: policy.networking.k8s.io/v1beta1
-                    kind: ClusterNetworkPolicy
-                    metadata:
-                      name: conditions-by-domain
-                    spec:
-                      tier: Admin
-                      priority: 30
-                      subject:
-                        namespaces: {}
-                      egress:
-                        - action: Accept
-                          to:
-                            - domainNames: ["example.com"]
-                    """);
-            cluster.kubectl("apply", "-f", file.toString());
-        } finally {
-            Files.deleteIfExists(file);
-        }
+        apply("""
+                apiVersion: policy.networking.k8s.io/v1beta1
+                kind: ClusterNetworkPolicy
+                metadata:
+                  name: conditions-by-domain
+                spec:
+                  tier: Admin
+                  priority: 30
+                  subject:
+                    namespaces: {}
+                  egress:
+                    - action: Accept
+                      to:
+                        - domainNames: ["example.com"]
+                """);
 
         cluster.kubectl("wait", "--for=condition=" + AcceptedCondition.TYPE + "=False", "--timeout=60s",
                 "clusternetworkpolicy/conditions-by-domain");
@@ -111,6 +138,16 @@ class ClusterPolicyConditionsApiServerTest {
         assertThat(conditions(follower).writes()).isZero();
         assertThat(admin.leases().inNamespace(Deployment.NAMESPACE).withName(ClusterPolicyConditions.LEASE).get()
                 .getSpec().getHolderIdentity()).isEqualTo(NODES.get(agents.indexOf(leader)));
+    }
+
+    private void apply(String yaml) throws java.io.IOException {
+        Path file = Files.createTempFile("nftpolicy-cnp", ".yaml");
+        try {
+            Files.writeString(file, yaml);
+            cluster.kubectl("apply", "-f", file.toString());
+        } finally {
+            Files.deleteIfExists(file);
+        }
     }
 
     private List<Agent> leaders() {

@@ -168,18 +168,17 @@ class RbacApiServerTest {
 
     @Test
     void withItsTokenTheAgentWritesAClusterNetworkPolicysConditionButNotItsSpec() {
-        GenericKubernetesResource policy = agent.genericKubernetesResources(CNP).withName("existing").get();
+        GenericKubernetesResource policy = admin.genericKubernetesResources(CNP).withName("existing").get();
         policy.setAdditionalProperty("status", Map.of("conditions", List.of(Map.of("type", "nftpolicy.io/Accepted",
                 "status", "True", "reason", "Accepted", "message", "written with the agent's token",
                 "lastTransitionTime", "2026-12-07T00:00:00Z"))));
         GenericKubernetesResource written = agent.genericKubernetesResources(CNP).resource(policy).updateStatus();
         assertThat(written.getAdditionalProperties().get("status").toString()).contains("written with the agent's token");
 
+        GenericKubernetesResource relabelled = admin.genericKubernetesResources(CNP).withName("existing").get();
+        relabelled.getMetadata().setLabels(Map.of("changed", "yes"));
         KubernetesClientException spec = catchThrowableOfType(KubernetesClientException.class,
-                () -> agent.genericKubernetesResources(CNP).withName("existing").edit(p -> {
-                    p.getMetadata().setLabels(Map.of("changed", "yes"));
-                    return p;
-                }));
+                () -> agent.genericKubernetesResources(CNP).resource(relabelled).update());
         assertThat(spec.getCode()).isEqualTo(403);
     }
 
