@@ -65,7 +65,7 @@ class ClusterPolicyConditionsApiServerTest {
         clients.forEach(KubernetesClient::close);
         if (admin != null) {
             cluster.kubectlResult("delete", "clusternetworkpolicy", "conditions-by-domain", "conditions-bad-selector",
-                    "--ignore-not-found");
+                    "conditions-after-reinstall", "--ignore-not-found");
             NetworkPolicyApiCrds.install(cluster); // the standard channel again, for the other classes
             admin.leases().inNamespace(Deployment.NAMESPACE).withName(ClusterPolicyConditions.LEASE).delete();
             NODES.forEach(n -> admin.resources(NodePolicyStatus.class).withName(n).delete());
@@ -138,6 +138,39 @@ class ClusterPolicyConditionsApiServerTest {
         assertThat(conditions(follower).writes()).isZero();
         assertThat(admin.leases().inNamespace(Deployment.NAMESPACE).withName(ClusterPolicyConditions.LEASE).get()
                 .getSpec().getHolderIdentity()).isEqualTo(NODES.get(agents.indexOf(leader)));
+    }
+
+    /**
+     * The CRD deleted and installed again under running agents (classes run one after another, and the others
+     * install it in their own set-up): both agents let the policies go, then watch them again, without a restart.
+     */
+    @Test
+    void theCrdDeletedAndInstalledAgainIsFollowedWithoutARestart() throws Exception {
+        await().atMost(CONVERGE).until(() -> agents.stream().allMatch(a -> a.cache().clusterPolicyApi().isPresent()));
+
+        cluster.kubectl("delete", "crd", NetworkPolicyApiCrds.CRD, "--wait=true");
+        await().atMost(CONVERGE).until(() -> agents.stream().allMatch(a -> a.cache().clusterPolicyApi().isEmpty()
+                && !a.cache().watching().containsKey("ClusterNetworkPolicy")));
+
+        NetworkPolicyApiCrds.install(cluster);
+        apply("""
+                apiVersion: policy.networking.k8s.io/v1beta1
+                kind: ClusterNetworkPolicy
+                metadata:
+                  name: conditions-after-reinstall
+                spec:
+                  tier: Admin
+                  priority: 50
+                  subject:
+                    namespaces: {}
+                  ingress:
+                    - action: Deny
+                      from: [{namespaces: {matchLabels: {team: nobody}}}]
+                """);
+        await().atMost(CONVERGE).until(() -> agents.stream().allMatch(a -> a.cache().clusterPolicyApi().isPresent()
+                && a.cache().sizes()[3] == 1));
+        cluster.kubectl("wait", "--for=condition=" + AcceptedCondition.TYPE + "=True", "--timeout=60s",
+                "clusternetworkpolicy/conditions-after-reinstall");
     }
 
     private void apply(String yaml) throws java.io.IOException {

@@ -41,7 +41,10 @@ final class NetworkPolicyApiCrds {
 
     private static void apply(ControlPlane cluster, String file) {
         cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", moduleDir().resolve(file).toString());
-        cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/" + CRD);
+        // A CRD created a moment ago has no status.conditions yet, and kubectl wait fails on that rather than waiting.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> cluster.kubectlResult("wait", "--for=condition=Established", "--timeout=10s",
+                        "crd/" + CRD).succeeded());
     }
 
     /** The module's directory in the Go module cache ({@code go mod download -json}'s Dir). */
