@@ -118,6 +118,8 @@ public final class Agent implements AutoCloseable {
     private final AgentMetrics metrics;
     private HealthServer http;
     private volatile boolean started;
+    private ClusterPolicySupport.Options clusterPolicyOptions = ClusterPolicySupport.Options.defaults();
+    private ClusterPolicySupport clusterPolicySupport;
 
     public Agent(Config config, KubernetesClient client, NftExecutor executor) {
         this(config, client, executor, Clock.systemUTC());
@@ -158,6 +160,16 @@ public final class Agent implements AutoCloseable {
         loop.addObserver(observer);
     }
 
+    /** How the ClusterNetworkPolicy CRD is followed and its conditions written (before {@link #start()}). */
+    public void useClusterPolicyOptions(ClusterPolicySupport.Options options) {
+        clusterPolicyOptions = Objects.requireNonNull(options, "options");
+    }
+
+    /** The ClusterNetworkPolicy CRD's follower and condition writer (after {@link #start()}). */
+    public ClusterPolicySupport clusterPolicySupport() {
+        return clusterPolicySupport;
+    }
+
     /**
      * Serves the probes, lists the cluster and starts syncing; returns once the worker runs (its first sync
      * follows at once, see {@link #ready()}).
@@ -181,6 +193,9 @@ public final class Agent implements AutoCloseable {
         LOG.info("listed {} namespaces, {} pods, {} networkpolicies{}; syncing", sizes[0], sizes[1], sizes[2],
                 cache.clusterPolicyApi().isEmpty() ? ""
                         : ", " + sizes[3] + " clusternetworkpolicies, " + sizes[4] + " nodes");
+        clusterPolicySupport = new ClusterPolicySupport(client, cache, config.node(), clusterPolicyOptions,
+                Clock.systemUTC());
+        clusterPolicySupport.start();
         loop.start();
         started = true;
     }
@@ -214,6 +229,9 @@ public final class Agent implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (clusterPolicySupport != null) {
+            clusterPolicySupport.close();
+        }
         cache.close();
         try {
             loop.close();

@@ -1,6 +1,7 @@
 package io.nftpolicy.agent;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.nftpolicy.agent.reporting.LeaderLease;
 import io.nftpolicy.agent.sync.SyncLoop;
 import io.nftpolicy.agent.sync.SyncObserver;
 import io.nftpolicy.agent.sync.SyncReport;
@@ -95,6 +96,23 @@ final class AgentHarness implements AutoCloseable {
     /** Created and started. */
     static AgentHarness start(MockCluster cluster, String node, RecordingExecutor executor) throws Exception {
         AgentHarness h = create(cluster, node, executor);
+        h.agent.start();
+        return h;
+    }
+
+    /**
+     * Test timing for ClusterNetworkPolicy housekeeping: discovery asked every 200 ms; a Lease of 3 s, renewed every
+     * 200 ms.
+     */
+    static final ClusterPolicySupport.Options FAST_CLUSTER_POLICIES = new ClusterPolicySupport.Options(
+            Duration.ofMillis(200), new LeaderLease.Timing(Duration.ofSeconds(3), Duration.ofSeconds(2),
+            Duration.ofMillis(200)), null, true);
+
+    /** Created with {@link #FAST_CLUSTER_POLICIES} and started. */
+    static AgentHarness startFollowingClusterPolicies(MockCluster cluster, String node, RecordingExecutor executor)
+            throws Exception {
+        AgentHarness h = create(cluster, node, executor);
+        h.agent.useClusterPolicyOptions(FAST_CLUSTER_POLICIES);
         h.agent.start();
         return h;
     }

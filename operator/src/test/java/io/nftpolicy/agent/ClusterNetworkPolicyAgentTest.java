@@ -3,11 +3,7 @@ package io.nftpolicy.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersionBuilder;
 import io.nftpolicy.agent.cache.ClusterPolicyApi;
 import io.nftpolicy.agent.sync.SyncReport;
 import io.nftpolicy.backend.sync.FakeNft;
@@ -74,35 +70,34 @@ class ClusterNetworkPolicyAgentTest {
 
     @Test
     void anAdminDenyCreatedThroughTheApiReachesTheTable() throws Exception {
-        installCrd();
+        cluster.installClusterPolicyCrd();
         startAgent();
         assertThat(harness.agent.cache().clusterPolicyApi()).contains(new ClusterPolicyApi("v1beta1"));
         assertThat(harness.agent.cache().watching()).containsOnlyKeys("Namespace", "Pod", "NetworkPolicy",
                 ClusterPolicyApi.KIND, "Node");
 
-        create(clusterPolicy("deny-from-y", "Admin", 10, """
+        cluster.clusterPolicy("deny-from-y", "Admin", 10, """
                 {"subject": {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "x"}}},
                  "ingress": [{"action": "Deny", "from": [{"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}}]}]}
-                """));
+                """);
 
         await().atMost(TIMEOUT).until(() -> comments().contains("cnp/deny-from-y ingress[0] (Deny) Admin[10]"));
         assertThat(setElements()).contains("10.244.1.11");
 
-        cluster.client().genericKubernetesResources(new ClusterPolicyApi("v1beta1").context())
-                .withName("deny-from-y").delete();
+        cluster.clusterPolicies().withName("deny-from-y").delete();
 
         await().atMost(TIMEOUT).until(() -> chains().stream().noneMatch(c -> c.startsWith("cnp-")));
     }
 
     @Test
     void aNodesPeerMatchesTheAddressesOfTheNodeObjects() throws Exception {
-        installCrd();
+        cluster.installClusterPolicyCrd();
         startAgent();
 
-        create(clusterPolicy("no-nodes", "Admin", 5, """
+        cluster.clusterPolicy("no-nodes", "Admin", 5, """
                 {"subject": {"namespaces": {}},
                  "egress": [{"action": "Deny", "to": [{"nodes": {"matchLabels": {"kubernetes.io/hostname": "node-2"}}}]}]}
-                """));
+                """);
 
         await().atMost(TIMEOUT).until(() -> setElements().contains("10.0.0.2"));
         assertThat(setElements()).doesNotContain("10.0.0.1");
@@ -115,13 +110,13 @@ class ClusterNetworkPolicyAgentTest {
 
     @Test
     void anUnsupportedFieldIsReportedInTheNodeStatusAndAnEvent() throws Exception {
-        installCrd();
+        cluster.installClusterPolicyCrd();
         startAgent();
 
-        create(clusterPolicy("by-domain", "Admin", 20, """
+        cluster.clusterPolicy("by-domain", "Admin", 20, """
                 {"subject": {"namespaces": {}},
                  "egress": [{"action": "Accept", "to": [{"domainNames": ["example.com"]}]}]}
-                """));
+                """);
 
         await().atMost(TIMEOUT).untilAsserted(() -> {
             NodePolicyStatus status = cluster.status(NODE);
@@ -140,41 +135,45 @@ class ClusterNetworkPolicyAgentTest {
                 }));
     }
 
+    @Test
+    void aCrdInstalledAfterTheAgentStartedIsFollowedAndItsPoliciesEnforced() throws Exception {
+        startAgent();
+        assertThat(harness.agent.cache().clusterPolicyApi()).isEmpty();
+
+        cluster.installClusterPolicyCrd();
+        cluster.clusterPolicy("deny-from-y", "Admin", 10, """
+                {"subject": {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "x"}}},
+                 "ingress": [{"action": "Deny", "from": [{"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}}]}]}
+                """);
+
+        await().atMost(TIMEOUT).until(() -> comments().contains("cnp/deny-from-y ingress[0] (Deny) Admin[10]"));
+        assertThat(harness.agent.cache().clusterPolicyApi()).contains(new ClusterPolicyApi("v1beta1"));
+        assertThat(harness.agent.cache().watching()).containsOnlyKeys("Namespace", "Pod", "NetworkPolicy",
+                ClusterPolicyApi.KIND, "Node");
+    }
+
+    @Test
+    void aCrdRemovedWhileTheAgentRunsIsLetGoWithItsPolicies() throws Exception {
+        cluster.installClusterPolicyCrd();
+        startAgent();
+        cluster.clusterPolicy("deny-from-y", "Admin", 10, """
+                {"subject": {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "x"}}},
+                 "ingress": [{"action": "Deny", "from": [{"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}}]}]}
+                """);
+        await().atMost(TIMEOUT).until(() -> comments().contains("cnp/deny-from-y ingress[0] (Deny) Admin[10]"));
+
+        cluster.deleteClusterPolicyCrd();
+
+        await().atMost(TIMEOUT).until(() -> chains().stream().noneMatch(c -> c.startsWith("cnp-")));
+        assertThat(harness.agent.cache().clusterPolicyApi()).isEmpty();
+        assertThat(harness.agent.cache().watching()).containsOnlyKeys("Namespace", "Pod", "NetworkPolicy");
+        assertThat(harness.agent.cache().sizes()[3]).isZero();
+        assertThat(harness.reports()).allMatch(SyncReport::succeeded);
+    }
+
     private void startAgent() throws Exception {
-        harness = AgentHarness.start(cluster, NODE, kernel);
+        harness = AgentHarness.startFollowingClusterPolicies(cluster, NODE, kernel);
         await().atMost(TIMEOUT).until(harness.agent::ready);
-    }
-
-    /** network-policy-api v0.3.0's CRD as the mock server needs it: its group, names and served versions. */
-    private void installCrd() {
-        List<CustomResourceDefinitionVersion> versions = List.of("v1alpha2", "v1beta1").stream()
-                .map(v -> new CustomResourceDefinitionVersionBuilder().withName(v).withServed(true)
-                        .withStorage(v.equals("v1beta1")).build())
-                .toList();
-        cluster.client().apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
-                .withNewMetadata().withName(ClusterPolicyApi.PLURAL + "." + ClusterPolicyApi.GROUP).endMetadata()
-                .withNewSpec().withGroup(ClusterPolicyApi.GROUP).withScope("Cluster")
-                .withNewNames().withKind(ClusterPolicyApi.KIND).withPlural(ClusterPolicyApi.PLURAL)
-                .withSingular("clusternetworkpolicy").withListKind("ClusterNetworkPolicyList").endNames()
-                .withVersions(versions).endSpec().build()).create();
-    }
-
-    private GenericKubernetesResource clusterPolicy(String name, String tier, int priority, String specJson) {
-        var serialization = cluster.client().getKubernetesSerialization();
-        @SuppressWarnings("unchecked")
-        Map<String, Object> spec = new java.util.LinkedHashMap<>(serialization.unmarshal(specJson, Map.class));
-        spec.put("tier", tier);
-        spec.put("priority", priority);
-        GenericKubernetesResource object = new GenericKubernetesResource();
-        object.setApiVersion("policy.networking.k8s.io/v1beta1");
-        object.setKind(ClusterPolicyApi.KIND);
-        object.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).build());
-        object.setAdditionalProperty("spec", spec);
-        return object;
-    }
-
-    private void create(GenericKubernetesResource policy) {
-        cluster.client().genericKubernetesResources(new ClusterPolicyApi("v1beta1").context()).resource(policy).create();
     }
 
     private void node(String name, String internalIp) {

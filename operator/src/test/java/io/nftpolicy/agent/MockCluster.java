@@ -4,14 +4,23 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersionBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.nftpolicy.cluster.Protocol;
+import io.nftpolicy.agent.cache.ClusterPolicyApi;
 import io.nftpolicy.crd.NodePolicyStatus;
 import io.nftpolicy.deploy.Repository;
 import io.nftpolicy.policy.LabelSelector;
@@ -162,6 +171,53 @@ public final class MockCluster implements AutoCloseable {
 
     public static io.fabric8.kubernetes.api.model.LabelSelector selector(Map<String, String> labels) {
         return new LabelSelectorBuilder().withMatchLabels(labels).build();
+    }
+
+    // ---- ClusterNetworkPolicy ----
+
+    /**
+     * network-policy-api v0.3.0's ClusterNetworkPolicy CRD as the mock server needs it: its group, names, served
+     * versions and status subresource (the mock server serves discovery and /status from the CRDs it holds).
+     */
+    public void installClusterPolicyCrd() {
+        List<CustomResourceDefinitionVersion> versions = java.util.stream.Stream.of("v1alpha2", "v1beta1")
+                .map(v -> new CustomResourceDefinitionVersionBuilder().withName(v).withServed(true)
+                        .withStorage(v.equals("v1beta1")).withNewSubresources().withNewStatus().endStatus()
+                        .endSubresources().build())
+                .toList();
+        client.apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
+                .withNewMetadata().withName(CLUSTER_POLICY_CRD).endMetadata()
+                .withNewSpec().withGroup(ClusterPolicyApi.GROUP).withScope("Cluster")
+                .withNewNames().withKind(ClusterPolicyApi.KIND).withPlural(ClusterPolicyApi.PLURAL)
+                .withSingular("clusternetworkpolicy").withListKind("ClusterNetworkPolicyList").endNames()
+                .withVersions(versions).endSpec().build()).create();
+    }
+
+    public void deleteClusterPolicyCrd() {
+        client.apiextensions().v1().customResourceDefinitions().withName(CLUSTER_POLICY_CRD).delete();
+    }
+
+    private static final String CLUSTER_POLICY_CRD = ClusterPolicyApi.PLURAL + "." + ClusterPolicyApi.GROUP;
+
+    /** ClusterNetworkPolicies in v1beta1. */
+    public NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
+            Resource<GenericKubernetesResource>> clusterPolicies() {
+        return client.genericKubernetesResources(new ClusterPolicyApi("v1beta1").context());
+    }
+
+    /** Creates a v1beta1 ClusterNetworkPolicy: {@code specJson} with the tier and priority added. */
+    public GenericKubernetesResource clusterPolicy(String name, String tier, int priority, String specJson) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> spec = new java.util.LinkedHashMap<>(
+                client.getKubernetesSerialization().unmarshal(specJson, Map.class));
+        spec.put("tier", tier);
+        spec.put("priority", priority);
+        GenericKubernetesResource object = new GenericKubernetesResource();
+        object.setApiVersion(new ClusterPolicyApi("v1beta1").apiVersion());
+        object.setKind(ClusterPolicyApi.KIND);
+        object.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).build());
+        object.setAdditionalProperty("spec", spec);
+        return clusterPolicies().resource(object).create();
     }
 
     // ---- reading what the agent wrote ----

@@ -62,6 +62,8 @@ class DeployApiServerTest {
                 "namespace/nftpolicy-system created",
                 "customresourcedefinition.apiextensions.k8s.io/nodepolicystatuses.nftpolicy.io created",
                 "serviceaccount/nftpolicy created",
+                "role.rbac.authorization.k8s.io/nftpolicy-lease created",
+                "rolebinding.rbac.authorization.k8s.io/nftpolicy-lease created",
                 "clusterrole.rbac.authorization.k8s.io/nftpolicy created",
                 "clusterrolebinding.rbac.authorization.k8s.io/nftpolicy created",
                 "daemonset.apps/nftpolicy created");

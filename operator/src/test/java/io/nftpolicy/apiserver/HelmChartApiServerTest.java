@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.nftpolicy.deploy.Manifests;
 import io.nftpolicy.deploy.Repository;
 import java.nio.file.Path;
@@ -117,6 +118,8 @@ class HelmChartApiServerTest {
                 "serviceaccount/nftpolicy",
                 "clusterrole.rbac.authorization.k8s.io/nftpolicy",
                 "clusterrolebinding.rbac.authorization.k8s.io/nftpolicy",
+                "role.rbac.authorization.k8s.io/nftpolicy-lease",
+                "rolebinding.rbac.authorization.k8s.io/nftpolicy-lease",
                 "daemonset.apps/nftpolicy");
     }
 
@@ -156,5 +159,6 @@ class HelmChartApiServerTest {
         assertThat(rendered).isEqualTo(base);
         assertThat(only(chart, ClusterRole.class).getRules())
                 .isEqualTo(Manifests.one("rbac.yaml", ClusterRole.class).getRules());
+        assertThat(only(chart, Role.class).getRules()).isEqualTo(Manifests.one("rbac.yaml", Role.class).getRules());
     }
 }

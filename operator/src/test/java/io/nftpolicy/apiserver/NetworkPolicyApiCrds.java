@@ -20,13 +20,31 @@ final class NetworkPolicyApiCrds {
     static final String MODULE = "sigs.k8s.io/network-policy-api@v0.3.0";
     static final String CRD = "clusternetworkpolicies.policy.networking.k8s.io";
     private static final String FILE = "config/crd/standard/policy.networking.k8s.io_clusternetworkpolicies.yaml";
+    /** The experimental channel: the same CRD with what is not standard yet, such as {@code domainNames} peers. */
+    private static final String EXPERIMENTAL_FILE =
+            "config/crd/experimental/policy.networking.k8s.io_clusternetworkpolicies.yaml";
 
     private NetworkPolicyApiCrds() {}
 
     /** Applies the CRD (idempotent) and waits until it is Established. Skips the test when Go is not installed. */
     static void install(ControlPlane cluster) {
-        cluster.kubectl("apply", "--server-side", "-f", moduleDir().resolve(FILE).toString());
-        cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/" + CRD);
+        apply(cluster, FILE);
+    }
+
+    /**
+     * Applies the experimental channel's CRD over the standard one (same name, a superset of its schema); {@link
+     * #install} puts the standard one back (server-side apply drops the fields only the experimental one set).
+     */
+    static void installExperimental(ControlPlane cluster) {
+        apply(cluster, EXPERIMENTAL_FILE);
+    }
+
+    private static void apply(ControlPlane cluster, String file) {
+        cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", moduleDir().resolve(file).toString());
+        // A CRD created a moment ago has no status.conditions yet, and kubectl wait fails on that rather than waiting.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> cluster.kubectlResult("wait", "--for=condition=Established", "--timeout=10s",
+                        "crd/" + CRD).succeeded());
     }
 
     /** The module's directory in the Go module cache ({@code go mod download -json}'s Dir). */

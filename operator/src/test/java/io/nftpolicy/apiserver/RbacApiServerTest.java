@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.nftpolicy.agent.MockCluster;
 import io.nftpolicy.agent.cache.ClusterPolicyApi;
+import io.nftpolicy.agent.reporting.ClusterPolicyConditions;
 import io.nftpolicy.crd.NodePolicyStatus;
 import io.nftpolicy.crd.NodeSyncStatus;
 import java.nio.file.Path;
@@ -115,6 +116,7 @@ class RbacApiServerTest {
             "get, nodes, ''", "list, nodes, ''", "watch, nodes, ''",
             "list, clusternetworkpolicies.policy.networking.k8s.io, ''",
             "watch, clusternetworkpolicies.policy.networking.k8s.io, ''",
+            "update, clusternetworkpolicies.policy.networking.k8s.io, status",
             "create, events, ''", "patch, events, ''", "create, events.events.k8s.io, ''",
             "create, nodepolicystatuses.nftpolicy.io, ''", "update, nodepolicystatuses.nftpolicy.io, status",
             "patch, nodepolicystatuses.nftpolicy.io, status"})
@@ -132,13 +134,52 @@ class RbacApiServerTest {
             "get, clusternetworkpolicies.policy.networking.k8s.io, ''",
             "create, clusternetworkpolicies.policy.networking.k8s.io, ''",
             "update, clusternetworkpolicies.policy.networking.k8s.io, ''",
-            "update, clusternetworkpolicies.policy.networking.k8s.io, status",
+            "patch, clusternetworkpolicies.policy.networking.k8s.io, ''",
+            "patch, clusternetworkpolicies.policy.networking.k8s.io, status",
             "delete, clusternetworkpolicies.policy.networking.k8s.io, ''",
+            "list, leases.coordination.k8s.io, ''", "update, leases.coordination.k8s.io, ''",
             "get, secrets, ''", "list, secrets, ''", "watch, secrets, ''",
             "create, configmaps, ''", "create, serviceaccounts, token", "delete, nodepolicystatuses.nftpolicy.io, ''",
             "delete, events, ''", "create, clusterrolebindings.rbac.authorization.k8s.io, ''"})
     void theAuthorizerDenies(String verb, String resource, String subresource) {
         assertThat(canI(verb, resource, subresource)).isEqualTo("no");
+    }
+
+    /** The Lease of the condition writer: by name, in the agent's namespace only; create anywhere in it. */
+    @ParameterizedTest(name = "in {0}: {1} {2} -> {3}")
+    @CsvSource({
+            "nftpolicy-system, get, leases.coordination.k8s.io/" + ClusterPolicyConditions.LEASE + ", yes",
+            "nftpolicy-system, patch, leases.coordination.k8s.io/" + ClusterPolicyConditions.LEASE + ", yes",
+            "nftpolicy-system, create, leases.coordination.k8s.io, yes",
+            "nftpolicy-system, update, leases.coordination.k8s.io/" + ClusterPolicyConditions.LEASE + ", no",
+            "nftpolicy-system, delete, leases.coordination.k8s.io/" + ClusterPolicyConditions.LEASE + ", no",
+            "nftpolicy-system, get, leases.coordination.k8s.io/another, no",
+            "nftpolicy-system, patch, leases.coordination.k8s.io/another, no",
+            "kube-system, get, leases.coordination.k8s.io/kube-controller-manager, no",
+            "kube-system, patch, leases.coordination.k8s.io/kube-controller-manager, no",
+            "default, create, leases.coordination.k8s.io, no",
+            "default, get, leases.coordination.k8s.io/" + ClusterPolicyConditions.LEASE + ", no"})
+    void onLeasesTheAuthorizerAllowsOnlyTheElectionsOwn(String namespace, String verb, String resource,
+                                                         String answer) {
+        CommandResult result = cluster.kubectlResult("auth", "can-i", verb, resource, "--as=" + Deployment.USER,
+                "-n", namespace);
+        assertThat(result.stdout().strip()).isEqualTo(answer);
+    }
+
+    @Test
+    void withItsTokenTheAgentWritesAClusterNetworkPolicysConditionButNotItsSpec() {
+        GenericKubernetesResource policy = admin.genericKubernetesResources(CNP).withName("existing").get();
+        policy.setAdditionalProperty("status", Map.of("conditions", List.of(Map.of("type", "nftpolicy.io/Accepted",
+                "status", "True", "reason", "Accepted", "message", "written with the agent's token",
+                "lastTransitionTime", "2026-12-07T00:00:00Z"))));
+        GenericKubernetesResource written = agent.genericKubernetesResources(CNP).resource(policy).updateStatus();
+        assertThat(written.getAdditionalProperties().get("status").toString()).contains("written with the agent's token");
+
+        GenericKubernetesResource relabelled = admin.genericKubernetesResources(CNP).withName("existing").get();
+        relabelled.getMetadata().setLabels(Map.of("changed", "yes"));
+        KubernetesClientException spec = catchThrowableOfType(KubernetesClientException.class,
+                () -> agent.genericKubernetesResources(CNP).resource(relabelled).update());
+        assertThat(spec.getCode()).isEqualTo(403);
     }
 
     private String canI(String verb, String resource, String subresource) {

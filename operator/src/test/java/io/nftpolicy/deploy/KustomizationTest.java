@@ -75,9 +75,11 @@ class KustomizationTest {
         for (Path dir : List.of(BASE, CANAL)) {
             List<HasMetadata> objects = Manifests.parse(kustomize(dir));
             assertThat(objects).as(dir.toString()).extracting(HasMetadata::getKind).containsExactly("Namespace",
-                    "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "DaemonSet");
+                    "CustomResourceDefinition", "ServiceAccount", "Role", "ClusterRole", "RoleBinding",
+                    "ClusterRoleBinding", "DaemonSet");
             assertThat(objects).extracting(o -> o.getMetadata().getName()).containsExactly("nftpolicy-system",
-                    "nodepolicystatuses.nftpolicy.io", "nftpolicy", "nftpolicy", "nftpolicy", "nftpolicy");
+                    "nodepolicystatuses.nftpolicy.io", "nftpolicy", "nftpolicy-lease", "nftpolicy", "nftpolicy-lease",
+                    "nftpolicy", "nftpolicy");
         }
     }
 

@@ -34,6 +34,7 @@ class ManifestsTest {
                 "crds/nodepolicystatuses.nftpolicy.io-v1.yml");
         assertThat(Manifests.all()).extracting(Object::getClass).containsExactlyInAnyOrder(
                 DaemonSet.class, Namespace.class, ServiceAccount.class, ClusterRole.class, ClusterRoleBinding.class,
+                io.fabric8.kubernetes.api.model.rbac.Role.class, io.fabric8.kubernetes.api.model.rbac.RoleBinding.class,
                 CustomResourceDefinition.class);
     }
 
@@ -83,7 +84,8 @@ class ManifestsTest {
                 .collect(Collectors.toList());
         assertThat(namespaced).extracting(ManifestsTest::id)
                 .containsExactlyInAnyOrder("DaemonSet nftpolicy-system/nftpolicy",
-                        "ServiceAccount nftpolicy-system/nftpolicy");
+                        "ServiceAccount nftpolicy-system/nftpolicy", "Role nftpolicy-system/nftpolicy-lease",
+                        "RoleBinding nftpolicy-system/nftpolicy-lease");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.nftpolicy.agent.reporting.ClusterPolicyConditions;
 import io.nftpolicy.crd.NodePolicyStatus;
 import java.util.List;
 import java.util.Set;
@@ -49,6 +50,8 @@ class RbacTest {
         // Nodes: fail-closed mode reads its Node's spec.podCIDRs; ClusterNetworkPolicy `nodes` peers, their addresses.
         expected.addAll(grants("", "nodes", "get", "list", "watch"));
         expected.addAll(grants("policy.networking.k8s.io", "clusternetworkpolicies", "list", "watch"));
+        // Their nftpolicy.io/Accepted condition, from the agent holding the Lease.
+        expected.addAll(grants("policy.networking.k8s.io", "clusternetworkpolicies/status", "update"));
         expected.addAll(grants("", "events", "create", "patch"));
         expected.addAll(grants("events.k8s.io", "events", "create", "patch"));
         for (String resource : List.of("nodepolicystatuses", "nodepolicystatuses/status")) {
@@ -88,12 +91,13 @@ class RbacTest {
     }
 
     @Test
-    void onNodesAndClusterNetworkPoliciesOnlyReads() {
+    void onNodesOnlyReadsAndOnClusterNetworkPoliciesReadsAndTheirStatus() {
         assertThat(grants()).filteredOn(g -> g.startsWith("/nodes"))
                 .containsExactlyInAnyOrder("/nodes:get", "/nodes:list", "/nodes:watch");
         assertThat(grants()).filteredOn(g -> g.startsWith("policy.networking.k8s.io/"))
                 .containsExactlyInAnyOrder("policy.networking.k8s.io/clusternetworkpolicies:list",
-                        "policy.networking.k8s.io/clusternetworkpolicies:watch");
+                        "policy.networking.k8s.io/clusternetworkpolicies:watch",
+                        "policy.networking.k8s.io/clusternetworkpolicies/status:update");
     }
 
     @Test
@@ -127,8 +131,26 @@ class RbacTest {
     }
 
     @Test
+    void onLeasesOnlyTheElectionsOwnInItsNamespaceByNameSaveCreate() {
+        Role lease = Manifests.one("rbac.yaml", Role.class);
+        assertThat(lease.getMetadata().getNamespace()).isEqualTo(Manifests.NAMESPACE);
+        assertThat(lease.getRules()).extracting(r -> r.getApiGroups() + " " + r.getResources() + " "
+                + r.getResourceNames() + " " + r.getVerbs()).containsExactlyInAnyOrder(
+                "[coordination.k8s.io] [leases] [" + ClusterPolicyConditions.LEASE + "] [get, patch]",
+                "[coordination.k8s.io] [leases] [] [create]");
+        RoleBinding binding = Manifests.one("rbac.yaml", RoleBinding.class);
+        assertThat(binding.getMetadata().getNamespace()).isEqualTo(Manifests.NAMESPACE);
+        assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+        assertThat(binding.getRoleRef().getName()).isEqualTo(lease.getMetadata().getName());
+        assertThat(binding.getSubjects()).singleElement().satisfies(subject -> {
+            assertThat(subject.getName()).isEqualTo(account.getMetadata().getName());
+            assertThat(subject.getNamespace()).isEqualTo(account.getMetadata().getNamespace());
+        });
+    }
+
+    @Test
     void definesNoOtherRoles() {
-        assertThat(Manifests.all()).noneMatch(o -> o instanceof Role || o instanceof RoleBinding);
+        assertThat(Manifests.all()).filteredOn(o -> o instanceof Role || o instanceof RoleBinding).hasSize(2);
         assertThat(Manifests.all()).filteredOn(ClusterRole.class::isInstance).hasSize(1);
         assertThat(Manifests.all()).filteredOn(ClusterRoleBinding.class::isInstance).hasSize(1);
     }

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * What the compiler reads of the cluster, kept current by three cluster-wide informers (Namespaces, Pods,
  * networking.k8s.io/v1 NetworkPolicies), and two more when the API server serves ClusterNetworkPolicy
  * ({@link ClusterPolicyApi}): ClusterNetworkPolicies, and Nodes (whose addresses their {@code nodes} peers match).
- * Without that CRD the cache says so once in the log and holds none of either.
+ * Without that CRD the cache says so once in the log and holds none of either; the CRD installed or removed later is
+ * followed through {@link #useClusterPolicyApi} ({@link ClusterPolicyApiWatch} asks discovery again).
  *
  * <p>Memory. Each object is converted on arrival ({@link SnapshotConverter}) into the compiler's records, and only
  * those are kept, in maps keyed by namespace/name. The informers' own stores are {@link ReducedStateItemStore}s that
@@ -77,7 +78,13 @@ public final class ClusterCache implements AutoCloseable {
     private final Map<String, Node> nodes = new ConcurrentHashMap<>();
     /** Where ClusterNetworkPolicy is served, found by {@link #start}; null: not installed (or not started). */
     private volatile ClusterPolicyApi clusterPolicyApi;
-    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    // Copy-on-write: the ClusterNetworkPolicy informers come and go with their CRD (useClusterPolicyApi) while the
+    // relist thread and readers iterate.
+    private final List<SharedIndexInformer<?>> informers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The ClusterNetworkPolicy and Node informers now running; null: none. */
+    private TierWatch tierWatch;
+    /** After {@link #close()}: a late {@link #useClusterPolicyApi} starts nothing. */
+    private boolean closed;
     private volatile boolean synced;
     // What the previous snapshot was taken from: a change counter per kind, bumped after the record changed.
     private final AtomicLong namespaceVersion = new AtomicLong();
@@ -93,7 +100,7 @@ public final class ClusterCache implements AutoCloseable {
     private final Set<String> policiesTouched = ConcurrentHashMap.newKeySet();
     private final Set<String> clusterPoliciesTouched = ConcurrentHashMap.newKeySet();
     private final Set<String> nodesTouched = ConcurrentHashMap.newKeySet();
-    private final List<Relisted> kinds = new ArrayList<>();
+    private final List<Relisted> kinds = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Duration relistInterval;
     private java.util.concurrent.ScheduledExecutorService relister;
     private final RateLimitedLog relistFailures = new RateLimitedLog(LOG, FAILURE_LOG_INTERVAL);
@@ -159,7 +166,7 @@ public final class ClusterCache implements AutoCloseable {
         informers.addAll(List.of(namespaceInformer, podInformer, policyInformer));
         clusterPolicyApi = discoverClusterPolicies(timeout);
         if (clusterPolicyApi != null) {
-            watchClusterPolicies(clusterPolicyApi);
+            tierWatch = watchClusterPolicies(clusterPolicyApi, false);
         }
         kinds.add(new Relisted("Namespace", namespaceInformer, namespaces, namespacesTouched, namespaceVersion,
                 () -> client.namespaces().list().getItems(), o -> meta(o).getName(), this::putNamespace));
@@ -171,15 +178,7 @@ public final class ClusterCache implements AutoCloseable {
 
         List<CompletableFuture<Void>> started = new ArrayList<>();
         for (SharedIndexInformer<?> informer : informers) {
-            // The namespace index would map every namespace to its keys: nothing here looks objects up by it.
-            informer.removeNamespaceIndex();
-            RateLimitedLog failures = new RateLimitedLog(LOG, FAILURE_LOG_INTERVAL);
-            informer.exceptionHandler((isStarted, t) -> {
-                failures.warn("watching {} failed, retrying: {}", informer.getApiTypeClass().getSimpleName(),
-                        t.toString());
-                return true;
-            });
-            started.add(informer.start().toCompletableFuture());
+            started.add(startInformer(informer));
         }
         try {
             CompletableFuture.allOf(started.toArray(CompletableFuture[]::new))
@@ -195,8 +194,9 @@ public final class ClusterCache implements AutoCloseable {
         awaitHandlers(namespaceInformer, namespaces.keySet(), timeout);
         awaitHandlers(podInformer, pods.keySet(), timeout);
         awaitHandlers(policyInformer, policies.keySet(), timeout);
-        for (int i = 3; i < informers.size(); i++) {
-            awaitHandlers(informers.get(i), i == 3 ? clusterPolicies.keySet() : nodes.keySet(), timeout);
+        if (tierWatch != null) {
+            awaitHandlers(tierWatch.policyInformer, clusterPolicies.keySet(), timeout);
+            awaitHandlers(tierWatch.nodeInformer, nodes.keySet(), timeout);
         }
         synced = true;
         relister = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -210,9 +210,22 @@ public final class ClusterCache implements AutoCloseable {
                 WATCH_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    private static CompletableFuture<Void> startInformer(SharedIndexInformer<?> informer) {
+        // The namespace index would map every namespace to its keys: nothing here looks objects up by it.
+        informer.removeNamespaceIndex();
+        RateLimitedLog failures = new RateLimitedLog(LOG, FAILURE_LOG_INTERVAL);
+        informer.exceptionHandler((isStarted, t) -> {
+            failures.warn("watching {} failed, retrying: {}", informer.getApiTypeClass().getSimpleName(),
+                    t.toString());
+            return true;
+        });
+        return informer.start().toCompletableFuture();
+    }
+
     /**
      * Asks discovery whether ClusterNetworkPolicy is served, again until {@code timeout} while the API server
-     * does not answer. Not served: one line in the log, and none are watched until the agent restarts.
+     * does not answer. Not served: one line in the log, and none are watched until {@link #useClusterPolicyApi}
+     * says the CRD is there ({@link ClusterPolicyApiWatch} asks discovery again periodically).
      */
     private ClusterPolicyApi discoverClusterPolicies(Duration timeout) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -221,8 +234,8 @@ public final class ClusterCache implements AutoCloseable {
             try {
                 ClusterPolicyApi api = ClusterPolicyApi.discover(client).orElse(null);
                 if (api == null) {
-                    LOG.info("the API server does not serve {} ({} {}): enforcing NetworkPolicy only; restart the "
-                            + "agent after installing the network-policy-api CRDs", ClusterPolicyApi.PLURAL,
+                    LOG.info("the API server does not serve {} ({} {}): enforcing NetworkPolicy only until the "
+                            + "network-policy-api CRD is installed", ClusterPolicyApi.PLURAL,
                             ClusterPolicyApi.GROUP, String.join(" or ", ClusterPolicyApi.VERSIONS));
                 } else {
                     LOG.info("watching {} ({}) and nodes", ClusterPolicyApi.PLURAL, api.apiVersion());
@@ -241,8 +254,34 @@ public final class ClusterCache implements AutoCloseable {
         }
     }
 
-    /** The ClusterNetworkPolicy and Node informers, read as generic objects through {@link TierObjectReader}. */
-    private void watchClusterPolicies(ClusterPolicyApi api) {
+    /**
+     * The ClusterNetworkPolicy and Node informers of one served version, and their relists. Their handlers take
+     * nothing in once {@link #active} is off, so that an event still under way when they stop cannot bring back a
+     * record the cache has dropped.
+     */
+    private static final class TierWatch {
+        final ClusterPolicyApi api;
+        final SharedIndexInformer<GenericKubernetesResource> policyInformer;
+        final SharedIndexInformer<io.fabric8.kubernetes.api.model.Node> nodeInformer;
+        final List<Relisted> kinds = new ArrayList<>(2);
+        volatile boolean active = true;
+
+        TierWatch(ClusterPolicyApi api, SharedIndexInformer<GenericKubernetesResource> policyInformer,
+                  SharedIndexInformer<io.fabric8.kubernetes.api.model.Node> nodeInformer) {
+            this.api = api;
+            this.policyInformer = policyInformer;
+            this.nodeInformer = nodeInformer;
+        }
+    }
+
+    /**
+     * The ClusterNetworkPolicy and Node informers, read as generic objects through {@link TierObjectReader}: added
+     * to {@link #informers} and {@link #kinds}, not started.
+     *
+     * @param relistOnceWatching list both kinds again as soon as their watches run (records of another version's
+     *                           informers may be gone)
+     */
+    private TierWatch watchClusterPolicies(ClusterPolicyApi api, boolean relistOnceWatching) {
         var serialization = client.getKubernetesSerialization();
         SharedIndexInformer<GenericKubernetesResource> policyInformer =
                 client.genericKubernetesResources(api.context()).runnableInformer(0);
@@ -251,22 +290,91 @@ public final class ClusterCache implements AutoCloseable {
         SharedIndexInformer<io.fabric8.kubernetes.api.model.Node> nodeInformer = client.nodes().runnableInformer(0);
         nodeInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
                 io.fabric8.kubernetes.api.model.Node.class, serialization));
-        Consumer<GenericKubernetesResource> putPolicy = o -> put(clusterPolicies, clusterPoliciesTouched,
-                clusterPolicyVersion, ClusterPolicyApi.KIND, meta(o).getName(),
-                TierObjectReader.clusterPolicy(serialization.convertValue(o, JsonNode.class)));
-        Consumer<io.fabric8.kubernetes.api.model.Node> putNode = o -> put(nodes, nodesTouched, nodeVersion, "Node",
-                meta(o).getName(), TierObjectReader.node(serialization.convertValue(o, JsonNode.class)));
-        policyInformer.addEventHandler(handler(clusterPolicies, putPolicy,
-                o -> remove(clusterPolicies, clusterPoliciesTouched, clusterPolicyVersion, ClusterPolicyApi.KIND,
-                        meta(o).getName())));
-        nodeInformer.addEventHandler(handler(nodes, putNode,
-                o -> remove(nodes, nodesTouched, nodeVersion, "Node", meta(o).getName())));
-        informers.addAll(List.of(policyInformer, nodeInformer));
-        kinds.add(new Relisted(ClusterPolicyApi.KIND, policyInformer, clusterPolicies, clusterPoliciesTouched,
+        TierWatch watch = new TierWatch(api, policyInformer, nodeInformer);
+        Consumer<GenericKubernetesResource> putPolicy = o -> {
+            if (watch.active) {
+                put(clusterPolicies, clusterPoliciesTouched, clusterPolicyVersion, ClusterPolicyApi.KIND,
+                        meta(o).getName(), TierObjectReader.clusterPolicy(serialization.convertValue(o, JsonNode.class)));
+            }
+        };
+        Consumer<io.fabric8.kubernetes.api.model.Node> putNode = o -> {
+            if (watch.active) {
+                put(nodes, nodesTouched, nodeVersion, "Node", meta(o).getName(),
+                        TierObjectReader.node(serialization.convertValue(o, JsonNode.class)));
+            }
+        };
+        policyInformer.addEventHandler(handler(clusterPolicies, putPolicy, o -> {
+            if (watch.active) {
+                remove(clusterPolicies, clusterPoliciesTouched, clusterPolicyVersion, ClusterPolicyApi.KIND,
+                        meta(o).getName());
+            }
+        }));
+        nodeInformer.addEventHandler(handler(nodes, putNode, o -> {
+            if (watch.active) {
+                remove(nodes, nodesTouched, nodeVersion, "Node", meta(o).getName());
+            }
+        }));
+        watch.kinds.add(new Relisted(ClusterPolicyApi.KIND, policyInformer, clusterPolicies, clusterPoliciesTouched,
                 clusterPolicyVersion, () -> client.genericKubernetesResources(api.context()).list().getItems(),
                 o -> meta(o).getName(), putPolicy));
-        kinds.add(new Relisted("Node", nodeInformer, nodes, nodesTouched, nodeVersion,
+        watch.kinds.add(new Relisted("Node", nodeInformer, nodes, nodesTouched, nodeVersion,
                 () -> client.nodes().list().getItems(), o -> meta(o).getName(), putNode));
+        long now = System.nanoTime();
+        watch.kinds.forEach(k -> {
+            k.lastRelistNanos = now;
+            k.interrupted = relistOnceWatching;
+        });
+        informers.addAll(List.of(policyInformer, nodeInformer));
+        kinds.addAll(watch.kinds);
+        return watch;
+    }
+
+    /**
+     * Follows the ClusterNetworkPolicy CRD after {@link #start}: where {@code api} says it is served now, or
+     * empty when it is not ({@link ClusterPolicyApiWatch} finds out). Installed: the ClusterNetworkPolicy and Node
+     * informers start; each policy reaches the listener as it is listed. Removed: they stop and the cache drops
+     * their records at once (deleting the CRD deleted every ClusterNetworkPolicy). Another served version: the
+     * records stay while the new informers list the same objects, and a relist once they watch removes what went.
+     */
+    public synchronized void useClusterPolicyApi(java.util.Optional<ClusterPolicyApi> api) {
+        if (informers.isEmpty()) {
+            throw new IllegalStateException("not started");
+        }
+        if (closed || api.equals(clusterPolicyApi())) {
+            return;
+        }
+        TierWatch previous = tierWatch;
+        tierWatch = null;
+        if (previous != null) {
+            previous.active = false;
+            informers.removeAll(List.of(previous.policyInformer, previous.nodeInformer));
+            kinds.removeAll(previous.kinds);
+            previous.policyInformer.stop();
+            previous.nodeInformer.stop();
+        }
+        clusterPolicyApi = api.orElse(null);
+        if (api.isEmpty()) {
+            LOG.info("{} ({}) is no longer served: dropping {} clusternetworkpolicies and {} nodes; enforcing "
+                    + "NetworkPolicy only", ClusterPolicyApi.PLURAL, previous == null ? "" : previous.api.apiVersion(),
+                    clusterPolicies.size(), nodes.size());
+            dropAll(clusterPolicies, clusterPolicyVersion, ClusterPolicyApi.KIND);
+            dropAll(nodes, nodeVersion, "Node");
+            return;
+        }
+        LOG.info("{} is served now ({}): watching them and nodes", ClusterPolicyApi.PLURAL, api.get().apiVersion());
+        TierWatch watch = watchClusterPolicies(api.get(), previous != null);
+        tierWatch = watch;
+        startInformer(watch.policyInformer);
+        startInformer(watch.nodeInformer);
+    }
+
+    private void dropAll(Map<String, ?> records, AtomicLong version, String kind) {
+        synchronized (records) {
+            for (String key : List.copyOf(records.keySet())) {
+                records.remove(key);
+                changed(version, kind, key);
+            }
+        }
     }
 
     /** Where ClusterNetworkPolicy is watched; empty when the API server does not serve it (see {@link #start}). */
@@ -492,6 +600,7 @@ public final class ClusterCache implements AutoCloseable {
     /** Stops the informers (their watches close); the records stay readable. */
     @Override
     public synchronized void close() {
+        closed = true;
         if (relister != null) {
             relister.shutdownNow();
         }
