@@ -1,6 +1,6 @@
 package io.nftpolicy.snapshot;
 
-/** v1 Namespace: its name and labels. */
+/** v1 Namespace: its name, labels, and the annotations nftpolicy reads. */
 final class NamespaceReader extends KindReader {
     NamespaceReader() {
         super("Namespace", "v1", false);
@@ -10,6 +10,7 @@ final class NamespaceReader extends KindReader {
     void read(Field object, SnapshotBuilder into) {
         Field metadata = object.get("metadata");
         into.namespaces.add(SnapshotConverter.namespace(
-                metadata.get("name").string(), metadata.get("labels").stringMap(), into.diagnostics));
+                metadata.get("name").string(), metadata.get("labels").stringMap(),
+                metadata.get("annotations").stringMap(), into.diagnostics));
     }
 }
