@@ -101,6 +101,19 @@ public final class DropLogReader {
         return ruleset.chains().stream().map(c -> c.name()).filter(n -> n.startsWith(DropLogs.LOG_CHAIN_PREFIX)).toList();
     }
 
+    /** The log chains the kernel's table has now, by name. */
+    public static List<String> logChains(Nftables nft, String table) throws NftablesException {
+        List<String> names = new ArrayList<>();
+        for (JsonNode item : parse(nft.runJson("list chains inet")).path("nftables")) {
+            JsonNode chain = item.path("chain");
+            String name = chain.path("name").asText("");
+            if (chain.path("table").asText("").equals(table) && name.startsWith(DropLogs.LOG_CHAIN_PREFIX)) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
     /**
      * The packets the log chains counted over their rate limit, summed; a chain the table does not have counts 0.
      *
@@ -125,19 +138,21 @@ public final class DropLogReader {
 
     /** The packets counted by the counters of a JSON listing's rules. */
     static long counted(String listing) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(listing);
-        } catch (IOException e) {
-            throw new UncheckedIOException("libnftables listed JSON that does not parse", e);
-        }
         long total = 0;
-        for (JsonNode item : root.path("nftables")) {
+        for (JsonNode item : parse(listing).path("nftables")) {
             for (JsonNode expression : item.path("rule").path("expr")) {
                 total += expression.path("counter").path("packets").asLong(0);
             }
         }
         return total;
+    }
+
+    private static JsonNode parse(String listing) {
+        try {
+            return JSON.readTree(listing);
+        } catch (IOException e) {
+            throw new UncheckedIOException("libnftables listed JSON that does not parse", e);
+        }
     }
 
     /** As JSON lines write it. */
