@@ -54,6 +54,8 @@ class DropsCommandKernelTest {
         Files.writeString(input, DropsCommandTest.snapshot(true));
         Result applied = Cli.system().run("apply", "--input", input.toString(), "--node", "n1", "--netns", nodeNetns);
         assertThat(applied.exitCode()).as(applied.err()).isZero();
+        Result verified = Cli.system().run("verify", "--input", input.toString(), "--node", "n1", "--netns", nodeNetns);
+        assertThat(verified.exitCode()).as(verified.out() + verified.err()).isZero();
 
         CompletableFuture<Result> drops = CompletableFuture.supplyAsync(() -> Cli.system().run("drops", "--node", "n1",
                 "--input", input.toString(), "--netns", nodeNetns, "--count", "2", "-o", "json"));
