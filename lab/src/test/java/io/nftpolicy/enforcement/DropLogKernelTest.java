@@ -2,6 +2,8 @@ package io.nftpolicy.enforcement;
 
 import static io.nftpolicy.testing.Policies.ingress;
 import static io.nftpolicy.testing.Policies.labels;
+import static io.nftpolicy.testing.Policies.peers;
+import static io.nftpolicy.testing.Policies.pods;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.backend.netns.NetnsThread;
@@ -68,15 +70,20 @@ class DropLogKernelTest {
                 new LabPod("dev/client", NODE, List.of("10.244.1.10"), List.of()),
                 new LabPod("dev/db", NODE, List.of("10.244.1.11"), List.of(TCP80)),
                 new LabPod("ops/client", NODE, List.of("10.244.1.20"), List.of()),
-                new LabPod("ops/db", NODE, List.of("10.244.1.21"), List.of(TCP80))),
+                new LabPod("ops/db", NODE, List.of("10.244.1.21"), List.of(TCP80)),
+                new LabPod("audit/client", NODE, List.of("10.244.1.30"), List.of()),
+                new LabPod("audit/web", NODE, List.of("10.244.1.31"), List.of(TCP80))),
                 LabOptions.defaults().withPrefix("droplog").withProbeTimeout(Duration.ofMillis(300)));
         String nodeNetns = lab.namespaceOf(Lab.NODE_SOURCE_PREFIX + NODE);
         ClusterSnapshot snapshot = new ClusterSnapshot(
                 List.of(new Namespace("dev", Map.of(), Map.of(Namespace.LOG_DROPS_ANNOTATION, "true")),
-                        new Namespace("ops", Map.of())),
+                        new Namespace("ops", Map.of()),
+                        new Namespace("audit", Map.of(), Map.of(Namespace.LOG_ACCEPTS_ANNOTATION, "true"))),
                 List.of(pod("dev/client", "10.244.1.10", "app=client"), pod("dev/db", "10.244.1.11", "app=db"),
-                        pod("ops/client", "10.244.1.20", "app=client"), pod("ops/db", "10.244.1.21", "app=db")),
-                List.of(ingress("dev/db-lockdown", labels("app=db")), ingress("ops/db-lockdown", labels("app=db"))));
+                        pod("ops/client", "10.244.1.20", "app=client"), pod("ops/db", "10.244.1.21", "app=db"),
+                        pod("audit/client", "10.244.1.30", "app=client"), pod("audit/web", "10.244.1.31", "app=web")),
+                List.of(ingress("dev/db-lockdown", labels("app=db")), ingress("ops/db-lockdown", labels("app=db")),
+                        ingress("audit/web-from-client", labels("app=web"), peers(pods(labels("app=client"))))));
         Ruleset logged = new DropLogs(new DropLogs.Options(false, GROUP, RATE, BURST))
                 .apply(new PolicyCompiler().compile(snapshot, NODE).ruleset(), snapshot);
         ruleset = new EstablishedFlows().apply(logged);
@@ -155,6 +162,22 @@ class DropLogKernelTest {
 
         assertThat(lab.connects("ops/client", "ops/db", TCP80, IpFamily.IPV4)).isFalse();
         assertThat(drain()).isEmpty();
+    }
+
+    @Test
+    void anAcceptedConnectionInAnAuditedNamespaceGivesOneLineNamingTheRuleThatAcceptedIt() throws Exception {
+        drain();
+        Thread.sleep(1000L * BURST / RATE);
+
+        assertThat(lab.connects("audit/client", "audit/web", TCP80, IpFamily.IPV4)).isTrue();
+        List<DropRecord> records = drain();
+
+        assertThat(records).hasSize(1);
+        DropRecord r = records.get(0);
+        assertThat(r.verdict()).isEqualTo("accept");
+        assertThat(r.source()).isEqualTo(new DropRecord.Endpoint("10.244.1.30", "audit/client"));
+        assertThat(r.destination()).isEqualTo(new DropRecord.Endpoint("10.244.1.31", "audit/web"));
+        assertThat(r.allowedBy()).containsExactly("audit/web-from-client ingress[0].from[0]");
     }
 
     @Test

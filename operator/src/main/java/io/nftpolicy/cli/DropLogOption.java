@@ -14,6 +14,12 @@ final class DropLogOption {
                     + "'nftpolicy drops' prints them.")
     boolean everywhere;
 
+    @Option(names = "--log-accepts",
+            description = "Also log the first packet of each connection an allow rule accepts, with the rule, for the "
+                    + "pods of every namespace, not only of those annotated nftpolicy.io/log-accepts=\"true\" (an "
+                    + "audit of what policy allows; it costs allowed connections a rule).")
+    boolean acceptsEverywhere;
+
     @Option(names = "--drop-log-group", paramLabel = "N", defaultValue = "" + DropLogs.Options.DEFAULT_GROUP,
             description = "The NFLOG group the drops go to (default: ${DEFAULT-VALUE}).")
     int group;
@@ -25,7 +31,7 @@ final class DropLogOption {
 
     DropLogs.Options options() throws UserException {
         try {
-            return new DropLogs.Options(everywhere, group, rate, Math.max(rate / 2, 5));
+            return new DropLogs.Options(everywhere, group, rate, Math.max(rate / 2, 5), acceptsEverywhere);
         } catch (IllegalArgumentException e) {
             throw new UserException("--drop-log-group/--drop-log-rate: " + e.getMessage(), e);
         }

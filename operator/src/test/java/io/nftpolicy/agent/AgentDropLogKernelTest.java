@@ -92,7 +92,7 @@ class AgentDropLogKernelTest {
             return !messages().isEmpty();
         });
 
-        assertThat(messages().get(0)).contains("\"node\":\"n1\",\"direction\":\"ingress\"")
+        assertThat(messages().get(0)).contains("\"node\":\"n1\",\"verdict\":\"drop\",\"direction\":\"ingress\"")
                 .contains("\"source\":{\"ip\":\"10.244.1.10\",\"pod\":\"dev/client\"}")
                 .contains("\"pod\":\"dev/db\",\"isolatedBy\":[\"dev/db-from-nobody\"]");
     }

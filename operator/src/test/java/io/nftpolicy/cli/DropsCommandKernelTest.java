@@ -72,7 +72,7 @@ class DropsCommandKernelTest {
         assertThat(result.exitCode()).as(result.err()).isZero();
         List<String> lines = result.out().lines().filter(l -> l.contains("\"direction\"")).toList();
         assertThat(lines).hasSize(2).allSatisfy(line -> assertThat(line)
-                .contains("\"node\":\"n1\",\"direction\":\"ingress\"")
+                .contains("\"node\":\"n1\",\"verdict\":\"drop\",\"direction\":\"ingress\"")
                 .contains("\"source\":{\"ip\":\"10.244.1.10\",\"pod\":\"dev/client\"}")
                 .contains("\"destination\":{\"ip\":\"10.244.1.11\",\"pod\":\"dev/db\"},\"protocol\":\"TCP\",\"port\":80")
                 .contains("\"isolatedBy\":[\"dev/db-lockdown\"]"));

@@ -13,6 +13,8 @@ public record Namespace(String name, Map<String, String> labels, Map<String, Str
     public static final String NAME_LABEL = "kubernetes.io/metadata.name";
     /** With the value {@code "true"}: drops of this namespace's pods are logged (docs/audit.md, "Drop logs"). */
     public static final String LOG_DROPS_ANNOTATION = "nftpolicy.io/log-drops";
+    /** With the value {@code "true"}: the first packet of each connection its pods' allow rules accept is logged. */
+    public static final String LOG_ACCEPTS_ANNOTATION = "nftpolicy.io/log-accepts";
     private static final String OWN_PREFIX = "nftpolicy.io/";
 
     public Namespace {
@@ -33,6 +35,11 @@ public record Namespace(String name, Map<String, String> labels, Map<String, Str
 
     public Namespace(String name, Map<String, String> labels) {
         this(name, labels, Map.of());
+    }
+
+    /** Whether the namespace asks for its pods' accepted connections to be logged (an audit of allows). */
+    public boolean logsAccepts() {
+        return "true".equals(annotations.get(LOG_ACCEPTS_ANNOTATION));
     }
 
     /** Whether the namespace asks for its pods' drops to be logged. */

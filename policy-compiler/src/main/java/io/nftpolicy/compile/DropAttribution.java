@@ -16,9 +16,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What a logged drop ({@link DropLogs}) means, read from the compiled model it was logged under: the log prefix
- * names a group chain, whose isolation drop names the direction and the policies that isolate its pods; the
- * packet's addresses name the pods. Immutable.
+ * What a logged drop or accept ({@link DropLogs}) means, read from the compiled model it was logged under: the log
+ * prefix names a group chain, whose isolation drop names the direction and the policies that isolate its pods (and,
+ * for an accept, one of its rules, which names the policy rules and peers it stands for); the packet's addresses
+ * name the pods. Immutable.
  */
 public final class DropAttribution {
     private static final Pattern ISOLATED = Pattern.compile(DropLogs.ISOLATED_COMMENT + "(ingress|egress) by (.+)");
@@ -34,21 +35,36 @@ public final class DropAttribution {
         }
     }
 
+    /**
+     * @param chain     the group chain whose rule accepted the packet
+     * @param direction the direction of that chain
+     * @param rules     the policy rules and peers the accepting rule stands for ({@code dev/db ingress[0].from[1]})
+     */
+    public record Allowance(String chain, PolicyType direction, List<String> rules) {
+        public Allowance {
+            rules = List.copyOf(rules);
+        }
+    }
+
     private final Map<String, Isolation> byId;
+    private final Map<String, Chain> chains;
     private final Map<IpAddress, String> pods;
 
-    private DropAttribution(Map<String, Isolation> byId, Map<IpAddress, String> pods) {
+    private DropAttribution(Map<String, Isolation> byId, Map<String, Chain> chains, Map<IpAddress, String> pods) {
         this.byId = Map.copyOf(byId);
+        this.chains = Map.copyOf(chains);
         this.pods = Map.copyOf(pods);
     }
 
     public static DropAttribution of(Ruleset ruleset, ClusterSnapshot snapshot) {
         Map<String, Isolation> byId = new HashMap<>();
+        Map<String, Chain> chains = new HashMap<>();
         for (Chain chain : ruleset.chains()) {
             Optional<String> id = DropLogs.id(chain.name());
             if (id.isEmpty()) {
                 continue;
             }
+            chains.put(id.get(), chain);
             for (Rule rule : chain.rules()) {
                 Matcher m = ISOLATED.matcher(rule.comment());
                 if (m.matches()) {
@@ -74,7 +90,7 @@ public final class DropAttribution {
                 }
             }
         }
-        return new DropAttribution(byId, pods);
+        return new DropAttribution(byId, chains, pods);
     }
 
     /** The isolation a log prefix stands for; empty for a prefix that is not nftpolicy's or a chain not known. */
@@ -83,6 +99,28 @@ public final class DropAttribution {
             return Optional.empty();
         }
         return Optional.ofNullable(byId.get(prefix.substring(DropLogs.PREFIX.length()).trim()));
+    }
+
+    /**
+     * What an accept log prefix ({@link DropLogs#acceptPrefix}) stands for; empty for another prefix or a chain or
+     * rule not known.
+     */
+    public Optional<Allowance> allowance(String prefix) {
+        if (!prefix.startsWith(DropLogs.ACCEPT_PREFIX)) {
+            return Optional.empty();
+        }
+        String[] idAndIndex = prefix.substring(DropLogs.ACCEPT_PREFIX.length()).trim().split(" ");
+        Chain chain = chains.get(idAndIndex[0]);
+        if (chain == null || idAndIndex.length != 2 || !idAndIndex[1].matches("\\d{1,4}")) {
+            return Optional.empty();
+        }
+        int index = Integer.parseInt(idAndIndex[1]);
+        if (index >= chain.rules().size() || chain.rules().get(index).sources().isEmpty()) {
+            return Optional.empty();
+        }
+        PolicyType direction = idAndIndex[0].startsWith("ing-") ? PolicyType.INGRESS : PolicyType.EGRESS;
+        return Optional.of(new Allowance(chain.name(), direction,
+                chain.rules().get(index).sources().stream().map(Object::toString).toList()));
     }
 
     /** The pod (namespace/name) that has this address; empty for an address no pod has. */

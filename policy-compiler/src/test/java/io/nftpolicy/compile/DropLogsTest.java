@@ -1,6 +1,7 @@
 package io.nftpolicy.compile;
 
 import static io.nftpolicy.testing.Clusters.cluster;
+import static io.nftpolicy.testing.Policies.egress;
 import static io.nftpolicy.testing.Policies.ingress;
 import static io.nftpolicy.testing.Policies.labels;
 import static io.nftpolicy.testing.Policies.peers;
@@ -134,6 +135,45 @@ class DropLogsTest {
         assertThat(attribution.pod(IpAddress.parse("10.244.1.10"))).contains("dev/db");
         assertThat(attribution.pod(IpAddress.parse("10.9.9.9"))).isEmpty();
         assertThat(attribution.isolation("someone else's prefix")).isEmpty();
+    }
+
+    @Test
+    void anAuditedNamespacesAllowRulesGoToAcceptLogChainsThatKeepTheirVerdict() {
+        ClusterSnapshot snapshot = cluster()
+                .namespace("dev")
+                .pod("dev/db", NODE, "10.244.1.10", "app=db")
+                .pod("dev/web", NODE, "10.244.1.11", "app=web")
+                .policy(ingress("dev/db-from-web", labels("app=db"), peers(pods(labels("app=web")))))
+                .changeNamespace("dev", n -> new Namespace(n.name(), n.labels(),
+                        Map.of(Namespace.LOG_ACCEPTS_ANNOTATION, "true")))
+                .snapshot();
+        Ruleset logged = new DropLogs(DropLogs.Options.defaults(false)).apply(compiled(snapshot), snapshot);
+
+        Chain db = groupChain(logged, "dev_db-from-web");
+        String id = DropLogs.id(db.name()).orElseThrow();
+        assertThat(db.rules().get(0).statement()).matches("ip saddr @peer-[0-9a-f]{8}-v4 goto acc-" + id + "-0");
+        assertThat(db.rules().get(0).sources()).extracting(Object::toString).containsExactly("dev/db-from-web ingress[0].from[0]");
+        assertThat(statements(chain(logged, "acc-" + id + "-0"))).containsExactly(
+                "ct state new limit rate 10/second burst 5 packets log prefix \"nftpolicy accept " + id + " 0\" group 100 accept",
+                "ct state new counter accept",
+                "accept");
+        assertThat(logged.chains()).noneMatch(c -> c.name().startsWith("log-"));
+
+        DropAttribution.Allowance allowance = DropAttribution.of(logged, snapshot)
+                .allowance(DropLogs.acceptPrefix(id, 0)).orElseThrow();
+        assertThat(allowance.rules()).containsExactly("dev/db-from-web ingress[0].from[0]");
+    }
+
+    @Test
+    void anEgressAllowKeepsReturnInItsAcceptLogChain() {
+        ClusterSnapshot snapshot = cluster(snapshot(false))
+                .policy(egress("dev/web-out", labels("app=web"), peers(pods(labels("app=db")))))
+                .snapshot();
+        Ruleset logged = new DropLogs(new DropLogs.Options(false, 100, 10, 5, true)).apply(compiled(snapshot), snapshot);
+
+        Chain egress = logged.chains().stream().filter(c -> c.name().startsWith("egr-")).findFirst().orElseThrow();
+        String id = DropLogs.id(egress.name()).orElseThrow();
+        assertThat(statements(chain(logged, "acc-" + id + "-0"))).last().isEqualTo("return");
     }
 
     @Test

@@ -51,7 +51,8 @@ public final class DropLogReader {
     public List<DropRecord> records(List<NflogPacket> packets, DropAttribution attribution) {
         List<DropRecord> out = new ArrayList<>();
         for (NflogPacket packet : packets) {
-            if (!packet.prefix().startsWith(DropLogs.PREFIX)) {
+            boolean drop = packet.prefix().startsWith(DropLogs.PREFIX);
+            if (!drop && !packet.prefix().startsWith(DropLogs.ACCEPT_PREFIX)) {
                 continue;
             }
             Optional<PacketHeaders> decoded = PacketHeaders.decode(packet.payload());
@@ -63,7 +64,8 @@ public final class DropLogReader {
             if (!firstOfAttempt(headers, now)) {
                 continue;
             }
-            out.add(record(now, packet.prefix(), headers, attribution));
+            out.add(drop ? record(now, packet.prefix(), headers, attribution)
+                    : accepted(now, packet.prefix(), headers, attribution));
         }
         return out;
     }
@@ -85,18 +87,38 @@ public final class DropLogReader {
         boolean ingress = isolation.map(i -> i.direction() == PolicyType.INGRESS)
                 .orElse(prefix.substring(DropLogs.PREFIX.length()).startsWith("ing-"));
         IpAddress isolated = ingress ? h.destination() : h.source();
-        return new DropRecord(time, node, ingress ? "ingress" : "egress", endpoint(h.source(), attribution),
+        return new DropRecord(time, node, "drop", ingress ? "ingress" : "egress", endpoint(h.source(), attribution),
                 endpoint(h.destination(), attribution), h.protocolName(),
                 h.destinationPort().isPresent() ? h.destinationPort().getAsInt() : null,
                 attribution.pod(isolated).orElse(null), isolation.map(DropAttribution.Isolation::policies).orElse(List.of()),
-                isolation.map(DropAttribution.Isolation::chain).orElse(prefix.substring(DropLogs.PREFIX.length())));
+                null, isolation.map(DropAttribution.Isolation::chain).orElse(prefix.substring(DropLogs.PREFIX.length())));
+    }
+
+    /** An accepted connection's first packet, with the rule that accepted it ({@code nftpolicy accept ID INDEX}). */
+    private DropRecord accepted(Instant time, String prefix, PacketHeaders h, DropAttribution attribution) {
+        String rest = prefix.substring(DropLogs.ACCEPT_PREFIX.length());
+        Optional<DropAttribution.Allowance> allowance = attribution.allowance(prefix);
+        boolean ingress = allowance.map(a -> a.direction() == PolicyType.INGRESS).orElse(rest.startsWith("ing-"));
+        IpAddress subject = ingress ? h.destination() : h.source();
+        return new DropRecord(time, node, "accept", ingress ? "ingress" : "egress", endpoint(h.source(), attribution),
+                endpoint(h.destination(), attribution), h.protocolName(),
+                h.destinationPort().isPresent() ? h.destinationPort().getAsInt() : null,
+                attribution.pod(subject).orElse(null), null,
+                allowance.map(DropAttribution.Allowance::rules).orElse(List.of()),
+                allowance.map(DropAttribution.Allowance::chain).orElse(rest));
     }
 
     private static DropRecord.Endpoint endpoint(IpAddress address, DropAttribution attribution) {
         return new DropRecord.Endpoint(address.toString(), attribution.pod(address).orElse(null));
     }
 
-    /** The log chains of a ruleset: where the over-limit counters are. */
+    /** Whether a ruleset logs anything, drops or accepts: then the group has something to read. */
+    public static boolean logsAnything(Ruleset ruleset) {
+        return ruleset.chains().stream().anyMatch(c -> c.name().startsWith(DropLogs.LOG_CHAIN_PREFIX)
+                || c.name().startsWith(DropLogs.ACCEPT_CHAIN_PREFIX));
+    }
+
+    /** The drop log chains of a ruleset: where the over-limit counters of drops are. */
     public static List<String> logChains(Ruleset ruleset) {
         return ruleset.chains().stream().map(c -> c.name()).filter(n -> n.startsWith(DropLogs.LOG_CHAIN_PREFIX)).toList();
     }

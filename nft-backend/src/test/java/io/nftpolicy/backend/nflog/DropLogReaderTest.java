@@ -56,7 +56,7 @@ class DropLogReaderTest {
     void aLoggedSynBecomesARecordNamingPodsPortAndIsolatingPolicies() {
         List<DropRecord> records = reader.records(List.of(syn("nftpolicy drop " + chainId(), T0)), ATTRIBUTION);
 
-        assertThat(DropLogReader.json(records.get(0))).isEqualTo("{\"time\":\"2026-12-07T03:00:00Z\",\"node\":\"n1\","
+        assertThat(DropLogReader.json(records.get(0))).isEqualTo("{\"time\":\"2026-12-07T03:00:00Z\",\"node\":\"n1\",\"verdict\":\"drop\","
                 + "\"direction\":\"ingress\",\"source\":{\"ip\":\"10.244.1.10\",\"pod\":\"dev/client\"},"
                 + "\"destination\":{\"ip\":\"10.244.1.11\",\"pod\":\"dev/db\"},\"protocol\":\"TCP\",\"port\":80,"
                 + "\"pod\":\"dev/db\",\"isolatedBy\":[\"dev/db-lockdown\"],\"chain\":\""
@@ -105,6 +105,18 @@ class DropLogReaderTest {
 
         assertThat(r.toText()).isEqualTo("2026-12-07T03:00:00Z n1 ingress drop TCP 10.244.1.10 (dev/client) -> "
                 + "10.244.1.11:80 (dev/db) isolated by dev/db-lockdown");
+    }
+
+    @Test
+    void anAcceptLogNamesTheRuleThatAccepted() {
+        // the captured SYN, as if accepted by rule 0 of dev/db's chain (it admits no peer, so the rule is unknown)
+        DropRecord r = reader.records(List.of(syn("nftpolicy accept " + chainId() + " 0", T0)), ATTRIBUTION).get(0);
+
+        assertThat(r.verdict()).isEqualTo("accept");
+        assertThat(r.direction()).isEqualTo("ingress");
+        assertThat(r.pod()).isEqualTo("dev/db");
+        assertThat(r.isolatedBy()).isNull();
+        assertThat(DropLogReader.json(r)).contains("\"verdict\":\"accept\"").doesNotContain("isolatedBy");
     }
 
     @Test

@@ -48,7 +48,7 @@ public final class DropLogWriter implements AutoCloseable {
     /** The ruleset compiled for {@code snapshot}; starts reading when it is the first that logs drops. */
     public void compiled(Ruleset ruleset, ClusterSnapshot snapshot) {
         model.set(new Model(ruleset, snapshot));
-        if (thread == null && !closed && !DropLogReader.logChains(ruleset).isEmpty()) {
+        if (thread == null && !closed && DropLogReader.logsAnything(ruleset)) {
             synchronized (this) {
                 if (thread == null) {
                     thread = new Thread(this::run, "drop-log-" + group);
