@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 /**
  * What drop logging costs an allowed connection: the rate of short TCP connections between two pods of one node
  * whose ingress policy allows them, with the compiled table (a) and with the same table logging every drop (b), the
- * two loaded in turn, a b a b..., so that a change of machine load hits both. The server's chain has 8 allow rules
+ * two loaded in turn, a b a b..., so that a change of machine load hits both; and (c) with accepts logged too (the
+ * optional audit of allows), which does cost allowed connections a goto and a token bucket. The server's chain has 8 allow rules
  * and the allowed client matches the last, so its first packet walks the whole chain up to the log rule it never
  * reaches.
  *
@@ -57,6 +58,9 @@ class DropLogCostBenchmark {
         Map<String, String> tables = new LinkedHashMap<>();
         tables.put("(a) compiled", NftRenderer.render(new EstablishedFlows().apply(compiled)));
         tables.put("(b) compiled, every drop logged", NftRenderer.render(new EstablishedFlows().apply(logged)));
+        Ruleset audited = new DropLogs(new DropLogs.Options(true, DropLogs.Options.DEFAULT_GROUP, 10, 5, true))
+                .apply(compiled, snapshot);
+        tables.put("(c) drops and accepts logged", NftRenderer.render(new EstablishedFlows().apply(audited)));
         List<LabPod> labPods = new ArrayList<>();
         labPods.add(new LabPod("bench/server", NODE, List.of("10.244.1.3"), List.of(Endpoint.tcp(80))));
         labPods.add(new LabPod("bench/client7", NODE, List.of("10.244.1.17"), List.of()));
@@ -111,17 +115,22 @@ class DropLogCostBenchmark {
     }
 
     private static void report(String what, Map<String, List<Double>> rates) {
-        List<Double> ratios = new ArrayList<>();
-        List<Double> a = rates.get("(a) compiled");
-        List<Double> b = rates.get("(b) compiled, every drop logged");
-        for (int i = 0; i < a.size(); i++) {
-            ratios.add(b.get(i) / a.get(i));
-        }
         System.out.printf("%s, one node, %d rounds of %d ms%n", what, ROUNDS, ROUND.toMillis());
         rates.forEach((k, v) -> System.out.printf("  %-34s median %8.0f/s  [%.0f-%.0f]%n", k, median(v),
                 v.stream().mapToDouble(d -> d).min().orElse(0), v.stream().mapToDouble(d -> d).max().orElse(0)));
-        System.out.printf("  (b)/(a) round by round: median %.3f [%.3f-%.3f]%n", median(ratios),
-                ratios.stream().mapToDouble(d -> d).min().orElse(0), ratios.stream().mapToDouble(d -> d).max().orElse(0));
+        List<Double> a = rates.get("(a) compiled");
+        for (var entry : rates.entrySet()) {
+            if (entry.getValue() == a) {
+                continue;
+            }
+            List<Double> ratios = new ArrayList<>();
+            for (int i = 0; i < a.size(); i++) {
+                ratios.add(entry.getValue().get(i) / a.get(i));
+            }
+            System.out.printf("  %s/(a) round by round: median %.3f [%.3f-%.3f]%n", entry.getKey().substring(0, 3),
+                    median(ratios), ratios.stream().mapToDouble(d -> d).min().orElse(0),
+                    ratios.stream().mapToDouble(d -> d).max().orElse(0));
+        }
     }
 
     /** The server allows 8 client pods, one rule each (distinct labels); client 7 is matched by the last rule. */
