@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nftpolicy.agent.cache.ClusterCache;
+import io.nftpolicy.agent.drops.DropLogWriter;
 import io.nftpolicy.agent.metrics.AgentMetrics;
 import io.nftpolicy.agent.metrics.HealthServer;
 import io.nftpolicy.agent.reporting.StatusReporter;
@@ -12,6 +13,7 @@ import io.nftpolicy.agent.sync.SyncObserver;
 import io.nftpolicy.backend.sync.NftExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.compile.Compilation;
+import io.nftpolicy.compile.DropLogs;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.FailClosed;
 import io.nftpolicy.compile.IncrementalCompiler;
@@ -55,10 +57,11 @@ public final class Agent implements AutoCloseable {
      *                         ({@link ClusterCache}); zero: only when a watch is seen reconnecting
      * @param keepEstablished  let connections run on after a change denies them; by default each flow is judged
      *                         again by the new rules ({@link EstablishedFlows})
+     * @param dropLog          which drops the table logs, and whether the agent writes them ({@link DropLog})
      */
     public record Config(String node, InetSocketAddress metricsAddress, SyncLoop.Options loop,
                          Duration cacheSyncTimeout, boolean failClosed, List<IpRange> podCidrs,
-                         Duration relistInterval, boolean keepEstablished) {
+                         Duration relistInterval, boolean keepEstablished, DropLog dropLog) {
         public static final int DEFAULT_METRICS_PORT = 9402;
 
         public Config {
@@ -77,33 +80,62 @@ public final class Agent implements AutoCloseable {
             if (!failClosed && !podCidrs.isEmpty()) {
                 throw new IllegalArgumentException("pod CIDRs are for fail-closed mode only");
             }
+            Objects.requireNonNull(dropLog, "dropLog");
         }
 
         /** Defaults: port 9402 on every address, the loop's defaults, 5 minutes to list the cluster, open mode. */
         public static Config forNode(String node) {
             return new Config(node, new InetSocketAddress(DEFAULT_METRICS_PORT), SyncLoop.Options.defaults(),
-                    Duration.ofMinutes(5), false, List.of(), ClusterCache.DEFAULT_RELIST_INTERVAL, false);
+                    Duration.ofMinutes(5), false, List.of(), ClusterCache.DEFAULT_RELIST_INTERVAL, false,
+                    DropLog.defaults());
         }
 
         public Config withMetricsAddress(InetSocketAddress address) {
-            return new Config(node, address, loop, cacheSyncTimeout, failClosed, podCidrs, relistInterval, keepEstablished);
+            return new Config(node, address, loop,
+                    cacheSyncTimeout, failClosed, podCidrs, relistInterval, keepEstablished, dropLog);
         }
 
         public Config withLoop(SyncLoop.Options options) {
-            return new Config(node, metricsAddress, options, cacheSyncTimeout, failClosed, podCidrs, relistInterval, keepEstablished);
+            return new Config(node, metricsAddress, options,
+                    cacheSyncTimeout, failClosed, podCidrs, relistInterval, keepEstablished, dropLog);
         }
 
         /** Fail-closed mode with these pod CIDRs, or with the Node's when {@code cidrs} is empty. */
         public Config withFailClosed(List<IpRange> cidrs) {
-            return new Config(node, metricsAddress, loop, cacheSyncTimeout, true, cidrs, relistInterval, keepEstablished);
+            return new Config(node, metricsAddress, loop,
+                    cacheSyncTimeout, true, cidrs, relistInterval, keepEstablished, dropLog);
         }
 
         public Config withKeepEstablished(boolean keep) {
-            return new Config(node, metricsAddress, loop, cacheSyncTimeout, failClosed, podCidrs, relistInterval, keep);
+            return new Config(node, metricsAddress, loop,
+                    cacheSyncTimeout, failClosed, podCidrs, relistInterval, keep, dropLog);
+        }
+
+        public Config withDropLog(DropLog log) {
+            return new Config(node, metricsAddress, loop, cacheSyncTimeout, failClosed, podCidrs, relistInterval,
+                    keepEstablished, log);
         }
 
         public Config withRelistInterval(Duration interval) {
-            return new Config(node, metricsAddress, loop, cacheSyncTimeout, failClosed, podCidrs, interval, keepEstablished);
+            return new Config(node, metricsAddress, loop,
+                    cacheSyncTimeout, failClosed, podCidrs, interval, keepEstablished, dropLog);
+        }
+    }
+
+    /**
+     * Drop logs: the drops of annotated namespaces' pods are always logged to the NFLOG group, those of every pod
+     * with {@code options.everywhere()}; the agent writes them to logger {@value DropLogWriter#LOGGER} unless
+     * {@code write} is false (which leaves the group to {@code nftpolicy drops}).
+     *
+     * @param netns the network namespace of the table (the agent's {@code --netns}), null for the agent's own
+     */
+    public record DropLog(DropLogs.Options options, boolean write, String netns) {
+        public DropLog {
+            Objects.requireNonNull(options, "options");
+        }
+
+        public static DropLog defaults() {
+            return new DropLog(DropLogs.Options.defaults(false), true, null);
         }
     }
 
@@ -114,6 +146,7 @@ public final class Agent implements AutoCloseable {
     /** Set by {@link #start()} in fail-closed mode, before the worker starts; read by the worker only. */
     private volatile FailClosed failClosed;
     private final SyncLoop loop;
+    private final DropLogWriter dropLogWriter; // null: drop logs are left to 'nftpolicy drops'
     private final StatusReporter status;
     private final AgentMetrics metrics;
     private HealthServer http;
@@ -143,9 +176,16 @@ public final class Agent implements AutoCloseable {
         this.client = client;
         IncrementalCompiler compiler = new IncrementalCompiler(config.node());
         EstablishedFlows established = config.keepEstablished() ? null : new EstablishedFlows();
+        DropLogs dropLogs = new DropLogs(config.dropLog().options());
+        this.dropLogWriter = config.dropLog().write() ? new DropLogWriter(config.node(), config.dropLog().netns(),
+                config.dropLog().options().group(), clock) : null;
         this.loop = new SyncLoop(config.node(), cache::snapshot, snapshot -> {
             FailClosed f = failClosed;
             Compilation c = f == null ? compiler.compile(snapshot) : f.apply(compiler.compile(snapshot), snapshot);
+            c = new Compilation(dropLogs.apply(c.ruleset(), snapshot), c.diagnostics());
+            if (dropLogWriter != null) {
+                dropLogWriter.compiled(c.ruleset(), snapshot);
+            }
             return established == null ? c : new Compilation(established.apply(c.ruleset()), c.diagnostics());
         }, new RulesetApplier(executor), driftReader, config.loop(), clock);
         loopRef[0] = loop;
@@ -238,6 +278,9 @@ public final class Agent implements AutoCloseable {
         } finally {
             try {
                 status.close();
+                if (dropLogWriter != null) {
+                    dropLogWriter.close();
+                }
             } finally {
                 if (http != null) {
                     http.close();

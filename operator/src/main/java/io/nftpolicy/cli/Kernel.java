@@ -58,6 +58,11 @@ final class Kernel implements NftExecutor, AutoCloseable {
         }
     }
 
+    /** The libnftables context, for reading what the transactions do not cover (the drop log's counters). */
+    Nftables nftables() {
+        return nft;
+    }
+
     /** {@code the current network namespace}, or {@code network namespace NAME}. */
     String where() {
         return where;

@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
         description = "Compiles Kubernetes NetworkPolicies into nftables rulesets, applies them to the kernel, and "
                 + "tries them out.",
         subcommands = {CompileCommand.class, ApplyCommand.class, VerifyCommand.class, ExplainCommand.class,
-                GenerateCommand.class, RunCommand.class, VersionCommand.class, HelpCommand.class},
+                GenerateCommand.class, RunCommand.class, DropsCommand.class, VersionCommand.class,
+                HelpCommand.class},
         footer = {"", "Exit status:",
                 "  0  done (warnings do not change it)",
                 "  1  sandbox: the reachability differs from --expect; verify: the kernel's table differs;",
@@ -37,7 +38,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (compile, apply, verify, explain, sandbox, generate, run, version)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (compile, apply, verify, explain, sandbox, generate, run, drops, version)");
     }
 
     public static void main(String[] args) {
@@ -103,6 +104,9 @@ public final class Main implements Runnable {
             }
             if (type == VerifyCommand.class) {
                 return type.cast(new VerifyCommand(context));
+            }
+            if (type == DropsCommand.class) {
+                return type.cast(new DropsCommand(context));
             }
             return CommandLine.defaultFactory().create(type);
         }

@@ -3,6 +3,7 @@ package io.nftpolicy.cli;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.Compilation;
+import io.nftpolicy.compile.DropLogs;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.FailClosed;
 import io.nftpolicy.compile.PolicyCompiler;
@@ -23,16 +24,17 @@ final class NodeRuleset {
 
     static Compilation compile(String input, String node, EstablishedOption established, Main.Context context,
                                PrintWriter err) throws UserException {
-        return compile(input, node, List.of(), established, context, err);
+        return compile(input, node, List.of(), established, DropLogs.Options.defaults(false), context, err);
     }
 
     /**
      * With {@code podCidrs} not empty: in fail-closed mode ({@link FailClosed}) for these pod CIDRs of the node.
      * Established flows are judged again after a change ({@link EstablishedFlows}) unless {@code established} keeps
-     * them.
+     * them. The drops of annotated namespaces' pods, or of every pod, are logged as {@code dropLogs} says
+     * ({@link DropLogs}).
      */
     static Compilation compile(String input, String node, List<IpRange> podCidrs, EstablishedOption established,
-                               Main.Context context, PrintWriter err) throws UserException {
+                               DropLogs.Options dropLogs, Main.Context context, PrintWriter err) throws UserException {
         ClusterSnapshot snapshot = SnapshotInput.load(input, context.stdin(), err).snapshot();
         warnIfNodeUnknown(snapshot, node, err);
         Compilation compilation = new PolicyCompiler().compile(snapshot, node);
@@ -45,6 +47,8 @@ final class NodeRuleset {
             }
             compilation = failClosed.apply(compilation, snapshot);
         }
+        compilation = new Compilation(new DropLogs(dropLogs).apply(compilation.ruleset(), snapshot),
+                compilation.diagnostics());
         if (!established.keep) {
             compilation = new Compilation(new EstablishedFlows().apply(compilation.ruleset()), compilation.diagnostics());
         }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /**
  * What compile, apply and verify build a node's ruleset from: a snapshot, the node, and whether established flows
- * are kept (a picocli mixin, so that the three take the same options and compile the same way).
+ * are kept and drops logged (a picocli mixin, so that the three take the same options and compile the same way).
  */
 final class NodeSnapshotOptions {
     @Mixin
@@ -18,10 +18,13 @@ final class NodeSnapshotOptions {
     @Mixin
     EstablishedOption established;
 
+    @Mixin
+    DropLogOption dropLogs;
+
     @Option(names = {"-n", "--node"}, required = true, paramLabel = "NODE", description = "The node to compile for.")
     String node;
 
     Compilation compile(List<IpRange> podCidrs, Main.Context context, PrintWriter err) throws UserException {
-        return NodeRuleset.compile(input.file, node, podCidrs, established, context, err);
+        return NodeRuleset.compile(input.file, node, podCidrs, established, dropLogs.options(), context, err);
     }
 }

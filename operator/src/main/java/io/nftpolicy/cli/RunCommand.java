@@ -154,6 +154,14 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     EstablishedOption established;
 
+    @Mixin
+    DropLogOption dropLogs;
+
+    @Option(names = "--no-write-drop-log",
+            description = "Do not read the drop log's NFLOG group: leave it to 'nftpolicy drops'. By default the agent "
+                    + "writes each logged drop as a JSON line to standard output (logger io.nftpolicy.drops).")
+    boolean noWriteDropLog;
+
     RunCommand() {
         this(Environment.system());
     }
@@ -194,7 +202,8 @@ final class RunCommand implements Callable<Integer> {
                 .withMetricsAddress(metricsAddress)
                 .withLoop(loop)
                 .withRelistInterval(Duration.ofMinutes(relistMinutes))
-                .withKeepEstablished(established.keep);
+                .withKeepEstablished(established.keep)
+                .withDropLog(new Agent.DropLog(dropLogs.options(), !noWriteDropLog, netns));
         if (failClosed) {
             config = config.withFailClosed(cidrs);
         }

@@ -113,14 +113,18 @@ public final class SnapshotConverter {
      */
     public Namespace namespace(io.fabric8.kubernetes.api.model.Namespace namespace, List<Diagnostic> diagnostics) {
         ObjectMeta metadata = metadata(namespace.getMetadata());
-        return namespace(nullToEmpty(metadata.getName()), metadata.getLabels(), diagnostics);
+        return namespace(nullToEmpty(metadata.getName()), metadata.getLabels(), metadata.getAnnotations(), diagnostics);
     }
 
-    /** A namespace of this name and labels as written; what the API server would refuse is reported and left out. */
-    static Namespace namespace(String name, Map<String, String> labels, List<Diagnostic> diagnostics) {
+    /**
+     * A namespace of this name, labels and annotations (only nftpolicy's are kept) as written; what the API server
+     * would refuse is reported and left out.
+     */
+    static Namespace namespace(String name, Map<String, String> labels, Map<String, String> annotations,
+                               List<Diagnostic> diagnostics) {
         KubernetesNames.namespaceName(name).ifPresent(reason ->
                 diagnostics.add(new Diagnostic("Namespace", name, "metadata.name", reason, "")));
-        return new Namespace(name, validLabels("Namespace", name, labels, diagnostics));
+        return new Namespace(name, validLabels("Namespace", name, labels, diagnostics), annotations);
     }
 
     /**

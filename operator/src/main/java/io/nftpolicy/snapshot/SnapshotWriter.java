@@ -63,8 +63,8 @@ public final class SnapshotWriter {
     }
 
     public static io.fabric8.kubernetes.api.model.Namespace namespace(Namespace ns) {
-        return new NamespaceBuilder().withNewMetadata().withName(ns.name()).withLabels(ns.labels()).endMetadata()
-                .build();
+        return new NamespaceBuilder().withNewMetadata().withName(ns.name()).withLabels(ns.labels())
+                .withAnnotations(ns.annotations().isEmpty() ? null : ns.annotations()).endMetadata().build();
     }
 
     public static io.fabric8.kubernetes.api.model.Pod pod(Pod pod) {

@@ -113,6 +113,17 @@ class SnapshotReaderTest {
     }
 
     @Test
+    void keepsANamespacesNftpolicyAnnotationsOnly() throws Exception {
+        String yaml = "kind: Namespace\nmetadata:\n  name: a\n  annotations:\n    nftpolicy.io/log-drops: \"true\"\n"
+                + "    kubectl.kubernetes.io/last-applied-configuration: '{}'\n";
+
+        Namespace a = read(yaml).snapshot().namespaces().get(0);
+
+        assertThat(a.annotations()).containsExactly(java.util.Map.entry("nftpolicy.io/log-drops", "true"));
+        assertThat(a.logsDrops()).isTrue();
+    }
+
+    @Test
     void namesTheDocumentOfAnObjectWithoutName() {
         String yaml = "kind: Namespace\nmetadata: {name: a}\n---\nkind: NetworkPolicy\nmetadata: {namespace: a}\n";
 

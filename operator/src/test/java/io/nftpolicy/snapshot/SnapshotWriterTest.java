@@ -59,6 +59,14 @@ class SnapshotWriterTest {
     }
 
     @Test
+    void aNamespacesDropLogAnnotationIsWrittenAndReadBack() throws SnapshotException {
+        ClusterSnapshot cluster = new ClusterSnapshot(List.of(new Namespace("dev", Map.of("team", "a"),
+                Map.of(Namespace.LOG_DROPS_ANNOTATION, "true"))), List.of(), List.of());
+
+        assertThat(readBack(SnapshotWriter.toYaml(cluster)).snapshot()).isEqualTo(cluster);
+    }
+
+    @Test
     void theSnapshotIsAKubectlListWithNamespacesFirst() {
         String yaml = SnapshotWriter.toYaml(ClusterGenerator.generate(new ClusterGenerator.Size(1, 1, 1, 1, 1L)));
 
