@@ -5,12 +5,15 @@ import static io.nftpolicy.testing.Clusters.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.cluster.Namespace;
 import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.snapshot.SnapshotConverter.Conversion;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SnapshotWriterTest {
