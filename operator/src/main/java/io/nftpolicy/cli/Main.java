@@ -41,9 +41,12 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        Timing.start();
         int code;
         try {
-            code = commandLine(Context.system()).execute(args);
+            CommandLine commandLine = commandLine(Context.system());
+            Timing.phase("command line");
+            code = commandLine.execute(args);
         } catch (Throwable t) { // last resort: errors raised outside command execution
             System.err.println(Messages.PREFIX + "error: internal error: " + t
                     + " (run with --debug for details)");
