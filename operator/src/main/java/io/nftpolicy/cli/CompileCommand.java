@@ -48,6 +48,7 @@ final class CompileCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Compilation compilation = target.compile(PodCidrs.parse(spec, podCidrs), context, err);
         String script = NftRenderer.render(compilation.ruleset());
+        Timing.phase("render");
         if (output == null) {
             PrintWriter out = spec.commandLine().getOut();
             out.print(script);
@@ -59,6 +60,7 @@ final class CompileCommand implements Callable<Integer> {
                 throw new UserException("cannot write " + output + ": " + describe(e), e);
             }
         }
+        Timing.phase("write");
         return ExitCodes.OK;
     }
 

@@ -2,6 +2,8 @@ package io.nftpolicy.cli;
 
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -17,9 +19,6 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionCommand.Provider.class,
         description = "Compiles Kubernetes NetworkPolicies into nftables rulesets, applies them to the kernel, and "
                 + "tries them out.",
-        subcommands = {CompileCommand.class, ApplyCommand.class, VerifyCommand.class, ExplainCommand.class,
-                GenerateCommand.class, RunCommand.class, DropsCommand.class, VersionCommand.class,
-                HelpCommand.class},
         footer = {"", "Exit status:",
                 "  0  done (warnings do not change it)",
                 "  1  sandbox: the reachability differs from --expect; verify: the kernel's table differs;",
@@ -30,6 +29,16 @@ import picocli.CommandLine.Spec;
                 "  4  apply: the kernel refused the transaction; nothing of it was applied (libnftables'",
                 "     error and the failing command are on standard error)"})
 public final class Main implements Runnable {
+    /**
+     * The commands by name, in the order usage lists them. picocli reads a command's annotations by reflection when
+     * it is added, which costs a short run more than the JVM's own start: a run that names its command gets only
+     * that one ({@link #commandLine(Context, String)}).
+     */
+    private static final Map<String, Class<?>> COMMANDS = commands(CompileCommand.class, ApplyCommand.class,
+            VerifyCommand.class, ExplainCommand.class, GenerateCommand.class, RunCommand.class, DropsCommand.class,
+            VersionCommand.class, HelpCommand.class);
+    private static final String SANDBOX = "sandbox";
+
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print the stack trace of errors.")
     boolean debug;
 
@@ -42,9 +51,12 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        Timing.start();
         int code;
         try {
-            code = commandLine(Context.system()).execute(args);
+            CommandLine commandLine = commandLine(Context.system(), args.length > 0 ? args[0] : null);
+            Timing.phase("command line");
+            code = commandLine.execute(args);
         } catch (Throwable t) { // last resort: errors raised outside command execution
             System.err.println(Messages.PREFIX + "error: internal error: " + t
                     + " (run with --debug for details)");
@@ -60,16 +72,38 @@ public final class Main implements Runnable {
 
     /** A command line whose standard input and host checks come from {@code context}; set out/err on it to capture. */
     public static CommandLine commandLine(Context context) {
+        return commandLine(context, null);
+    }
+
+    /**
+     * The command line for arguments that start with {@code first}: when it names a command (other than help, which
+     * looks the others up), with that command alone, since nothing else is run or listed; else with all of them.
+     */
+    static CommandLine commandLine(Context context, String first) {
         ErrorHandler errors = new ErrorHandler();
         CommandLine commandLine = new CommandLine(new Main(), new Factory(context));
-        if (labPresent()) {
-            commandLine.addSubcommand("sandbox", new SandboxCommand(context));
+        boolean one = first != null && !first.equals("help") && (COMMANDS.containsKey(first) || first.equals(SANDBOX));
+        COMMANDS.forEach((name, type) -> {
+            if (!one || name.equals(first)) {
+                commandLine.addSubcommand(name, type);
+            }
+        });
+        if ((!one || first.equals(SANDBOX)) && labPresent()) {
+            commandLine.addSubcommand(SANDBOX, new SandboxCommand(context));
         }
         commandLine.setExecutionExceptionHandler(errors);
         commandLine.setParameterExceptionHandler(errors);
         commandLine.setOut(new PrintWriter(System.out, true));
         commandLine.setErr(new PrintWriter(System.err, true));
         return commandLine;
+    }
+
+    private static Map<String, Class<?>> commands(Class<?>... types) {
+        Map<String, Class<?>> commands = new LinkedHashMap<>();
+        for (Class<?> type : types) {
+            commands.put(type.getAnnotation(Command.class).name(), type);
+        }
+        return commands;
     }
 
     /**

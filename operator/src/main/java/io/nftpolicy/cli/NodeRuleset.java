@@ -36,8 +36,10 @@ final class NodeRuleset {
     static Compilation compile(String input, String node, List<IpRange> podCidrs, EstablishedOption established,
                                DropLogs.Options dropLogs, Main.Context context, PrintWriter err) throws UserException {
         ClusterSnapshot snapshot = SnapshotInput.load(input, context.stdin(), err).snapshot();
+        Timing.phase("read");
         warnIfNodeUnknown(snapshot, node, err);
         Compilation compilation = new PolicyCompiler().compile(snapshot, node);
+        Timing.phase("compile");
         if (!podCidrs.isEmpty()) {
             FailClosed failClosed;
             try {
@@ -52,6 +54,7 @@ final class NodeRuleset {
         if (!established.keep) {
             compilation = new Compilation(new EstablishedFlows().apply(compilation.ruleset()), compilation.diagnostics());
         }
+        Timing.phase("established flows");
         compilation.diagnostics().forEach(d -> Messages.warning(err, d.format()));
         return compilation;
     }

@@ -103,6 +103,10 @@ final class LocatedTree {
 
     private final JsonNodeFactory nodes = JsonNodeFactory.instance;
     private final boolean everyValue;
+    /** Lines before the text read: a part of a file ({@link ListParts}) reports the file's lines. */
+    private final int lineOffset;
+    /** Whether an anchor, alias or merge key was read: they refer across values (see {@link ListParts}). */
+    private boolean references;
     /** Where each key's value or element starts, by container: only in a tree made to report. */
     private final Map<JsonNode, Map<Object, Position>> children = new IdentityHashMap<>();
     private final Map<String, JsonNode> anchors = new HashMap<>();
@@ -112,14 +116,30 @@ final class LocatedTree {
 
     /** @param everyValue remember where every value starts (to report a problem), not only mappings and sequences */
     LocatedTree(boolean everyValue) {
+        this(everyValue, 0);
+    }
+
+    /** A tree made to read a part of a file that starts after {@code lineOffset} lines. */
+    LocatedTree(boolean everyValue, int lineOffset) {
         this.everyValue = everyValue;
+        this.lineOffset = lineOffset;
+    }
+
+    boolean sawReferences() {
+        return references;
+    }
+
+    private Position position(JsonParser parser) {
+        Position position = Position.of(parser.currentTokenLocation());
+        return lineOffset == 0 || !position.known() ? position
+                : new Position(position.line() + lineOffset, position.column());
     }
 
     /** Reads every root value of the stream. Empty YAML documents come back with a null root. */
     List<Document> readAll(JsonParser parser) throws IOException, TreeException {
         List<Document> documents = new ArrayList<>();
         while (parser.nextToken() != null) {
-            Position start = Position.of(parser.currentTokenLocation());
+            Position start = position(parser);
             JsonNode root = read(parser);
             // An empty YAML document (a stray "---") comes as null or as an empty plain scalar.
             boolean empty = root.isNull() || (root.isTextual() && root.asText().isEmpty());
@@ -153,7 +173,8 @@ final class LocatedTree {
         if (parser instanceof YAMLParser yaml) {
             // Jackson reports an alias as a string holding the anchor's name; kubectl expands it.
             if (yaml.isCurrentAlias()) {
-                Position start = Position.of(parser.currentTokenLocation());
+                references = true;
+                Position start = position(parser);
                 JsonNode anchored = anchors.get(yaml.getText());
                 if (anchored == null) {
                     throw new TreeException("alias *" + yaml.getText() + " has no anchor &" + yaml.getText()
@@ -169,6 +190,7 @@ final class LocatedTree {
             String anchor = yaml.getCurrentAnchor();
             JsonNode node = readValue(parser, start(parser));
             if (anchor != null) {
+                references = true;
                 anchors.put(anchor, node);
                 anchorSizes.put(anchor, size(node));
             }
@@ -181,7 +203,7 @@ final class LocatedTree {
     private Position start(JsonParser parser) {
         JsonToken token = parser.currentToken();
         return everyValue || token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY
-                ? Position.of(parser.currentTokenLocation()) : Position.UNKNOWN;
+                ? position(parser) : Position.UNKNOWN;
     }
 
     /** The number of values in the tree: a mapping or sequence counts one, plus its contents. */
@@ -245,7 +267,7 @@ final class LocatedTree {
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                     String key = parser.currentName();
                     parser.nextToken();
-                    Position valueStart = everyValue ? Position.of(parser.currentTokenLocation()) : Position.UNKNOWN;
+                    Position valueStart = everyValue ? position(parser) : Position.UNKNOWN;
                     JsonNode value = read(parser);
                     if (object.has(key)) {
                         throw new TreeException("duplicate key \"" + key + "\" (first at line "
@@ -257,6 +279,7 @@ final class LocatedTree {
                     object.set(key, value);
                 }
                 if (parser instanceof YAMLParser && object.has(MERGE_KEY)) {
+                    references = true;
                     merge(object, positions);
                 }
                 return object;
@@ -269,7 +292,7 @@ final class LocatedTree {
                 }
                 while (parser.nextToken() != JsonToken.END_ARRAY) {
                     if (everyValue) {
-                        positions.put(array.size(), Position.of(parser.currentTokenLocation()));
+                        positions.put(array.size(), position(parser));
                     }
                     array.add(read(parser));
                 }

@@ -50,6 +50,9 @@ public final class SnapshotReader {
                             (object, into) -> into.nodes.add(TierObjectReader.node(object.node()))))
             .collect(Collectors.toUnmodifiableMap(KindReader::kind, Function.identity()));
 
+    /** Threads that read parts of a large YAML List at the same time. */
+    private static final int PARTS = Math.min(Runtime.getRuntime().availableProcessors(), 4);
+
     private final JsonFactory jsonFactory = JsonFactory.builder().build();
     private final YAMLFactory yamlFactory;
 
@@ -87,28 +90,20 @@ public final class SnapshotReader {
             checkLineLengths(name, text);
         }
         try {
-            return read(name, text, json, new LocatedTree(false));
+            return read(name, text, json, new LocatedTree(false), PARTS);
         } catch (SnapshotException problem) {
             // Read again, remembering where every value starts: the same problem, reported at its exact place.
-            read(name, text, json, new LocatedTree(true));
+            read(name, text, json, new LocatedTree(true), 1);
             throw problem;
         }
     }
 
-    private SnapshotFile read(String name, String text, boolean json, LocatedTree tree) throws SnapshotException {
-        List<Document> documents;
-        try (JsonParser parser = json ? jsonFactory.createParser(text) : yamlFactory.createParser(text)) {
-            documents = tree.readAll(parser);
-        } catch (LocatedTree.TreeException e) {
-            throw new SnapshotException(at(name, e.position) + e.getMessage(), e);
-        } catch (StreamConstraintsException e) {
-            // Jackson's bounds (nesting depth, number and string lengths); its message names its own API.
-            throw new SnapshotException(at(name, Position.of(e.getLocation()))
-                    + e.getOriginalMessage().replaceAll(", from `[^`]*`", ""), e);
-        } catch (JsonProcessingException e) {
-            throw new SnapshotException(syntaxError(name, e), e);
-        } catch (IOException e) {
-            throw new SnapshotException(name + ": cannot read: " + e.getMessage(), e);
+    /** @param parts how many threads may read a YAML List (see {@link ListParts}) */
+    private SnapshotFile read(String name, String text, boolean json, LocatedTree tree, int parts)
+            throws SnapshotException {
+        List<Document> documents = json ? null : ListParts.read(text, yamlFactory, parts);
+        if (documents == null) {
+            documents = readWhole(name, text, json, tree);
         }
         if (documents.stream().allMatch(d -> d.root() == null)) {
             throw new SnapshotException(name + ": no Kubernetes objects in the file (it is empty)");
@@ -121,6 +116,23 @@ public final class SnapshotReader {
             }
         }
         return new SnapshotFile(collector.records.snapshot(), collector.records.diagnostics, collector.warnings);
+    }
+
+    private List<Document> readWhole(String name, String text, boolean json, LocatedTree tree)
+            throws SnapshotException {
+        try (JsonParser parser = json ? jsonFactory.createParser(text) : yamlFactory.createParser(text)) {
+            return tree.readAll(parser);
+        } catch (LocatedTree.TreeException e) {
+            throw new SnapshotException(at(name, e.position) + e.getMessage(), e);
+        } catch (StreamConstraintsException e) {
+            // Jackson's bounds (nesting depth, number and string lengths); its message names its own API.
+            throw new SnapshotException(at(name, Position.of(e.getLocation()))
+                    + e.getOriginalMessage().replaceAll(", from `[^`]*`", ""), e);
+        } catch (JsonProcessingException e) {
+            throw new SnapshotException(syntaxError(name, e), e);
+        } catch (IOException e) {
+            throw new SnapshotException(name + ": cannot read: " + e.getMessage(), e);
+        }
     }
 
     private static String decode(String name, byte[] content) throws SnapshotException {
@@ -145,16 +157,14 @@ public final class SnapshotReader {
 
     private static void checkLineLengths(String name, String text) throws SnapshotException {
         int line = 1;
-        int start = 0;
-        for (int i = 0; i <= text.length(); i++) {
-            if (i == text.length() || text.charAt(i) == '\n') {
-                if (i - start > MAX_YAML_LINE) {
-                    throw new SnapshotException(name + ":" + line + ": line of " + (i - start) + " characters, over the "
-                            + MAX_YAML_LINE + " a YAML snapshot may have (no field of a Kubernetes object is that long)");
-                }
-                line++;
-                start = i + 1;
+        for (int start = 0; start <= text.length(); line++) {
+            int end = text.indexOf('\n', start); // a search, not a loop over characters: this runs interpreted
+            end = end < 0 ? text.length() : end;
+            if (end - start > MAX_YAML_LINE) {
+                throw new SnapshotException(name + ":" + line + ": line of " + (end - start) + " characters, over the "
+                        + MAX_YAML_LINE + " a YAML snapshot may have (no field of a Kubernetes object is that long)");
             }
+            start = end + 1;
         }
     }
 

@@ -38,6 +38,16 @@ class MainTest {
         assertThat(result.out()).contains("compile", "sandbox", "version");
     }
 
+    @Test
+    void aRunThatNamesItsCommandBuildsThatCommandAlone() {
+        Main.Context context = Main.Context.system();
+
+        assertThat(Main.commandLine(context, "compile").getSubcommands()).containsOnlyKeys("compile");
+        assertThat(Main.commandLine(context, "help").getSubcommands()).containsKeys("compile", "sandbox", "version");
+        assertThat(Main.commandLine(context, "--debug").getSubcommands()).containsKeys("compile", "sandbox", "version");
+        assertThat(Main.commandLine(context, "compil").getSubcommands()).containsKeys("compile", "sandbox", "version");
+    }
+
     /** A stand-in for a command with a bug. */
     @Command(name = "broken")
     static final class Broken implements Runnable {

@@ -1,7 +1,11 @@
 package io.nftpolicy.net;
 
+import java.util.regex.Pattern;
+
 /** Parses CIDR notation as NetworkPolicy's ipBlock writes it. */
 public final class Cidr {
+    private static final Pattern PREFIX_LENGTH = Pattern.compile("\\d{1,3}");
+
     private Cidr() {}
 
     /**
@@ -24,7 +28,7 @@ public final class Cidr {
             throw new IllegalArgumentException("\"" + text + "\" is not a CIDR: " + e.getMessage());
         }
         String lengthText = text.substring(slash + 1);
-        if (!lengthText.matches("\\d{1,3}")) {
+        if (!PREFIX_LENGTH.matcher(lengthText).matches()) {
             throw new IllegalArgumentException("\"" + text + "\" is not a CIDR: bad prefix length");
         }
         int length = Integer.parseInt(lengthText);

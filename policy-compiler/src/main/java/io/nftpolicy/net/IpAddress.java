@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * An IPv4 or IPv6 address as a number, so that ranges and prefixes are arithmetic. Held as two unsigned 64-bit
@@ -11,6 +12,9 @@ import java.util.Objects;
  */
 public final class IpAddress implements Comparable<IpAddress> {
     private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
+    // Compiled once: String.matches compiles its pattern on every call, a cost per pod when a snapshot is read.
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern IPV6_CHARACTERS = Pattern.compile("[0-9A-Fa-f:.]+");
 
     private final IpFamily family;
     private final long high;
@@ -62,10 +66,10 @@ public final class IpAddress implements Comparable<IpAddress> {
             throw new IllegalArgumentException("empty address");
         }
         boolean v6 = text.indexOf(':') >= 0;
-        if (!v6 && !text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+        if (!v6 && !IPV4.matcher(text).matches()) {
             throw new IllegalArgumentException("not an IP address: \"" + text + "\"");
         }
-        if (v6 && !text.matches("[0-9A-Fa-f:.]+")) {
+        if (v6 && !IPV6_CHARACTERS.matcher(text).matches()) {
             throw new IllegalArgumentException("not an IP address: \"" + text + "\"");
         }
         if (!v6) {
