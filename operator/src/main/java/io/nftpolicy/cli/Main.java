@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionCommand.Provider.class,
         description = "Compiles Kubernetes NetworkPolicies into nftables rulesets, applies them to the kernel, and "
                 + "tries them out.",
-        subcommands = {CompileCommand.class, ApplyCommand.class, VerifyCommand.class, ExplainCommand.class,
+        subcommands = {CompileCommand.class, ApplyCommand.class, VerifyCommand.class, StatsCommand.class, ExplainCommand.class,
                 GenerateCommand.class, RunCommand.class, VersionCommand.class, HelpCommand.class},
         footer = {"", "Exit status:",
                 "  0  done (warnings do not change it)",
@@ -103,6 +103,9 @@ public final class Main implements Runnable {
             }
             if (type == VerifyCommand.class) {
                 return type.cast(new VerifyCommand(context));
+            }
+            if (type == StatsCommand.class) {
+                return type.cast(new StatsCommand(context));
             }
             return CommandLine.defaultFactory().create(type);
         }

@@ -6,6 +6,7 @@ import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.FailClosed;
 import io.nftpolicy.compile.PolicyCompiler;
+import io.nftpolicy.compile.RuleCounters;
 import io.nftpolicy.net.IpRange;
 import java.io.PrintWriter;
 import java.util.List;
@@ -29,7 +30,7 @@ final class NodeRuleset {
     /**
      * With {@code podCidrs} not empty: in fail-closed mode ({@link FailClosed}) for these pod CIDRs of the node.
      * Established flows are judged again after a change ({@link EstablishedFlows}) unless {@code established} keeps
-     * them.
+     * them. Allow rules and isolation drops count ({@link RuleCounters}).
      */
     static Compilation compile(String input, String node, List<IpRange> podCidrs, EstablishedOption established,
                                Main.Context context, PrintWriter err) throws UserException {
@@ -48,6 +49,8 @@ final class NodeRuleset {
         if (!established.keep) {
             compilation = new Compilation(new EstablishedFlows().apply(compilation.ruleset()), compilation.diagnostics());
         }
+        // Allow rules and isolation drops count (docs/ruleset.md, "Counters"): what 'nftpolicy stats' reads.
+        compilation = new Compilation(new RuleCounters().apply(compilation.ruleset()), compilation.diagnostics());
         compilation.diagnostics().forEach(d -> Messages.warning(err, d.format()));
         return compilation;
     }
