@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nftpolicy.agent.cache.ClusterCache;
 import io.nftpolicy.agent.metrics.AgentMetrics;
+import io.nftpolicy.agent.metrics.PolicyCounterMetrics;
 import io.nftpolicy.agent.metrics.HealthServer;
 import io.nftpolicy.agent.reporting.StatusReporter;
 import io.nftpolicy.agent.sync.SyncLoop;
@@ -13,6 +14,7 @@ import io.nftpolicy.backend.sync.NftExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.compile.EstablishedFlows;
+import io.nftpolicy.compile.RuleCounters;
 import io.nftpolicy.compile.FailClosed;
 import io.nftpolicy.compile.IncrementalCompiler;
 import io.nftpolicy.net.IpRange;
@@ -140,14 +142,17 @@ public final class Agent implements AutoCloseable {
         this.client = client;
         IncrementalCompiler compiler = new IncrementalCompiler(config.node());
         EstablishedFlows established = config.keepEstablished() ? null : new EstablishedFlows();
+        RuleCounters counters = new RuleCounters();
         this.loop = new SyncLoop(config.node(), cache::snapshot, snapshot -> {
             FailClosed f = failClosed;
             Compilation c = f == null ? compiler.compile(snapshot) : f.apply(compiler.compile(snapshot), snapshot);
-            return established == null ? c : new Compilation(established.apply(c.ruleset()), c.diagnostics());
+            c = established == null ? c : new Compilation(established.apply(c.ruleset()), c.diagnostics());
+            return new Compilation(counters.apply(c.ruleset()), c.diagnostics());
         }, new RulesetApplier(executor), driftReader, config.loop(), clock);
         loopRef[0] = loop;
         this.status = new StatusReporter(client, config.node(), clock);
         loop.addObserver(new AgentMetrics(registry));
+        loop.addObserver(new PolicyCounterMetrics(registry, driftReader != null ? driftReader : executor));
         loop.addObserver(status);
     }
 
