@@ -3,7 +3,7 @@ package io.nftpolicy.bench.dataplane;
 import io.nftpolicy.ruleset.Ruleset;
 
 /**
- * The four things measured side by side. All three tables are loaded into a node at once and switched by making
+ * The things measured side by side. All the tables are loaded into a node at once and switched by making
  * all but one dormant (a dormant table's hooks are unregistered, so it costs packets nothing). "No table" cannot be
  * had that way, because any loaded {@code ct} expression keeps connection tracking on in the namespace: it is
  * measured on a twin lab whose nodes never hold a table.
@@ -12,6 +12,8 @@ enum Layout {
     NONE("0", "no table", null),
     STATEFUL("a", "ct state established,related accept only", "stateful"),
     COMPILED("b", "compiled by nftpolicy", Ruleset.TABLE),
+    /** (b) with the counters of docs/ruleset.md "Counters", in a table of its own ({@code --counters}). */
+    COUNTED("d", "compiled by nftpolicy, counting", "nftpolicy_counted"),
     LINEAR("c", "linear layout (iptables-era)", LinearLayout.TABLE);
 
     final String letter;

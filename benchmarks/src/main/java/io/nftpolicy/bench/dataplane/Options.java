@@ -23,9 +23,11 @@ import java.util.Set;
  * @param seed       the generator's seed
  * @param clusterPolicies how many ClusterNetworkPolicies (b) compiles in besides the NetworkPolicies
  *                   ({@link UndecidingClusterPolicies}); (c) stays without them
+ * @param counters   whether (d), (b) with counters on, is measured in the same rounds
  */
 record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds, int slices, Duration settle,
-               Set<ProbePlan.Placement> placements, Path out, Path plots, long seed, int clusterPolicies) {
+               Set<ProbePlan.Placement> placements, Path out, Path plots, long seed, int clusterPolicies,
+               boolean counters) {
 
     static final String USAGE = """
             usage: bench dataplane [options]
@@ -43,6 +45,8 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
               --seed N                   generator seed (default 1)
               --cluster-policies N       (b) with N Admin ClusterNetworkPolicies too, every probed pod their subject,
                                          none deciding a probed connection (default 0; (c) stays without them)
+              --counters                 also (d): (b) with counters on (docs/ruleset.md "Counters"), in a table
+                                         of its own, interleaved in the same rounds
             """;
 
     /** One cluster size. */
@@ -70,10 +74,15 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
         Path plots = null;
         long seed = 1;
         int clusterPolicies = 0;
+        boolean counters = false;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (option.equals("--help") || option.equals("-h")) {
                 throw new UsageException(null);
+            }
+            if (option.equals("--counters")) {
+                counters = true;
+                continue;
             }
             if (i + 1 >= args.length) {
                 throw new UsageException("option " + option + " needs a value");
@@ -110,7 +119,8 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
             throw new UsageException("--round-seconds must be positive");
         }
         return new Options(sizes, perNamespace, Duration.ofMillis(Math.round(roundSeconds * 1000)), rounds, slices,
-                settle, placements, out, plots != null ? plots : out, seed, Math.max(0, clusterPolicies));
+                settle, placements, out, plots != null ? plots : out, seed, Math.max(0, clusterPolicies),
+                counters);
     }
 
     /** The pause after loading {@code bytes} of scripts across the nodes. */

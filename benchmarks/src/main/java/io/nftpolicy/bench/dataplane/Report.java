@@ -32,6 +32,10 @@ final class Report {
                     + "their subject, none deciding a probed connection (UndecidingClusterPolicies); (c) does not.%n%n",
                     options.clusterPolicies()));
         }
+        if (options.counters()) {
+            md.append("(d) is (b) with counters on (docs/ruleset.md, \"Counters\"), in a table of its own, measured in "
+                    + "the same slices: (d)/(b) is the cost of counting.\n\n");
+        }
         for (SizeResult r : results) {
             md.append("### ").append(r.cluster().label()).append("\n\n");
             md.append(String.format(Locale.ROOT, "%d namespaces × %d pods, %d policies per namespace, 2 nodes. "
@@ -50,16 +54,28 @@ final class Report {
             md.append(String.format(Locale.ROOT, "- (c): a first packet to the server walks %d lines of its "
                     + "node's forward chain; across nodes, also all %d lines of the client node's.%n%n",
                     r.linearWalked(), r.linearOtherNode()));
-            MarkdownTable table = MarkdownTable.of("layout", "placement", "connections/s", "ratio to (a)",
-                    "ratio to (0)");
+            boolean counted = r.rates().containsKey(Layout.COUNTED);
+            MarkdownTable table = counted
+                    ? MarkdownTable.of("layout", "placement", "connections/s", "ratio to (a)", "ratio to (0)",
+                            "ratio to (b)")
+                    : MarkdownTable.of("layout", "placement", "connections/s", "ratio to (a)", "ratio to (0)");
             for (ProbePlan.Placement placement : ProbePlan.Placement.values()) {
                 if (!r.measured(placement)) {
                     continue;
                 }
-                for (Layout layout : List.of(Layout.NONE, Layout.STATEFUL, Layout.COMPILED, Layout.LINEAR)) {
-                    table = table.withRow(layout.label(), placement.label, rate(r.rate(layout, placement)),
-                            layout == Layout.STATEFUL ? "1" : ratio(r.ratio(layout, Layout.STATEFUL, placement)),
-                            layout == Layout.NONE ? "1" : ratio(r.ratio(layout, Layout.NONE, placement)));
+                for (Layout layout : List.of(Layout.NONE, Layout.STATEFUL, Layout.COMPILED, Layout.COUNTED,
+                        Layout.LINEAR)) {
+                    if (!r.rates().containsKey(layout)) {
+                        continue;
+                    }
+                    String toA = layout == Layout.STATEFUL ? "1" : ratio(r.ratio(layout, Layout.STATEFUL, placement));
+                    String toNone = layout == Layout.NONE ? "1" : ratio(r.ratio(layout, Layout.NONE, placement));
+                    table = counted
+                            ? table.withRow(layout.label(), placement.label, rate(r.rate(layout, placement)), toA,
+                                    toNone, layout == Layout.COMPILED ? "1"
+                                            : ratio(r.ratio(layout, Layout.COMPILED, placement)))
+                            : table.withRow(layout.label(), placement.label, rate(r.rate(layout, placement)), toA,
+                                    toNone);
                 }
             }
             md.append(table).append('\n');
@@ -78,6 +94,17 @@ final class Report {
                     curveCell(r, Layout.LINEAR, ProbePlan.Placement.CROSS_NODE), r.linearWalked());
         }
         md.append(curve).append('\n');
+        if (options.counters()) {
+            md.append("### Cost of counters: (d)/(b) by cluster size\n\n");
+            MarkdownTable cost = MarkdownTable.of("pods", "policies", "(d) rules", "(d) elements",
+                    "(d)/(b) same node", "(d)/(b) across");
+            for (SizeResult r : results) {
+                cost = cost.withRow(r.cluster().pods(), r.cluster().policies(), r.counted().ruleCount(),
+                        r.counted().elementCount(), counterCell(r, ProbePlan.Placement.SAME_NODE),
+                        counterCell(r, ProbePlan.Placement.CROSS_NODE));
+            }
+            md.append(cost).append('\n');
+        }
         return md.toString();
     }
 
@@ -127,6 +154,10 @@ final class Report {
 
     private static String curveCell(SizeResult r, Layout layout, ProbePlan.Placement placement) {
         return r.measured(placement) ? ratio(r.ratio(layout, Layout.STATEFUL, placement)) : "–";
+    }
+
+    private static String counterCell(SizeResult r, ProbePlan.Placement placement) {
+        return r.measured(placement) ? ratio(r.ratio(Layout.COUNTED, Layout.COMPILED, placement)) : "–";
     }
 
     private static String rate(SizeResult.Figure f) {

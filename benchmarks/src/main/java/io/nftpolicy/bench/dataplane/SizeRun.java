@@ -4,6 +4,7 @@ import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.PolicyCompiler;
+import io.nftpolicy.compile.RuleCounters;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.lab.ConnectionRate;
 import io.nftpolicy.lab.Lab;
@@ -28,10 +29,9 @@ import java.util.TreeSet;
  */
 final class SizeRun {
     private static final List<String> NODES = List.of(ProbePlan.SERVER_NODE, ProbePlan.OTHER_NODE);
-    /** The order of a round, as the method asks: a, b, c, no table; a round repeats it in slices. */
-    private static final List<Layout> ROUND = List.of(Layout.STATEFUL, Layout.COMPILED, Layout.LINEAR, Layout.NONE);
-
     private final Options options;
+    /** The order of a round, as the method asks: a, b, (d,) c, no table; a round repeats it in slices. */
+    private final List<Layout> round;
     private final Options.Cluster cluster;
     private final PrintStream log;
 
@@ -39,6 +39,9 @@ final class SizeRun {
         this.options = options;
         this.cluster = cluster;
         this.log = log;
+        this.round = options.counters()
+                ? List.of(Layout.STATEFUL, Layout.COMPILED, Layout.COUNTED, Layout.LINEAR, Layout.NONE)
+                : List.of(Layout.STATEFUL, Layout.COMPILED, Layout.LINEAR, Layout.NONE);
     }
 
     SizeResult run() throws Exception {
@@ -49,13 +52,13 @@ final class SizeRun {
         Map<String, Ruleset> compiled = new LinkedHashMap<>();
         Map<String, LinearLayout> linear = new LinkedHashMap<>();
         Map<String, String> scripts = new LinkedHashMap<>();
+        Map<String, Ruleset> counted = new LinkedHashMap<>();
         for (String node : NODES) {
             long start = System.nanoTime();
             // The product's ruleset: established flows are judged again after a change (the default).
             compiled.put(node, new EstablishedFlows().apply(new PolicyCompiler().compile(snapshot, node).ruleset()));
             linear.put(node, LinearLayout.of(snapshot, node));
-            scripts.put(node, Layout.statefulTable() + NftRenderer.render(compiled.get(node))
-                    + NftRenderer.render(linear.get(node).ruleset()));
+            scripts.put(node, script(compiled.get(node), linear.get(node), counted, node));
             log.printf("   %s: compiled %d rules, %d elements; linear %d rules; %.1f s%n", node,
                     compiled.get(node).ruleCount(), compiled.get(node).elementCount(),
                     linear.get(node).ruleset().ruleCount(), (System.nanoTime() - start) / 1e9);
@@ -73,8 +76,7 @@ final class SizeRun {
             for (String node : NODES) {
                 long start = System.nanoTime();
                 compiled.put(node, new EstablishedFlows().apply(new PolicyCompiler().compile(withTiers, node).ruleset()));
-                scripts.put(node, Layout.statefulTable() + NftRenderer.render(compiled.get(node))
-                        + NftRenderer.render(linear.get(node).ruleset()));
+                scripts.put(node, script(compiled.get(node), linear.get(node), counted, node));
                 log.printf("   %s: compiled with %d ClusterNetworkPolicies: %d rules, %d elements, %d tier chains; "
                                 + "%.1f s%n", node, options.clusterPolicies(), compiled.get(node).ruleCount(),
                         compiled.get(node).elementCount(), compiled.get(node).chains().stream()
@@ -86,7 +88,7 @@ final class SizeRun {
         // own. Then no round has to flush and reload the rulesets, and (0) interleaves with the others.
         try (Lab lab = Lab.start(labPods(plan)); Lab bare = Lab.start(labPods(plan))) {
             Map<Layout, Lab> labOf = new EnumMap<>(Layout.class);
-            ROUND.forEach(l -> labOf.put(l, l == Layout.NONE ? bare : lab));
+            round.forEach(l -> labOf.put(l, l == Layout.NONE ? bare : lab));
             long bytes = scripts.values().stream().mapToLong(String::length).sum();
             for (String node : NODES) {
                 lab.load(node, scripts.get(node));
@@ -96,38 +98,54 @@ final class SizeRun {
             Thread.sleep(settle.toMillis());
             verify(labOf, plan);
             Map<Layout, Map<ProbePlan.Placement, List<Double>>> rates = new EnumMap<>(Layout.class);
-            ROUND.forEach(l -> rates.put(l, new EnumMap<>(ProbePlan.Placement.class)));
+            round.forEach(l -> rates.put(l, new EnumMap<>(ProbePlan.Placement.class)));
             int failures = 0;
             Duration slice = options.round().dividedBy(options.slices());
-            for (int round = 0; round < options.rounds(); round++) {
+            for (int r = 0; r < options.rounds(); r++) {
                 Map<Layout, Map<ProbePlan.Placement, ConnectionRate>> measured = new EnumMap<>(Layout.class);
                 // Switching is cheap (a dormant flag, or the other lab): interleave the four in slices, so that a
                 // change of the machine's load during the round hits all of them alike.
                 for (int s = 0; s < options.slices(); s++) {
-                    for (Layout layout : ROUND) {
+                    for (Layout layout : round) {
                         activate(lab, layout);
                         measure(labOf.get(layout), plan, slice, measured.computeIfAbsent(layout, SizeRun::byPlacement));
                     }
                 }
-                for (Layout layout : ROUND) {
+                for (Layout layout : round) {
                     measured.get(layout).forEach((placement, rate) ->
                             rates.get(layout).computeIfAbsent(placement, p -> new ArrayList<>()).add(rate.perSecond()));
                     failures += measured.get(layout).values().stream().mapToInt(ConnectionRate::failures).sum();
                 }
-                log.printf("   round %d%s:", round, round == 0 ? " (warm-up, discarded)" : "");
-                for (Layout layout : ROUND) {
+                log.printf("   round %d%s:", r, r == 0 ? " (warm-up, discarded)" : "");
+                for (Layout layout : round) {
                     log.printf("  %s", layout.letter);
-                    rates.get(layout).values().forEach(r -> log.printf(" %.0f", r.get(r.size() - 1)));
+                    rates.get(layout).values().forEach(v -> log.printf(" %.0f", v.get(v.size() - 1)));
                 }
                 log.println();
             }
             IpAddress server = IpAddress.parse(plan.server().ips().get(0));
             return new SizeResult(cluster, size, plan, compiled.get(ProbePlan.SERVER_NODE),
+                    counted.get(ProbePlan.SERVER_NODE),
                     linear.get(ProbePlan.SERVER_NODE).ruleset(),
                     linear.get(ProbePlan.SERVER_NODE).linesWalked(server),
                     linear.get(ProbePlan.OTHER_NODE).ruleset().chains().get(0).rules().size(),
                     rates, failures);
         }
+    }
+
+    /**
+     * The node's tables: (a), (b), (c), and with {@code --counters} (d), the ruleset of (b) counting as the product
+     * applies it ({@link RuleCounters}, after {@link EstablishedFlows}), in a table of its own.
+     */
+    private String script(Ruleset compiled, LinearLayout linear, Map<String, Ruleset> counted, String node) {
+        String script = Layout.statefulTable() + NftRenderer.render(compiled) + NftRenderer.render(linear.ruleset());
+        if (!options.counters()) {
+            return script;
+        }
+        Ruleset withCounters = new RuleCounters().apply(compiled);
+        counted.put(node, new Ruleset(withCounters.family(), Layout.COUNTED.table, withCounters.comment(),
+                withCounters.sets(), withCounters.maps(), withCounters.chains()));
+        return script + NftRenderer.render(counted.get(node));
     }
 
     private static Map<ProbePlan.Placement, ConnectionRate> byPlacement(Layout layout) {
@@ -166,7 +184,7 @@ final class SizeRun {
      * and every denied one is dropped, under (b) and under (c); with (a) or no table everything connects.
      */
     private void verify(Map<Layout, Lab> labOf, ProbePlan plan) throws Exception {
-        for (Layout layout : ROUND) {
+        for (Layout layout : round) {
             Lab lab = labOf.get(layout);
             activate(labOf.get(Layout.STATEFUL), layout);
             for (ProbePlan.Probe probe : plan.probes()) {
@@ -180,7 +198,8 @@ final class SizeRun {
                 }
             }
         }
-        log.printf("   verified: under (b) and (c) the allowed probes connect and the denied ones are dropped%n");
+        log.printf("   verified: under (b)%s and (c) the allowed probes connect and the denied ones are dropped%n",
+                options.counters() ? ", (d)" : "");
     }
 
     /** Makes {@code layout}'s table the only active one in every node; for (0) nothing changes in this lab. */
