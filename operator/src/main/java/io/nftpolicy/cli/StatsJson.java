@@ -6,11 +6,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nftpolicy.stats.AcceptCount;
 import io.nftpolicy.stats.DropCount;
 import io.nftpolicy.stats.PolicyCounters;
+import io.nftpolicy.stats.StagedAcceptCount;
+import io.nftpolicy.stats.StagedDropCount;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What {@code nftpolicy stats} prints: {@code {"node": ..., "rules": [...]}}, accept records first (policy and
- * rule), then drop records (pod, direction, the policies isolating it). Text is the same records, one a line.
+ * rule), then drop records (pod, direction, the policies isolating it), then the records of staged policies
+ * ({@code "staged": true}, verdict {@code would-accept} per rule or {@code would-drop} per pod). Text is the same
+ * records, one a line, and a "would allow N, would deny N" line per staged policy.
  */
 final class StatsJson {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,6 +48,27 @@ final class StatsJson {
             r.put("packets", d.packets());
             r.put("bytes", d.bytes());
         }
+        for (StagedAcceptCount a : report.wouldAccept()) {
+            ObjectNode r = rules.addObject();
+            r.put("verdict", "would-accept");
+            r.put("staged", true);
+            r.put("policy", a.policy());
+            r.put("rule", a.rule());
+            r.put("direction", a.direction().field());
+            r.put("packets", a.packets());
+            r.put("bytes", a.bytes());
+        }
+        for (StagedDropCount d : report.wouldDrop()) {
+            ObjectNode r = rules.addObject();
+            r.put("verdict", "would-drop");
+            r.put("staged", true);
+            r.put("policy", d.policy());
+            r.put("pod", d.pod());
+            r.put("direction", d.direction().field());
+            strings(r.putArray("isolatedBy"), d.isolatedBy());
+            r.put("packets", d.packets());
+            r.put("bytes", d.bytes());
+        }
         if (!report.warnings().isEmpty()) {
             strings(root.putArray("warnings"), report.warnings());
         }
@@ -59,6 +86,20 @@ final class StatsJson {
             lines.add(String.format("drop   %-40s %-22s %10d packets %12d bytes  isolated by %s", d.pod(),
                     d.direction().field(), d.packets(), d.bytes(), String.join(", ", d.isolatedBy())));
         }
+        for (StagedAcceptCount a : report.wouldAccept()) {
+            lines.add(String.format("would allow %-34s %-22s %10d packets %12d bytes  (staged)", a.policy(), a.rule(),
+                    a.packets(), a.bytes()));
+        }
+        for (StagedDropCount d : report.wouldDrop()) {
+            lines.add(String.format("would deny  %-34s %-22s %10d packets %12d bytes  (staged) %s of %s", d.policy(),
+                    d.direction().field(), d.packets(), d.bytes(), d.direction().field(), d.pod()));
+        }
+        // One line per staged policy: the figures to watch before enforcing it (docs/audit.md).
+        Map<String, long[]> totals = new TreeMap<>();
+        report.wouldAccept().forEach(a -> totals.computeIfAbsent(a.policy(), p -> new long[2])[0] += a.packets());
+        report.wouldDrop().forEach(d -> totals.computeIfAbsent(d.policy(), p -> new long[2])[1] += d.packets());
+        totals.forEach((policy, t) -> lines.add(String.format("staged %s: would allow %d, would deny %d", policy, t[0],
+                t[1])));
         return lines;
     }
 

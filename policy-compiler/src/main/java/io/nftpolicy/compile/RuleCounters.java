@@ -103,13 +103,18 @@ public final class RuleCounters {
     }
 
     private static NamedSet dropSet(VerdictMap map, PolicyType direction, IpFamily family) {
+        return countingSet(dropSet(direction, family), map, family,
+                "drops of local pods isolated for " + direction.field() + ", counted per pod");
+    }
+
+    /** A set counting per element, one element per pod of the dispatch map, named after its pod. */
+    static NamedSet countingSet(String name, VerdictMap map, IpFamily family, String comment) {
         List<SetElement> elements = new ArrayList<>(map.elements().size());
         for (MapElement e : map.elements()) {
             elements.add(new SetElement(List.of(new KeyPart.Addresses(IpRange.single(e.key()))), List.of(),
                     e.comment()));
         }
-        return new NamedSet(dropSet(direction, family), List.of(PeerSets.addressType(family)), false,
-                "drops of local pods isolated for " + direction.field() + ", counted per pod", elements, true);
+        return new NamedSet(name, List.of(PeerSets.addressType(family)), false, comment, elements, true);
     }
 
     private static Chain count(Chain chain) {

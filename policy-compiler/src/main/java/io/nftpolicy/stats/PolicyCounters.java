@@ -1,6 +1,7 @@
 package io.nftpolicy.stats;
 
 import io.nftpolicy.compile.RuleCounters;
+import io.nftpolicy.compile.StagedChains;
 import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.policy.PolicyType;
@@ -28,11 +29,19 @@ import java.util.TreeSet;
  */
 public final class PolicyCounters {
 
-    /** The attributed counters, and what could not be attributed. */
-    public record Report(List<AcceptCount> accepts, List<DropCount> drops, List<String> warnings) {
+    /**
+     * The attributed counters, and what could not be attributed.
+     *
+     * @param wouldAccept what staged policies would allow, per staged policy peer
+     * @param wouldDrop   what staged policies would drop, per staged policy, pod and direction
+     */
+    public record Report(List<AcceptCount> accepts, List<DropCount> drops, List<StagedAcceptCount> wouldAccept,
+                         List<StagedDropCount> wouldDrop, List<String> warnings) {
         public Report {
             accepts = List.copyOf(accepts);
             drops = List.copyOf(drops);
+            wouldAccept = List.copyOf(wouldAccept);
+            wouldDrop = List.copyOf(wouldDrop);
             warnings = List.copyOf(warnings);
         }
     }
@@ -43,20 +52,28 @@ public final class PolicyCounters {
         List<String> warnings = new ArrayList<>();
         Map<Source, Count> bySource = new TreeMap<>();
         Map<Source, TreeSet<String>> shared = new HashMap<>();
+        Map<Source, Count> wouldAccept = new TreeMap<>();
         Map<String, Chain> chains = new HashMap<>();
         for (Chain chain : ruleset.chains()) {
             chains.put(chain.name(), chain);
+            if (StagedChains.isStagedChain(chain)) {
+                List<Optional<Count>> kernel = kernelRules(chain, readings, warnings);
+                List<String> staged = StagedChains.stagedPolicies(chain);
+                for (int i = 0; kernel != null && i < kernel.size(); i++) {
+                    Rule rule = chain.rules().get(i);
+                    if (StagedChains.isWouldAllow(rule) && kernel.get(i).isPresent()) {
+                        Count count = kernel.get(i).get();
+                        rule.sources().stream().filter(s -> staged.contains(s.policy()))
+                                .forEach(s -> wouldAccept.merge(s, count, Count::plus));
+                    }
+                }
+                continue;
+            }
             if (!RuleCounters.isGroupChain(chain)) {
                 continue;
             }
-            List<Optional<Count>> kernel = readings.chains().get(chain.name());
+            List<Optional<Count>> kernel = kernelRules(chain, readings, warnings);
             if (kernel == null) {
-                warnings.add("chain " + chain.name() + " is not in the kernel's table: its counters are left out");
-                continue;
-            }
-            if (kernel.size() != chain.rules().size()) {
-                warnings.add("chain " + chain.name() + " has " + kernel.size() + " rules in the kernel, "
-                        + chain.rules().size() + " in the compiled ruleset: its counters are left out");
                 continue;
             }
             for (int i = 0; i < kernel.size(); i++) {
@@ -75,7 +92,63 @@ public final class PolicyCounters {
         List<AcceptCount> accepts = new ArrayList<>();
         bySource.forEach((source, count) -> accepts.add(new AcceptCount(source.policy(), source.direction(),
                 ruleOf(source), count.packets(), count.bytes(), List.copyOf(shared.get(source)))));
-        return new Report(accepts, drops(ruleset, readings, chains), warnings);
+        List<StagedAcceptCount> staged = new ArrayList<>();
+        wouldAccept.forEach((source, count) -> staged.add(new StagedAcceptCount(source.policy(), source.direction(),
+                ruleOf(source), count.packets(), count.bytes())));
+        return new Report(accepts, drops(ruleset, readings, chains), staged, wouldDrop(ruleset, readings, chains),
+                warnings);
+    }
+
+    /** The chain's rule counters as the kernel holds them, or null (with a warning) when they cannot be matched. */
+    private static List<Optional<Count>> kernelRules(Chain chain, CounterReadings readings, List<String> warnings) {
+        List<Optional<Count>> kernel = readings.chains().get(chain.name());
+        if (kernel == null) {
+            warnings.add("chain " + chain.name() + " is not in the kernel's table: its counters are left out");
+            return null;
+        }
+        if (kernel.size() != chain.rules().size()) {
+            warnings.add("chain " + chain.name() + " has " + kernel.size() + " rules in the kernel, "
+                    + chain.rules().size() + " in the compiled ruleset: its counters are left out");
+            return null;
+        }
+        return kernel;
+    }
+
+    /** Per staged policy, pod and direction: the pod's element of the staged counting set. */
+    private static List<StagedDropCount> wouldDrop(Ruleset ruleset, CounterReadings readings,
+                                                   Map<String, Chain> chains) {
+        record Key(String policy, String pod, PolicyType direction) {}
+        Map<Key, Count> counts = new java.util.LinkedHashMap<>();
+        Map<Key, List<String>> isolatedBy = new HashMap<>();
+        for (PolicyType direction : PolicyType.values()) {
+            for (IpFamily family : IpFamily.values()) {
+                String mapName = StagedChains.dispatchMap(direction, family);
+                Map<IpAddress, Count> kernel = readings.elements().getOrDefault(StagedChains.dropSet(direction, family),
+                        Map.of());
+                for (VerdictMap map : ruleset.maps()) {
+                    if (!map.name().equals(mapName)) {
+                        continue;
+                    }
+                    for (MapElement element : map.elements()) {
+                        Chain chain = chains.get(element.chain());
+                        if (chain == null) {
+                            continue;
+                        }
+                        for (String policy : StagedChains.stagedPolicies(chain)) {
+                            Key key = new Key(policy, element.comment(), direction);
+                            counts.merge(key, kernel.getOrDefault(element.key(), Count.ZERO), Count::plus);
+                            isolatedBy.putIfAbsent(key, StagedChains.allPolicies(chain));
+                        }
+                    }
+                }
+            }
+        }
+        List<StagedDropCount> out = new ArrayList<>();
+        counts.forEach((key, count) -> out.add(new StagedDropCount(key.policy(), key.pod(), key.direction(),
+                isolatedBy.get(key), count.packets(), count.bytes())));
+        out.sort(java.util.Comparator.comparing(StagedDropCount::policy).thenComparing(StagedDropCount::pod)
+                .thenComparing(StagedDropCount::direction));
+        return out;
     }
 
     private static List<DropCount> drops(Ruleset ruleset, CounterReadings readings, Map<String, Chain> chains) {

@@ -85,6 +85,11 @@ public final class PolicyCounterMetrics implements SyncObserver {
                 new Count(a.packets(), a.bytes()), Count::plus));
         report.drops().forEach(d -> d.isolatedBy().forEach(p -> out.merge(series(p, d.direction(), "drop"),
                 new Count(d.packets(), d.bytes()), Count::plus)));
+        // Staged policies: the same bound, the verdicts they would give (docs/audit.md, "Staged policies").
+        report.wouldAccept().forEach(a -> out.merge(series(a.policy(), a.direction(), "would-accept"),
+                new Count(a.packets(), a.bytes()), Count::plus));
+        report.wouldDrop().forEach(d -> out.merge(series(d.policy(), d.direction(), "would-drop"),
+                new Count(d.packets(), d.bytes()), Count::plus));
         return out;
     }
 
