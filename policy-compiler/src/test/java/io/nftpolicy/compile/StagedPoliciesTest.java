@@ -181,6 +181,18 @@ class StagedPoliciesTest {
     }
 
     @Test
+    void theAgentsIncrementalCompilerFollowsAPolicyStagedThenEnforcedThenStagedAgain() {
+        NetworkPolicy enforced = ingress("dev/web", labels("role=db"), FROM_FRONTEND_TCP_80);
+        IncrementalCompiler incremental = new IncrementalCompiler("n1");
+
+        for (NetworkPolicy policy : List.of(enforced.withStaged(true), enforced, enforced.withStaged(true))) {
+            var snapshot = cluster(policy).snapshot();
+            assertThat(incremental.compile(snapshot).ruleset()).as("staged: " + policy.staged())
+                    .isEqualTo(new PolicyCompiler().compile(snapshot, "n1").ruleset());
+        }
+    }
+
+    @Test
     void explainTellsStagedResultsApartFromTheDecision() {
         Clusters cluster = cluster(stagedDenyAll());
         Ruleset ruleset = new PolicyCompiler().compile(cluster.snapshot(), "n1").ruleset();
