@@ -29,6 +29,8 @@ import picocli.CommandLine.Spec;
                 + "each policy rule let through and what isolation dropped, per pod, with the policies isolating it. "
                 + "The snapshot must be the one applied: its ruleset maps each counter to its policy (chains that "
                 + "differ are left out, with a warning). Allow counters count the first packet of each connection. "
+                + "Staged policies (annotation nftpolicy.io/staged: \"true\") get would-accept and would-drop "
+                + "records, and a line each: would allow N, would deny N. "
                 + "Needs root and libnftables (Debian package libnftables1)."},
         footer = {"", "Exit status: 0 counters printed, 1 no table inet nftpolicy, 2 unusable input or host."})
 final class StatsCommand implements Callable<Integer> {

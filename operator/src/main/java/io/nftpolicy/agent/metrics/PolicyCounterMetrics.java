@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * The kernel's policy counters as Prometheus metrics, per policy:
  * {@code nftpolicy_policy_packets_total} and {@code nftpolicy_policy_bytes_total}, labels {@code namespace},
  * {@code policy}, {@code direction} and {@code verdict}. An accept series sums the counters of every rule of the
- * policy in that direction; a drop series sums the drops of every pod the policy isolates in that direction. No label
- * names a pod, a rule or a peer, so there are at most four series per policy, whatever the number of pods.
+ * policy in that direction; a drop series sums the drops of every pod the policy isolates in that direction. A staged
+ * policy has {@code would-accept} and {@code would-drop} series instead, summed the same way. No label names a pod, a
+ * rule or a peer, so there are at most four series per policy, whatever the number of pods.
  *
  * <p>Read through the backend ({@link NftExecutor#readCounters()}) after each drift check, so at the drift interval
  * (10 s by default), and attributed with the ruleset last applied. Series of policies gone from the ruleset are
