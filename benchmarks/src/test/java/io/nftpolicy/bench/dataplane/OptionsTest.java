@@ -19,6 +19,16 @@ class OptionsTest {
     }
 
     @Test
+    void countersAreAFlagTakingNoValueAndOffByDefault() {
+        assertThat(Options.parse(new String[0]).counters()).isFalse();
+
+        Options options = Options.parse(new String[] {"--counters", "--rounds", "4"});
+
+        assertThat(options.counters()).isTrue();
+        assertThat(options.rounds()).isEqualTo(4);
+    }
+
+    @Test
     void sizesSplitIntoNamespacesOfAtMostThePoliciesPerNamespace() {
         ClusterGenerator.Size size = new Options.Cluster(10000, 2000).generatorSize(70, 1);
 
