@@ -14,6 +14,8 @@ enum Layout {
     COMPILED("b", "compiled by nftpolicy", Ruleset.TABLE),
     /** (b) with the counters of docs/ruleset.md "Counters", in a table of its own ({@code --counters}). */
     COUNTED("d", "compiled by nftpolicy, counting", "nftpolicy_counted"),
+    /** (d) with a staged deny-all in each probed namespace ({@code --staged}, {@link StagedDenyAll}). */
+    STAGED("e", "compiled by nftpolicy, counting, staged deny-alls", "nftpolicy_staged"),
     LINEAR("c", "linear layout (iptables-era)", LinearLayout.TABLE);
 
     final String letter;

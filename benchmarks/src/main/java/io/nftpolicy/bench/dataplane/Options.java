@@ -24,10 +24,11 @@ import java.util.Set;
  * @param clusterPolicies how many ClusterNetworkPolicies (b) compiles in besides the NetworkPolicies
  *                   ({@link UndecidingClusterPolicies}); (c) stays without them
  * @param counters   whether (d), (b) with counters on, is measured in the same rounds
+ * @param staged     whether (e), (d) with a staged deny-all in each probed namespace, is measured too (with (d))
  */
 record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds, int slices, Duration settle,
                Set<ProbePlan.Placement> placements, Path out, Path plots, long seed, int clusterPolicies,
-               boolean counters) {
+               boolean counters, boolean staged) {
 
     static final String USAGE = """
             usage: bench dataplane [options]
@@ -47,6 +48,9 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
                                          none deciding a probed connection (default 0; (c) stays without them)
               --counters                 also (d): (b) with counters on (docs/ruleset.md "Counters"), in a table
                                          of its own, interleaved in the same rounds
+              --staged                   also (e): (d) with a staged deny-all (nftpolicy.io/staged) in each probed
+                                         namespace, so the probed pods' first packets walk staged chains; implies
+                                         --counters
             """;
 
     /** One cluster size. */
@@ -75,13 +79,15 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
         long seed = 1;
         int clusterPolicies = 0;
         boolean counters = false;
+        boolean staged = false;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (option.equals("--help") || option.equals("-h")) {
                 throw new UsageException(null);
             }
-            if (option.equals("--counters")) {
+            if (option.equals("--counters") || option.equals("--staged")) {
                 counters = true;
+                staged |= option.equals("--staged");
                 continue;
             }
             if (i + 1 >= args.length) {
@@ -120,7 +126,7 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
         }
         return new Options(sizes, perNamespace, Duration.ofMillis(Math.round(roundSeconds * 1000)), rounds, slices,
                 settle, placements, out, plots != null ? plots : out, seed, Math.max(0, clusterPolicies),
-                counters);
+                counters, staged);
     }
 
     /** The pause after loading {@code bytes} of scripts across the nodes. */

@@ -64,7 +64,7 @@ final class Report {
                     continue;
                 }
                 for (Layout layout : List.of(Layout.NONE, Layout.STATEFUL, Layout.COMPILED, Layout.COUNTED,
-                        Layout.LINEAR)) {
+                        Layout.STAGED, Layout.LINEAR)) {
                     if (!r.rates().containsKey(layout)) {
                         continue;
                     }
@@ -102,6 +102,17 @@ final class Report {
                 cost = cost.withRow(r.cluster().pods(), r.cluster().policies(), r.counted().ruleCount(),
                         r.counted().elementCount(), counterCell(r, ProbePlan.Placement.SAME_NODE),
                         counterCell(r, ProbePlan.Placement.CROSS_NODE));
+            }
+            md.append(cost).append('\n');
+        }
+        if (options.staged()) {
+            md.append("(e) is (d) with a staged deny-all in each probed namespace (StagedDenyAll): (e)/(d) is what "
+                    + "staged chains add to a first packet.\n\n");
+            MarkdownTable cost = MarkdownTable.of("pods", "policies", "(e)/(d) same node", "(e)/(d) across");
+            for (SizeResult r : results) {
+                cost = cost.withRow(r.cluster().pods(), r.cluster().policies(),
+                        ratioCell(r, Layout.STAGED, Layout.COUNTED, ProbePlan.Placement.SAME_NODE),
+                        ratioCell(r, Layout.STAGED, Layout.COUNTED, ProbePlan.Placement.CROSS_NODE));
             }
             md.append(cost).append('\n');
         }
@@ -157,7 +168,11 @@ final class Report {
     }
 
     private static String counterCell(SizeResult r, ProbePlan.Placement placement) {
-        return r.measured(placement) ? ratio(r.ratio(Layout.COUNTED, Layout.COMPILED, placement)) : "–";
+        return ratioCell(r, Layout.COUNTED, Layout.COMPILED, placement);
+    }
+
+    private static String ratioCell(SizeResult r, Layout layout, Layout reference, ProbePlan.Placement placement) {
+        return r.measured(placement) ? ratio(r.ratio(layout, reference, placement)) : "–";
     }
 
     private static String rate(SizeResult.Figure f) {

@@ -5,6 +5,7 @@ import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.compile.RuleCounters;
+import io.nftpolicy.compile.StagedChains;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.lab.ConnectionRate;
 import io.nftpolicy.lab.Lab;
@@ -39,9 +40,15 @@ final class SizeRun {
         this.options = options;
         this.cluster = cluster;
         this.log = log;
-        this.round = options.counters()
-                ? List.of(Layout.STATEFUL, Layout.COMPILED, Layout.COUNTED, Layout.LINEAR, Layout.NONE)
-                : List.of(Layout.STATEFUL, Layout.COMPILED, Layout.LINEAR, Layout.NONE);
+        List<Layout> layouts = new ArrayList<>(List.of(Layout.STATEFUL, Layout.COMPILED));
+        if (options.counters()) {
+            layouts.add(Layout.COUNTED);
+        }
+        if (options.staged()) {
+            layouts.add(Layout.STAGED);
+        }
+        layouts.addAll(List.of(Layout.LINEAR, Layout.NONE));
+        this.round = List.copyOf(layouts);
     }
 
     SizeResult run() throws Exception {
@@ -69,10 +76,12 @@ final class SizeRun {
         plan.probes().forEach(p -> log.printf("   %s %s %s:%d  (server chain: rule %d of %d decides; client egress "
                         + "rules evaluated: %d)%n", p.allowed() ? "allowed" : "denied ", p.placement().label,
                 p.client().ref(), p.port(), p.ingressRule(), p.ingressRules(), p.egressRules()));
+        ClusterSnapshot enforced = snapshot;
         if (options.clusterPolicies() > 0) {
             // Chosen on the NetworkPolicies alone, the probes keep their verdicts: these policies decide none of them.
             ClusterSnapshot withTiers = snapshot.withTiers(
                     UndecidingClusterPolicies.of(snapshot, plan, options.clusterPolicies()), List.of());
+            enforced = withTiers;
             for (String node : NODES) {
                 long start = System.nanoTime();
                 compiled.put(node, new EstablishedFlows().apply(new PolicyCompiler().compile(withTiers, node).ruleset()));
@@ -81,6 +90,20 @@ final class SizeRun {
                                 + "%.1f s%n", node, options.clusterPolicies(), compiled.get(node).ruleCount(),
                         compiled.get(node).elementCount(), compiled.get(node).chains().stream()
                                 .filter(c -> c.name().startsWith("cnp-")).count(), (System.nanoTime() - start) / 1e9);
+            }
+        }
+
+        if (options.staged()) {
+            // With the tiers, if any: (e) differs from (d) by the staged policies alone.
+            ClusterSnapshot staged = StagedDenyAll.of(enforced, plan);
+            for (String node : NODES) {
+                Ruleset ruleset = new RuleCounters().apply(new EstablishedFlows().apply(new PolicyCompiler()
+                        .compile(staged, node).ruleset()));
+                ruleset = inTable(ruleset, Layout.STAGED);
+                scripts.put(node, scripts.get(node) + NftRenderer.render(ruleset));
+                log.printf("   %s: with staged deny-alls: %d rules, %d elements, %d staged chains%n", node,
+                        ruleset.ruleCount(), ruleset.elementCount(),
+                        ruleset.chains().stream().filter(StagedChains::isStagedChain).count());
             }
         }
 
@@ -142,10 +165,13 @@ final class SizeRun {
         if (!options.counters()) {
             return script;
         }
-        Ruleset withCounters = new RuleCounters().apply(compiled);
-        counted.put(node, new Ruleset(withCounters.family(), Layout.COUNTED.table, withCounters.comment(),
-                withCounters.sets(), withCounters.maps(), withCounters.chains()));
+        counted.put(node, inTable(new RuleCounters().apply(compiled), Layout.COUNTED));
         return script + NftRenderer.render(counted.get(node));
+    }
+
+    private static Ruleset inTable(Ruleset ruleset, Layout layout) {
+        return new Ruleset(ruleset.family(), layout.table, ruleset.comment(), ruleset.sets(), ruleset.maps(),
+                ruleset.chains());
     }
 
     private static Map<ProbePlan.Placement, ConnectionRate> byPlacement(Layout layout) {
@@ -199,7 +225,7 @@ final class SizeRun {
             }
         }
         log.printf("   verified: under (b)%s and (c) the allowed probes connect and the denied ones are dropped%n",
-                options.counters() ? ", (d)" : "");
+                (options.counters() ? ", (d)" : "") + (options.staged() ? ", (e)" : ""));
     }
 
     /** Makes {@code layout}'s table the only active one in every node; for (0) nothing changes in this lab. */
