@@ -14,6 +14,8 @@ enum Layout {
     COMPILED("b", "compiled by nftpolicy", Ruleset.TABLE),
     /** (b) with the counters of docs/ruleset.md "Counters", in a table of its own ({@code --counters}). */
     COUNTED("d", "compiled by nftpolicy, counting", "nftpolicy_counted"),
+    /** (b) again, in a table of its own ({@code --twin}): (b')/(b) shows what the method alone gives two equal tables. */
+    TWIN("b'", "compiled by nftpolicy, a second copy", "nftpolicy_twin"),
     /** (d) with a staged deny-all in each probed namespace ({@code --staged}, {@link StagedDenyAll}). */
     STAGED("e", "compiled by nftpolicy, counting, staged deny-alls", "nftpolicy_staged"),
     LINEAR("c", "linear layout (iptables-era)", LinearLayout.TABLE);

@@ -25,10 +25,11 @@ import java.util.Set;
  *                   ({@link UndecidingClusterPolicies}); (c) stays without them
  * @param counters   whether (d), (b) with counters on, is measured in the same rounds
  * @param staged     whether (e), (d) with a staged deny-all in each probed namespace, is measured too (with (d))
+ * @param twin       whether (b'), a second copy of (b), is measured too: the ratio of two equal tables
  */
 record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds, int slices, Duration settle,
                Set<ProbePlan.Placement> placements, Path out, Path plots, long seed, int clusterPolicies,
-               boolean counters, boolean staged) {
+               boolean counters, boolean staged, boolean twin) {
 
     static final String USAGE = """
             usage: bench dataplane [options]
@@ -51,6 +52,8 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
               --staged                   also (e): (d) with a staged deny-all (nftpolicy.io/staged) in each probed
                                          namespace, so the probed pods' first packets walk staged chains; implies
                                          --counters
+              --twin                     also (b'): a second copy of (b) in a table of its own, after (d) and
+                                         (e) in each slice: (b')/(b) is the method's own error for equal tables
             """;
 
     /** One cluster size. */
@@ -80,10 +83,15 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
         int clusterPolicies = 0;
         boolean counters = false;
         boolean staged = false;
+        boolean twin = false;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (option.equals("--help") || option.equals("-h")) {
                 throw new UsageException(null);
+            }
+            if (option.equals("--twin")) {
+                twin = true;
+                continue;
             }
             if (option.equals("--counters") || option.equals("--staged")) {
                 counters = true;
@@ -126,7 +134,7 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
         }
         return new Options(sizes, perNamespace, Duration.ofMillis(Math.round(roundSeconds * 1000)), rounds, slices,
                 settle, placements, out, plots != null ? plots : out, seed, Math.max(0, clusterPolicies),
-                counters, staged);
+                counters, staged, twin);
     }
 
     /** The pause after loading {@code bytes} of scripts across the nodes. */

@@ -64,7 +64,7 @@ final class Report {
                     continue;
                 }
                 for (Layout layout : List.of(Layout.NONE, Layout.STATEFUL, Layout.COMPILED, Layout.COUNTED,
-                        Layout.STAGED, Layout.LINEAR)) {
+                        Layout.STAGED, Layout.TWIN, Layout.LINEAR)) {
                     if (!r.rates().containsKey(layout)) {
                         continue;
                     }
@@ -104,6 +104,17 @@ final class Report {
                         counterCell(r, ProbePlan.Placement.CROSS_NODE));
             }
             md.append(cost).append('\n');
+        }
+        if (options.twin()) {
+            md.append("(b') is a second copy of (b), measured after the others in each slice: (b')/(b) is what the "
+                    + "method gives two equal tables.\n\n");
+            MarkdownTable twin = MarkdownTable.of("pods", "policies", "(b')/(b) same node", "(b')/(b) across");
+            for (SizeResult r : results) {
+                twin = twin.withRow(r.cluster().pods(), r.cluster().policies(),
+                        ratioCell(r, Layout.TWIN, Layout.COMPILED, ProbePlan.Placement.SAME_NODE),
+                        ratioCell(r, Layout.TWIN, Layout.COMPILED, ProbePlan.Placement.CROSS_NODE));
+            }
+            md.append(twin).append('\n');
         }
         if (options.staged()) {
             md.append("(e) is (d) with a staged deny-all in each probed namespace (StagedDenyAll): (e)/(d) is what "

@@ -47,6 +47,9 @@ final class SizeRun {
         if (options.staged()) {
             layouts.add(Layout.STAGED);
         }
+        if (options.twin()) {
+            layouts.add(Layout.TWIN);
+        }
         layouts.addAll(List.of(Layout.LINEAR, Layout.NONE));
         this.round = List.copyOf(layouts);
     }
@@ -161,7 +164,8 @@ final class SizeRun {
      * applies it ({@link RuleCounters}, after {@link EstablishedFlows}), in a table of its own.
      */
     private String script(Ruleset compiled, LinearLayout linear, Map<String, Ruleset> counted, String node) {
-        String script = Layout.statefulTable() + NftRenderer.render(compiled) + NftRenderer.render(linear.ruleset());
+        String script = Layout.statefulTable() + NftRenderer.render(compiled) + NftRenderer.render(linear.ruleset())
+                + (options.twin() ? NftRenderer.render(inTable(compiled, Layout.TWIN)) : "");
         if (!options.counters()) {
             return script;
         }
@@ -225,7 +229,8 @@ final class SizeRun {
             }
         }
         log.printf("   verified: under (b)%s and (c) the allowed probes connect and the denied ones are dropped%n",
-                (options.counters() ? ", (d)" : "") + (options.staged() ? ", (e)" : ""));
+                (options.counters() ? ", (d)" : "") + (options.staged() ? ", (e)" : "")
+                        + (options.twin() ? ", (b')" : ""));
     }
 
     /** Makes {@code layout}'s table the only active one in every node; for (0) nothing changes in this lab. */

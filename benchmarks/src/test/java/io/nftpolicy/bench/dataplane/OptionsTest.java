@@ -29,6 +29,21 @@ class OptionsTest {
     }
 
     @Test
+    void stagedMeasuresTheCountingLayoutToo() {
+        Options options = Options.parse(new String[] {"--staged"});
+
+        assertThat(options.staged()).isTrue();
+        assertThat(options.counters()).isTrue();
+        assertThat(Options.parse(new String[] {"--counters"}).staged()).isFalse();
+    }
+
+    @Test
+    void theTwinIsAFlagOfItsOwn() {
+        assertThat(Options.parse(new String[] {"--twin"}).twin()).isTrue();
+        assertThat(Options.parse(new String[] {"--twin"}).counters()).isFalse();
+    }
+
+    @Test
     void sizesSplitIntoNamespacesOfAtMostThePoliciesPerNamespace() {
         ClusterGenerator.Size size = new Options.Cluster(10000, 2000).generatorSize(70, 1);
 
