@@ -7,6 +7,7 @@ import io.nftpolicy.agent.cache.ClusterCache;
 import io.nftpolicy.agent.drops.DropLogWriter;
 import io.nftpolicy.agent.metrics.AgentMetrics;
 import io.nftpolicy.agent.metrics.HealthServer;
+import io.nftpolicy.agent.metrics.PolicyCounterMetrics;
 import io.nftpolicy.agent.reporting.StatusReporter;
 import io.nftpolicy.agent.sync.SyncLoop;
 import io.nftpolicy.agent.sync.SyncObserver;
@@ -17,6 +18,7 @@ import io.nftpolicy.compile.DropLogs;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.FailClosed;
 import io.nftpolicy.compile.IncrementalCompiler;
+import io.nftpolicy.compile.RuleCounters;
 import io.nftpolicy.net.IpRange;
 import io.nftpolicy.snapshot.SnapshotConverter;
 import java.io.IOException;
@@ -177,6 +179,7 @@ public final class Agent implements AutoCloseable {
         IncrementalCompiler compiler = new IncrementalCompiler(config.node());
         EstablishedFlows established = config.keepEstablished() ? null : new EstablishedFlows();
         DropLogs dropLogs = new DropLogs(config.dropLog().options());
+        RuleCounters counters = new RuleCounters();
         this.dropLogWriter = config.dropLog().write() ? new DropLogWriter(config.node(), config.dropLog().netns(),
                 config.dropLog().options().group(), clock) : null;
         this.loop = new SyncLoop(config.node(), cache::snapshot, snapshot -> {
@@ -186,12 +189,15 @@ public final class Agent implements AutoCloseable {
             if (dropLogWriter != null) {
                 dropLogWriter.compiled(c.ruleset(), snapshot);
             }
-            return established == null ? c : new Compilation(established.apply(c.ruleset()), c.diagnostics());
+            c = established == null ? c : new Compilation(established.apply(c.ruleset()), c.diagnostics());
+            // After the drop logs: their jump goes before the isolation drop, and so before its counting drops.
+            return new Compilation(counters.apply(c.ruleset()), c.diagnostics());
         }, new RulesetApplier(executor), driftReader, config.loop(), clock);
         loopRef[0] = loop;
         this.status = new StatusReporter(client, config.node(), clock);
         this.metrics = new AgentMetrics(registry);
         loop.addObserver(metrics);
+        loop.addObserver(new PolicyCounterMetrics(registry, driftReader != null ? driftReader : executor));
         loop.addObserver(status);
     }
 

@@ -105,6 +105,21 @@ final class ExplainJson {
             ArrayNode isolatedBy = denial.putArray("isolatedBy");
             d.isolatedBy().forEach(isolatedBy::add);
         });
+        if (!trace.staged().isEmpty()) {
+            ArrayNode staged = node.putArray("staged");
+            trace.staged().forEach(st -> {
+                ObjectNode s = staged.addObject();
+                ArrayNode policies = s.putArray("policies");
+                st.staged().forEach(policies::add);
+                s.put("subject", st.subject());
+                s.put("direction", st.direction().field());
+                s.put("verdict", st.wouldAllow() ? "would-accept" : "would-drop");
+                s.put("chain", st.chain());
+                s.put("rule", st.position());
+                s.set("sources", sources(st.sources()));
+                s.put("text", TraceText.staged(st));
+            });
+        }
         if (withTrace) {
             node.set("trace", chain(trace.base()));
         }

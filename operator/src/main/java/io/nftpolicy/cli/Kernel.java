@@ -110,6 +110,11 @@ final class Kernel implements NftExecutor, AutoCloseable {
     }
 
     @Override
+    public Optional<io.nftpolicy.stats.CounterReadings> readCounters() throws ApplyException {
+        return executor.readCounters();
+    }
+
+    @Override
     public void close() {
         nft.close();
     }

@@ -36,7 +36,7 @@ public final class Main implements Runnable {
      */
     private static final Map<String, Class<?>> COMMANDS = commands(CompileCommand.class, ApplyCommand.class,
             VerifyCommand.class, ExplainCommand.class, GenerateCommand.class, RunCommand.class, DropsCommand.class,
-            VersionCommand.class, HelpCommand.class);
+            StatsCommand.class, VersionCommand.class, HelpCommand.class);
     private static final String SANDBOX = "sandbox";
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print the stack trace of errors.")
@@ -47,7 +47,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (compile, apply, verify, explain, sandbox, generate, run, drops, version)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (compile, apply, verify, explain, sandbox, generate, run, drops, stats, version)");
     }
 
     public static void main(String[] args) {
@@ -141,6 +141,9 @@ public final class Main implements Runnable {
             }
             if (type == DropsCommand.class) {
                 return type.cast(new DropsCommand(context));
+            }
+            if (type == StatsCommand.class) {
+                return type.cast(new StatsCommand(context));
             }
             return CommandLine.defaultFactory().create(type);
         }

@@ -7,6 +7,7 @@ import io.nftpolicy.compile.DropLogs;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.FailClosed;
 import io.nftpolicy.compile.PolicyCompiler;
+import io.nftpolicy.compile.RuleCounters;
 import io.nftpolicy.net.IpRange;
 import java.io.PrintWriter;
 import java.util.List;
@@ -31,7 +32,7 @@ final class NodeRuleset {
      * With {@code podCidrs} not empty: in fail-closed mode ({@link FailClosed}) for these pod CIDRs of the node.
      * Established flows are judged again after a change ({@link EstablishedFlows}) unless {@code established} keeps
      * them. The drops of annotated namespaces' pods, or of every pod, are logged as {@code dropLogs} says
-     * ({@link DropLogs}).
+     * ({@link DropLogs}). Allow rules and isolation drops count ({@link RuleCounters}), logged ones too.
      */
     static Compilation compile(String input, String node, List<IpRange> podCidrs, EstablishedOption established,
                                DropLogs.Options dropLogs, Main.Context context, PrintWriter err) throws UserException {
@@ -55,6 +56,10 @@ final class NodeRuleset {
             compilation = new Compilation(new EstablishedFlows().apply(compilation.ruleset()), compilation.diagnostics());
         }
         Timing.phase("established flows");
+        // Allow rules and isolation drops count (docs/ruleset.md, "Counters"): what 'nftpolicy stats' reads. After
+        // the drop logs, which find the isolation drop by its comment, as the counting drops before it have.
+        compilation = new Compilation(new RuleCounters().apply(compilation.ruleset()), compilation.diagnostics());
+        Timing.phase("counters");
         compilation.diagnostics().forEach(d -> Messages.warning(err, d.format()));
         return compilation;
     }

@@ -26,7 +26,8 @@ final class NetworkPolicyReader {
                 selector(spec.get("podSelector")),
                 spec.get("policyTypes").strings(),
                 rules(spec.get("ingress"), "from"),
-                rules(spec.get("egress"), "to")));
+                rules(spec.get("egress"), "to"),
+                NetworkPolicy.stagedBy(metadata.get("annotations").stringMap())));
     }
 
     /** A rule written as null ({@code - }) is an empty rule: it allows all, as {@code {}} does. */

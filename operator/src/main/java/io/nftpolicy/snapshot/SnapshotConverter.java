@@ -264,7 +264,8 @@ public final class SnapshotConverter {
                 selector(spec.getPodSelector()),
                 strings(spec.getPolicyTypes()),
                 ingress,
-                egress);
+                egress,
+                NetworkPolicy.stagedBy(metadata.getAnnotations()));
     }
 
     private static PolicyPeer peer(NetworkPolicyPeer peer) {

@@ -31,6 +31,7 @@ import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The compiler's records as the Kubernetes objects they stand for: the inverse of {@link SnapshotConverter}, so that
@@ -101,7 +102,9 @@ public final class SnapshotWriter {
 
     public static io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy policy(NetworkPolicy policy) {
         var spec = new NetworkPolicyBuilder()
-                .withNewMetadata().withNamespace(policy.namespace()).withName(policy.name()).endMetadata()
+                .withNewMetadata().withNamespace(policy.namespace()).withName(policy.name())
+                .withAnnotations(policy.staged() ? Map.of(NetworkPolicy.STAGED_ANNOTATION, "true") : null)
+                .endMetadata()
                 .withNewSpec()
                 .withPodSelector(selector(policy.podSelector()))
                 .withPolicyTypes(policy.policyTypes().isEmpty() ? null : policy.policyTypes());

@@ -8,6 +8,7 @@ import io.nftpolicy.backend.sync.FakeNft;
 import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.PolicyCompiler;
+import io.nftpolicy.compile.RuleCounters;
 import io.nftpolicy.ruleset.NftRenderer;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.snapshot.SnapshotConverter;
@@ -71,7 +72,8 @@ class WatchDropTest {
         var snapshot = new SnapshotConverter().convert(client.namespaces().list().getItems(),
                 client.pods().inAnyNamespace().list().getItems(),
                 client.network().v1().networkPolicies().inAnyNamespace().list().getItems()).snapshot();
-        Ruleset compiled = new EstablishedFlows().apply(new PolicyCompiler().compile(snapshot, NODE).ruleset());
+        Ruleset compiled = new RuleCounters().apply(new EstablishedFlows().apply(
+                new PolicyCompiler().compile(snapshot, NODE).ruleset()));
         return EstablishedFlows.withGeneration(compiled, EstablishedFlows.generation(applied()).orElseThrow());
     }
 

@@ -80,9 +80,9 @@ class ApplyCommandTest {
 
             assertThat(first.exitCode()).as(first.err()).isZero();
             assertThat(fields(first)).containsEntry("table", "inet nftpolicy in network namespace " + ns.name())
-                    .containsEntry("kind", "full").containsEntry("elements", "+9 -0").containsEntry("sets", "+10 -0")
-                    .containsEntry("chains", "+4 -0 (0 flushed and refilled)").containsEntry("rules written", "18")
-                    .containsEntry("operations", "42").containsEntry("transactions", "1");
+                    .containsEntry("kind", "full").containsEntry("elements", "+11 -0").containsEntry("sets", "+14 -0")
+                    .containsEntry("chains", "+4 -0 (0 flushed and refilled)").containsEntry("rules written", "22")
+                    .containsEntry("operations", "52").containsEntry("transactions", "1");
             assertThat(first.err()).isEmpty();
 
             assertThat(again.exitCode()).isZero();
@@ -99,7 +99,7 @@ class ApplyCommandTest {
                     .contains("10.244.2.12 comment \"dev/backend\"");
             Result verify = verify(relabelled(), ns);
             assertThat(verify.exitCode()).isZero();
-            assertThat(verify.out()).isEqualTo("in sync: 10 sets, 4 chains, 10 elements\n");
+            assertThat(verify.out()).isEqualTo("in sync: 14 sets, 4 chains, 12 elements\n");
         }
     }
 
@@ -122,7 +122,7 @@ class ApplyCommandTest {
             assertThat(fields(repair)).containsEntry("kind", "incremental").containsEntry("elements", "+1 -0")
                     .containsEntry("operations", "1");
             assertThat(after.exitCode()).isZero();
-            assertThat(after.out()).isEqualTo("in sync: 10 sets, 4 chains, 9 elements\n");
+            assertThat(after.out()).isEqualTo("in sync: 14 sets, 4 chains, 11 elements\n");
         }
     }
 
@@ -139,7 +139,7 @@ class ApplyCommandTest {
 
             assertThat(missing.exitCode()).isEqualTo(1);
             assertThat(missing.out()).isEqualTo("table inet nftpolicy: missing\n");
-            assertThat(fields(recreate)).containsEntry("kind", "full").containsEntry("operations", "42");
+            assertThat(fields(recreate)).containsEntry("kind", "full").containsEntry("operations", "52");
             assertThat(after.exitCode()).isZero();
         }
     }
@@ -155,8 +155,8 @@ class ApplyCommandTest {
                     .contains("add chain inet nftpolicy filter-forward { type filter hook forward priority 0; ")
                     .contains("add element inet nftpolicy ingress-v4 { 10.244.1.10 comment \"dev/db\" : jump ing-");
             assertThat(creation.err()).isEqualTo("nftpolicy: note: dry run, nothing committed in network namespace "
-                    + ns.name() + ": the kernel accepts this full transaction of 42 operations (elements +9 -0, "
-                    + "sets +10 -0, chains +4 -0 ~0, rules written 18)\n");
+                    + ns.name() + ": the kernel accepts this full transaction of 52 operations (elements +11 -0, "
+                    + "sets +14 -0, chains +4 -0 ~0, rules written 22)\n");
             assertThat(ns.nft("list", "ruleset")).isEmpty();
 
             assertThat(apply(DEMO, ns).exitCode()).isZero();

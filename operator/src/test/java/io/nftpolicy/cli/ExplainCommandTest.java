@@ -51,6 +51,46 @@ class ExplainCommandTest {
                 """);
     }
 
+    /** The demo cluster with a staged policy isolating dev/frontend for ingress. */
+    private String withStagedDenyOfFrontend() throws Exception {
+        Path file = tmp.resolve("staged.yaml");
+        Files.writeString(file, Files.readString(Path.of(CLUSTER)) + """
+                - apiVersion: networking.k8s.io/v1
+                  kind: NetworkPolicy
+                  metadata:
+                    name: deny-frontend
+                    namespace: dev
+                    annotations: {nftpolicy.io/staged: "true"}
+                  spec:
+                    podSelector: {matchLabels: {role: frontend}}
+                    policyTypes: [Ingress]
+                """);
+        return file.toString();
+    }
+
+    @Test
+    void aStagedPolicyIsShownApartAndChangesNoVerdict() throws Exception {
+        Result result = cli.run("explain", "-i", withStagedDenyOfFrontend(), "--from", "dev/backend", "--to",
+                "dev/frontend", "--port", "6379", "--brief");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).startsWith("dev/backend -> dev/frontend TCP/6379 IPv4: allowed\n")
+                .containsPattern("\n  staged dev/deny-frontend would deny ingress of dev/frontend: isolated by "
+                        + "dev/deny-frontend, and no rule of chain stg-ing-[0-9a-f]+-dev_deny-frontend allows the "
+                        + "packet \\(on node-1\\)\n");
+    }
+
+    @Test
+    void aStagedResultInJsonIsAWouldDropOfItsPolicy() throws Exception {
+        Result result = cli.run("explain", "-i", withStagedDenyOfFrontend(), "--from", "dev/backend", "--to",
+                "dev/frontend", "--port", "6379", "--output", "json");
+
+        JsonNode hop = json(result).path("connections").path(0).path("hops").path(1);
+        assertThat(hop.path("verdict").asText()).isEqualTo("accept");
+        assertThat(hop.path("staged").path(0).path("verdict").asText()).isEqualTo("would-drop");
+        assertThat(hop.path("staged").path(0).path("policies").path(0).asText()).isEqualTo("dev/deny-frontend");
+    }
+
     @Test
     void aConnectionBetweenNodesShowsBothTablesAndTheIsolatingPolicyAndExitsOne() {
         Result result = explain("--from", "dev/backend", "--to", "dev/db", "--port", "6379", "--brief");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nftpolicy.cli.Cli.Result;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.PolicyCompiler;
+import io.nftpolicy.compile.RuleCounters;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.ruleset.NftRenderer;
 import java.nio.file.Files;
@@ -29,8 +30,9 @@ class GenerateCommandTest {
         assertThat(generated.exitCode()).isZero();
         assertThat(generated.out()).isEqualTo(file + ": 3 namespaces, 24 pods on 2 nodes, 18 policies (seed 9)\n");
         assertThat(compiled.err()).isEmpty();
-        assertThat(compiled.out()).isEqualTo(NftRenderer.render(new EstablishedFlows().apply(new PolicyCompiler().compile(
-                ClusterGenerator.generate(new ClusterGenerator.Size(3, 8, 2, 6, 9L)), "node-1").ruleset())));
+        assertThat(compiled.out()).isEqualTo(NftRenderer.render(new RuleCounters().apply(new EstablishedFlows().apply(
+                new PolicyCompiler().compile(ClusterGenerator.generate(new ClusterGenerator.Size(3, 8, 2, 6, 9L)),
+                        "node-1").ruleset()))));
     }
 
     @Test

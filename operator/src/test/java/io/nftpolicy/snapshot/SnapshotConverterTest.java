@@ -233,6 +233,16 @@ class SnapshotConverterTest {
     }
 
     @Test
+    void thePolicyIsStagedOnlyWhenItsStagedAnnotationIsTrue() throws Exception {
+        String staged = "kind: NetworkPolicy\nmetadata:\n  name: p\n  namespace: a\n  annotations:\n"
+                + "    nftpolicy.io/staged: \"%s\"\nspec:\n  podSelector: {}\n";
+
+        assertThat(convert(staged.formatted("true")).snapshot().policies().get(0).staged()).isTrue();
+        assertThat(convert(staged.formatted("false")).snapshot().policies().get(0).staged()).isFalse();
+        assertThat(policy("podSelector: {}\n").staged()).isFalse();
+    }
+
+    @Test
     void policyTypesAreKeptAsWritten() throws Exception {
         assertThat(policy("podSelector: {}\npolicyTypes: [Ingress, Egress]\n").policyTypes())
                 .containsExactly("Ingress", "Egress");

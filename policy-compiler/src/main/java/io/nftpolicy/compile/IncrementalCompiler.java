@@ -68,10 +68,12 @@ public final class IncrementalCompiler {
         }
         Compilation compilation;
         try {
-            if (snapshot.clusterPolicies().isEmpty()) {
+            if (snapshot.clusterPolicies().isEmpty()
+                    && snapshot.policies().stream().noneMatch(io.nftpolicy.policy.NetworkPolicy::staged)) {
                 compilation = state.compile(snapshot);
             } else {
-                // ClusterNetworkPolicy is compiled in full each time (not incrementally yet): the same result.
+                // ClusterNetworkPolicy and staged policies are compiled in full each time (not incrementally yet):
+                // the same result.
                 state = null;
                 compilation = new PolicyCompiler().compile(snapshot, nodeName);
             }

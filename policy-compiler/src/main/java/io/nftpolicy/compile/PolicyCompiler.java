@@ -56,6 +56,9 @@ public final class PolicyCompiler {
         List<NetworkPolicy> ordered = new ArrayList<>(snapshot.policies());
         ordered.sort(Comparator.comparing(NetworkPolicy::namespace).thenComparing(NetworkPolicy::name));
         Map<String, List<ValidPolicy>> policiesByNamespace = new TreeMap<>();
+        // Staged policies with the enforced ones, for the staged chains: what the pods would get if they were enforced.
+        Map<String, List<ValidPolicy>> withStaged = new TreeMap<>();
+        Set<String> staged = new java.util.HashSet<>();
         for (NetworkPolicy policy : ordered) {
             ValidPolicy valid = PolicyValidator.validate(policy, diagnostics);
             PolicyFailures.Failure failure = failures.get(policy.ref());
@@ -63,7 +66,12 @@ public final class PolicyCompiler {
                 diagnostics.add(failure.diagnostic(valid));
                 valid = PolicyFailures.failClosed(valid);
             }
-            policiesByNamespace.computeIfAbsent(policy.namespace(), n -> new ArrayList<>()).add(valid);
+            if (policy.staged()) {
+                staged.add(policy.ref());
+            } else {
+                policiesByNamespace.computeIfAbsent(policy.namespace(), n -> new ArrayList<>()).add(valid);
+            }
+            withStaged.computeIfAbsent(policy.namespace(), n -> new ArrayList<>()).add(valid);
         }
 
         PeerSets peerSets = new PeerSets();
@@ -79,10 +87,27 @@ public final class PolicyCompiler {
                 String chainName = RulesetAssembler.chainName(group);
                 group.members.forEach(m -> chainOf.put(m, chainName));
                 try {
-                    assembler.add(group, chain(group, families, peers, addresses, peerSets));
+                    assembler.add(group, chain(group, chainName, families, peers, addresses, peerSets));
                 } catch (RuntimeException e) {
-                    throw PolicyFailures.blame(group, e,
-                            g -> chain(g, families, peers, new Allowances.PeerAddresses(), new PeerSets()));
+                    throw PolicyFailures.blame(group, e, g -> chain(g, RulesetAssembler.chainName(g), families, peers,
+                            new Allowances.PeerAddresses(), new PeerSets()));
+                }
+            }
+            if (!staged.isEmpty()) {
+                assembler.stage();
+                for (PodGroup group : group(direction, local, withStaged)) {
+                    if (group.policies.stream().noneMatch(p -> staged.contains(p.ref()))) {
+                        continue; // enforced policies only: the pod's enforced chain says it all
+                    }
+                    String chainName = StagedChains.chainName(group);
+                    try {
+                        assembler.addStaged(direction, StagedChains.of(group,
+                                chain(group, chainName, families, peers, addresses, peerSets), staged),
+                                RulesetAssembler.dispatch(group, chainName));
+                    } catch (RuntimeException e) {
+                        throw PolicyFailures.blame(group, e, g -> chain(g, StagedChains.chainName(g), families, peers,
+                                new Allowances.PeerAddresses(), new PeerSets()));
+                    }
                 }
             }
             index.contested().forEach((address, claimants) -> {
@@ -101,9 +126,9 @@ public final class PolicyCompiler {
     }
 
     /** The group's chain, its shared sets defined in {@code peerSets}. */
-    private static RulesetAssembler.GroupChain chain(PodGroup group, Set<IpFamily> families, Peers peers,
-                                                     Allowances.PeerAddresses addresses, PeerSets peerSets) {
-        String chainName = RulesetAssembler.chainName(group);
+    private static RulesetAssembler.GroupChain chain(PodGroup group, String chainName, Set<IpFamily> families,
+                                                     Peers peers, Allowances.PeerAddresses addresses,
+                                                     PeerSets peerSets) {
         Optional<GroupRules.Plan> plan = GroupRules.plan(group, families);
         plan.ifPresent(p -> p.sets().forEach(spec -> peerSets.define(spec, s -> build(s, peers))));
         return GroupRules.chain(group, chainName, plan, peers, addresses);

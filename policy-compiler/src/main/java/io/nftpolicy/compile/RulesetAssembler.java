@@ -54,15 +54,36 @@ final class RulesetAssembler {
     private final List<NamedSet> sets = new ArrayList<>();
     private final List<Chain> groupChains = new ArrayList<>();
     private final List<VerdictMap> tierMaps = new ArrayList<>();
-    private final Map<PolicyType, Map<IpFamily, List<MapElement>>> dispatch = new EnumMap<>(PolicyType.class);
+    private final Map<PolicyType, Map<IpFamily, List<MapElement>>> dispatch = byDirectionAndFamily();
+    /** Null when the snapshot has no staged policy: then the table has no staged dispatch at all. */
+    private Map<PolicyType, Map<IpFamily, List<MapElement>>> stagedDispatch;
 
-    RulesetAssembler() {
+    private static Map<PolicyType, Map<IpFamily, List<MapElement>>> byDirectionAndFamily() {
+        Map<PolicyType, Map<IpFamily, List<MapElement>>> out = new EnumMap<>(PolicyType.class);
         for (PolicyType direction : PolicyType.values()) {
             Map<IpFamily, List<MapElement>> byFamily = new EnumMap<>(IpFamily.class);
             for (IpFamily family : IpFamily.values()) {
                 byFamily.put(family, new ArrayList<>());
             }
-            dispatch.put(direction, byFamily);
+            out.put(direction, byFamily);
+        }
+        return out;
+    }
+
+    /** The snapshot has staged policies: the table gets the staged dispatch ({@link StagedChains}), even empty. */
+    void stage() {
+        if (stagedDispatch == null) {
+            stagedDispatch = byDirectionAndFamily();
+        }
+    }
+
+    /** A staged chain ({@link StagedChains}) and the staged dispatch of its members to it. */
+    void addStaged(PolicyType direction, GroupChain chain, List<MapElement> dispatchElements) {
+        stage();
+        groupChains.add(chain.chain());
+        sets.addAll(chain.sets());
+        for (MapElement e : dispatchElements) {
+            stagedDispatch.get(direction).get(e.key().family()).add(e);
         }
     }
 
@@ -179,22 +200,31 @@ final class RulesetAssembler {
     /** The table, with the shared sets of the group chains added ({@link PeerSets}), in any order. */
     Ruleset build(List<NamedSet> sharedSets) {
         List<VerdictMap> maps = new ArrayList<>();
+        List<NamedSet> sortedSets = new ArrayList<>(sets);
         for (PolicyType direction : PolicyType.values()) {
             for (IpFamily family : IpFamily.values()) {
-                List<MapElement> elements = new ArrayList<>(dispatch.get(direction).get(family));
-                elements.sort(null);
-                maps.add(new VerdictMap(ObjectNames.dispatchMap(direction, family),
-                        addressType(family), "local pods isolated for " + direction.field(), elements));
+                maps.add(map(ObjectNames.dispatchMap(direction, family), family,
+                        "local pods isolated for " + direction.field(), dispatch.get(direction).get(family)));
+            }
+        }
+        if (stagedDispatch != null) {
+            for (PolicyType direction : PolicyType.values()) {
+                for (IpFamily family : IpFamily.values()) {
+                    VerdictMap staged = map(StagedChains.dispatchMap(direction, family), family,
+                            "local pods a staged policy selects for " + direction.field(),
+                            stagedDispatch.get(direction).get(family));
+                    maps.add(staged);
+                    sortedSets.add(StagedChains.dropSet(staged, direction, family));
+                }
             }
         }
         maps.addAll(tierMaps);
         List<Chain> chains = new ArrayList<>(groupChains.size() + 2);
-        chains.add(FORWARD);
-        chains.add(INPUT);
+        chains.add(stagedDispatch == null ? FORWARD : STAGED_FORWARD);
+        chains.add(stagedDispatch == null ? INPUT : STAGED_INPUT);
         List<Chain> sortedGroups = new ArrayList<>(groupChains);
         sortedGroups.sort(Comparator.comparing(Chain::name));
         chains.addAll(sortedGroups);
-        List<NamedSet> sortedSets = new ArrayList<>(sets);
         sortedSets.addAll(sharedSets);
         sortedSets.sort(Comparator.comparing(NamedSet::name));
         return new Ruleset(Ruleset.FAMILY, Ruleset.TABLE, "Kubernetes NetworkPolicy, compiled by nftpolicy",
@@ -213,6 +243,23 @@ final class RulesetAssembler {
             List.of(established(), neighbourDiscovery(),
                     dispatchRule(PolicyType.EGRESS, IpFamily.IPV4), dispatchRule(PolicyType.EGRESS, IpFamily.IPV6)));
 
+    /** With staged policies: their dispatch comes first, and comes back (every staged rule returns). */
+    private static final Chain STAGED_FORWARD = new Chain(ObjectNames.FORWARD_CHAIN,
+            Optional.of(new BaseHook("forward", FILTER_PRIORITY)), FORWARD.comment(),
+            List.of(established(), neighbourDiscovery(),
+                    stagedDispatchRule(PolicyType.EGRESS, IpFamily.IPV4),
+                    stagedDispatchRule(PolicyType.EGRESS, IpFamily.IPV6),
+                    stagedDispatchRule(PolicyType.INGRESS, IpFamily.IPV4),
+                    stagedDispatchRule(PolicyType.INGRESS, IpFamily.IPV6),
+                    dispatchRule(PolicyType.EGRESS, IpFamily.IPV4), dispatchRule(PolicyType.EGRESS, IpFamily.IPV6),
+                    dispatchRule(PolicyType.INGRESS, IpFamily.IPV4), dispatchRule(PolicyType.INGRESS, IpFamily.IPV6)));
+    private static final Chain STAGED_INPUT = new Chain(ObjectNames.INPUT_CHAIN,
+            Optional.of(new BaseHook("input", FILTER_PRIORITY)), INPUT.comment(),
+            List.of(established(), neighbourDiscovery(),
+                    stagedDispatchRule(PolicyType.EGRESS, IpFamily.IPV4),
+                    stagedDispatchRule(PolicyType.EGRESS, IpFamily.IPV6),
+                    dispatchRule(PolicyType.EGRESS, IpFamily.IPV4), dispatchRule(PolicyType.EGRESS, IpFamily.IPV6)));
+
     static final String ESTABLISHED = "ct state established,related accept";
 
     private static Rule established() {
@@ -228,6 +275,19 @@ final class RulesetAssembler {
         String field = direction == PolicyType.INGRESS ? "daddr" : "saddr";
         return Rule.of(family.nftPayload() + " " + field + " vmap @" + ObjectNames.dispatchMap(direction, family),
                 direction.field() + " of isolated local pods");
+    }
+
+    private static Rule stagedDispatchRule(PolicyType direction, IpFamily family) {
+        String field = direction == PolicyType.INGRESS ? "daddr" : "saddr";
+        return Rule.of(family.nftPayload() + " " + field + " vmap @" + StagedChains.dispatchMap(direction, family),
+                direction.field() + " of local pods a staged policy selects: counted, then back here");
+    }
+
+    private static VerdictMap map(String name, IpFamily family, String comment,
+                                                       List<MapElement> unsorted) {
+        List<MapElement> elements = new ArrayList<>(unsorted);
+        elements.sort(null);
+        return new VerdictMap(name, addressType(family), comment, elements);
     }
 
     private static KeyType addressType(IpFamily family) {

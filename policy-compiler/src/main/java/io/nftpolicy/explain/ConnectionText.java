@@ -28,6 +28,11 @@ public final class ConnectionText {
             out.append("  ").append(i + 1).append(". ").append(where(hop)).append(": ")
                     .append(TraceText.summary(hop.trace())).append('\n');
         }
+        // Apart from the decision, which staged policies never change.
+        for (Hop hop : c.hops()) {
+            hop.trace().staged().forEach(s -> out.append("  ").append(TraceText.staged(s)).append(" (on ")
+                    .append(hop.node()).append(")\n"));
+        }
         for (Hop hop : traces ? c.hops() : List.<Hop>of()) {
             out.append('\n').append("  trace on ").append(where(hop)).append(", ").append(hop.trace().packet())
                     .append('\n');

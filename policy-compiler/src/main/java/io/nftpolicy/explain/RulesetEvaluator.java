@@ -1,5 +1,6 @@
 package io.nftpolicy.explain;
 
+import io.nftpolicy.compile.StagedChains;
 import io.nftpolicy.explain.Statement.Kind;
 import io.nftpolicy.explain.Trace.Allowance;
 import io.nftpolicy.explain.Trace.ChainRun;
@@ -83,8 +84,9 @@ public final class RulesetEvaluator {
         Trace.Verdict verdict = run.exit() == Exit.DROP ? Trace.Verdict.DROP : Trace.Verdict.ACCEPT;
         List<Allowance> allowances = new ArrayList<>();
         List<Denial> denials = new ArrayList<>();
-        collect(run, allowances, denials);
-        return new Trace(packet, hook, run, verdict, allowances, denials.stream().findFirst());
+        List<Trace.Staged> staged = new ArrayList<>();
+        collect(run, allowances, denials, staged);
+        return new Trace(packet, hook, run, verdict, allowances, denials.stream().findFirst(), staged);
     }
 
     private ChainRun run(Chain chain, Optional<Dispatch> via, Packet packet, int depth) {
@@ -212,14 +214,10 @@ public final class RulesetEvaluator {
                 Optional.of(lookup.set()), Optional.empty());
     }
 
-    private static void collect(ChainRun run, List<Allowance> allowances, List<Denial> denials) {
+    private static void collect(ChainRun run, List<Allowance> allowances, List<Denial> denials,
+                                List<Trace.Staged> staged) {
         for (RuleRun rule : run.rules()) {
-            List<Source> elementSources = rule.checks().stream()
-                    .flatMap(c -> c.element().stream())
-                    .filter(e -> !e.sources().isEmpty())
-                    .map(SetElement::sources)
-                    .reduce((a, b) -> b)
-                    .orElse(List.of());
+            List<Source> elementSources = elementSources(rule);
             Optional<TierComment> tier = TierComment.decided(rule.rule().comment(), elementSources);
             // A rule over a run of ClusterNetworkPolicy rules stands, in the trace, for the one that decided.
             Rule decided = tier.map(t -> new Rule(rule.rule().statement(), t.text(), rule.rule().sources()))
@@ -230,15 +228,18 @@ public final class RulesetEvaluator {
                 denials.add(new Denial(run.chain().name(), run.via().get().subject(), rule.position(), decided,
                         Optional.of(tier.get().direction()), List.of()));
             }
-            rule.jumped().ifPresent(j -> collect(j, allowances, denials));
+            if (rule.jumped().isPresent() && StagedChains.isStagedChain(rule.jumped().get().chain())) {
+                staged(rule.jumped().get()).ifPresent(staged::add);
+                continue; // it decides nothing: no allowance nor denial of the packet
+            }
+            rule.jumped().ifPresent(j -> collect(j, allowances, denials, staged));
             if (!rule.matched() || run.via().isEmpty() || rule.action().isEmpty()) {
                 continue;
             }
             String subject = run.via().get().subject();
             String action = rule.action().get();
             if (action.equals("accept") || action.equals("return")) {
-                List<Source> sources = elementSources.isEmpty() ? rule.rule().sources() : elementSources;
-                allowances.add(new Allowance(run.chain().name(), subject, rule.position(), decided, sources));
+                allowances.add(new Allowance(run.chain().name(), subject, rule.position(), decided, sources(rule)));
             } else if (action.equals("drop")) {
                 Matcher isolated = ISOLATED.matcher(rule.rule().comment());
                 Optional<PolicyType> direction = isolated.matches()
@@ -248,6 +249,36 @@ public final class RulesetEvaluator {
                 denials.add(new Denial(run.chain().name(), subject, rule.position(), rule.rule(), direction, policies));
             }
         }
+    }
+
+    /** The sources of the last set element the rule matched that has any (a merged set's): empty when none has. */
+    private static List<Source> elementSources(RuleRun rule) {
+        return rule.checks().stream()
+                .flatMap(c -> c.element().stream())
+                .filter(e -> !e.sources().isEmpty())
+                .map(SetElement::sources)
+                .reduce((a, b) -> b)
+                .orElse(List.of());
+    }
+
+    /** The policy peers that allowed: the matched element's own sources in a merged set, otherwise the rule's. */
+    private static List<Source> sources(RuleRun rule) {
+        List<Source> fromElement = elementSources(rule);
+        return fromElement.isEmpty() ? rule.rule().sources() : fromElement;
+    }
+
+    /** What a staged chain the packet went through would have done: the rule that returned, or the chain's end. */
+    private static Optional<Trace.Staged> staged(ChainRun run) {
+        if (run.via().isEmpty()) {
+            return Optional.empty();
+        }
+        Chain chain = run.chain();
+        RuleRun last = run.rules().isEmpty() ? null : run.rules().get(run.rules().size() - 1);
+        boolean allows = last != null && last.matched() && StagedChains.isWouldAllow(last.rule());
+        return Optional.of(new Trace.Staged(chain.name(), run.via().get().subject(), StagedChains.direction(chain),
+                StagedChains.stagedPolicies(chain), StagedChains.allPolicies(chain), allows,
+                last == null ? 0 : last.position(), last == null ? Rule.of("", "") : last.rule(),
+                allows ? sources(last) : List.of()));
     }
 
     private static String elementComment(SetElement element) {

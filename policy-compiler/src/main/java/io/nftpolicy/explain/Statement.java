@@ -68,7 +68,12 @@ record Statement(List<Match> matches, Action action) {
                 tokens.expectEnd();
                 return new Statement(matches, verdict);
             }
-            if (token.equals("ct")) {
+            if (token.equals("counter")) {
+                tokens.next(); // counts what matched, decides nothing
+                if (tokens.skip("name")) {
+                    tokens.next();
+                }
+            } else if (token.equals("ct")) {
                 tokens.next();
                 String key = tokens.next();
                 if (key.equals("state")) {

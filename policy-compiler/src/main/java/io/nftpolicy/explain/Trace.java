@@ -19,9 +19,11 @@ import java.util.Optional;
  * @param allowances every allow rule that matched on the way, in order: an egress rule returns, so a packet can be
  *                   allowed for egress and then still meet the destination's ingress chain
  * @param denial     the rule that dropped the packet, when one did
+ * @param staged     what staged policies would do with the packet, one per staged chain it went through: apart
+ *                   from the verdict, which they never change
  */
 public record Trace(Packet packet, Hook hook, ChainRun base, Verdict verdict, List<Allowance> allowances,
-                    Optional<Denial> denial) {
+                    Optional<Denial> denial, List<Staged> staged) {
     public Trace {
         Objects.requireNonNull(packet, "packet");
         Objects.requireNonNull(hook, "hook");
@@ -29,6 +31,7 @@ public record Trace(Packet packet, Hook hook, ChainRun base, Verdict verdict, Li
         Objects.requireNonNull(verdict, "verdict");
         allowances = List.copyOf(allowances);
         Objects.requireNonNull(denial, "denial");
+        staged = List.copyOf(staged);
     }
 
     public boolean accepted() {
@@ -118,6 +121,24 @@ public record Trace(Packet packet, Hook hook, ChainRun base, Verdict verdict, Li
                          List<String> isolatedBy) {
         public Denial {
             isolatedBy = List.copyOf(isolatedBy);
+        }
+    }
+
+    /**
+     * What a staged chain found: the packet would be allowed (by {@code sources}) or denied if the staged policies
+     * were enforced.
+     *
+     * @param subject  the pod whose staged chain it is
+     * @param staged   the staged policies (namespace/name) of the chain
+     * @param policies every policy the chain stands for, staged or enforced, as its comment names them
+     * @param rule     the rule that counted: a would-allow rule, or the would-deny lookup
+     */
+    public record Staged(String chain, String subject, PolicyType direction, List<String> staged,
+                         List<String> policies, boolean wouldAllow, int position, Rule rule, List<Source> sources) {
+        public Staged {
+            staged = List.copyOf(staged);
+            policies = List.copyOf(policies);
+            sources = List.copyOf(sources);
         }
     }
 }

@@ -75,6 +75,21 @@ public final class TraceText {
                 + denial.position() + ")";
     }
 
+    /**
+     * What a staged chain found, apart from the verdict, e.g. {@code staged dev/deny-all would deny ingress of
+     * dev/db: isolated by dev/deny-all, and no rule of chain stg-ing-... allows the packet} or {@code staged
+     * dev/web would allow ingress of dev/db by dev/web ingress[0].from[0]}.
+     */
+    public static String staged(Trace.Staged staged) {
+        String head = "staged " + String.join(", ", staged.staged()) + " would "
+                + (staged.wouldAllow() ? "allow " : "deny ") + staged.direction().field() + " of " + staged.subject();
+        if (staged.wouldAllow()) {
+            return head + " by " + staged.sources().stream().map(Source::toString).collect(Collectors.joining(", "));
+        }
+        return head + ": isolated by " + String.join(", ", staged.policies()) + ", and no rule of chain "
+                + staged.chain() + " allows the packet";
+    }
+
     private static void chain(ChainRun run, String indent, boolean base, StringBuilder out) {
         out.append(indent).append("chain ").append(run.chain().name());
         if (!run.chain().comment().isEmpty()) {

@@ -59,6 +59,9 @@ public final class NftRenderer {
         if (set.interval()) {
             out.append("\t\tflags interval\n");
         }
+        if (set.counter()) {
+            out.append("\t\tcounter\n");
+        }
         if (!set.comment().isEmpty()) {
             out.append("\t\tcomment ").append(quote(set.comment())).append("\n");
         }

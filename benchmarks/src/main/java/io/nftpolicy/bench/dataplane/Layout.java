@@ -3,8 +3,9 @@ package io.nftpolicy.bench.dataplane;
 import io.nftpolicy.ruleset.Ruleset;
 
 /**
- * The things measured side by side: four, and (b+) when the run has ClusterNetworkPolicies. All three tables are loaded into a node at once and switched by making
- * all but one dormant (a dormant table's hooks are unregistered, so it costs packets nothing). "No table" cannot be
+ * The things measured side by side: four, and (b+), (d), (e), (b') when asked for. All the tables are loaded into a
+ * node at once and switched by making all but one dormant (a dormant table's hooks are unregistered, so it costs
+ * packets nothing). "No table" cannot be
  * had that way, because any loaded {@code ct} expression keeps connection tracking on in the namespace: it is
  * measured on a twin lab whose nodes never hold a table.
  */
@@ -12,7 +13,14 @@ enum Layout {
     NONE("0", "no table", null),
     STATEFUL("a", "ct state established,related accept only", "stateful"),
     COMPILED("b", "compiled by nftpolicy", Ruleset.TABLE),
+    /** (b) with ClusterNetworkPolicies, in a table of its own ({@code --cluster-policies}). */
     TIERED("b+", "compiled by nftpolicy, with the ClusterNetworkPolicies", Ruleset.TABLE + "_tiers"),
+    /** (b) with the counters of docs/ruleset.md "Counters", in a table of its own ({@code --counters}). */
+    COUNTED("d", "compiled by nftpolicy, counting", "nftpolicy_counted"),
+    /** (d) with a staged deny-all in each probed namespace ({@code --staged}, {@link StagedDenyAll}). */
+    STAGED("e", "compiled by nftpolicy, counting, staged deny-alls", "nftpolicy_staged"),
+    /** (b) again, in a table of its own ({@code --twin}): (b')/(b) shows what the method alone gives two equal tables. */
+    TWIN("b'", "compiled by nftpolicy, a second copy", "nftpolicy_twin"),
     LINEAR("c", "linear layout (iptables-era)", LinearLayout.TABLE);
 
     final String letter;

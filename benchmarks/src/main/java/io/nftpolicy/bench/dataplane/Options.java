@@ -25,10 +25,13 @@ import java.util.Set;
  *                   ({@link UndecidingClusterPolicies}), measured side by side with (b), which has none
  * @param alternating the cluster policies' rules alternate Accept and Deny (order-dependent: no two in a row
  *                    share a lookup), instead of all Deny
+ * @param counters   whether (d), (b) with counters on, is measured in the same rounds
+ * @param staged     whether (e), (d) with a staged deny-all in each probed namespace, is measured too (with (d))
+ * @param twin       whether (b'), a second copy of (b), is measured too: the ratio of two equal tables
  */
 record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds, int slices, Duration settle,
                Set<ProbePlan.Placement> placements, Path out, Path plots, long seed, int clusterPolicies,
-               boolean alternating) {
+               boolean alternating, boolean counters, boolean staged, boolean twin) {
 
     static final String USAGE = """
             usage: bench dataplane [options]
@@ -49,6 +52,13 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
                                          (default 0: no (b+))
               --cluster-policy-actions deny|alternate
                                          the N policies' rules all Deny (default), or Accept and Deny in turn
+              --counters                 also (d): (b) with counters on (docs/ruleset.md "Counters"), in a table
+                                         of its own, interleaved in the same rounds
+              --staged                   also (e): (d) with a staged deny-all (nftpolicy.io/staged) in each probed
+                                         namespace, so the probed pods' first packets walk staged chains; implies
+                                         --counters
+              --twin                     also (b'): a second copy of (b) in a table of its own, after (d) and
+                                         (e) in each slice: (b')/(b) is the method's own error for equal tables
             """;
 
     /** One cluster size. */
@@ -77,10 +87,22 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
         long seed = 1;
         int clusterPolicies = 0;
         boolean alternating = false;
+        boolean counters = false;
+        boolean staged = false;
+        boolean twin = false;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (option.equals("--help") || option.equals("-h")) {
                 throw new UsageException(null);
+            }
+            if (option.equals("--twin")) {
+                twin = true;
+                continue;
+            }
+            if (option.equals("--counters") || option.equals("--staged")) {
+                counters = true;
+                staged |= option.equals("--staged");
+                continue;
             }
             if (i + 1 >= args.length) {
                 throw new UsageException("option " + option + " needs a value");
@@ -124,7 +146,7 @@ record Options(List<Cluster> sizes, int perNamespace, Duration round, int rounds
         }
         return new Options(sizes, perNamespace, Duration.ofMillis(Math.round(roundSeconds * 1000)), rounds, slices,
                 settle, placements, out, plots != null ? plots : out, seed, Math.max(0, clusterPolicies),
-                alternating);
+                alternating, counters, staged, twin);
     }
 
     /** The pause after loading {@code bytes} of scripts across the nodes. */

@@ -33,6 +33,10 @@ final class Report {
                     + "alternates with the others in every round.%n%n", options.clusterPolicies(),
                     options.alternating() ? "their rules Accept and Deny in turn" : "every rule a Deny"));
         }
+        if (options.counters()) {
+            md.append("(d) is (b) with counters on (docs/ruleset.md, \"Counters\"), in a table of its own, measured in "
+                    + "the same slices: (d)/(b) is the cost of counting.\n\n");
+        }
         for (SizeResult r : results) {
             md.append("### ").append(r.cluster().label()).append("\n\n");
             md.append(String.format(Locale.ROOT, "%d namespaces × %d pods, %d policies per namespace, 2 nodes. "
@@ -55,16 +59,24 @@ final class Report {
             md.append(String.format(Locale.ROOT, "- (c): a first packet to the server walks %d lines of its "
                     + "node's forward chain; across nodes, also all %d lines of the client node's.%n%n",
                     r.linearWalked(), r.linearOtherNode()));
-            MarkdownTable table = MarkdownTable.of("layout", "placement", "connections/s", "ratio to (a)",
-                    "ratio to (0)");
+            boolean counted = r.rates().containsKey(Layout.COUNTED);
+            MarkdownTable table = counted
+                    ? MarkdownTable.of("layout", "placement", "connections/s", "ratio to (a)", "ratio to (0)",
+                            "ratio to (b)")
+                    : MarkdownTable.of("layout", "placement", "connections/s", "ratio to (a)", "ratio to (0)");
             for (ProbePlan.Placement placement : ProbePlan.Placement.values()) {
                 if (!r.measured(placement)) {
                     continue;
                 }
                 for (Layout layout : r.layouts()) {
-                    table = table.withRow(layout.label(), placement.label, rate(r.rate(layout, placement)),
-                            layout == Layout.STATEFUL ? "1" : ratio(r.ratio(layout, Layout.STATEFUL, placement)),
-                            layout == Layout.NONE ? "1" : ratio(r.ratio(layout, Layout.NONE, placement)));
+                    String toA = layout == Layout.STATEFUL ? "1" : ratio(r.ratio(layout, Layout.STATEFUL, placement));
+                    String toNone = layout == Layout.NONE ? "1" : ratio(r.ratio(layout, Layout.NONE, placement));
+                    table = counted
+                            ? table.withRow(layout.label(), placement.label, rate(r.rate(layout, placement)), toA,
+                                    toNone, layout == Layout.COMPILED ? "1"
+                                            : ratio(r.ratio(layout, Layout.COMPILED, placement)))
+                            : table.withRow(layout.label(), placement.label, rate(r.rate(layout, placement)), toA,
+                                    toNone);
                 }
             }
             md.append(table).append('\n');
@@ -83,6 +95,39 @@ final class Report {
                     curveCell(r, Layout.LINEAR, ProbePlan.Placement.CROSS_NODE), r.linearWalked());
         }
         md.append(curve).append('\n');
+        if (options.counters()) {
+            md.append("### Cost of counters: (d)/(b) by cluster size\n\n");
+            MarkdownTable cost = MarkdownTable.of("pods", "policies", "(d) rules", "(d) elements",
+                    "(d)/(b) same node", "(d)/(b) across");
+            for (SizeResult r : results) {
+                cost = cost.withRow(r.cluster().pods(), r.cluster().policies(), r.counted().ruleCount(),
+                        r.counted().elementCount(), counterCell(r, ProbePlan.Placement.SAME_NODE),
+                        counterCell(r, ProbePlan.Placement.CROSS_NODE));
+            }
+            md.append(cost).append('\n');
+        }
+        if (options.twin()) {
+            md.append("(b') is a second copy of (b), measured after the others in each slice: (b')/(b) is what the "
+                    + "method gives two equal tables.\n\n");
+            MarkdownTable twin = MarkdownTable.of("pods", "policies", "(b')/(b) same node", "(b')/(b) across");
+            for (SizeResult r : results) {
+                twin = twin.withRow(r.cluster().pods(), r.cluster().policies(),
+                        ratioCell(r, Layout.TWIN, Layout.COMPILED, ProbePlan.Placement.SAME_NODE),
+                        ratioCell(r, Layout.TWIN, Layout.COMPILED, ProbePlan.Placement.CROSS_NODE));
+            }
+            md.append(twin).append('\n');
+        }
+        if (options.staged()) {
+            md.append("(e) is (d) with a staged deny-all in each probed namespace (StagedDenyAll): (e)/(d) is what "
+                    + "staged chains add to a first packet.\n\n");
+            MarkdownTable cost = MarkdownTable.of("pods", "policies", "(e)/(d) same node", "(e)/(d) across");
+            for (SizeResult r : results) {
+                cost = cost.withRow(r.cluster().pods(), r.cluster().policies(),
+                        ratioCell(r, Layout.STAGED, Layout.COUNTED, ProbePlan.Placement.SAME_NODE),
+                        ratioCell(r, Layout.STAGED, Layout.COUNTED, ProbePlan.Placement.CROSS_NODE));
+            }
+            md.append(cost).append('\n');
+        }
         return md.toString();
     }
 
@@ -132,6 +177,14 @@ final class Report {
 
     private static String curveCell(SizeResult r, Layout layout, ProbePlan.Placement placement) {
         return r.measured(placement) ? ratio(r.ratio(layout, Layout.STATEFUL, placement)) : "–";
+    }
+
+    private static String counterCell(SizeResult r, ProbePlan.Placement placement) {
+        return ratioCell(r, Layout.COUNTED, Layout.COMPILED, placement);
+    }
+
+    private static String ratioCell(SizeResult r, Layout layout, Layout reference, ProbePlan.Placement placement) {
+        return r.measured(placement) ? ratio(r.ratio(layout, reference, placement)) : "–";
     }
 
     private static String rate(SizeResult.Figure f) {

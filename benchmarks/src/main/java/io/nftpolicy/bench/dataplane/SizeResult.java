@@ -11,6 +11,7 @@ import java.util.Map;
  *
  * @param compiled        the server node's compiled ruleset
  * @param tiered          the server node's ruleset of (b+), with the ClusterNetworkPolicies; null without
+ * @param counted         the server node's compiled ruleset with counters ({@code --counters}), or null
  * @param linear          the server node's linear ruleset
  * @param linearWalked    forward-chain lines of (c) a first packet to the server walks on its node
  * @param linearOtherNode forward-chain lines of (c) on the other node, all walked by a packet to a remote pod
@@ -18,7 +19,7 @@ import java.util.Map;
  * @param failures        failed connections over all measured rounds (should be 0)
  */
 record SizeResult(Options.Cluster cluster, ClusterGenerator.Size size, ProbePlan plan, Ruleset compiled,
-                  Ruleset tiered, Ruleset linear, int linearWalked, int linearOtherNode,
+                  Ruleset tiered, Ruleset counted, Ruleset linear, int linearWalked, int linearOtherNode,
                   Map<Layout, Map<ProbePlan.Placement, List<Double>>> rates, int failures) {
 
     /** A median and the spread around it, over the measured rounds. */

@@ -4,6 +4,8 @@ import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.PolicyCompiler;
+import io.nftpolicy.compile.RuleCounters;
+import io.nftpolicy.compile.StagedChains;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.lab.ConnectionRate;
 import io.nftpolicy.lab.Lab;
@@ -28,10 +30,9 @@ import java.util.TreeSet;
  */
 final class SizeRun {
     private static final List<String> NODES = List.of(ProbePlan.SERVER_NODE, ProbePlan.OTHER_NODE);
-    /** The order of a round, as the method asks: a, b, c, no table ((b+) after (b) when measured); in slices. */
-    private static final List<Layout> ROUND = List.of(Layout.STATEFUL, Layout.COMPILED, Layout.LINEAR, Layout.NONE);
-
     private final Options options;
+    /** The order of a round, as the method asks: a, b, (b+, d, e, b',) c, no table; a round repeats it in slices. */
+    private final List<Layout> round;
     private final Options.Cluster cluster;
     private final PrintStream log;
 
@@ -39,6 +40,21 @@ final class SizeRun {
         this.options = options;
         this.cluster = cluster;
         this.log = log;
+        List<Layout> layouts = new ArrayList<>(List.of(Layout.STATEFUL, Layout.COMPILED));
+        if (options.clusterPolicies() > 0) {
+            layouts.add(Layout.TIERED);
+        }
+        if (options.counters()) {
+            layouts.add(Layout.COUNTED);
+        }
+        if (options.staged()) {
+            layouts.add(Layout.STAGED);
+        }
+        if (options.twin()) {
+            layouts.add(Layout.TWIN);
+        }
+        layouts.addAll(List.of(Layout.LINEAR, Layout.NONE));
+        this.round = List.copyOf(layouts);
     }
 
     SizeResult run() throws Exception {
@@ -49,13 +65,13 @@ final class SizeRun {
         Map<String, Ruleset> compiled = new LinkedHashMap<>();
         Map<String, LinearLayout> linear = new LinkedHashMap<>();
         Map<String, String> scripts = new LinkedHashMap<>();
+        Map<String, Ruleset> counted = new LinkedHashMap<>();
         for (String node : NODES) {
             long start = System.nanoTime();
             // The product's ruleset: established flows are judged again after a change (the default).
             compiled.put(node, new EstablishedFlows().apply(new PolicyCompiler().compile(snapshot, node).ruleset()));
             linear.put(node, LinearLayout.of(snapshot, node));
-            scripts.put(node, Layout.statefulTable() + NftRenderer.render(compiled.get(node))
-                    + NftRenderer.render(linear.get(node).ruleset()));
+            scripts.put(node, script(compiled.get(node), linear.get(node), counted, node));
             log.printf("   %s: compiled %d rules, %d elements; linear %d rules; %.1f s%n", node,
                     compiled.get(node).ruleCount(), compiled.get(node).elementCount(),
                     linear.get(node).ruleset().ruleCount(), (System.nanoTime() - start) / 1e9);
@@ -67,19 +83,15 @@ final class SizeRun {
                         + "rules evaluated: %d)%n", p.allowed() ? "allowed" : "denied ", p.placement().label,
                 p.client().ref(), p.port(), p.ingressRule(), p.ingressRules(), p.egressRules()));
         Ruleset tiered = null;
-        List<Layout> round = new ArrayList<>(ROUND);
         if (options.clusterPolicies() > 0) {
             // Chosen on the NetworkPolicies alone, the probes keep their verdicts: these policies decide none of them.
             // (b+) is (b) with them, in a table of its own, measured in the same rounds.
             ClusterSnapshot withTiers = snapshot.withTiers(UndecidingClusterPolicies.of(snapshot, plan,
                     options.clusterPolicies(), options.alternating()), List.of());
-            round.add(1, Layout.TIERED);
             for (String node : NODES) {
                 long start = System.nanoTime();
                 Ruleset r = new EstablishedFlows().apply(new PolicyCompiler().compile(withTiers, node).ruleset());
-                Ruleset renamed = new Ruleset(r.family(), Layout.TIERED.table, r.comment(), r.sets(), r.maps(),
-                        r.chains());
-                scripts.put(node, scripts.get(node) + NftRenderer.render(renamed));
+                scripts.put(node, scripts.get(node) + NftRenderer.render(inTable(r, Layout.TIERED)));
                 log.printf("   %s: (b+) with %d ClusterNetworkPolicies (%s): %d rules, %d elements, %d tier chains, "
                                 + "%d bytes of nft text against %d; %.1f s%n", node, options.clusterPolicies(),
                         options.alternating() ? "Accept and Deny in turn" : "all Deny", r.ruleCount(),
@@ -89,6 +101,20 @@ final class SizeRun {
                 if (node.equals(ProbePlan.SERVER_NODE)) {
                     tiered = r;
                 }
+            }
+        }
+
+        if (options.staged()) {
+            // Without the tiers, as (d): (e) differs from (d) by the staged policies alone.
+            ClusterSnapshot staged = StagedDenyAll.of(snapshot, plan);
+            for (String node : NODES) {
+                Ruleset ruleset = new RuleCounters().apply(new EstablishedFlows().apply(new PolicyCompiler()
+                        .compile(staged, node).ruleset()));
+                ruleset = inTable(ruleset, Layout.STAGED);
+                scripts.put(node, scripts.get(node) + NftRenderer.render(ruleset));
+                log.printf("   %s: with staged deny-alls: %d rules, %d elements, %d staged chains%n", node,
+                        ruleset.ruleCount(), ruleset.elementCount(),
+                        ruleset.chains().stream().filter(StagedChains::isStagedChain).count());
             }
         }
 
@@ -104,7 +130,7 @@ final class SizeRun {
             Duration settle = options.settleAfter(bytes);
             log.printf("   loaded %.1f MB of scripts; pausing %.1f s%n", bytes / 1e6, settle.toMillis() / 1000.0);
             Thread.sleep(settle.toMillis());
-            verify(labOf, plan, round);
+            verify(labOf, plan);
             Map<Layout, Map<ProbePlan.Placement, List<Double>>> rates = new EnumMap<>(Layout.class);
             round.forEach(l -> rates.put(l, new EnumMap<>(ProbePlan.Placement.class)));
             int failures = 0;
@@ -133,11 +159,31 @@ final class SizeRun {
             }
             IpAddress server = IpAddress.parse(plan.server().ips().get(0));
             return new SizeResult(cluster, size, plan, compiled.get(ProbePlan.SERVER_NODE), tiered,
+                    counted.get(ProbePlan.SERVER_NODE),
                     linear.get(ProbePlan.SERVER_NODE).ruleset(),
                     linear.get(ProbePlan.SERVER_NODE).linesWalked(server),
                     linear.get(ProbePlan.OTHER_NODE).ruleset().chains().get(0).rules().size(),
                     rates, failures);
         }
+    }
+
+    /**
+     * The node's tables: (a), (b), (c), and with {@code --counters} (d), the ruleset of (b) counting as the product
+     * applies it ({@link RuleCounters}, after {@link EstablishedFlows}), in a table of its own.
+     */
+    private String script(Ruleset compiled, LinearLayout linear, Map<String, Ruleset> counted, String node) {
+        String script = Layout.statefulTable() + NftRenderer.render(compiled) + NftRenderer.render(linear.ruleset())
+                + (options.twin() ? NftRenderer.render(inTable(compiled, Layout.TWIN)) : "");
+        if (!options.counters()) {
+            return script;
+        }
+        counted.put(node, inTable(new RuleCounters().apply(compiled), Layout.COUNTED));
+        return script + NftRenderer.render(counted.get(node));
+    }
+
+    private static Ruleset inTable(Ruleset ruleset, Layout layout) {
+        return new Ruleset(ruleset.family(), layout.table, ruleset.comment(), ruleset.sets(), ruleset.maps(),
+                ruleset.chains());
     }
 
     private static Map<ProbePlan.Placement, ConnectionRate> byPlacement(Layout layout) {
@@ -175,7 +221,7 @@ final class SizeRun {
      * Both layouts must enforce the same thing for the comparison to mean anything: every allowed probe connects
      * and every denied one is dropped, under (b) and under (c); with (a) or no table everything connects.
      */
-    private void verify(Map<Layout, Lab> labOf, ProbePlan plan, List<Layout> round) throws Exception {
+    private void verify(Map<Layout, Lab> labOf, ProbePlan plan) throws Exception {
         for (Layout layout : round) {
             Lab lab = labOf.get(layout);
             activate(labOf.get(Layout.STATEFUL), layout);
@@ -190,7 +236,9 @@ final class SizeRun {
                 }
             }
         }
-        log.printf("   verified: under (b), (b+) if any, and (c) the allowed probes connect and the denied ones are dropped%n");
+        log.printf("   verified: under (b)%s and (c) the allowed probes connect and the denied ones are dropped%n",
+                (options.clusterPolicies() > 0 ? ", (b+)" : "") + (options.counters() ? ", (d)" : "")
+                        + (options.staged() ? ", (e)" : "") + (options.twin() ? ", (b')" : ""));
     }
 
     /** Makes {@code layout}'s table the only active one in every node; for (0) nothing changes in this lab. */

@@ -19,6 +19,31 @@ class OptionsTest {
     }
 
     @Test
+    void countersAreAFlagTakingNoValueAndOffByDefault() {
+        assertThat(Options.parse(new String[0]).counters()).isFalse();
+
+        Options options = Options.parse(new String[] {"--counters", "--rounds", "4"});
+
+        assertThat(options.counters()).isTrue();
+        assertThat(options.rounds()).isEqualTo(4);
+    }
+
+    @Test
+    void stagedMeasuresTheCountingLayoutToo() {
+        Options options = Options.parse(new String[] {"--staged"});
+
+        assertThat(options.staged()).isTrue();
+        assertThat(options.counters()).isTrue();
+        assertThat(Options.parse(new String[] {"--counters"}).staged()).isFalse();
+    }
+
+    @Test
+    void theTwinIsAFlagOfItsOwn() {
+        assertThat(Options.parse(new String[] {"--twin"}).twin()).isTrue();
+        assertThat(Options.parse(new String[] {"--twin"}).counters()).isFalse();
+    }
+
+    @Test
     void sizesSplitIntoNamespacesOfAtMostThePoliciesPerNamespace() {
         ClusterGenerator.Size size = new Options.Cluster(10000, 2000).generatorSize(70, 1);
 

@@ -31,7 +31,7 @@ public record KernelTable(String comment, List<NamedSet> sets, List<VerdictMap> 
     /** The same table with every set and map empty: what a terse listing (declarations only) shows. */
     public KernelTable withoutElements() {
         return new KernelTable(comment,
-                sets.stream().map(s -> new NamedSet(s.name(), s.keyType(), s.interval(), s.comment(), List.of()))
+                sets.stream().map(s -> s.withElements(List.of()))
                         .toList(),
                 maps.stream().map(m -> new VerdictMap(m.name(), m.keyType(), m.comment(), List.of())).toList(),
                 chains, flags, foreign);

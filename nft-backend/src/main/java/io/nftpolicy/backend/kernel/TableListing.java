@@ -248,6 +248,7 @@ final class TableListing {
         if (!List.of("interval").containsAll(flags)) {
             throw format(path + ".flags", "set flags " + flags + ": nftpolicy's sets have none but interval");
         }
+        boolean counter = counterStatement(body, path);
         String comment = body.has("comment") ? string(body.get("comment"), path + ".comment") : "";
         List<SetElement> elements = new ArrayList<>();
         if (body.has("elem")) {
@@ -257,7 +258,20 @@ final class TableListing {
             }
         }
         elements.sort(null);
-        return new NamedSet(name, keyType, flags.contains("interval"), comment, elements);
+        return new NamedSet(name, keyType, flags.contains("interval"), comment, elements, counter);
+    }
+
+    /** A set's element statements: none, or {@code counter} alone ({@code "stmt":[{"counter":null}]}). */
+    private static boolean counterStatement(JsonNode body, String path) {
+        JsonNode stmt = body.get("stmt");
+        if (stmt == null) {
+            return false;
+        }
+        JsonNode list = array(stmt, path + ".stmt");
+        if (list.size() == 1 && list.get(0).isObject() && list.get(0).size() == 1 && list.get(0).has("counter")) {
+            return true;
+        }
+        throw format(path + ".stmt", "set element statements " + list + ": nftpolicy's sets count or do nothing");
     }
 
     private static VerdictMap map(String name, JsonNode body, String path) {

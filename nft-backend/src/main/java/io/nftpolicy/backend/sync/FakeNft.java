@@ -216,7 +216,7 @@ public final class FakeNft implements NftExecutor {
         table.containers.values().forEach(c -> {
             if (c.declaration instanceof NftObject.Set s) {
                 sets.add(new NamedSet(s.name(), s.keyType(), s.interval(), s.comment(), c.elements.values().stream()
-                        .map(e -> new SetElement(e.key(), List.of(), e.comment())).sorted().toList()));
+                        .map(e -> new SetElement(e.key(), List.of(), e.comment())).sorted().toList(), s.counter()));
             } else if (c.declaration instanceof NftObject.Map m) {
                 maps.add(new VerdictMap(m.name(), m.keyType(), m.comment(), c.elements.values().stream()
                         .map(e -> new MapElement(((KeyPart.Addresses) e.key().get(0)).range().first(),
@@ -236,7 +236,7 @@ public final class FakeNft implements NftExecutor {
         List<NamedSet> sets = model.sets().stream()
                 .map(s -> new NamedSet(s.name(), s.keyType(), s.interval(), NftText.effectiveComment(s.comment()),
                         s.elements().stream().map(e -> new SetElement(e.key(), List.of(), NftText.effectiveComment(e)))
-                                .sorted().toList()))
+                                .sorted().toList(), s.counter()))
                 .sorted(Comparator.comparing(NamedSet::name)).toList();
         List<VerdictMap> maps = model.maps().stream()
                 .map(m -> new VerdictMap(m.name(), m.keyType(), NftText.effectiveComment(m.comment()),
@@ -315,14 +315,14 @@ public final class FakeNft implements NftExecutor {
     /** Same type and flags; the comment does not count (the kernel ignores another one). */
     private static boolean sameDeclaration(NftObject a, NftObject b) {
         if (a instanceof NftObject.Set x && b instanceof NftObject.Set y) {
-            return x.keyType().equals(y.keyType()) && x.interval() == y.interval();
+            return x.keyType().equals(y.keyType()) && x.interval() == y.interval() && x.counter() == y.counter();
         }
         return a instanceof NftObject.Map x && b instanceof NftObject.Map y && x.keyType() == y.keyType();
     }
 
     private static NftObject withEffectiveComment(NftObject declared) {
         if (declared instanceof NftObject.Set s) {
-            return new NftObject.Set(s.name(), s.keyType(), s.interval(), NftText.effectiveComment(s.comment()));
+            return s.withComment(NftText.effectiveComment(s.comment()));
         }
         NftObject.Map m = (NftObject.Map) declared;
         return new NftObject.Map(m.name(), m.keyType(), NftText.effectiveComment(m.comment()));

@@ -116,6 +116,12 @@ public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
                 () -> KernelTableReader.readMap(nft, name));
     }
 
+    @Override
+    public Optional<io.nftpolicy.stats.CounterReadings> readCounters() throws ApplyException {
+        return reading("the counters of table " + Ruleset.FAMILY + " " + Ruleset.TABLE,
+                () -> io.nftpolicy.backend.kernel.CounterReader.read(nft));
+    }
+
     private interface Read<T> {
         T read() throws NftablesException;
     }

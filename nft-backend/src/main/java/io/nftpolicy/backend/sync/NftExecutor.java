@@ -73,6 +73,14 @@ public interface NftExecutor {
         return readBack().flatMap(t -> t.sets().stream().filter(s -> s.name().equals(name)).findFirst());
     }
 
+    /**
+     * Reads the figures of the table's counters (rule counters and counting sets' elements,
+     * {@link io.nftpolicy.backend.kernel.CounterReader}). The default has none to read: empty, as for no table.
+     */
+    default Optional<io.nftpolicy.stats.CounterReadings> readCounters() throws ApplyException {
+        return Optional.empty();
+    }
+
     /** Reads back one verdict map of the table with its elements; empty when there is no such map (or table). */
     default Optional<VerdictMap> readMap(String name) throws ApplyException {
         return readBack().flatMap(t -> t.maps().stream().filter(m -> m.name().equals(name)).findFirst());

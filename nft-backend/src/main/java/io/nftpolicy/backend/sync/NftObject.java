@@ -176,16 +176,29 @@ public sealed interface NftObject {
         }
     }
 
-    /** A named set's declaration (no elements): its key type, {@code flags interval} and comment. */
-    record Set(String name, List<KeyType> keyType, boolean interval, String comment) implements Declared {
+    /**
+     * A named set's declaration (no elements): its key type, {@code flags interval}, {@code counter} (each element
+     * counts the lookups that match it) and comment.
+     */
+    record Set(String name, List<KeyType> keyType, boolean interval, String comment, boolean counter)
+            implements Declared {
         public Set {
             Objects.requireNonNull(name, "name");
             keyType = List.copyOf(keyType);
             comment = comment == null ? "" : comment;
         }
 
+        public Set(String name, List<KeyType> keyType, boolean interval, String comment) {
+            this(name, keyType, interval, comment, false);
+        }
+
         public static Set of(NamedSet set) {
-            return new Set(set.name(), set.keyType(), set.interval(), set.comment());
+            return new Set(set.name(), set.keyType(), set.interval(), set.comment(), set.counter());
+        }
+
+        /** The same declaration with another comment. */
+        public Set withComment(String newComment) {
+            return new Set(name, keyType, interval, newComment, counter);
         }
 
         /** The set by name, to flush or delete. */
@@ -204,7 +217,7 @@ public sealed interface NftObject {
                 throw new IllegalArgumentException("set " + name + ": no key type to declare it with");
             }
             return " { type " + keyType.stream().map(KeyType::nftName).collect(Collectors.joining(" . "))
-                    + ";" + (interval ? " flags interval;" : "")
+                    + ";" + (interval ? " flags interval;" : "") + (counter ? " counter;" : "")
                     + (comment.isEmpty() ? "" : " comment " + NftText.quoted(comment) + ";") + " }";
         }
     }

@@ -209,7 +209,7 @@ public final class TableState {
         private ContainerState(Container c, boolean committed, Trim trim) {
             this.name = c.name();
             this.declaration = c.declaration() instanceof NftObject.Set s
-                    ? new NftObject.Set(s.name(), s.keyType(), s.interval(), NftText.effectiveComment(s.comment()))
+                    ? s.withComment(NftText.effectiveComment(s.comment()))
                     : withEffectiveComment((NftObject.Map) c.declaration());
             this.elementList = c.elements();
             this.source = committed ? c : null;
@@ -337,7 +337,7 @@ public final class TableState {
             }
             NftObject.Set s = (NftObject.Set) declaration;
             return "type " + String.join(" . ", s.keyType().stream().map(KeyType::nftName).toList())
-                    + (s.interval() ? ", flags interval" : "") + (s.comment().isEmpty() ? "" : ", comment \""
+                    + (s.interval() ? ", flags interval" : "") + (s.counter() ? ", counter" : "") + (s.comment().isEmpty() ? "" : ", comment \""
                     + s.comment() + "\"");
         }
     }

@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * peer, and the compiler picks this node's pods itself (the API's field selector on spec.nodeName would not do).
  *
  * <p>Events. An add, update or delete that changes a record is passed to the {@link ChangeListener} with the time
- * it arrived. An update that changes nothing the compiler reads (a pod's status conditions, an annotation) is
+ * it arrived. An update that changes nothing the compiler reads (a pod's status conditions, an annotation other than nftpolicy.io/staged) is
  * dropped here, so it never costs a sync.
  *
  * <p>Relists. A kind is listed again when its watch is seen back after a break, and every relist interval, to take
