@@ -44,6 +44,17 @@ class OptionsTest {
     }
 
     @Test
+    void clusterPoliciesAndTheCountingLayoutsCombine() {
+        Options options = Options.parse(new String[] {"--cluster-policies", "100", "--staged", "--twin",
+                "--cluster-policy-actions", "alternate"});
+
+        assertThat(options.clusterPolicies()).isEqualTo(100);
+        assertThat(options.alternating()).isTrue();
+        assertThat(options).extracting(Options::counters, Options::staged, Options::twin)
+                .containsExactly(true, true, true);
+    }
+
+    @Test
     void sizesSplitIntoNamespacesOfAtMostThePoliciesPerNamespace() {
         ClusterGenerator.Size size = new Options.Cluster(10000, 2000).generatorSize(70, 1);
 
