@@ -65,9 +65,13 @@ final class IncrementalTiers {
         }
         Inputs next = new Inputs(new HashSet<>(snapshot.clusterPolicies()), snapshot.clusterPolicies().size(),
                 new HashSet<>(snapshot.nodes()), snapshot.nodes().size(), labels, Set.copyOf(families), local);
-        if (inputs != null && inputs.sameCluster(next) && inputs.local.equals(local) && noPeerChanged(changes)) {
-            inputs = next;
-            return part;
+        if (inputs != null && inputs.sameCluster(next) && noPeerChanged(changes)) {
+            Part moved = inputs.local.equals(local) ? part : movedBetweenChains(inputs.local, local);
+            if (moved != null) {
+                inputs = next;
+                part = moved;
+                return part;
+            }
         }
         List<Diagnostic> diagnostics = new ArrayList<>();
         TierCompiler tiers = new TierCompiler(snapshot, families, diagnostics);
@@ -79,6 +83,56 @@ final class IncrementalTiers {
         compiler = tiers;
         part = new Part(dispatch, tiers.chains(), tiers.sets(), tiers.maps(), List.copyOf(diagnostics));
         return part;
+    }
+
+    /**
+     * The previous part with the {@code cnp-next} elements re-pointed, when the only difference is local pods moving
+     * from one NetworkPolicy chain to another (a NetworkPolicy created, changed or deleted). Isolated before and
+     * after, such a pod's Baseline policies are never consulted and its Admin chain depends on the pod alone: only
+     * the element naming its NetworkPolicy chain changes. Null when anything else differs.
+     */
+    private Part movedBetweenChains(List<List<TierCompiler.LocalPod>> before, List<List<TierCompiler.LocalPod>> after) {
+        List<VerdictMap> maps = new ArrayList<>(part.maps());
+        for (PolicyType direction : PolicyType.values()) {
+            List<TierCompiler.LocalPod> was = before.get(direction.ordinal());
+            List<TierCompiler.LocalPod> is = after.get(direction.ordinal());
+            if (was.size() != is.size()) {
+                return null;
+            }
+            Map<io.nftpolicy.net.IpAddress, String[]> moves = new HashMap<>();
+            for (int i = 0; i < was.size(); i++) {
+                TierCompiler.LocalPod b = was.get(i);
+                TierCompiler.LocalPod a = is.get(i);
+                if (b.equals(a)) {
+                    continue;
+                }
+                if (b.networkPolicyChain() == null || a.networkPolicyChain() == null || !b.pod().equals(a.pod())
+                        || !b.addresses().equals(a.addresses())) {
+                    return null;
+                }
+                a.addresses().forEach(address -> moves.put(address,
+                        new String[] {b.networkPolicyChain(), a.networkPolicyChain()}));
+            }
+            if (!moves.isEmpty()) {
+                maps.replaceAll(map -> map.name().startsWith("cnp-next-" + direction.field() + "-") ? repoint(map, moves)
+                        : map);
+            }
+        }
+        return new Part(part.dispatch(), part.chains(), part.sets(), List.copyOf(maps), part.diagnostics());
+    }
+
+    private static VerdictMap repoint(VerdictMap map, Map<io.nftpolicy.net.IpAddress, String[]> moves) {
+        List<MapElement> elements = new ArrayList<>(map.elements());
+        boolean changed = false;
+        for (int i = 0; i < elements.size(); i++) {
+            MapElement e = elements.get(i);
+            String[] move = moves.get(e.key());
+            if (move != null && e.chain().equals(move[0])) {
+                elements.set(i, new MapElement(e.key(), move[1], e.comment()));
+                changed = true;
+            }
+        }
+        return changed ? new VerdictMap(map.name(), map.keyType(), map.comment(), elements) : map;
     }
 
     /** Whether no changed pod is, before or after, a pod peer of a rule (namespace labels being unchanged). */
