@@ -8,6 +8,7 @@ import io.nftpolicy.ruleset.MapElement;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.VerdictMap;
+import io.nftpolicy.tier.TierCompiler;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,7 +40,10 @@ import java.util.function.ToIntFunction;
  *   <li>each group's chain by group key: kept while its policies are the same instances (and, for merged sets,
  *       while the pods of the peers it was built from keep their addresses and ports: a relabelled pod that stays in
  *       every such peer leaves it as it was);</li>
- *   <li>each shared set by name: rebuilt only when its elements changed.</li>
+ *   <li>each shared set by name: rebuilt only when its elements changed;</li>
+ *   <li>ClusterNetworkPolicy's tier part ({@link IncrementalTiers}): compiled again, as a whole, only when the
+ *       cluster policies, Nodes, namespace labels, a pod peer of their rules, or a local pod's place (addresses,
+ *       NetworkPolicy chain) changed; NetworkPolicy groups stay incremental either way.</li>
  * </ul>
  * What is new but equal to the previous result is replaced by the previous instance before it is returned.
  *
@@ -68,12 +72,10 @@ public final class IncrementalCompiler {
         }
         Compilation compilation;
         try {
-            if (snapshot.clusterPolicies().isEmpty()
-                    && snapshot.policies().stream().noneMatch(io.nftpolicy.policy.NetworkPolicy::staged)) {
+            if (snapshot.policies().stream().noneMatch(io.nftpolicy.policy.NetworkPolicy::staged)) {
                 compilation = state.compile(snapshot);
             } else {
-                // ClusterNetworkPolicy and staged policies are compiled in full each time (not incrementally yet):
-                // the same result.
+                // Staged policies are compiled in full each time (not incrementally yet): the same result.
                 state = null;
                 compilation = new PolicyCompiler().compile(snapshot, nodeName);
             }
@@ -138,6 +140,7 @@ public final class IncrementalCompiler {
         private final ClusterState cluster = new ClusterState();
         private final PolicyState policies;
         private final PeerCache peers = new PeerCache(cluster);
+        private final IncrementalTiers tiers = new IncrementalTiers();
         private final TreeMap<String, TreeMap<ClusterState.ObjectName, LocalPod>> local = new TreeMap<>();
         /** Per direction: the group entries by group key, and the groups as last laid out. */
         private final List<Map<String, GroupEntry>> groups = List.of(new HashMap<>(), new HashMap<>());
@@ -186,6 +189,7 @@ public final class IncrementalCompiler {
             PeerSets shared = new PeerSets();
             addresses = new Allowances.PeerAddresses();
             RulesetAssembler assembler = new RulesetAssembler();
+            List<List<TierCompiler.LocalPod>> tierPods = new ArrayList<>();
             for (PolicyType direction : PolicyType.values()) {
                 if (regroup) {
                     laidOut.set(direction.ordinal(), groups(direction));
@@ -208,7 +212,15 @@ public final class IncrementalCompiler {
                         assembler.addContested(direction, target);
                     }
                 });
+                tierPods.add(snapshot.clusterPolicies().isEmpty() ? List.of() : tierPods(direction, chainByKey));
             }
+            IncrementalTiers.Part tierPart = tiers.compile(snapshot, families, tierPods, changes.members());
+            for (PolicyType direction : PolicyType.values()) {
+                if (!tierPart.chains().isEmpty()) {
+                    assembler.redirect(direction, tierPart.dispatch().get(direction.ordinal()));
+                }
+            }
+            assembler.addTiers(tierPart.chains(), tierPart.sets(), tierPart.maps());
             Ruleset ruleset = assembler.build(shared.all());
             regroup = false;
 
@@ -226,7 +238,20 @@ public final class IncrementalCompiler {
             List<Diagnostic> diagnostics = new ArrayList<>();
             cluster.diagnostics().forEach(diagnostics::addAll);
             policies.diagnostics().forEach(diagnostics::addAll);
+            diagnostics.addAll(tierPart.diagnostics());
             return new Compilation(ruleset, diagnostics);
+        }
+
+        /** The local pods, in namespace/name order, as the tiers see them in the direction. */
+        private List<TierCompiler.LocalPod> tierPods(PolicyType direction, Map<String, String> chainByKey) {
+            List<TierCompiler.LocalPod> out = new ArrayList<>();
+            for (TreeMap<ClusterState.ObjectName, LocalPod> ns : local.values()) {
+                for (LocalPod pod : ns.values()) {
+                    ClusterIndex.Member m = pod.member;
+                    out.add(new TierCompiler.LocalPod(m.pod(), m.dispatched(), chainOf(m, direction, chainByKey)));
+                }
+            }
+            return out;
         }
 
         private boolean isLocal(ClusterIndex.Member member) {

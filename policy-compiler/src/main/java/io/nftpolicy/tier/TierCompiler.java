@@ -85,6 +85,30 @@ public final class TierCompiler {
         return policies.isEmpty();
     }
 
+    /**
+     * Whether the pod is a pod peer of some rule, with the namespace labels of this compiler's snapshot. A pod that is
+     * not, before and after a change, leaves every tier set as it was: only local pods' own chains and elements can
+     * still change, and they are the caller's to compare.
+     */
+    public boolean isPeer(Pod pod) {
+        if (!pod.participates()) {
+            return false;
+        }
+        for (TierPolicy policy : policies) {
+            for (PolicyType direction : PolicyType.values()) {
+                for (TierPolicy.TierRule rule : policy.rules(direction)) {
+                    for (TierPolicy.TierPeer peer : rule.peers()) {
+                        if (peer instanceof TierPolicy.PodsPeer pods
+                                && addresses.selects(pods.namespaces(), pods.pods(), pod)) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     /** The policies of one tier that apply to some pods, and those pods (where ingress named ports resolve). */
     private record TierChain(String name, List<TierPolicy> policies, List<Pod> members) {}
 

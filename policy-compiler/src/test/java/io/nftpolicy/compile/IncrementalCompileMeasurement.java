@@ -8,6 +8,7 @@ import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
 import io.nftpolicy.policy.PolicyRule;
+import io.nftpolicy.tier.TierCompileMeasurement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -64,14 +65,25 @@ class IncrementalCompileMeasurement {
         changed.put("one policy created", addPolicy(base));
 
         Map<String, Times> nanos = new LinkedHashMap<>();
+        // Side by side with the first: the same change with 100 ClusterNetworkPolicies (the tier measurement's).
+        ClusterSnapshot tiered = base.withTiers(TierCompileMeasurement.policies(100), List.of());
+        String tierPrefix = "with 100 ClusterNetworkPolicies: ";
+        changed.put(tierPrefix + "one pod label change (pod on another node, peer of policies)",
+                relabel(tiered, "ns-7", "pod-3"));
+        changed.put(tierPrefix + "one pod label change (local pod, changes its group)", relabelLocal(tiered));
+        changed.put(tierPrefix + "one policy created", addPolicy(tiered));
+        Map<String, ClusterSnapshot> from = new HashMap<>();
+        changed.keySet().forEach(name -> from.put(name, name.startsWith(tierPrefix) ? tiered : base));
+
         Map<String, IncrementalCompiler> compilers = new HashMap<>();
         for (String name : changed.keySet()) {
             nanos.put(name, new Times(ROUNDS));
             IncrementalCompiler c = new IncrementalCompiler(NODE);
-            c.compile(base);
+            c.compile(from.get(name));
             compilers.put(name, c);
         }
         Times full = new Times(ROUNDS / 2);
+        Times fullTiered = new Times(ROUNDS / 2);
         Times first = new Times(Math.max(3, ROUNDS / 20));
         PolicyCompiler reference = new PolicyCompiler();
         int warmUp = 50;
@@ -79,11 +91,12 @@ class IncrementalCompileMeasurement {
             boolean forward = (round & 1) == 0;
             for (var e : changed.entrySet()) {
                 IncrementalCompiler compiler = compilers.get(e.getKey());
-                ClusterSnapshot next = forward ? e.getValue() : base;
+                ClusterSnapshot next = forward ? e.getValue() : from.get(e.getKey());
                 nanos.get(e.getKey()).time(round, () -> compiler.compile(next));
             }
             if (round % 2 == 0) {
                 full.time(round / 2, () -> reference.compile(base, NODE));
+                fullTiered.time(round / 2, () -> reference.compile(tiered, NODE));
             }
             if (round >= 0 && round < first.cpu().length) {
                 first.time(round, () -> new IncrementalCompiler(NODE).compile(base));
@@ -92,6 +105,7 @@ class IncrementalCompileMeasurement {
         System.out.printf(Locale.ROOT, "%d rounds after %d warm-up rounds; each incremental compile follows one change "
                 + "(alternately applied and undone)%n", ROUNDS, warmUp);
         row("full compile (PolicyCompiler)", full);
+        row(tierPrefix + "full compile (PolicyCompiler)", fullTiered);
         row("first compile of an IncrementalCompiler (from nothing)", first);
         double fullMedian = median(full.wall());
         nanos.forEach((name, n) -> {
@@ -145,7 +159,7 @@ class IncrementalCompileMeasurement {
                 labels.put("tier", "frontend");
                 pods.set(i, new Pod(p.namespace(), p.name(), labels, p.nodeName(), false, p.phase(), false, p.ips(),
                         p.ports()));
-                return new ClusterSnapshot(s.namespaces(), pods, s.policies());
+                return new ClusterSnapshot(s.namespaces(), pods, s.policies()).withTiers(s.clusterPolicies(), s.nodes());
             }
         }
         throw new IllegalStateException("no such pod");
@@ -156,7 +170,7 @@ class IncrementalCompileMeasurement {
         List<Pod> pods = new ArrayList<>(s.pods());
         pods.add(new Pod(model.namespace(), "measure-added", model.labels(), model.nodeName(), false, model.phase(),
                 false, List.of("10.127.255.250"), model.ports()));
-        return new ClusterSnapshot(s.namespaces(), pods, s.policies());
+        return new ClusterSnapshot(s.namespaces(), pods, s.policies()).withTiers(s.clusterPolicies(), s.nodes());
     }
 
     private static ClusterSnapshot addPolicy(ClusterSnapshot s) {
@@ -165,7 +179,7 @@ class IncrementalCompileMeasurement {
                 List.of("Ingress"), List.of(new PolicyRule(List.of(PolicyPeer.podsInNamespaces(
                         LabelSelector.matchLabels(Map.of("tier", "backend")),
                         LabelSelector.matchLabels(Map.of("team", "team-2")))), List.of(PolicyPort.tcp(7000)))), List.of()));
-        return new ClusterSnapshot(s.namespaces(), s.pods(), policies);
+        return new ClusterSnapshot(s.namespaces(), s.pods(), policies).withTiers(s.clusterPolicies(), s.nodes());
     }
 
     private static void row(String name, Times t) {

@@ -11,10 +11,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Namespace;
+import io.nftpolicy.cluster.Node;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.cluster.PodPhase;
 import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.generate.ClusterGenerator;
+import io.nftpolicy.policy.ClusterNetworkPolicy;
 import io.nftpolicy.policy.LabelSelector;
 import io.nftpolicy.policy.NetworkPolicy;
 import io.nftpolicy.policy.PolicyPeer;
@@ -62,6 +64,25 @@ class IncrementalCompilerPropertyTest {
         }
     }
 
+    /** The same, with ClusterNetworkPolicies and Nodes in the snapshot, edited among the rest. */
+    @ParameterizedTest(name = "seed {0}: {1} namespaces x {2} pods, {3} policies per namespace, cluster policies")
+    @CsvSource({"11, 6, 8, 6", "12, 6, 8, 6", "13, 10, 12, 8", "14, 4, 30, 12", "15, 3, 6, 4", "16, 4, 8, 6"})
+    void withClusterNetworkPoliciesEveryEditGivesTheFullCompilersResult(long seed, int namespaces, int pods,
+                                                                         int policies) {
+        Random random = new Random(seed);
+        Editor cluster = new Editor(ClusterGenerator.generate(
+                new ClusterGenerator.Size(namespaces, pods, 3, policies, seed)), random);
+        cluster.withTiers();
+        IncrementalCompiler incremental = new IncrementalCompiler(NODE);
+        Ruleset before = check(incremental, cluster.snapshot(), null, "initial");
+        for (int i = 0; i < EDITS; i++) {
+            String edit = cluster.randomEdit();
+            before = check(incremental, cluster.snapshot(), before, "edit " + i + ": " + edit);
+        }
+        assertThat(before.chains()).as("the last table has tier chains")
+                .anyMatch(c -> c.name().startsWith("cnp-"));
+    }
+
     @org.junit.jupiter.api.AfterAll
     static void theEditsMovedPodsInAndOutOfIpBlocksWithNamedPorts() {
         // The small clusters of some seeds rarely do; over the whole run, they must have.
@@ -101,6 +122,9 @@ class IncrementalCompilerPropertyTest {
         private final List<Pod> pods;
         private final List<NetworkPolicy> policies;
         private final List<NetworkPolicy> invalid = new ArrayList<>();
+        private final List<ClusterNetworkPolicy> clusterPolicies = new ArrayList<>();
+        private final List<Node> nodes = new ArrayList<>();
+        private boolean tiers;
         private int counter;
 
         Editor(ClusterSnapshot start, Random random) {
@@ -112,11 +136,29 @@ class IncrementalCompilerPropertyTest {
         }
 
         ClusterSnapshot snapshot() {
-            return new ClusterSnapshot(namespaces, pods, policies);
+            return new ClusterSnapshot(namespaces, pods, policies).withTiers(clusterPolicies, nodes);
+        }
+
+        /** Starts with a few cluster policies and the three nodes, and edits them too from now on. */
+        void withTiers() {
+            tiers = true;
+            for (int i = 0; i < 3; i++) {
+                nodes.add(new Node(ClusterGenerator.nodeName(i), Map.of("role", i == 0 ? "control" : "worker"),
+                        List.of("192.168.0." + (i + 1), "fd00:ff::" + (i + 1))));
+            }
+            for (int i = 0; i < 4; i++) {
+                addClusterPolicy();
+            }
         }
 
         String randomEdit() {
-            return switch (random.nextInt(21)) {
+            int edit = random.nextInt(tiers ? 27 : 21);
+            return switch (edit) {
+                case 21, 22 -> addClusterPolicy();
+                case 23 -> deleteClusterPolicy();
+                case 24 -> reprioritiseClusterPolicy();
+                case 25 -> relabelNode();
+                case 26 -> readdressNode();
                 case 20 -> deleteOlderTwin();
                 case 19 -> takeOverAddress();
                 case 18 -> recreatePod();
@@ -138,6 +180,89 @@ class IncrementalCompilerPropertyTest {
                 case 14 -> shuffle();
                 default -> addSpecialPolicy();
             };
+        }
+
+        /**
+         * Admin or Baseline, its subject a team's namespaces or a tier's pods; ingress from a team's pods on a port, a
+         * range or a named port, egress to networks, nodes, or pods by named port; any action.
+         */
+        private String addClusterPolicy() {
+            String name = "cnp-" + counter++;
+            ClusterNetworkPolicy.Subject subject = random.nextBoolean()
+                    ? ClusterNetworkPolicy.Subject.ofNamespaces(labels("team=team-" + random.nextInt(5)))
+                    : ClusterNetworkPolicy.Subject.ofPods(LabelSelector.all(), labels("tier=" + anyTier()));
+            List<ClusterNetworkPolicy.Rule> ingress = new ArrayList<>();
+            for (int k = random.nextInt(3); k > 0; k--) {
+                ClusterNetworkPolicy.Peer peer = random.nextBoolean()
+                        ? ClusterNetworkPolicy.Peer.pods(labels("team=team-" + random.nextInt(5)),
+                                labels("app=app-" + random.nextInt(10)))
+                        : ClusterNetworkPolicy.Peer.namespaces(labels("env=" + (random.nextBoolean() ? "prod" : "dev")));
+                ClusterNetworkPolicy.Protocol protocol = switch (random.nextInt(3)) {
+                    case 0 -> ClusterNetworkPolicy.Protocol.port("TCP", 80);
+                    case 1 -> ClusterNetworkPolicy.Protocol.range("TCP", 8000, 8100);
+                    default -> ClusterNetworkPolicy.Protocol.named("http");
+                };
+                ingress.add(ClusterNetworkPolicy.Rule.of(anyAction(), List.of(peer), protocol));
+            }
+            List<ClusterNetworkPolicy.Rule> egress = new ArrayList<>();
+            for (int k = random.nextInt(3); k > 0; k--) {
+                egress.add(switch (random.nextInt(3)) {
+                    case 0 -> ClusterNetworkPolicy.Rule.of(anyAction(), List.of(ClusterNetworkPolicy.Peer.networks(
+                            List.of("10.98.0.0/16", "fd00::/112"))));
+                    case 1 -> ClusterNetworkPolicy.Rule.of(anyAction(), List.of(ClusterNetworkPolicy.Peer.nodes(
+                            labels("role=worker"))), ClusterNetworkPolicy.Protocol.port("TCP", 10250));
+                    default -> ClusterNetworkPolicy.Rule.of(anyAction(), List.of(ClusterNetworkPolicy.Peer.pods(
+                            LabelSelector.all(), labels("tier=" + anyTier()))), ClusterNetworkPolicy.Protocol.named("dns"));
+                });
+            }
+            ClusterNetworkPolicy p = new ClusterNetworkPolicy(name, random.nextBoolean() ? "Admin" : "Baseline",
+                    random.nextInt(4), subject, ingress, egress);
+            clusterPolicies.add(random.nextInt(clusterPolicies.size() + 1), p);
+            return "add cluster policy " + p;
+        }
+
+        private String deleteClusterPolicy() {
+            if (clusterPolicies.isEmpty()) {
+                return addClusterPolicy();
+            }
+            return "delete cluster policy " + clusterPolicies.remove(random.nextInt(clusterPolicies.size())).name();
+        }
+
+        /** Another priority, sometimes one another policy of the tier has (ties go by name). */
+        private String reprioritiseClusterPolicy() {
+            if (clusterPolicies.isEmpty()) {
+                return addClusterPolicy();
+            }
+            int i = random.nextInt(clusterPolicies.size());
+            ClusterNetworkPolicy p = clusterPolicies.get(i);
+            int priority = random.nextInt(4);
+            clusterPolicies.set(i, new ClusterNetworkPolicy(p.name(), p.tier(), priority, p.subject(), p.ingress(),
+                    p.egress()));
+            return "cluster policy " + p.name() + " now at priority " + priority;
+        }
+
+        private String relabelNode() {
+            int i = random.nextInt(nodes.size());
+            Node n = nodes.get(i);
+            String role = n.labels().get("role").equals("worker") ? "control" : "worker";
+            nodes.set(i, new Node(n.name(), Map.of("role", role), n.addresses()));
+            return "node " + n.name() + " now a " + role;
+        }
+
+        private String readdressNode() {
+            int i = random.nextInt(nodes.size());
+            Node n = nodes.get(i);
+            String address = "192.168." + random.nextInt(3) + "." + (1 + random.nextInt(9));
+            nodes.set(i, new Node(n.name(), n.labels(), List.of(address)));
+            return "node " + n.name() + " now at " + address;
+        }
+
+        private String anyTier() {
+            return List.of("frontend", "backend", "db").get(random.nextInt(3));
+        }
+
+        private String anyAction() {
+            return List.of("Accept", "Deny", "Pass").get(random.nextInt(3));
         }
 
         private Pod anyPod() {
@@ -389,6 +514,9 @@ class IncrementalCompilerPropertyTest {
             pods.replaceAll(p -> with(p, new HashMap<>(p.labels()), new ArrayList<>(p.ips()), p.phase()));
             namespaces.replaceAll(n -> new Namespace(n.name(), new HashMap<>(n.labels())));
             policies.replaceAll(p -> policy(p.ref(), p.podSelector(), p.policyTypes(), p.ingress(), p.egress()));
+            clusterPolicies.replaceAll(p -> new ClusterNetworkPolicy(p.name(), p.tier(), p.priority(), p.subject(),
+                    new ArrayList<>(p.ingress()), new ArrayList<>(p.egress())));
+            nodes.replaceAll(n -> new Node(n.name(), new HashMap<>(n.labels()), new ArrayList<>(n.addresses())));
             return "every object copied";
         }
 
@@ -396,6 +524,8 @@ class IncrementalCompilerPropertyTest {
             Collections.shuffle(pods, random);
             Collections.shuffle(policies, random);
             Collections.shuffle(namespaces, random);
+            Collections.shuffle(clusterPolicies, random);
+            Collections.shuffle(nodes, random);
             return "lists shuffled";
         }
 

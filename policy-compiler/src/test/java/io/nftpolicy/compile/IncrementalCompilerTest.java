@@ -61,6 +61,28 @@ class IncrementalCompilerTest {
     }
 
     @Test
+    void withAClusterPolicyANewNetworkPolicyOnALocalPodMovesItsElementAfterTheAdminTier() {
+        List<io.nftpolicy.policy.ClusterNetworkPolicy> guard = List.of(new io.nftpolicy.policy.ClusterNetworkPolicy(
+                "guard", "Admin", 10, io.nftpolicy.policy.ClusterNetworkPolicy.Subject.ofNamespaces(labels("team=dev")),
+                List.of(io.nftpolicy.policy.ClusterNetworkPolicy.Rule.of("Pass", List.of(
+                        io.nftpolicy.policy.ClusterNetworkPolicy.Peer.namespaces(labels("team=ops"))))), List.of()));
+        String before = afterAdminTier(compile(cluster().withTiers(guard, List.of())), "10.0.1.6");
+        ClusterSnapshot next = edit().policy(ingress("dev/web-from-ops", labels("role=web"), FROM_OPS_NAMESPACES))
+                .snapshot().withTiers(guard, List.of());
+
+        Ruleset after = compile(next);
+
+        assertThat(after).isEqualTo(new PolicyCompiler().compile(next, NODE).ruleset());
+        assertThat(afterAdminTier(after, "10.0.1.6")).startsWith("ing-").isNotEqualTo(before);
+    }
+
+    /** The chain the cnp-next-ingress-v4 element of the address names. */
+    private static String afterAdminTier(Ruleset ruleset, String address) {
+        return ruleset.maps().stream().filter(m -> m.name().equals("cnp-next-ingress-v4")).findFirst().orElseThrow()
+                .elements().stream().filter(e -> e.key().toString().equals(address)).findFirst().orElseThrow().chain();
+    }
+
+    @Test
     void aLabelChangeOnAPodNoPeerSelectsReturnsEverySetAndChainUnchangedByIdentity() {
         Ruleset before = compile(cluster());
         Ruleset after = compile(edit().relabel("dev/cache", "role=cache-v2").snapshot());

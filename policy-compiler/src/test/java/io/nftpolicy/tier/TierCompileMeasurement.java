@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * measurement, run by name: {@code mvn -B -q -pl policy-compiler -am test -Dtest=TierCompileMeasurement
  * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
-class TierCompileMeasurement {
+public class TierCompileMeasurement {
     private static final int WARM_UP = 3;
     private static final int ROUNDS = 9;
 
@@ -79,7 +79,7 @@ class TierCompileMeasurement {
     }
 
     /** Half Admin, half Baseline; each selects one team's namespaces, three rules per direction in all. */
-    private static List<ClusterNetworkPolicy> policies(int count) {
+    public static List<ClusterNetworkPolicy> policies(int count) {
         List<ClusterNetworkPolicy> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String team = "team-" + (i % 5);
