@@ -40,6 +40,7 @@ final class AgentHarness implements AutoCloseable {
                          Agent.Config config) {
         this.executor = executor;
         this.client = client;
+        MockCluster.ensureNode(client, config.node());
         this.agent = new Agent(config, client, executor, driftReader, java.time.Clock.systemUTC());
         agent.addObserver(new SyncObserver() {
             @Override

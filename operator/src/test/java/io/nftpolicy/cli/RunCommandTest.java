@@ -70,6 +70,10 @@ class RunCommandTest {
     }
 
     private static Running run(MockCluster cluster, String... args) {
+        int node = java.util.Arrays.asList(args).indexOf("--node");
+        if (node >= 0) {
+            MockCluster.ensureNode(cluster.client(), args[node + 1]);
+        }
         CountDownLatch stop = new CountDownLatch(1);
         AtomicReference<String> openedIn = new AtomicReference<>();
         AtomicInteger stopped = new AtomicInteger();

@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * dropped here, so it never costs a sync.
  *
  * <p>Relists. A kind is listed again when its watch is seen back after a break, and every relist interval, to take
- * in what a broken watch missed ({@link Relisted}).
+ * in what a broken watch missed ({@link Feed}).
  *
  * <p>Thread-safe: the informers write from their threads, {@link #snapshot()} reads from any thread. A snapshot is
  * taken while events may still arrive; a change it misses has notified the listener, which syncs again.
@@ -90,7 +90,7 @@ public final class ClusterCache implements AutoCloseable {
     private final Set<String> policiesTouched = ConcurrentHashMap.newKeySet();
     private final Set<String> clusterPoliciesTouched = ConcurrentHashMap.newKeySet();
     private final Set<String> nodesTouched = ConcurrentHashMap.newKeySet();
-    private final List<Relisted> kinds = new ArrayList<>();
+    private final List<Feed<?>> kinds = new ArrayList<>();
     private final Duration relistInterval;
     private java.util.concurrent.ScheduledExecutorService relister;
     /** Pod and policy records per namespace: which namespaces the snapshot needs, without a scan of every pod. */
@@ -130,49 +130,14 @@ public final class ClusterCache implements AutoCloseable {
      *                          informers keep trying until {@link #close()}
      */
     public synchronized void start(Duration timeout) throws TimeoutException, InterruptedException {
-        if (!informers.isEmpty()) {
+        if (!informers.isEmpty() || !kinds.isEmpty()) {
             throw new IllegalStateException("already started");
         }
-        var serialization = client.getKubernetesSerialization();
-        SharedIndexInformer<io.fabric8.kubernetes.api.model.Namespace> namespaceInformer =
-                client.namespaces().runnableInformer(0);
-        namespaceInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
-                io.fabric8.kubernetes.api.model.Namespace.class, serialization));
-        SharedIndexInformer<io.fabric8.kubernetes.api.model.Pod> podInformer =
-                client.pods().inAnyNamespace().runnableInformer(0);
-        // The uid too: a delete the informer finds on a relist hands over what its store kept, and the delete of an
-        // earlier pod of the name must not remove the later one (removePod).
-        podInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
-                io.fabric8.kubernetes.api.model.Pod.class, serialization, "metadata.uid"));
-        SharedIndexInformer<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy> policyInformer =
-                client.network().v1().networkPolicies().inAnyNamespace().runnableInformer(0);
-        policyInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
-                io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class, serialization));
-
-        namespaceInformer.addEventHandler(handler(namespaces, this::putNamespace, this::removeNamespace));
-        podInformer.addEventHandler(handler(pods, this::putPod, this::removePod));
-        policyInformer.addEventHandler(handler(policies, this::putPolicy, this::removePolicy));
-        informers.addAll(List.of(namespaceInformer, podInformer, policyInformer));
-        clusterPolicyApi = discoverClusterPolicies(timeout);
-        if (clusterPolicyApi != null) {
-            watchClusterPolicies(clusterPolicyApi);
-        }
-        kinds.add(new Relisted("Namespace", namespaceInformer, namespaces, namespacesTouched, namespaceVersion,
-                () -> client.namespaces().list().getItems(), o -> meta(o).getName(), this::putNamespace));
-        kinds.add(new Relisted("Pod", podInformer, pods, podsTouched, podVersion,
-                () -> client.pods().inAnyNamespace().list().getItems(), ClusterCache::key, this::putPod));
-        kinds.add(new Relisted("NetworkPolicy", policyInformer, policies, policiesTouched, policyVersion,
-                () -> client.network().v1().networkPolicies().inAnyNamespace().list().getItems(), ClusterCache::key,
-                this::putPolicy));
-
+        List<Feed<?>> feeds = feeds(discoverClusterPolicies(timeout));
         List<CompletableFuture<Void>> started = new ArrayList<>();
-        for (SharedIndexInformer<?> informer : informers) {
-            // The namespace index would map every namespace to its keys: nothing here looks objects up by it.
-            informer.removeNamespaceIndex();
-            informer.exceptionHandler((isStarted, t) -> {
-                LOG.warn("watching {} failed, retrying: {}", informer.getApiTypeClass().getSimpleName(), t.toString());
-                return true;
-            });
+        for (Feed<?> feed : feeds) {
+            SharedIndexInformer<?> informer = ownInformer(feed);
+            informers.add(informer);
             started.add(informer.start().toCompletableFuture());
         }
         try {
@@ -186,11 +151,96 @@ public final class ClusterCache implements AutoCloseable {
             t.initCause(e);
             throw t;
         }
-        awaitHandlers(namespaceInformer, namespaces.keySet(), timeout);
-        awaitHandlers(podInformer, pods.keySet(), timeout);
-        awaitHandlers(policyInformer, policies.keySet(), timeout);
-        for (int i = 3; i < informers.size(); i++) {
-            awaitHandlers(informers.get(i), i == 3 ? clusterPolicies.keySet() : nodes.keySet(), timeout);
+        awaitListed(timeout);
+    }
+
+    /** An informer of this cache's own for {@code feed} (when no controller framework runs the informers). */
+    private <T extends HasMetadata> SharedIndexInformer<T> ownInformer(Feed<T> feed) {
+        SharedIndexInformer<T> informer = feed.informer.get();
+        informer.itemStore(feed.itemStore(client.getKubernetesSerialization()));
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                feed.added(obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                feed.added(newObj);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                feed.deleted(obj);
+            }
+        });
+        // The namespace index would map every namespace to its keys: nothing here looks objects up by it.
+        informer.removeNamespaceIndex();
+        informer.exceptionHandler((isStarted, t) -> {
+            LOG.warn("watching {} failed, retrying: {}", feed.kind, t.toString());
+            return true;
+        });
+        feed.watchedBy(KindWatch.of(informer));
+        return informer;
+    }
+
+    /**
+     * What feeds the records, one per kind: Namespaces, Pods, NetworkPolicies, and ClusterNetworkPolicies and Nodes
+     * when {@code api} is present. Whoever runs the informers (this cache's {@link #start}, or the agent's
+     * controller) gives each feed its events and its {@link KindWatch}, then calls {@link #awaitListed}.
+     */
+    public synchronized List<Feed<?>> feeds(ClusterPolicyApi api) {
+        if (!kinds.isEmpty()) {
+            throw new IllegalStateException("feeds already made");
+        }
+        clusterPolicyApi = api;
+        List<Feed<?>> feeds = new ArrayList<>();
+        feeds.add(new Feed<>("Namespace", io.fabric8.kubernetes.api.model.Namespace.class, namespaces,
+                namespacesTouched, namespaceVersion, () -> client.namespaces().list().getItems(),
+                o -> meta(o).getName(), this::putNamespace, this::removeNamespace,
+                () -> client.namespaces().runnableInformer(0)));
+        // The uid too: a delete the informer finds on a relist hands over what its store kept, and the delete of an
+        // earlier pod of the name must not remove the later one (removePod).
+        feeds.add(new Feed<>("Pod", io.fabric8.kubernetes.api.model.Pod.class, pods, podsTouched, podVersion,
+                () -> client.pods().inAnyNamespace().list().getItems(), ClusterCache::key, this::putPod,
+                this::removePod, () -> client.pods().inAnyNamespace().runnableInformer(0), "metadata.uid"));
+        feeds.add(new Feed<>("NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class,
+                policies, policiesTouched, policyVersion,
+                () -> client.network().v1().networkPolicies().inAnyNamespace().list().getItems(), ClusterCache::key,
+                this::putPolicy, this::removePolicy,
+                () -> client.network().v1().networkPolicies().inAnyNamespace().runnableInformer(0)));
+        if (api != null) {
+            var serialization = client.getKubernetesSerialization();
+            feeds.add(new Feed<>(ClusterPolicyApi.KIND, GenericKubernetesResource.class, clusterPolicies,
+                    clusterPoliciesTouched, clusterPolicyVersion,
+                    () -> client.genericKubernetesResources(api.context()).list().getItems(), o -> meta(o).getName(),
+                    o -> put(clusterPolicies, clusterPoliciesTouched, clusterPolicyVersion, ClusterPolicyApi.KIND,
+                            meta(o).getName(),
+                            TierObjectReader.clusterPolicy(serialization.convertValue(o, JsonNode.class))),
+                    o -> remove(clusterPolicies, clusterPoliciesTouched, clusterPolicyVersion,
+                            ClusterPolicyApi.KIND, meta(o).getName()),
+                    () -> client.genericKubernetesResources(api.context()).runnableInformer(0)));
+            feeds.add(new Feed<>("Node", io.fabric8.kubernetes.api.model.Node.class, nodes, nodesTouched,
+                    nodeVersion, () -> client.nodes().list().getItems(), o -> meta(o).getName(),
+                    o -> put(nodes, nodesTouched, nodeVersion, "Node", meta(o).getName(),
+                            TierObjectReader.node(serialization.convertValue(o, JsonNode.class))),
+                    o -> remove(nodes, nodesTouched, nodeVersion, "Node", meta(o).getName()),
+                    () -> client.nodes().runnableInformer(0)));
+        }
+        kinds.addAll(feeds);
+        return feeds;
+    }
+
+    /**
+     * Waits until the feeds have taken in every object of their informers' first lists (see
+     * {@link #awaitHandlers}), then starts the relists. The informers must have listed once already.
+     */
+    public synchronized void awaitListed(Duration timeout) throws TimeoutException, InterruptedException {
+        if (synced) {
+            return;
+        }
+        for (Feed<?> k : kinds) {
+            awaitHandlers(k, timeout);
         }
         synced = true;
         relister = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -208,7 +258,7 @@ public final class ClusterCache implements AutoCloseable {
      * Asks discovery whether ClusterNetworkPolicy is served, again until {@code timeout} while the API server
      * does not answer. Not served: one line in the log, and none are watched until the agent restarts.
      */
-    private ClusterPolicyApi discoverClusterPolicies(Duration timeout) throws TimeoutException, InterruptedException {
+    public ClusterPolicyApi discoverClusterPolicies(Duration timeout) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
@@ -234,34 +284,6 @@ public final class ClusterCache implements AutoCloseable {
         }
     }
 
-    /** The ClusterNetworkPolicy and Node informers, read as generic objects through {@link TierObjectReader}. */
-    private void watchClusterPolicies(ClusterPolicyApi api) {
-        var serialization = client.getKubernetesSerialization();
-        SharedIndexInformer<GenericKubernetesResource> policyInformer =
-                client.genericKubernetesResources(api.context()).runnableInformer(0);
-        policyInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
-                GenericKubernetesResource.class, serialization));
-        SharedIndexInformer<io.fabric8.kubernetes.api.model.Node> nodeInformer = client.nodes().runnableInformer(0);
-        nodeInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
-                io.fabric8.kubernetes.api.model.Node.class, serialization));
-        Consumer<GenericKubernetesResource> putPolicy = o -> put(clusterPolicies, clusterPoliciesTouched,
-                clusterPolicyVersion, ClusterPolicyApi.KIND, meta(o).getName(),
-                TierObjectReader.clusterPolicy(serialization.convertValue(o, JsonNode.class)));
-        Consumer<io.fabric8.kubernetes.api.model.Node> putNode = o -> put(nodes, nodesTouched, nodeVersion, "Node",
-                meta(o).getName(), TierObjectReader.node(serialization.convertValue(o, JsonNode.class)));
-        policyInformer.addEventHandler(handler(clusterPolicies, putPolicy,
-                o -> remove(clusterPolicies, clusterPoliciesTouched, clusterPolicyVersion, ClusterPolicyApi.KIND,
-                        meta(o).getName())));
-        nodeInformer.addEventHandler(handler(nodes, putNode,
-                o -> remove(nodes, nodesTouched, nodeVersion, "Node", meta(o).getName())));
-        informers.addAll(List.of(policyInformer, nodeInformer));
-        kinds.add(new Relisted(ClusterPolicyApi.KIND, policyInformer, clusterPolicies, clusterPoliciesTouched,
-                clusterPolicyVersion, () -> client.genericKubernetesResources(api.context()).list().getItems(),
-                o -> meta(o).getName(), putPolicy));
-        kinds.add(new Relisted("Node", nodeInformer, nodes, nodesTouched, nodeVersion,
-                () -> client.nodes().list().getItems(), o -> meta(o).getName(), putNode));
-    }
-
     /** Where ClusterNetworkPolicy is watched; empty when the API server does not serve it (see {@link #start}). */
     public java.util.Optional<ClusterPolicyApi> clusterPolicyApi() {
         return java.util.Optional.ofNullable(clusterPolicyApi);
@@ -278,39 +300,86 @@ public final class ClusterCache implements AutoCloseable {
      * changed are taken in, records whose object is gone are removed. A key that an event touched since the relist
      * began is left to the event, which is newer than the list.
      */
-    private static final class Relisted {
+    public static final class Feed<T extends HasMetadata> {
         final String kind;
-        final SharedIndexInformer<?> informer;
+        private final Class<T> type;
         final Map<String, ?> records;
         final Set<String> touched;
         final AtomicLong version;
         final java.util.function.Supplier<List<? extends HasMetadata>> list;
         final java.util.function.Function<HasMetadata, String> keyOf;
         final Consumer<HasMetadata> put;
+        private final java.util.function.Predicate<T> put0;
+        private final java.util.function.Predicate<T> remove;
+        private final java.util.function.Supplier<SharedIndexInformer<T>> informer;
+        private final String[] storedFields;
+        volatile KindWatch watch;
         boolean interrupted;
         long lastRelistNanos;
 
         @SuppressWarnings("unchecked")
-        <T extends HasMetadata> Relisted(String kind, SharedIndexInformer<T> informer, Map<String, ?> records,
-                                         Set<String> touched, AtomicLong version,
-                                         java.util.function.Supplier<List<T>> list,
-                                         java.util.function.Function<T, String> keyOf, Consumer<T> put) {
+        Feed(String kind, Class<T> type, Map<String, ?> records, Set<String> touched, AtomicLong version,
+             java.util.function.Supplier<List<T>> list, java.util.function.Function<T, String> keyOf,
+             java.util.function.Predicate<T> put, java.util.function.Predicate<T> remove,
+             java.util.function.Supplier<SharedIndexInformer<T>> informer, String... storedFields) {
             this.kind = kind;
-            this.informer = informer;
+            this.type = type;
             this.records = records;
             this.touched = touched;
             this.version = version;
             this.list = list::get;
             this.keyOf = o -> keyOf.apply((T) o);
-            this.put = o -> put.accept((T) o);
+            this.put = o -> put.test((T) o);
+            this.put0 = put;
+            this.remove = remove;
+            this.informer = informer;
+            this.storedFields = storedFields;
+        }
+
+        /** Namespace, Pod, NetworkPolicy, ClusterNetworkPolicy or Node. */
+        public String kind() {
+            return kind;
+        }
+
+        public Class<T> type() {
+            return type;
+        }
+
+        /** Takes in an added or updated object; whether a record changed (false: nothing to sync). */
+        public boolean added(T object) {
+            synchronized (records) { // as a relist: one writer of this kind at a time
+                return put0.test(object);
+            }
+        }
+
+        /** Takes in a deleted object; whether a record changed. */
+        public boolean deleted(T object) {
+            synchronized (records) {
+                return remove.test(object);
+            }
+        }
+
+        /**
+         * The informer's store for this kind: the key and resourceVersion of each object (and the pod's uid), all
+         * the informer needs to find deletions on a relist; the records hold the rest.
+         */
+        public io.fabric8.kubernetes.client.informers.cache.ItemStore<T> itemStore(
+                io.fabric8.kubernetes.client.utils.KubernetesSerialization serialization) {
+            return new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, type, serialization,
+                    storedFields);
+        }
+
+        /** The informer that feeds this kind, for the relists and {@link #awaitListed}. */
+        public void watchedBy(KindWatch w) {
+            watch = Objects.requireNonNull(w, "watch");
         }
     }
 
     /** On the relist thread: relists a kind whose watch came back, or whose periodic relist is due. */
     private void checkWatches() {
-        for (Relisted k : kinds) {
+        for (Feed<?> k : kinds) {
             try {
-                boolean watching = k.informer.isWatching();
+                boolean watching = k.watch.isWatching();
                 if (!watching) {
                     k.interrupted = true;
                     continue;
@@ -333,7 +402,7 @@ public final class ClusterCache implements AutoCloseable {
                 .map(k -> relist(k, "asked")).orElseThrow(() -> new IllegalArgumentException("no kind " + kind));
     }
 
-    private int relist(Relisted k, String why) {
+    private int relist(Feed<?> k, String why) {
         k.touched.clear();
         Map<String, Object> before = new HashMap<>(k.records);
         Set<String> listed = new HashSet<>();
@@ -369,6 +438,7 @@ public final class ClusterCache implements AutoCloseable {
             }
         }
         if (taken + removed > 0) {
+            listener.relisted(k.kind, taken + removed);
             LOG.warn("relisted {} ({}): the watch had missed {} new or changed object(s) and {} deletion(s)", k.kind,
                     why, taken, removed);
         } else {
@@ -382,13 +452,12 @@ public final class ClusterCache implements AutoCloseable {
      * completes once its store holds the list, while its handlers are still called one by one on another thread:
      * without this wait, the first sync could compile part of the cluster and take allowances away for a moment.
      */
-    private static void awaitHandlers(SharedIndexInformer<?> informer, Set<String> taken, Duration timeout)
-            throws TimeoutException, InterruptedException {
+    private static void awaitHandlers(Feed<?> feed, Duration timeout) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!taken.containsAll(informer.getStore().listKeys())) {
+        while (!feed.records.keySet().containsAll(feed.watch.keys())) {
             if (System.nanoTime() - deadline > 0) {
-                throw new TimeoutException("the " + informer.getApiTypeClass().getSimpleName()
-                        + " informer's handlers did not take in its first list within " + timeout.toSeconds() + " s");
+                throw new TimeoutException("the " + feed.kind + " informer's handlers did not take in its first list "
+                        + "within " + timeout.toSeconds() + " s");
             }
             Thread.sleep(5);
         }
@@ -396,19 +465,19 @@ public final class ClusterCache implements AutoCloseable {
 
     /** Whether every informer has listed its objects once (the cache holds the whole cluster). */
     public boolean hasSynced() {
-        return synced && informers.stream().allMatch(SharedIndexInformer::hasSynced);
+        return synced && kinds.stream().allMatch(k -> k.watch.hasSynced());
     }
 
     /** Per kind, whether its informer is watching now. */
     public Map<String, Boolean> watching() {
         Map<String, Boolean> out = new java.util.TreeMap<>();
-        kinds.forEach(k -> out.put(k.kind, k.informer.isWatching()));
+        kinds.forEach(k -> out.put(k.kind, k.watch.isWatching()));
         return out;
     }
 
     /** Whether every informer is watching now (false while one reconnects). */
     public boolean isWatching() {
-        return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::isWatching);
+        return !kinds.isEmpty() && kinds.stream().allMatch(k -> k.watch.isWatching());
     }
 
     /**
@@ -468,21 +537,21 @@ public final class ClusterCache implements AutoCloseable {
     /** How many objects the informers' own stores hold, by kind (they keep only keys and resourceVersions). */
     public Map<String, Integer> informerStoreSizes() {
         Map<String, Integer> out = new HashMap<>();
-        kinds.forEach(k -> out.put(k.kind, k.informer.getStore().list().size()));
+        kinds.forEach(k -> out.put(k.kind, k.watch.stored().size()));
         return out;
     }
 
     /** The informers' stores, for tests: what they keep of each object. */
     List<? extends HasMetadata> informerStore(Class<? extends HasMetadata> type) {
-        for (SharedIndexInformer<?> informer : informers) {
-            if (informer.getApiTypeClass() == type) {
-                return informer.getStore().list().stream().map(HasMetadata.class::cast).toList();
+        for (Feed<?> k : kinds) {
+            if (k.type() == type) {
+                return k.watch.stored();
             }
         }
         return List.of();
     }
 
-    /** Stops the informers (their watches close); the records stay readable. */
+    /** Stops the relists and this cache's own informers, if any (their watches close); the records stay readable. */
     @Override
     public synchronized void close() {
         if (relister != null) {
@@ -500,34 +569,7 @@ public final class ClusterCache implements AutoCloseable {
 
     // ---- the informers' handlers ----
 
-    /** Handlers that write {@code records} holding its lock, as a relist does (see {@link Relisted}). */
-    private static <T extends HasMetadata> ResourceEventHandler<T> handler(Object records, Consumer<T> put,
-                                                                          Consumer<T> remove) {
-        return new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(T obj) {
-                synchronized (records) {
-                    put.accept(obj);
-                }
-            }
-
-            @Override
-            public void onUpdate(T oldObj, T newObj) {
-                synchronized (records) {
-                    put.accept(newObj);
-                }
-            }
-
-            @Override
-            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-                synchronized (records) {
-                    remove.accept(obj);
-                }
-            }
-        };
-    }
-
-    private void putNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
+    private boolean putNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
         List<Diagnostic> diagnostics = new ArrayList<>(0);
         Namespace record = converter.namespace(object, diagnostics);
         namespacesTouched.add(record.name());
@@ -538,11 +580,12 @@ public final class ClusterCache implements AutoCloseable {
         }
         if (!record.equals(namespaces.get(record.name()))) {
             namespaces.put(record.name(), record);
-            changed(namespaceVersion, "Namespace", record.name());
+            return changed(namespaceVersion, "Namespace", record.name());
         }
+        return false;
     }
 
-    private void removeNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
+    private boolean removeNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
         String name = meta(object).getName();
         if (name != null) {
             namespacesTouched.add(name);
@@ -551,8 +594,9 @@ public final class ClusterCache implements AutoCloseable {
             }
         }
         if (name != null && namespaces.remove(name) != null) {
-            changed(namespaceVersion, "Namespace", name);
+            return changed(namespaceVersion, "Namespace", name);
         }
+        return false;
     }
 
     /**
@@ -560,7 +604,7 @@ public final class ClusterCache implements AutoCloseable {
      * a pod of another uid replaces the record: the earlier pod is gone, even when its delete has not arrived yet.
      * Only an object created before the record's pod is stale news of the earlier pod, and is ignored.
      */
-    void putPod(io.fabric8.kubernetes.api.model.Pod object) {
+    boolean putPod(io.fabric8.kubernetes.api.model.Pod object) {
         List<Diagnostic> diagnostics = new ArrayList<>(0);
         Pod record = converter.pod(object, diagnostics);
         String key = record.ref();
@@ -569,7 +613,7 @@ public final class ClusterCache implements AutoCloseable {
         if (current != null && !current.uid().equals(record.uid()) && record.creationTimestamp() != null
                 && current.creationTimestamp() != null && record.creationTimestamp().isBefore(current.creationTimestamp())) {
             LOG.debug("pod {}: ignored news of uid {}, earlier than uid {}", key, record.uid(), current.uid());
-            return;
+            return false;
         }
         List<Diagnostic> previous = diagnostics.isEmpty() ? podDiagnostics.remove(key)
                 : podDiagnostics.put(key, List.copyOf(diagnostics));
@@ -580,30 +624,32 @@ public final class ClusterCache implements AutoCloseable {
             if (pods.put(key, record) == null) {
                 use(key, 1);
             }
-            changed(podVersion, "Pod", key);
+            return changed(podVersion, "Pod", key);
         }
+        return false;
     }
 
     /** Takes in a pod's delete: the record goes only if it is that pod (same uid), not a later one of its name. */
-    void removePod(io.fabric8.kubernetes.api.model.Pod object) {
+    boolean removePod(io.fabric8.kubernetes.api.model.Pod object) {
         String key = key(object);
         podsTouched.add(key);
         String uid = meta(object).getUid();
         Pod current = pods.get(key);
         if (current != null && uid != null && !uid.isEmpty() && !uid.equals(current.uid())) {
             LOG.debug("pod {}: the delete of uid {} leaves uid {}", key, uid, current.uid());
-            return;
+            return false;
         }
         if (podDiagnostics.remove(key) != null) {
             podVersion.incrementAndGet();
         }
         if (pods.remove(key) != null) {
             use(key, -1);
-            changed(podVersion, "Pod", key);
+            return changed(podVersion, "Pod", key);
         }
+        return false;
     }
 
-    private void putPolicy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy object) {
+    private boolean putPolicy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy object) {
         NetworkPolicy record = converter.policy(object);
         ObjectMeta meta = meta(object);
         PolicyRef ref = new PolicyRef(record.namespace(), record.name(), meta.getUid(),
@@ -614,34 +660,38 @@ public final class ClusterCache implements AutoCloseable {
             if (policies.put(record.ref(), entry) == null) {
                 use(record.ref(), 1);
             }
-            changed(policyVersion, "NetworkPolicy", record.ref());
+            return changed(policyVersion, "NetworkPolicy", record.ref());
         }
+        return false;
     }
 
-    private void removePolicy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy object) {
+    private boolean removePolicy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy object) {
         String key = key(object);
         policiesTouched.add(key);
         if (policies.remove(key) != null) {
             use(key, -1);
-            changed(policyVersion, "NetworkPolicy", key);
+            return changed(policyVersion, "NetworkPolicy", key);
         }
+        return false;
     }
 
     /** Takes in a cluster-scoped record (ClusterNetworkPolicy, Node); an equal one keeps the held instance. */
-    private <R> void put(Map<String, R> records, Set<String> touched, AtomicLong version, String kind, String name,
+    private <R> boolean put(Map<String, R> records, Set<String> touched, AtomicLong version, String kind, String name,
                          R record) {
         touched.add(name);
         if (!record.equals(records.get(name))) {
             records.put(name, record);
-            changed(version, kind, name);
+            return changed(version, kind, name);
         }
+        return false;
     }
 
-    private void remove(Map<String, ?> records, Set<String> touched, AtomicLong version, String kind, String name) {
+    private boolean remove(Map<String, ?> records, Set<String> touched, AtomicLong version, String kind, String name) {
         touched.add(name);
         if (records.remove(name) != null) {
-            changed(version, kind, name);
+            return changed(version, kind, name);
         }
+        return false;
     }
 
     /** Counts a pod or policy record (namespace/name) in or out of its namespace's {@link #namespaceUses}. */
@@ -650,9 +700,10 @@ public final class ClusterCache implements AutoCloseable {
     }
 
     /** After a record changed: the next snapshot copies this kind again, and the listener hears of it. */
-    private void changed(AtomicLong version, String kind, String key) {
+    private boolean changed(AtomicLong version, String kind, String key) {
         version.incrementAndGet();
         listener.changed(kind, key, System.nanoTime());
+        return true;
     }
 
     private static ObjectMeta meta(HasMetadata object) {

@@ -1,0 +1,149 @@
+package io.nftpolicy.agent.controller;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
+import io.javaoperatorsdk.operator.processing.GroupVersionKind;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.nftpolicy.agent.cache.ClusterCache;
+import io.nftpolicy.agent.cache.ClusterPolicyApi;
+import io.nftpolicy.agent.cache.KindWatch;
+import io.nftpolicy.agent.sync.SyncLoop;
+import io.nftpolicy.crd.NodePolicyStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Reconciles this agent's Node: the one primary resource, whatever changed in the cluster. Each kind the compiler
+ * reads (Namespaces, Pods, NetworkPolicies; ClusterNetworkPolicies and Nodes when served) is an
+ * {@link InformerEventSource} whose mapper sends every change to this node. Its filters are the
+ * {@link ClusterCache}'s handlers: they convert the object into the compiler's records and let the event through
+ * only when a record changed, so an update the compiler does not read (a pod's status conditions) costs no
+ * reconcile. The informers' stores are the cache's reduced ones. A third kind of event comes from
+ * {@link #wake}: a relist that found what a watch missed, and a drift found by the drift thread.
+ *
+ * <p>Each reconcile is one {@link SyncLoop#step}; afterwards {@code afterStep} (the heartbeat) runs. The agent
+ * writes nothing to the Node: every reconcile returns {@link UpdateControl#noUpdate()}, and this reconciler has
+ * no cleaner, so JOSDK adds no finalizer.
+ */
+@Workflow(dependents = @Dependent(type = NodePolicyStatusDependent.class))
+@ControllerConfiguration(name = NodeReconciler.NAME)
+public final class NodeReconciler implements Reconciler<Node> {
+    public static final String NAME = "nftpolicy-node";
+
+    private final String node;
+    private final ResourceID nodeId;
+    private final ClusterCache cache;
+    private final ClusterPolicyApi clusterPolicyApi;
+    private final SyncLoop loop;
+    private final Duration listTimeout;
+    private final Consumer<Optional<NodePolicyStatus>> afterStep;
+    private final SimpleInboundEventSource<Node> wake = new SimpleInboundEventSource<>("wake");
+
+    /**
+     * @param clusterPolicyApi where ClusterNetworkPolicy is served; null: not served (no such event sources)
+     * @param afterStep        after every step, with the NodePolicyStatus as cached (heartbeat, status checks)
+     */
+    public NodeReconciler(String node, ClusterCache cache, ClusterPolicyApi clusterPolicyApi, SyncLoop loop,
+                          Duration listTimeout, Consumer<Optional<NodePolicyStatus>> afterStep) {
+        this.node = Objects.requireNonNull(node, "node");
+        this.nodeId = new ResourceID(node);
+        this.cache = Objects.requireNonNull(cache, "cache");
+        this.clusterPolicyApi = clusterPolicyApi;
+        this.loop = Objects.requireNonNull(loop, "loop");
+        this.listTimeout = Objects.requireNonNull(listTimeout, "listTimeout");
+        this.afterStep = Objects.requireNonNull(afterStep, "afterStep");
+    }
+
+    /** Asks for a reconcile of this node soon (thread-safe). */
+    public void wake() {
+        wake.propagateEvent(nodeId);
+    }
+
+    @Override
+    public List<EventSource<?, Node>> prepareEventSources(EventSourceContext<Node> context) {
+        List<EventSource<?, Node>> sources = new ArrayList<>();
+        for (ClusterCache.Feed<?> feed : cache.feeds(clusterPolicyApi)) {
+            sources.add(eventSource(feed, context));
+        }
+        sources.add(wake);
+        return sources;
+    }
+
+    private <T extends HasMetadata> InformerEventSource<T, Node> eventSource(ClusterCache.Feed<T> feed,
+                                                                             EventSourceContext<Node> context) {
+        @SuppressWarnings("unchecked")
+        InformerEventSourceConfiguration.Builder<T> builder = feed.type() == GenericKubernetesResource.class
+                ? (InformerEventSourceConfiguration.Builder<T>) InformerEventSourceConfiguration.from(
+                        new GroupVersionKind(ClusterPolicyApi.GROUP, clusterPolicyApi.version(), ClusterPolicyApi.KIND),
+                        Node.class)
+                : InformerEventSourceConfiguration.from(feed.type(), Node.class);
+        InformerEventSourceConfiguration<T> config = builder
+                .withName(feed.kind())
+                .withWatchAllNamespaces()
+                .withSecondaryToPrimaryMapper(object -> Set.of(nodeId))
+                // Nothing reads secondaries through JOSDK: no primary-to-secondary index to keep.
+                .withPrimaryToSecondaryMapper(primary -> Set.of())
+                .withItemStore(feed.itemStore(context.getClient().getKubernetesSerialization()))
+                .withOnAddFilter(feed::added)
+                .withOnUpdateFilter((updated, old) -> feed.added(updated))
+                .withOnDeleteFilter((deleted, finalStateUnknown) -> feed.deleted(deleted))
+                .build();
+        InformerEventSource<T, Node> source = new InformerEventSource<>(config, context);
+        feed.watchedBy(new KindWatch() {
+            @Override
+            public boolean hasSynced() {
+                return source.informerHealthIndicators().values().stream().allMatch(InformerHealthIndicator::hasSynced);
+            }
+
+            @Override
+            public boolean isWatching() {
+                return source.informerHealthIndicators().values().stream()
+                        .allMatch(InformerHealthIndicator::isWatching);
+            }
+
+            @Override
+            public Set<String> keys() {
+                Set<String> keys = new java.util.HashSet<>();
+                source.keys().forEach(id -> keys.add(id.getNamespace().map(ns -> ns + "/" + id.getName())
+                        .orElse(id.getName())));
+                return keys;
+            }
+
+            @Override
+            public List<? extends HasMetadata> stored() {
+                return source.list(o -> true).toList();
+            }
+        });
+        return source;
+    }
+
+    @Override
+    public UpdateControl<Node> reconcile(Node resource, Context<Node> context) throws Exception {
+        if (!resource.getMetadata().getName().equals(node)) {
+            return UpdateControl.noUpdate(); // the primary informer is this node's alone; never another's
+        }
+        // The informers have listed; their handlers may still be taking the list in (see ClusterCache).
+        cache.awaitListed(listTimeout);
+        Duration next = loop.step(context.getRetryInfo().isPresent());
+        afterStep.accept(context.getSecondaryResource(NodePolicyStatus.class));
+        return UpdateControl.<Node>noUpdate().rescheduleAfter(next);
+    }
+}
