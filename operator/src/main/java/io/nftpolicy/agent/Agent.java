@@ -24,6 +24,7 @@ import io.nftpolicy.agent.sync.SyncObserver;
 import io.nftpolicy.backend.sync.NftExecutor;
 import io.nftpolicy.backend.sync.RulesetApplier;
 import io.nftpolicy.compile.Compilation;
+import io.nftpolicy.crd.NodeSyncStatus;
 import io.nftpolicy.compile.EstablishedFlows;
 import io.nftpolicy.compile.FailClosed;
 import io.nftpolicy.compile.IncrementalCompiler;
@@ -73,7 +74,8 @@ public final class Agent implements AutoCloseable {
      */
     public record Config(String node, InetSocketAddress metricsAddress, SyncLoop.Options loop,
                          Duration cacheSyncTimeout, boolean failClosed, List<IpRange> podCidrs,
-                         Duration relistInterval, boolean keepEstablished, java.nio.file.Path bridgeSysctls) {
+                         Duration relistInterval, boolean keepEstablished, java.nio.file.Path bridgeSysctls,
+                         Duration heartbeat) {
         public static final int DEFAULT_METRICS_PORT = 9402;
 
         public Config {
@@ -93,46 +95,59 @@ public final class Agent implements AutoCloseable {
                 throw new IllegalArgumentException("pod CIDRs are for fail-closed mode only");
             }
             Objects.requireNonNull(bridgeSysctls, "bridgeSysctls");
+            Objects.requireNonNull(heartbeat, "heartbeat");
+            if (heartbeat.toMillis() < 2) {
+                throw new IllegalArgumentException("heartbeat must be at least 2 ms: " + heartbeat);
+            }
         }
 
         public Config(String node, InetSocketAddress metricsAddress, SyncLoop.Options loop, Duration cacheSyncTimeout,
                       boolean failClosed, List<IpRange> podCidrs, Duration relistInterval, boolean keepEstablished) {
             this(node, metricsAddress, loop, cacheSyncTimeout, failClosed, podCidrs, relistInterval, keepEstablished,
-                    BridgeNetfilter.PROC_SYS_NET_BRIDGE);
+                    BridgeNetfilter.PROC_SYS_NET_BRIDGE, NodeSyncStatus.HEARTBEAT_INTERVAL);
         }
 
         /** Where the bridge's netfilter sysctls are read (DataplaneReady); a directory of test files in tests. */
         public Config withBridgeSysctls(java.nio.file.Path dir) {
             return new Config(node, metricsAddress, loop, cacheSyncTimeout, failClosed, podCidrs, relistInterval,
-                    keepEstablished, dir);
+                    keepEstablished, dir, heartbeat);
+        }
+
+        /**
+         * The longest time between two status writes ({@link NodeSyncStatus#HEARTBEAT_INTERVAL}; shorter in
+         * tests). A peer whose heartbeat has not moved for one and a half of them is marked Ready=Unknown.
+         */
+        public Config withHeartbeat(Duration interval) {
+            return new Config(node, metricsAddress, loop, cacheSyncTimeout, failClosed, podCidrs, relistInterval,
+                    keepEstablished, bridgeSysctls, interval);
         }
 
         /** Defaults: port 9402 on every address, the loop's defaults, 5 minutes to list the cluster, open mode. */
         public static Config forNode(String node) {
             return new Config(node, new InetSocketAddress(DEFAULT_METRICS_PORT), SyncLoop.Options.defaults(),
                     Duration.ofMinutes(5), false, List.of(), ClusterCache.DEFAULT_RELIST_INTERVAL, false,
-                    BridgeNetfilter.PROC_SYS_NET_BRIDGE);
+                    BridgeNetfilter.PROC_SYS_NET_BRIDGE, NodeSyncStatus.HEARTBEAT_INTERVAL);
         }
 
         public Config withMetricsAddress(InetSocketAddress address) {
-            return new Config(node, address, loop, cacheSyncTimeout, failClosed, podCidrs, relistInterval, keepEstablished, bridgeSysctls);
+            return new Config(node, address, loop, cacheSyncTimeout, failClosed, podCidrs, relistInterval, keepEstablished, bridgeSysctls, heartbeat);
         }
 
         public Config withLoop(SyncLoop.Options options) {
-            return new Config(node, metricsAddress, options, cacheSyncTimeout, failClosed, podCidrs, relistInterval, keepEstablished, bridgeSysctls);
+            return new Config(node, metricsAddress, options, cacheSyncTimeout, failClosed, podCidrs, relistInterval, keepEstablished, bridgeSysctls, heartbeat);
         }
 
         /** Fail-closed mode with these pod CIDRs, or with the Node's when {@code cidrs} is empty. */
         public Config withFailClosed(List<IpRange> cidrs) {
-            return new Config(node, metricsAddress, loop, cacheSyncTimeout, true, cidrs, relistInterval, keepEstablished, bridgeSysctls);
+            return new Config(node, metricsAddress, loop, cacheSyncTimeout, true, cidrs, relistInterval, keepEstablished, bridgeSysctls, heartbeat);
         }
 
         public Config withKeepEstablished(boolean keep) {
-            return new Config(node, metricsAddress, loop, cacheSyncTimeout, failClosed, podCidrs, relistInterval, keep, bridgeSysctls);
+            return new Config(node, metricsAddress, loop, cacheSyncTimeout, failClosed, podCidrs, relistInterval, keep, bridgeSysctls, heartbeat);
         }
 
         public Config withRelistInterval(Duration interval) {
-            return new Config(node, metricsAddress, loop, cacheSyncTimeout, failClosed, podCidrs, interval, keepEstablished, bridgeSysctls);
+            return new Config(node, metricsAddress, loop, cacheSyncTimeout, failClosed, podCidrs, interval, keepEstablished, bridgeSysctls, heartbeat);
         }
     }
 
@@ -190,7 +205,7 @@ public final class Agent implements AutoCloseable {
             return established == null ? c : new Compilation(established.apply(c.ruleset()), c.diagnostics());
         }, new RulesetApplier(executor), driftReader, config.loop(), clock);
         loopRef[0] = loop;
-        this.status = new StatusReporter(client, config.node(), clock);
+        this.status = new StatusReporter(client, config.node(), clock, config.heartbeat());
         this.bridge = new BridgeNetfilter(config.bridgeSysctls(), registry);
         loop.addObserver(new AgentMetrics(registry));
         loop.addObserver(status);
@@ -224,9 +239,9 @@ public final class Agent implements AutoCloseable {
             LOG.warn("node {}: there is no Node of this name: nothing is enforced until it exists (the agent "
                     + "reconciles its own Node)", config.node());
         }
-        reconciler = new NodeReconciler(config.node(), cache, api, loop, config.cacheSyncTimeout(), cached -> {
+        reconciler = new NodeReconciler(config.node(), cache, api, loop, config.cacheSyncTimeout(), statuses -> {
             status.dataplane(bridge.check());
-            status.heartbeat(cached);
+            status.heartbeat(statuses);
         });
         operator = new Operator(o -> o.withKubernetesClient(client)
                 .withCloseClientOnStop(false)
@@ -241,8 +256,8 @@ public final class Agent implements AutoCloseable {
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withPreviousAnnotationForDependentResources(false));
-        Duration maxInterval = config.loop().driftInterval().compareTo(StatusReporter.HEARTBEAT_STEP) < 0
-                ? config.loop().driftInterval() : StatusReporter.HEARTBEAT_STEP;
+        Duration beat = config.heartbeat().dividedBy(2);
+        Duration maxInterval = config.loop().driftInterval().compareTo(beat) < 0 ? config.loop().driftInterval() : beat;
         operator.register(reconciler, (ControllerConfigurationOverrider<Node> o) -> {
             o.withRetry(Backoff.of(config.loop()))
                     .withRateLimiter(LinearRateLimiter.deactivatedRateLimiter())

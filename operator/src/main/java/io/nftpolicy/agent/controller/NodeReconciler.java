@@ -26,9 +26,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Reconciles this agent's Node: the one primary resource, whatever changed in the cluster. Each kind the compiler
@@ -54,15 +54,16 @@ public final class NodeReconciler implements Reconciler<Node> {
     private final ClusterPolicyApi clusterPolicyApi;
     private final SyncLoop loop;
     private final Duration listTimeout;
-    private final Consumer<Optional<NodePolicyStatus>> afterStep;
+    private final Consumer<Supplier<List<NodePolicyStatus>>> afterStep;
     private final SimpleInboundEventSource<Node> wake = new SimpleInboundEventSource<>("wake");
 
     /**
      * @param clusterPolicyApi where ClusterNetworkPolicy is served; null: not served (no such event sources)
-     * @param afterStep        after every step, with the NodePolicyStatus as cached (heartbeat, status checks)
+     * @param afterStep        after every step, with every node's NodePolicyStatus as the dependent resource's
+     *                         informer holds them (heartbeat, status checks, stale peers)
      */
     public NodeReconciler(String node, ClusterCache cache, ClusterPolicyApi clusterPolicyApi, SyncLoop loop,
-                          Duration listTimeout, Consumer<Optional<NodePolicyStatus>> afterStep) {
+                          Duration listTimeout, Consumer<Supplier<List<NodePolicyStatus>>> afterStep) {
         this.node = Objects.requireNonNull(node, "node");
         this.nodeId = new ResourceID(node);
         this.cache = Objects.requireNonNull(cache, "cache");
@@ -143,7 +144,9 @@ public final class NodeReconciler implements Reconciler<Node> {
         // The informers have listed; their handlers may still be taking the list in (see ClusterCache).
         cache.awaitListed(listTimeout);
         Duration next = loop.step(context.getRetryInfo().isPresent());
-        afterStep.accept(context.getSecondaryResource(NodePolicyStatus.class));
+        afterStep.accept(() -> context.eventSourceRetriever().getEventSourceFor(NodePolicyStatus.class)
+                instanceof InformerEventSource<NodePolicyStatus, Node> statuses
+                ? statuses.list(s -> true).toList() : List.of());
         return UpdateControl.<Node>noUpdate().rescheduleAfter(next);
     }
 }

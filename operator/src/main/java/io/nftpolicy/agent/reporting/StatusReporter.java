@@ -56,14 +56,11 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
      * one rendering per interval, whatever the rate of syncs. The last report of a burst is always written.
      */
     public static final Duration MIN_WRITE_INTERVAL = Duration.ofSeconds(1);
-    /**
-     * A heartbeat older than this is refreshed after the next reconcile; the controller reconciles at least this
-     * often, so a running agent's heartbeat is never older than {@link NodeSyncStatus#HEARTBEAT_INTERVAL}.
-     */
-    public static final Duration HEARTBEAT_STEP = NodeSyncStatus.HEARTBEAT_INTERVAL.dividedBy(2);
     public static final String REASON_SYNCED = "Synced";
     /** Ready=Unknown, written by the agent as it stops (SIGTERM). */
     public static final String REASON_AGENT_STOPPED = "AgentStopped";
+    /** Ready=Unknown, written by another node's agent when this one's heartbeat stopped (a crash). */
+    public static final String REASON_NOT_REPORTING = "AgentNotReporting";
     public static final String REASON_SYNC_FAILED = "SyncFailed";
     private static final Logger LOG = LoggerFactory.getLogger(StatusReporter.class);
 
@@ -86,8 +83,21 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
     /** When the status was last written ({@link System#nanoTime()}); 0: never. */
     private volatile long lastWriteNanos;
     private volatile BridgeNetfilter.Verdict dataplane;
+    private final Duration beatEvery;
+    private final StalePeers peers;
 
     public StatusReporter(KubernetesClient client, String node, Clock clock) {
+        this(client, node, clock, NodeSyncStatus.HEARTBEAT_INTERVAL);
+    }
+
+    /**
+     * @param heartbeat the longest time between two writes: the heartbeat is refreshed when half of it old, after
+     *                  a reconcile, and the controller reconciles at least that often; a peer whose heartbeat has
+     *                  not moved for one and a half of it is marked Ready=Unknown ({@link StalePeers})
+     */
+    public StatusReporter(KubernetesClient client, String node, Clock clock, Duration heartbeat) {
+        this.beatEvery = heartbeat.dividedBy(2);
+        this.peers = new StalePeers(node, heartbeat.plus(beatEvery));
         this.client = Objects.requireNonNull(client, "client");
         this.node = Objects.requireNonNull(node, "node");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -219,19 +229,53 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
     }
 
     /**
-     * After each reconcile: refreshes the heartbeat when it is {@link #HEARTBEAT_STEP} old, and writes the status
-     * again when the resource was re-created without one ({@code cached}: the NodePolicyStatus as the controller
-     * sees it).
+     * After each reconcile (on the controller's thread): refreshes the heartbeat when it is half a heartbeat old,
+     * writes the status again when the resource was re-created without one, and marks other nodes whose agents
+     * stopped reporting ({@link StalePeers}) Ready=Unknown.
+     *
+     * @param statuses every node's NodePolicyStatus, as the controller's informer holds them
      */
-    public void heartbeat(Optional<NodePolicyStatus> cached) {
-        boolean recreated = cached.isPresent() && cached.get().getStatus() == null && lastWriteNanos != 0;
+    public void heartbeat(java.util.function.Supplier<List<NodePolicyStatus>> statuses) {
+        List<NodePolicyStatus> all = statuses.get();
+        boolean recreated = lastWriteNanos != 0 && all.stream()
+                .anyMatch(r -> r.getMetadata().getName().equals(node) && r.getStatus() == null);
         if (recreated || heartbeatDue()) {
             submit(this::beat);
+        }
+        for (NodePolicyStatus peer : peers.stale(all, System.nanoTime())) {
+            submit(() -> markNotReporting(peer));
         }
     }
 
     private boolean heartbeatDue() {
-        return System.nanoTime() - lastWriteNanos - HEARTBEAT_STEP.toNanos() >= 0;
+        return System.nanoTime() - lastWriteNanos - beatEvery.toNanos() >= 0;
+    }
+
+    /**
+     * On the status thread: Ready=Unknown on another node's status, with the resourceVersion seen: when its agent
+     * (or another peer) wrote meanwhile, the API server answers 409 and nothing is written.
+     */
+    private void markNotReporting(NodePolicyStatus peer) {
+        NodeSyncStatus status = peer.getStatus();
+        List<Condition> conditions = new java.util.ArrayList<>(status.conditions());
+        for (int i = 0; i < conditions.size(); i++) {
+            Condition c = conditions.get(i);
+            if (c.type().equals(Condition.READY)) {
+                conditions.set(i, c.update(Condition.UNKNOWN, REASON_NOT_REPORTING, "no heartbeat from the agent "
+                        + "on node " + peer.getMetadata().getName() + " since " + status.heartbeatTime()
+                        + " (seen by node " + node + "); the kernel keeps its last ruleset", clock.instant()));
+            }
+        }
+        NodePolicyStatus update = NodePolicyStatus.forNode(peer.getMetadata().getName());
+        update.getMetadata().setResourceVersion(peer.getMetadata().getResourceVersion());
+        update.setStatus(status.with(conditions, status.heartbeatTime()));
+        try {
+            client.resources(NodePolicyStatus.class).resource(update).updateStatus();
+            LOG.warn("node {}: its agent has not reported since {}: Ready=Unknown", peer.getMetadata().getName(),
+                    status.heartbeatTime());
+        } catch (KubernetesClientException e) {
+            LOG.debug("marking node {} not reporting: {}", peer.getMetadata().getName(), e.getMessage());
+        }
     }
 
     /** On the status thread: the status last written, with the conditions now and a new heartbeat time. */
