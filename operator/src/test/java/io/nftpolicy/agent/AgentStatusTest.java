@@ -138,4 +138,40 @@ class AgentStatusTest {
         assertThat(cluster.client().nodes().withName(NODE).get().getMetadata().getFinalizers())
                 .as("nothing written to the Node").isEmpty();
     }
+
+    @Test
+    void aPeerWhoseHeartbeatStoppedIsMarkedReadyUnknownWithinTwoHeartbeatsAndALiveOneIsNot() throws Exception {
+        Duration heartbeat = Duration.ofSeconds(2);
+        // A crashed agent's last status: Ready=True, a heartbeat that will not move again.
+        NodePolicyStatus dead = cluster.client().resources(NodePolicyStatus.class)
+                .resource(NodePolicyStatus.forNode("node-dead")).create();
+        dead.setStatus(new NodeSyncStatus("0123456789abcdef", null, null, 1L, null, java.util.List.of(), null,
+                java.util.List.of(Condition.ready(true, StatusReporter.REASON_SYNCED, "", Instant.now())),
+                io.nftpolicy.crd.Timestamps.rfc3339(Instant.now())));
+        cluster.client().resources(NodePolicyStatus.class).resource(dead).updateStatus();
+        harness = AgentHarness.create(cluster, new RecordingExecutor(new FakeNft()),
+                AgentHarness.config(NODE).withBridgeSysctls(bridge).withHeartbeat(heartbeat));
+        try (AgentHarness peer = AgentHarness.create(cluster, new RecordingExecutor(new FakeNft()),
+                AgentHarness.config("node-2").withBridgeSysctls(bridge).withHeartbeat(heartbeat))) {
+            long started = System.nanoTime(); // the agents see the dead peer's heartbeat from their start
+            harness.agent.start();
+            peer.agent.start();
+
+            await().atMost(TIMEOUT).until(() -> cluster.status("node-dead").getStatus().condition(Condition.READY)
+                    .orElseThrow().status().equals(Condition.UNKNOWN));
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+            Condition ready = cluster.status("node-dead").getStatus().condition(Condition.READY).orElseThrow();
+            assertThat(ready.reason()).isEqualTo(StatusReporter.REASON_NOT_REPORTING);
+            assertThat(ready.message()).contains("node-dead");
+            // Seen at the peers' start; marked after one and a half heartbeats without a move, at the next
+            // reconcile (every half heartbeat): two heartbeats, plus the start and the machine's load.
+            assertThat(took).as("time to Ready=Unknown").isGreaterThanOrEqualTo(heartbeat.multipliedBy(3).dividedBy(2))
+                    .isLessThan(heartbeat.multipliedBy(2).plusSeconds(3));
+            for (String live : java.util.List.of(NODE, "node-2")) {
+                assertThat(cluster.status(live).getStatus().condition(Condition.READY).orElseThrow().status())
+                        .as("a live agent's Ready").isEqualTo(Condition.TRUE);
+            }
+        }
+    }
 }

@@ -1,10 +1,11 @@
 package io.nftpolicy.agent.controller;
 
 import io.fabric8.kubernetes.api.model.Node;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.nftpolicy.crd.NodePolicyStatus;
 import java.util.Objects;
 
@@ -14,6 +15,7 @@ import java.util.Objects;
  * is written by {@link io.nftpolicy.agent.reporting.StatusReporter} through the status subresource, which a
  * dependent resource does not write.
  */
+@KubernetesDependent(informer = @Informer(onUpdateFilter = NodePolicyStatusDependent.SpecOrOwnerChanged.class))
 public final class NodePolicyStatusDependent extends CRUDKubernetesDependentResource<NodePolicyStatus, Node> {
     public NodePolicyStatusDependent() {
         super(NodePolicyStatus.class);
@@ -24,13 +26,16 @@ public final class NodePolicyStatusDependent extends CRUDKubernetesDependentReso
         return NodePolicyStatus.forNode(node.getMetadata().getName());
     }
 
-    /** Status writes (the agent's own, every heartbeat) change neither spec nor owner: they start no reconcile. */
-    @Override
-    protected InformerEventSourceConfiguration.Builder<NodePolicyStatus> informerConfigurationBuilder(
-            EventSourceContext<Node> context) {
-        return super.informerConfigurationBuilder(context)
-                .withOnUpdateFilter((updated, old) -> !Objects.equals(updated.getSpec(), old.getSpec())
-                        || !Objects.equals(updated.getMetadata().getOwnerReferences(),
-                        old.getMetadata().getOwnerReferences()));
+    /**
+     * Status writes (the agent's own, every heartbeat, and peers marking a stale node) change neither spec nor
+     * owner: they start no reconcile. (Set through the annotation: JOSDK 5.2.3 copies the annotation's filters over
+     * any set on the builder, {@code InformerEventSourceConfiguration.Builder.updateFrom}.)
+     */
+    public static final class SpecOrOwnerChanged implements OnUpdateFilter<NodePolicyStatus> {
+        @Override
+        public boolean accept(NodePolicyStatus updated, NodePolicyStatus old) {
+            return !Objects.equals(updated.getSpec(), old.getSpec())
+                    || !Objects.equals(updated.getMetadata().getOwnerReferences(), old.getMetadata().getOwnerReferences());
+        }
     }
 }
