@@ -174,4 +174,23 @@ class AgentStatusTest {
             }
         }
     }
+
+    @Test
+    void anInvalidPolicySeenByTwoNodesIsOneEventCountedTwice() throws Exception {
+        cluster.invalid("dev", "broken", Map.of("app", "db"));
+        startAgent();
+        try (AgentHarness peer = AgentHarness.create(cluster, new RecordingExecutor(new FakeNft()),
+                AgentHarness.config("node-2").withBridgeSysctls(bridge))) {
+            peer.agent.start();
+
+            await().atMost(TIMEOUT).untilAsserted(() -> {
+                java.util.List<io.fabric8.kubernetes.api.model.Event> events = cluster.events("dev").stream()
+                        .filter(e -> e.getReason().equals(io.nftpolicy.agent.reporting.EventRecorder.INVALID))
+                        .toList();
+                assertThat(events).hasSize(1);
+                assertThat(events.get(0).getCount()).isEqualTo(2);
+                assertThat(events.get(0).getInvolvedObject().getName()).isEqualTo("broken");
+            });
+        }
+    }
 }
