@@ -7,13 +7,16 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A condition in the usual Kubernetes form (metav1.Condition without observedGeneration).
+ * A condition in the usual Kubernetes form (metav1.Condition).
  *
- * @param type               {@link #READY} for now
+ * @param type               {@link #READY} (the agent enforces this node's ruleset and reports) or
+ *                           {@link #DATAPLANE_READY} (the kernel filters what the ruleset says: same-node bridged
+ *                           traffic passes through nftables)
  * @param status             {@code True}, {@code False} or {@code Unknown}
  * @param reason             CamelCase, machine-readable
  * @param message            for a person; may be empty
  * @param lastTransitionTime when status last changed, RFC 3339
+ * @param observedGeneration the NodePolicyStatus's metadata.generation the condition was set from
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Condition(
@@ -26,9 +29,12 @@ public record Condition(
         @JsonPropertyDescription("Details for a person.")
         String message,
         @JsonPropertyDescription("When the status last changed (RFC 3339).")
-        String lastTransitionTime) {
+        String lastTransitionTime,
+        @JsonPropertyDescription("The metadata.generation of this NodePolicyStatus the condition was set from.")
+        Long observedGeneration) {
 
     public static final String READY = "Ready";
+    public static final String DATAPLANE_READY = "DataplaneReady";
     public static final String TRUE = "True";
     public static final String FALSE = "False";
     public static final String UNKNOWN = "Unknown";
@@ -41,9 +47,24 @@ public record Condition(
         }
     }
 
+    /** Without observedGeneration (set when written, {@link #observing}). */
+    public Condition(String type, String status, String reason, String message, String lastTransitionTime) {
+        this(type, status, reason, message, lastTransitionTime, null);
+    }
+
     /** Ready=True or Ready=False, changed at {@code since}. */
     public static Condition ready(boolean ready, String reason, String message, Instant since) {
         return new Condition(READY, ready ? TRUE : FALSE, reason, message, Timestamps.rfc3339Seconds(since));
+    }
+
+    /** A condition of {@code type} with this status, changed at {@code since}. */
+    public static Condition of(String type, String status, String reason, String message, Instant since) {
+        return new Condition(type, status, reason, message, Timestamps.rfc3339Seconds(since));
+    }
+
+    /** This condition as set from the resource's {@code generation}. */
+    public Condition observing(Long generation) {
+        return new Condition(type, status, reason, message, lastTransitionTime, generation);
     }
 
     /**
@@ -52,6 +73,6 @@ public record Condition(
      */
     public Condition update(String newStatus, String newReason, String newMessage, Instant now) {
         String since = newStatus.equals(status) ? lastTransitionTime : Timestamps.rfc3339Seconds(now);
-        return new Condition(type, newStatus, newReason, newMessage, since);
+        return new Condition(type, newStatus, newReason, newMessage, since, observedGeneration);
     }
 }

@@ -33,6 +33,10 @@ import java.util.List;
         jsonPath = ".status.counts.localPods")
 @AdditionalPrinterColumn(name = "Hash", type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.appliedRulesetHash")
+@AdditionalPrinterColumn(name = "Heartbeat", type = AdditionalPrinterColumn.Type.DATE,
+        jsonPath = ".status.heartbeatTime")
+@AdditionalPrinterColumn(name = "Dataplane", type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.conditions[?(@.type==\"DataplaneReady\")].status")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE,
         jsonPath = ".metadata.creationTimestamp")
 public class NodePolicyStatus extends CustomResource<NodePolicyStatusSpec, NodeSyncStatus> {
@@ -46,7 +50,8 @@ public class NodePolicyStatus extends CustomResource<NodePolicyStatusSpec, NodeS
      * Order of the printer columns in {@code kubectl get nps}. fabric8's generator sorts them by JSON path; the
      * CRD generation in the tests restores this order.
      */
-    public static final List<String> PRINTER_COLUMN_ORDER = List.of("Ready", "Policies", "Local Pods", "Hash", "Age");
+    public static final List<String> PRINTER_COLUMN_ORDER = List.of("Ready", "Policies", "Local Pods", "Hash",
+            "Heartbeat", "Dataplane", "Age");
 
     /** The resource of one node, named after it, with no status yet. */
     public static NodePolicyStatus forNode(String nodeName) {

@@ -18,6 +18,9 @@ import java.util.List;
  *                               as written (the first
  *                               {@link #MAX_OBJECT_PROBLEMS}); absent when none
  * @param conditions             Kubernetes-style conditions; {@code Ready} is True after a successful sync
+ * @param heartbeatTime          when the agent last wrote this status; refreshed at least every
+ *                               {@link #HEARTBEAT_INTERVAL}: older than two of them, the agent is not reporting and
+ *                               Ready is not to be trusted (docs/agent.md, "Status a user can read")
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeSyncStatus(
@@ -38,11 +41,39 @@ public record NodeSyncStatus(
                 + "written (an invalid label, port or name, an address two pods claim, an unsupported field such as "
                 + "domainNames), at most 100, in kind and name order.")
         List<ObjectProblem> objectProblems,
-        @JsonPropertyDescription("Conditions of the node's agent. Ready: True after a successful sync.")
-        List<Condition> conditions) {
+        @JsonPropertyDescription("Conditions of the node's agent. Ready: True after a successful sync, Unknown "
+                + "when the agent stopped or stopped reporting. DataplaneReady: False when bridged same-node traffic "
+                + "bypasses nftables (br_netfilter missing or bridge-nf-call-iptables/-ip6tables 0).")
+        List<Condition> conditions,
+        @JsonPropertyDescription("When the agent last wrote this status (RFC 3339); refreshed at least every 30 s. "
+                + "Older than 60 s: the agent is not reporting.")
+        String heartbeatTime) {
+
+    /** The longest time between two writes of a running agent. */
+    public static final java.time.Duration HEARTBEAT_INTERVAL = java.time.Duration.ofSeconds(30);
 
     /** A status stays small whatever the number of broken pods. */
     public static final int MAX_OBJECT_PROBLEMS = 100;
+
+    /** Without a heartbeat time. */
+    public NodeSyncStatus(String appliedRulesetHash, String appliedAt, RulesetCounts counts,
+                          Long lastSyncDurationMillis, SyncError lastError, List<InvalidPolicy> invalidPolicies,
+                          List<ObjectProblem> objectProblems, List<Condition> conditions) {
+        this(appliedRulesetHash, appliedAt, counts, lastSyncDurationMillis, lastError, invalidPolicies,
+                objectProblems, conditions, null);
+    }
+
+    /** This status with other conditions and heartbeat time. */
+    public NodeSyncStatus with(List<Condition> newConditions, String newHeartbeatTime) {
+        return new NodeSyncStatus(appliedRulesetHash, appliedAt, counts, lastSyncDurationMillis, lastError,
+                invalidPolicies, objectProblems, newConditions, newHeartbeatTime);
+    }
+
+    /** The condition of {@code type}, if present. */
+    public java.util.Optional<Condition> condition(String type) {
+        return conditions == null ? java.util.Optional.empty()
+                : conditions.stream().filter(c -> c.type().equals(type)).findFirst();
+    }
 
     public NodeSyncStatus {
         invalidPolicies = invalidPolicies == null ? null : List.copyOf(invalidPolicies);

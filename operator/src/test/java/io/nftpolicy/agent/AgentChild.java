@@ -28,7 +28,7 @@ final class AgentChild {
         try (LibnftablesExecutor kernel = LibnftablesExecutor.openInNamespace(args[0]);
              LibnftablesExecutor driftReader = LibnftablesExecutor.openInNamespace(args[0]);
              KubernetesClient client = new KubernetesClientBuilder().withConfig(api).build();
-             Agent agent = new Agent(Agent.Config.forNode(args[2])
+             Agent agent = new Agent(Agent.Config.forNode(ensureNode(client, args[2]))
                      .withMetricsAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), client,
                      new AnnouncingExecutor(kernel), driftReader, Clock.systemUTC())) {
             agent.addObserver(new SyncObserver() {
@@ -47,5 +47,10 @@ final class AgentChild {
                 // until the test closes our input (or kills us)
             }
         }
+    }
+
+    private static String ensureNode(KubernetesClient client, String node) {
+        MockCluster.ensureNode(client, node);
+        return node;
     }
 }

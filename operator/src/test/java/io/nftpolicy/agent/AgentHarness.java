@@ -69,12 +69,13 @@ final class AgentHarness implements AutoCloseable {
     }
 
     static AgentHarness create(MockCluster cluster, RecordingExecutor executor, Agent.Config config) {
+        MockCluster.ensureNode(cluster.client(), config.node());
         return new AgentHarness(cluster.newClient(), executor, executor, config);
     }
 
     /**
      * On a client of the test's (which it closes with the harness). Drift checks read the table back through
-     * {@code executor} too, on the drift thread.
+     * {@code executor} too, on the drift thread. The test creates the agent's Node ({@link MockCluster#ensureNode}).
      */
     static AgentHarness create(KubernetesClient client, RecordingExecutor executor, Agent.Config config) {
         return new AgentHarness(client, executor, executor, config);
@@ -83,6 +84,7 @@ final class AgentHarness implements AutoCloseable {
     /** With drift checks through {@code driftReader} (a second libnftables context), null: on the worker. */
     static AgentHarness create(MockCluster cluster, RecordingExecutor executor, NftExecutor driftReader,
                                Agent.Config config) {
+        MockCluster.ensureNode(cluster.client(), config.node());
         return new AgentHarness(cluster.newClient(), executor, driftReader, config);
     }
 

@@ -87,6 +87,7 @@ class ApiOutageRestartKernelTest {
         cluster.pod("dev", "client", NODE, "10.244.1.2", Map.of("app", "client"));
         cluster.pod("dev", "db", NODE, "10.244.1.3", Map.of("app", "target"));
         cluster.allowFrom("dev", "allow-client", Map.of("app", "target"), Map.of("app", "client"));
+        MockCluster.ensureNode(cluster.client(), NODE);
         proxy = new CuttableProxy(cluster.uri().getHost(), cluster.uri().getPort());
         String netns = lab.namespaceOf(Lab.NODE_SOURCE_PREFIX + NODE);
         witness = LibnftablesExecutor.openInNamespace(netns);

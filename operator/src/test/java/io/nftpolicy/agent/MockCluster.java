@@ -96,6 +96,17 @@ public final class MockCluster implements AutoCloseable {
 
     // ---- writing objects ----
 
+    /**
+     * The agent's own Node, created when absent, without labels or addresses: the agent reconciles its Node, as a
+     * kubelet would have registered it.
+     */
+    public static void ensureNode(KubernetesClient client, String name) {
+        if (client.nodes().withName(name).get() == null) {
+            client.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata()
+                    .withName(name).endMetadata().build()).create();
+        }
+    }
+
     public Namespace namespace(String name, Map<String, String> labels) {
         return client.namespaces().resource(SnapshotWriter.namespace(new io.nftpolicy.cluster.Namespace(name, labels)))
                 .create();

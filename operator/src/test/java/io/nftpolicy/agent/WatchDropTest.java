@@ -44,6 +44,7 @@ class WatchDropTest {
         cluster.pod("dev", "idle", "node-2", "10.244.2.13", Map.of("app", "idle"));
         cluster.allowFrom("dev", "allow-db", Map.of("app", "db"), Map.of("role", "frontend"));
         cluster.allowFrom("dev", "allow-idle", Map.of("app", "idle"), Map.of("role", "frontend"));
+        MockCluster.ensureNode(cluster.client(), NODE);
         proxy = new CuttableProxy(cluster.uri().getHost(), cluster.uri().getPort());
         kernel = new RecordingExecutor(new FakeNft());
         agent = AgentHarness.create(cluster.newClient(proxy.url(), 500), kernel,

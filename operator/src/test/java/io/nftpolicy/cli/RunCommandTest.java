@@ -104,6 +104,10 @@ class RunCommandTest {
 
     /** With {@code fixed} null, opens libnftables in the namespace {@code --netns} names. */
     private static Running run(MockCluster cluster, NftExecutor fixed, String... args) {
+        int node = java.util.Arrays.asList(args).indexOf("--node");
+        if (node >= 0) {
+            MockCluster.ensureNode(cluster.client(), args[node + 1]);
+        }
         CountDownLatch stop = new CountDownLatch(1);
         AtomicReference<String> openedIn = new AtomicReference<>();
         AtomicInteger stopped = new AtomicInteger();

@@ -53,7 +53,7 @@ class NodePolicyStatusCrdTest {
     }
 
     @Test
-    void printsReadyPoliciesLocalPodsHashAndAgeInThatOrder() {
+    void printsReadyPoliciesLocalPodsHashHeartbeatDataplaneAndAgeInThatOrder() {
         assertThat(version().getAdditionalPrinterColumns())
                 .extracting(CustomResourceColumnDefinition::getName, CustomResourceColumnDefinition::getJsonPath)
                 .containsExactly(
@@ -61,6 +61,8 @@ class NodePolicyStatusCrdTest {
                         tuple("Policies", ".status.counts.policies"),
                         tuple("Local Pods", ".status.counts.localPods"),
                         tuple("Hash", ".status.appliedRulesetHash"),
+                        tuple("Heartbeat", ".status.heartbeatTime"),
+                        tuple("Dataplane", ".status.conditions[?(@.type==\"DataplaneReady\")].status"),
                         tuple("Age", ".metadata.creationTimestamp"));
     }
 
@@ -74,7 +76,7 @@ class NodePolicyStatusCrdTest {
     @Test
     void statusHoldsHashTimeCountsDurationErrorInvalidPoliciesAndConditions() {
         assertThat(status().getProperties()).containsOnlyKeys("appliedRulesetHash", "appliedAt", "counts",
-                "lastSyncDurationMillis", "lastError", "invalidPolicies", "objectProblems", "conditions");
+                "lastSyncDurationMillis", "lastError", "invalidPolicies", "objectProblems", "conditions", "heartbeatTime");
         assertThat(status().getProperties().get("counts").getProperties())
                 .containsOnlyKeys("policies", "localPods", "chains", "rules", "sets", "setElements")
                 .allSatisfy((name, count) -> assertThat(count.getType()).as(name).isEqualTo("integer"));
@@ -82,7 +84,7 @@ class NodePolicyStatusCrdTest {
         assertThat(status().getProperties().get("invalidPolicies").getItems().getSchema().getProperties())
                 .containsOnlyKeys("namespace", "name", "field", "reason");
         assertThat(status().getProperties().get("conditions").getItems().getSchema().getProperties())
-                .containsOnlyKeys("type", "status", "reason", "message", "lastTransitionTime");
+                .containsOnlyKeys("type", "status", "reason", "message", "lastTransitionTime", "observedGeneration");
     }
 
     @Test

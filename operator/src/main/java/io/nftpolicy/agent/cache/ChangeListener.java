@@ -9,4 +9,10 @@ public interface ChangeListener {
      * @param receivedNanos {@link System#nanoTime()} when the informer delivered the change
      */
     void changed(String kind, String key, long receivedNanos);
+
+    /**
+     * After a relist changed {@code changes} records of {@code kind} (each also passed to {@link #changed}): news
+     * that came from no informer event, so nothing else will start a sync for it.
+     */
+    default void relisted(String kind, int changes) {}
 }

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * networking.k8s.io/v1 NetworkPolicies), and two more when the API server serves ClusterNetworkPolicy
  * ({@link ClusterPolicyApi}): ClusterNetworkPolicies, and Nodes (whose addresses their {@code nodes} peers match).
  * Without that CRD the cache says so once in the log and holds none of either; the CRD installed or removed later is
- * followed through {@link #useClusterPolicyApi} ({@link ClusterPolicyApiWatch} asks discovery again).
+ * followed through {@link #useClusterPolicyApi} ({@link ClusterPolicyApiWatch} asks discovery again), whose two
+ * feeds come and go through a {@link TierDriver}.
  *
  * <p>Memory. Each object is converted on arrival ({@link SnapshotConverter}) into the compiler's records, and only
  * those are kept, in maps keyed by namespace/name. The informers' own stores are {@link ReducedStateItemStore}s that
@@ -54,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * dropped here, so it never costs a sync.
  *
  * <p>Relists. A kind is listed again when its watch is seen back after a break, and every relist interval, to take
- * in what a broken watch missed ({@link Relisted}).
+ * in what a broken watch missed ({@link Feed}).
  *
  * <p>Thread-safe: the informers write from their threads, {@link #snapshot()} reads from any thread. A snapshot is
  * taken while events may still arrive; a change it misses has notified the listener, which syncs again.
@@ -78,11 +79,13 @@ public final class ClusterCache implements AutoCloseable {
     private final Map<String, Node> nodes = new ConcurrentHashMap<>();
     /** Where ClusterNetworkPolicy is served, found by {@link #start}; null: not installed (or not started). */
     private volatile ClusterPolicyApi clusterPolicyApi;
-    // Copy-on-write: the ClusterNetworkPolicy informers come and go with their CRD (useClusterPolicyApi) while the
-    // relist thread and readers iterate.
+    // Copy-on-write: the ClusterNetworkPolicy and Node feeds come and go with their CRD (useClusterPolicyApi) while
+    // the relist thread and readers iterate.
     private final List<SharedIndexInformer<?>> informers = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** The ClusterNetworkPolicy and Node informers now running; null: none. */
+    /** The ClusterNetworkPolicy and Node feeds now running; null: none. */
     private TierWatch tierWatch;
+    /** Who starts and stops the tier's feeds: this cache's own informers, or the agent's controller. */
+    private TierDriver tierDriver;
     /** After {@link #close()}: a late {@link #useClusterPolicyApi} starts nothing. */
     private boolean closed;
     private volatile boolean synced;
@@ -100,7 +103,7 @@ public final class ClusterCache implements AutoCloseable {
     private final Set<String> policiesTouched = ConcurrentHashMap.newKeySet();
     private final Set<String> clusterPoliciesTouched = ConcurrentHashMap.newKeySet();
     private final Set<String> nodesTouched = ConcurrentHashMap.newKeySet();
-    private final List<Relisted> kinds = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Feed<?>> kinds = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Duration relistInterval;
     private java.util.concurrent.ScheduledExecutorService relister;
     private final RateLimitedLog relistFailures = new RateLimitedLog(LOG, FAILURE_LOG_INTERVAL);
@@ -141,44 +144,26 @@ public final class ClusterCache implements AutoCloseable {
      *                          informers keep trying until {@link #close()}
      */
     public synchronized void start(Duration timeout) throws TimeoutException, InterruptedException {
-        if (!informers.isEmpty()) {
+        if (!informers.isEmpty() || !kinds.isEmpty()) {
             throw new IllegalStateException("already started");
         }
-        var serialization = client.getKubernetesSerialization();
-        SharedIndexInformer<io.fabric8.kubernetes.api.model.Namespace> namespaceInformer =
-                client.namespaces().runnableInformer(0);
-        namespaceInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
-                io.fabric8.kubernetes.api.model.Namespace.class, serialization));
-        SharedIndexInformer<io.fabric8.kubernetes.api.model.Pod> podInformer =
-                client.pods().inAnyNamespace().runnableInformer(0);
-        // The uid too: a delete the informer finds on a relist hands over what its store kept, and the delete of an
-        // earlier pod of the name must not remove the later one (removePod).
-        podInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
-                io.fabric8.kubernetes.api.model.Pod.class, serialization, "metadata.uid"));
-        SharedIndexInformer<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy> policyInformer =
-                client.network().v1().networkPolicies().inAnyNamespace().runnableInformer(0);
-        policyInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
-                io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class, serialization));
+        List<Feed<?>> feeds = feeds(discoverClusterPolicies(timeout), new TierDriver() {
+            @Override
+            public void start(List<Feed<?>> tier) {
+                tier.forEach(feed -> ownInformer(feed).start());
+            }
 
-        namespaceInformer.addEventHandler(handler(namespaces, this::putNamespace, this::removeNamespace));
-        podInformer.addEventHandler(handler(pods, this::putPod, this::removePod));
-        policyInformer.addEventHandler(handler(policies, this::putPolicy, this::removePolicy));
-        informers.addAll(List.of(namespaceInformer, podInformer, policyInformer));
-        clusterPolicyApi = discoverClusterPolicies(timeout);
-        if (clusterPolicyApi != null) {
-            tierWatch = watchClusterPolicies(clusterPolicyApi, false);
-        }
-        kinds.add(new Relisted("Namespace", namespaceInformer, namespaces, namespacesTouched, namespaceVersion,
-                () -> client.namespaces().list().getItems(), o -> meta(o).getName(), this::putNamespace));
-        kinds.add(new Relisted("Pod", podInformer, pods, podsTouched, podVersion,
-                () -> client.pods().inAnyNamespace().list().getItems(), ClusterCache::key, this::putPod));
-        kinds.add(new Relisted("NetworkPolicy", policyInformer, policies, policiesTouched, policyVersion,
-                () -> client.network().v1().networkPolicies().inAnyNamespace().list().getItems(), ClusterCache::key,
-                this::putPolicy));
-
+            @Override
+            public void stop(List<Feed<?>> tier) {
+                tier.forEach(feed -> {
+                    informers.remove(feed.ownInformer);
+                    feed.ownInformer.stop();
+                });
+            }
+        });
         List<CompletableFuture<Void>> started = new ArrayList<>();
-        for (SharedIndexInformer<?> informer : informers) {
-            started.add(startInformer(informer));
+        for (Feed<?> feed : feeds) {
+            started.add(ownInformer(feed).start().toCompletableFuture());
         }
         try {
             CompletableFuture.allOf(started.toArray(CompletableFuture[]::new))
@@ -191,12 +176,196 @@ public final class ClusterCache implements AutoCloseable {
             t.initCause(e);
             throw t;
         }
-        awaitHandlers(namespaceInformer, namespaces.keySet(), timeout);
-        awaitHandlers(podInformer, pods.keySet(), timeout);
-        awaitHandlers(policyInformer, policies.keySet(), timeout);
-        if (tierWatch != null) {
-            awaitHandlers(tierWatch.policyInformer, clusterPolicies.keySet(), timeout);
-            awaitHandlers(tierWatch.nodeInformer, nodes.keySet(), timeout);
+        awaitListed(timeout);
+    }
+
+    /** An informer of this cache's own for {@code feed} (when no controller framework runs the informers). */
+    private <T extends HasMetadata> SharedIndexInformer<T> ownInformer(Feed<T> feed) {
+        SharedIndexInformer<T> informer = feed.informer.get();
+        informer.itemStore(feed.itemStore(client.getKubernetesSerialization()));
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                feed.added(obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                feed.added(newObj);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                feed.deleted(obj);
+            }
+        });
+        // The namespace index would map every namespace to its keys: nothing here looks objects up by it.
+        informer.removeNamespaceIndex();
+        RateLimitedLog failures = new RateLimitedLog(LOG, FAILURE_LOG_INTERVAL);
+        informer.exceptionHandler((isStarted, t) -> {
+            failures.warn("watching {} failed, retrying: {}", feed.kind, t.toString());
+            return true;
+        });
+        feed.watchedBy(KindWatch.of(informer));
+        feed.ownInformer = informer;
+        informers.add(informer);
+        return informer;
+    }
+
+    /**
+     * What feeds the records, one per kind: Namespaces, Pods, NetworkPolicies, and ClusterNetworkPolicies and Nodes
+     * when {@code api} is present. Whoever runs the informers (this cache's {@link #start}, or the agent's
+     * controller) gives each feed its events and its {@link KindWatch}, then calls {@link #awaitListed}; and, as
+     * {@code tier}, starts and stops the ClusterNetworkPolicy and Node feeds that {@link #useClusterPolicyApi} makes
+     * and retires later.
+     */
+    public synchronized List<Feed<?>> feeds(ClusterPolicyApi api, TierDriver tier) {
+        if (!kinds.isEmpty()) {
+            throw new IllegalStateException("feeds already made");
+        }
+        tierDriver = Objects.requireNonNull(tier, "tier");
+        clusterPolicyApi = api;
+        List<Feed<?>> feeds = new ArrayList<>();
+        feeds.add(new Feed<>("Namespace", io.fabric8.kubernetes.api.model.Namespace.class, namespaces,
+                namespacesTouched, namespaceVersion, () -> client.namespaces().list().getItems(),
+                o -> meta(o).getName(), this::putNamespace, this::removeNamespace,
+                () -> client.namespaces().runnableInformer(0)));
+        // The uid too: a delete the informer finds on a relist hands over what its store kept, and the delete of an
+        // earlier pod of the name must not remove the later one (removePod).
+        feeds.add(new Feed<>("Pod", io.fabric8.kubernetes.api.model.Pod.class, pods, podsTouched, podVersion,
+                () -> client.pods().inAnyNamespace().list().getItems(), ClusterCache::key, this::putPod,
+                this::removePod, () -> client.pods().inAnyNamespace().runnableInformer(0), "metadata.uid"));
+        feeds.add(new Feed<>("NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class,
+                policies, policiesTouched, policyVersion,
+                () -> client.network().v1().networkPolicies().inAnyNamespace().list().getItems(), ClusterCache::key,
+                this::putPolicy, this::removePolicy,
+                () -> client.network().v1().networkPolicies().inAnyNamespace().runnableInformer(0)));
+        if (api != null) {
+            tierWatch = tierWatch(api, false);
+            feeds.addAll(tierWatch.feeds);
+        }
+        kinds.addAll(feeds);
+        return feeds;
+    }
+
+    /**
+     * The ClusterNetworkPolicy and Node feeds of one served version, read as generic objects through
+     * {@link TierObjectReader}. Their handlers take nothing in once {@link TierWatch#active} is off, so that an
+     * event still under way when they stop cannot bring back a record the cache has dropped.
+     *
+     * @param relistOnceWatching list both kinds again as soon as their watches run (records of another version's
+     *                           feeds may be gone)
+     */
+    private TierWatch tierWatch(ClusterPolicyApi api, boolean relistOnceWatching) {
+        var serialization = client.getKubernetesSerialization();
+        TierWatch watch = new TierWatch(api);
+        Feed<GenericKubernetesResource> policyFeed = new Feed<>(ClusterPolicyApi.KIND, GenericKubernetesResource.class,
+                clusterPolicies, clusterPoliciesTouched, clusterPolicyVersion,
+                () -> client.genericKubernetesResources(api.context()).list().getItems(), o -> meta(o).getName(),
+                o -> watch.active && put(clusterPolicies, clusterPoliciesTouched, clusterPolicyVersion,
+                        ClusterPolicyApi.KIND, meta(o).getName(),
+                        TierObjectReader.clusterPolicy(serialization.convertValue(o, JsonNode.class))),
+                o -> watch.active && remove(clusterPolicies, clusterPoliciesTouched, clusterPolicyVersion,
+                        ClusterPolicyApi.KIND, meta(o).getName()),
+                () -> client.genericKubernetesResources(api.context()).runnableInformer(0));
+        policyFeed.servedBy = api;
+        Feed<io.fabric8.kubernetes.api.model.Node> nodeFeed = new Feed<>("Node",
+                io.fabric8.kubernetes.api.model.Node.class, nodes, nodesTouched, nodeVersion,
+                () -> client.nodes().list().getItems(), o -> meta(o).getName(),
+                o -> watch.active && put(nodes, nodesTouched, nodeVersion, "Node", meta(o).getName(),
+                        TierObjectReader.node(serialization.convertValue(o, JsonNode.class))),
+                o -> watch.active && remove(nodes, nodesTouched, nodeVersion, "Node", meta(o).getName()),
+                () -> client.nodes().runnableInformer(0));
+        watch.feeds.add(policyFeed);
+        watch.feeds.add(nodeFeed);
+        long now = System.nanoTime();
+        watch.feeds.forEach(k -> {
+            k.lastRelistNanos = now;
+            k.interrupted = relistOnceWatching;
+        });
+        return watch;
+    }
+
+    /** The ClusterNetworkPolicy and Node feeds of one served version. */
+    private static final class TierWatch {
+        final ClusterPolicyApi api;
+        final List<Feed<?>> feeds = new ArrayList<>(2);
+        volatile boolean active = true;
+
+        TierWatch(ClusterPolicyApi api) {
+            this.api = api;
+        }
+    }
+
+    /**
+     * Starts and stops the informers of the ClusterNetworkPolicy and Node feeds as their CRD comes and goes: this
+     * cache's own informers ({@link #start}), or the controller's event sources registered with it dynamically.
+     * Called under the cache's lock; it must not wait for the informers to list.
+     */
+    public interface TierDriver {
+        /** Gives each feed an informer (and its {@link Feed#watchedBy KindWatch}) and starts it. */
+        void start(List<Feed<?>> feeds);
+
+        /** Stops the feeds' informers; the cache has already dropped their records. */
+        void stop(List<Feed<?>> feeds);
+    }
+
+    /**
+     * Follows the ClusterNetworkPolicy CRD after the feeds were made: where {@code api} says it is served now, or
+     * empty when it is not ({@link ClusterPolicyApiWatch} finds out). Installed: the ClusterNetworkPolicy and Node
+     * feeds start; each policy reaches the listener as it is listed. Removed: they stop and the cache drops their
+     * records at once (deleting the CRD deleted every ClusterNetworkPolicy). Another served version: the records
+     * stay while the new feeds list the same objects, and a relist once they watch removes what went.
+     */
+    public synchronized void useClusterPolicyApi(java.util.Optional<ClusterPolicyApi> api) {
+        if (kinds.isEmpty()) {
+            throw new IllegalStateException("not started");
+        }
+        if (closed || api.equals(clusterPolicyApi())) {
+            return;
+        }
+        TierWatch previous = tierWatch;
+        tierWatch = null;
+        if (previous != null) {
+            previous.active = false;
+            kinds.removeAll(previous.feeds);
+            tierDriver.stop(previous.feeds);
+        }
+        clusterPolicyApi = api.orElse(null);
+        if (api.isEmpty()) {
+            LOG.info("{} ({}) is no longer served: dropping {} clusternetworkpolicies and {} nodes; enforcing "
+                    + "NetworkPolicy only", ClusterPolicyApi.PLURAL, previous == null ? "" : previous.api.apiVersion(),
+                    clusterPolicies.size(), nodes.size());
+            dropAll(clusterPolicies, clusterPolicyVersion, ClusterPolicyApi.KIND);
+            dropAll(nodes, nodeVersion, "Node");
+            return;
+        }
+        LOG.info("{} is served now ({}): watching them and nodes", ClusterPolicyApi.PLURAL, api.get().apiVersion());
+        TierWatch watch = tierWatch(api.get(), previous != null);
+        tierWatch = watch;
+        kinds.addAll(watch.feeds);
+        tierDriver.start(watch.feeds);
+    }
+
+    private void dropAll(Map<String, ?> records, AtomicLong version, String kind) {
+        synchronized (records) {
+            for (String key : List.copyOf(records.keySet())) {
+                records.remove(key);
+                changed(version, kind, key);
+            }
+        }
+    }
+
+    /**
+     * Waits until the feeds have taken in every object of their informers' first lists (see
+     * {@link #awaitHandlers}), then starts the relists. The informers must have listed once already.
+     */
+    public synchronized void awaitListed(Duration timeout) throws TimeoutException, InterruptedException {
+        if (synced) {
+            return;
+        }
+        for (Feed<?> k : kinds) {
+            awaitHandlers(k, timeout);
         }
         synced = true;
         relister = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -210,24 +379,12 @@ public final class ClusterCache implements AutoCloseable {
                 WATCH_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private static CompletableFuture<Void> startInformer(SharedIndexInformer<?> informer) {
-        // The namespace index would map every namespace to its keys: nothing here looks objects up by it.
-        informer.removeNamespaceIndex();
-        RateLimitedLog failures = new RateLimitedLog(LOG, FAILURE_LOG_INTERVAL);
-        informer.exceptionHandler((isStarted, t) -> {
-            failures.warn("watching {} failed, retrying: {}", informer.getApiTypeClass().getSimpleName(),
-                    t.toString());
-            return true;
-        });
-        return informer.start().toCompletableFuture();
-    }
-
     /**
      * Asks discovery whether ClusterNetworkPolicy is served, again until {@code timeout} while the API server
      * does not answer. Not served: one line in the log, and none are watched until {@link #useClusterPolicyApi}
      * says the CRD is there ({@link ClusterPolicyApiWatch} asks discovery again periodically).
      */
-    private ClusterPolicyApi discoverClusterPolicies(Duration timeout) throws TimeoutException, InterruptedException {
+    public ClusterPolicyApi discoverClusterPolicies(Duration timeout) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         RateLimitedLog failures = new RateLimitedLog(LOG, FAILURE_LOG_INTERVAL);
         while (true) {
@@ -254,129 +411,6 @@ public final class ClusterCache implements AutoCloseable {
         }
     }
 
-    /**
-     * The ClusterNetworkPolicy and Node informers of one served version, and their relists. Their handlers take
-     * nothing in once {@link #active} is off, so that an event still under way when they stop cannot bring back a
-     * record the cache has dropped.
-     */
-    private static final class TierWatch {
-        final ClusterPolicyApi api;
-        final SharedIndexInformer<GenericKubernetesResource> policyInformer;
-        final SharedIndexInformer<io.fabric8.kubernetes.api.model.Node> nodeInformer;
-        final List<Relisted> kinds = new ArrayList<>(2);
-        volatile boolean active = true;
-
-        TierWatch(ClusterPolicyApi api, SharedIndexInformer<GenericKubernetesResource> policyInformer,
-                  SharedIndexInformer<io.fabric8.kubernetes.api.model.Node> nodeInformer) {
-            this.api = api;
-            this.policyInformer = policyInformer;
-            this.nodeInformer = nodeInformer;
-        }
-    }
-
-    /**
-     * The ClusterNetworkPolicy and Node informers, read as generic objects through {@link TierObjectReader}: added
-     * to {@link #informers} and {@link #kinds}, not started.
-     *
-     * @param relistOnceWatching list both kinds again as soon as their watches run (records of another version's
-     *                           informers may be gone)
-     */
-    private TierWatch watchClusterPolicies(ClusterPolicyApi api, boolean relistOnceWatching) {
-        var serialization = client.getKubernetesSerialization();
-        SharedIndexInformer<GenericKubernetesResource> policyInformer =
-                client.genericKubernetesResources(api.context()).runnableInformer(0);
-        policyInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
-                GenericKubernetesResource.class, serialization));
-        SharedIndexInformer<io.fabric8.kubernetes.api.model.Node> nodeInformer = client.nodes().runnableInformer(0);
-        nodeInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
-                io.fabric8.kubernetes.api.model.Node.class, serialization));
-        TierWatch watch = new TierWatch(api, policyInformer, nodeInformer);
-        Consumer<GenericKubernetesResource> putPolicy = o -> {
-            if (watch.active) {
-                put(clusterPolicies, clusterPoliciesTouched, clusterPolicyVersion, ClusterPolicyApi.KIND,
-                        meta(o).getName(), TierObjectReader.clusterPolicy(serialization.convertValue(o, JsonNode.class)));
-            }
-        };
-        Consumer<io.fabric8.kubernetes.api.model.Node> putNode = o -> {
-            if (watch.active) {
-                put(nodes, nodesTouched, nodeVersion, "Node", meta(o).getName(),
-                        TierObjectReader.node(serialization.convertValue(o, JsonNode.class)));
-            }
-        };
-        policyInformer.addEventHandler(handler(clusterPolicies, putPolicy, o -> {
-            if (watch.active) {
-                remove(clusterPolicies, clusterPoliciesTouched, clusterPolicyVersion, ClusterPolicyApi.KIND,
-                        meta(o).getName());
-            }
-        }));
-        nodeInformer.addEventHandler(handler(nodes, putNode, o -> {
-            if (watch.active) {
-                remove(nodes, nodesTouched, nodeVersion, "Node", meta(o).getName());
-            }
-        }));
-        watch.kinds.add(new Relisted(ClusterPolicyApi.KIND, policyInformer, clusterPolicies, clusterPoliciesTouched,
-                clusterPolicyVersion, () -> client.genericKubernetesResources(api.context()).list().getItems(),
-                o -> meta(o).getName(), putPolicy));
-        watch.kinds.add(new Relisted("Node", nodeInformer, nodes, nodesTouched, nodeVersion,
-                () -> client.nodes().list().getItems(), o -> meta(o).getName(), putNode));
-        long now = System.nanoTime();
-        watch.kinds.forEach(k -> {
-            k.lastRelistNanos = now;
-            k.interrupted = relistOnceWatching;
-        });
-        informers.addAll(List.of(policyInformer, nodeInformer));
-        kinds.addAll(watch.kinds);
-        return watch;
-    }
-
-    /**
-     * Follows the ClusterNetworkPolicy CRD after {@link #start}: where {@code api} says it is served now, or
-     * empty when it is not ({@link ClusterPolicyApiWatch} finds out). Installed: the ClusterNetworkPolicy and Node
-     * informers start; each policy reaches the listener as it is listed. Removed: they stop and the cache drops
-     * their records at once (deleting the CRD deleted every ClusterNetworkPolicy). Another served version: the
-     * records stay while the new informers list the same objects, and a relist once they watch removes what went.
-     */
-    public synchronized void useClusterPolicyApi(java.util.Optional<ClusterPolicyApi> api) {
-        if (informers.isEmpty()) {
-            throw new IllegalStateException("not started");
-        }
-        if (closed || api.equals(clusterPolicyApi())) {
-            return;
-        }
-        TierWatch previous = tierWatch;
-        tierWatch = null;
-        if (previous != null) {
-            previous.active = false;
-            informers.removeAll(List.of(previous.policyInformer, previous.nodeInformer));
-            kinds.removeAll(previous.kinds);
-            previous.policyInformer.stop();
-            previous.nodeInformer.stop();
-        }
-        clusterPolicyApi = api.orElse(null);
-        if (api.isEmpty()) {
-            LOG.info("{} ({}) is no longer served: dropping {} clusternetworkpolicies and {} nodes; enforcing "
-                    + "NetworkPolicy only", ClusterPolicyApi.PLURAL, previous == null ? "" : previous.api.apiVersion(),
-                    clusterPolicies.size(), nodes.size());
-            dropAll(clusterPolicies, clusterPolicyVersion, ClusterPolicyApi.KIND);
-            dropAll(nodes, nodeVersion, "Node");
-            return;
-        }
-        LOG.info("{} is served now ({}): watching them and nodes", ClusterPolicyApi.PLURAL, api.get().apiVersion());
-        TierWatch watch = watchClusterPolicies(api.get(), previous != null);
-        tierWatch = watch;
-        startInformer(watch.policyInformer);
-        startInformer(watch.nodeInformer);
-    }
-
-    private void dropAll(Map<String, ?> records, AtomicLong version, String kind) {
-        synchronized (records) {
-            for (String key : List.copyOf(records.keySet())) {
-                records.remove(key);
-                changed(version, kind, key);
-            }
-        }
-    }
-
     /** Where ClusterNetworkPolicy is watched; empty when the API server does not serve it (see {@link #start}). */
     public java.util.Optional<ClusterPolicyApi> clusterPolicyApi() {
         return java.util.Optional.ofNullable(clusterPolicyApi);
@@ -393,39 +427,98 @@ public final class ClusterCache implements AutoCloseable {
      * changed are taken in, records whose object is gone are removed. A key that an event touched since the relist
      * began is left to the event, which is newer than the list.
      */
-    private static final class Relisted {
+    public static final class Feed<T extends HasMetadata> {
         final String kind;
-        final SharedIndexInformer<?> informer;
+        private final Class<T> type;
         final Map<String, ?> records;
         final Set<String> touched;
         final AtomicLong version;
         final java.util.function.Supplier<List<? extends HasMetadata>> list;
         final java.util.function.Function<HasMetadata, String> keyOf;
         final Consumer<HasMetadata> put;
-        boolean interrupted;
-        long lastRelistNanos;
+        private final java.util.function.Predicate<T> put0;
+        private final java.util.function.Predicate<T> remove;
+        private final java.util.function.Supplier<SharedIndexInformer<T>> informer;
+        private final String[] storedFields;
+        volatile KindWatch watch;
+        /** The informer of this cache's own that feeds it ({@link #start}); null when the controller's does. */
+        SharedIndexInformer<T> ownInformer;
+        /** Where a ClusterNetworkPolicy feed reads its kind; null for the other kinds. */
+        ClusterPolicyApi servedBy;
+        volatile boolean interrupted;
+        volatile long lastRelistNanos;
 
         @SuppressWarnings("unchecked")
-        <T extends HasMetadata> Relisted(String kind, SharedIndexInformer<T> informer, Map<String, ?> records,
-                                         Set<String> touched, AtomicLong version,
-                                         java.util.function.Supplier<List<T>> list,
-                                         java.util.function.Function<T, String> keyOf, Consumer<T> put) {
+        Feed(String kind, Class<T> type, Map<String, ?> records, Set<String> touched, AtomicLong version,
+             java.util.function.Supplier<List<T>> list, java.util.function.Function<T, String> keyOf,
+             java.util.function.Predicate<T> put, java.util.function.Predicate<T> remove,
+             java.util.function.Supplier<SharedIndexInformer<T>> informer, String... storedFields) {
             this.kind = kind;
-            this.informer = informer;
+            this.type = type;
             this.records = records;
             this.touched = touched;
             this.version = version;
             this.list = list::get;
             this.keyOf = o -> keyOf.apply((T) o);
-            this.put = o -> put.accept((T) o);
+            this.put = o -> put.test((T) o);
+            this.put0 = put;
+            this.remove = remove;
+            this.informer = informer;
+            this.storedFields = storedFields;
+        }
+
+        /** Namespace, Pod, NetworkPolicy, ClusterNetworkPolicy or Node. */
+        public String kind() {
+            return kind;
+        }
+
+        public Class<T> type() {
+            return type;
+        }
+
+        /** The served ClusterNetworkPolicy version this feed reads; empty for the other kinds. */
+        public java.util.Optional<ClusterPolicyApi> servedBy() {
+            return java.util.Optional.ofNullable(servedBy);
+        }
+
+        /** Takes in an added or updated object; whether a record changed (false: nothing to sync). */
+        public boolean added(T object) {
+            synchronized (records) { // as a relist: one writer of this kind at a time
+                return put0.test(object);
+            }
+        }
+
+        /** Takes in a deleted object; whether a record changed. */
+        public boolean deleted(T object) {
+            synchronized (records) {
+                return remove.test(object);
+            }
+        }
+
+        /**
+         * The informer's store for this kind: the key and resourceVersion of each object (and the pod's uid), all
+         * the informer needs to find deletions on a relist; the records hold the rest.
+         */
+        public io.fabric8.kubernetes.client.informers.cache.ItemStore<T> itemStore(
+                io.fabric8.kubernetes.client.utils.KubernetesSerialization serialization) {
+            return new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, type, serialization,
+                    storedFields);
+        }
+
+        /** The informer that feeds this kind, for the relists and {@link #awaitListed}. */
+        public void watchedBy(KindWatch w) {
+            watch = Objects.requireNonNull(w, "watch");
         }
     }
 
     /** On the relist thread: relists a kind whose watch came back, or whose periodic relist is due. */
     private void checkWatches() {
-        for (Relisted k : kinds) {
+        for (Feed<?> k : kinds) {
             try {
-                boolean watching = k.informer.isWatching();
+                if (k.watch == null) {
+                    continue; // a tier feed whose informer the controller has not registered yet
+                }
+                boolean watching = k.watch.isWatching();
                 if (!watching) {
                     k.interrupted = true;
                     continue;
@@ -448,7 +541,7 @@ public final class ClusterCache implements AutoCloseable {
                 .map(k -> relist(k, "asked")).orElseThrow(() -> new IllegalArgumentException("no kind " + kind));
     }
 
-    private int relist(Relisted k, String why) {
+    private int relist(Feed<?> k, String why) {
         k.touched.clear();
         Map<String, Object> before = new HashMap<>(k.records);
         Set<String> listed = new HashSet<>();
@@ -484,6 +577,7 @@ public final class ClusterCache implements AutoCloseable {
             }
         }
         if (taken + removed > 0) {
+            listener.relisted(k.kind, taken + removed);
             LOG.warn("relisted {} ({}): the watch had missed {} new or changed object(s) and {} deletion(s)", k.kind,
                     why, taken, removed);
         } else {
@@ -497,13 +591,12 @@ public final class ClusterCache implements AutoCloseable {
      * completes once its store holds the list, while its handlers are still called one by one on another thread:
      * without this wait, the first sync could compile part of the cluster and take allowances away for a moment.
      */
-    private static void awaitHandlers(SharedIndexInformer<?> informer, Set<String> taken, Duration timeout)
-            throws TimeoutException, InterruptedException {
+    private static void awaitHandlers(Feed<?> feed, Duration timeout) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!taken.containsAll(informer.getStore().listKeys())) {
+        while (feed.watch != null && !feed.records.keySet().containsAll(feed.watch.keys())) {
             if (System.nanoTime() - deadline > 0) {
-                throw new TimeoutException("the " + informer.getApiTypeClass().getSimpleName()
-                        + " informer's handlers did not take in its first list within " + timeout.toSeconds() + " s");
+                throw new TimeoutException("the " + feed.kind + " informer's handlers did not take in its first list "
+                        + "within " + timeout.toSeconds() + " s");
             }
             Thread.sleep(5);
         }
@@ -511,19 +604,19 @@ public final class ClusterCache implements AutoCloseable {
 
     /** Whether every informer has listed its objects once (the cache holds the whole cluster). */
     public boolean hasSynced() {
-        return synced && informers.stream().allMatch(SharedIndexInformer::hasSynced);
+        return synced && kinds.stream().allMatch(k -> k.watch != null && k.watch.hasSynced());
     }
 
     /** Per kind, whether its informer is watching now. */
     public Map<String, Boolean> watching() {
         Map<String, Boolean> out = new java.util.TreeMap<>();
-        kinds.forEach(k -> out.put(k.kind, k.informer.isWatching()));
+        kinds.forEach(k -> out.put(k.kind, k.watch != null && k.watch.isWatching()));
         return out;
     }
 
     /** Whether every informer is watching now (false while one reconnects). */
     public boolean isWatching() {
-        return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::isWatching);
+        return !kinds.isEmpty() && kinds.stream().allMatch(k -> k.watch != null && k.watch.isWatching());
     }
 
     /**
@@ -583,21 +676,21 @@ public final class ClusterCache implements AutoCloseable {
     /** How many objects the informers' own stores hold, by kind (they keep only keys and resourceVersions). */
     public Map<String, Integer> informerStoreSizes() {
         Map<String, Integer> out = new HashMap<>();
-        kinds.forEach(k -> out.put(k.kind, k.informer.getStore().list().size()));
+        kinds.forEach(k -> out.put(k.kind, k.watch == null ? 0 : k.watch.stored().size()));
         return out;
     }
 
     /** The informers' stores, for tests: what they keep of each object. */
     List<? extends HasMetadata> informerStore(Class<? extends HasMetadata> type) {
-        for (SharedIndexInformer<?> informer : informers) {
-            if (informer.getApiTypeClass() == type) {
-                return informer.getStore().list().stream().map(HasMetadata.class::cast).toList();
+        for (Feed<?> k : kinds) {
+            if (k.type() == type && k.watch != null) {
+                return k.watch.stored();
             }
         }
         return List.of();
     }
 
-    /** Stops the informers (their watches close); the records stay readable. */
+    /** Stops the relists and this cache's own informers, if any (their watches close); the records stay readable. */
     @Override
     public synchronized void close() {
         closed = true;
@@ -616,34 +709,7 @@ public final class ClusterCache implements AutoCloseable {
 
     // ---- the informers' handlers ----
 
-    /** Handlers that write {@code records} holding its lock, as a relist does (see {@link Relisted}). */
-    private static <T extends HasMetadata> ResourceEventHandler<T> handler(Object records, Consumer<T> put,
-                                                                          Consumer<T> remove) {
-        return new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(T obj) {
-                synchronized (records) {
-                    put.accept(obj);
-                }
-            }
-
-            @Override
-            public void onUpdate(T oldObj, T newObj) {
-                synchronized (records) {
-                    put.accept(newObj);
-                }
-            }
-
-            @Override
-            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-                synchronized (records) {
-                    remove.accept(obj);
-                }
-            }
-        };
-    }
-
-    private void putNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
+    private boolean putNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
         List<Diagnostic> diagnostics = new ArrayList<>(0);
         Namespace record = converter.namespace(object, diagnostics);
         namespacesTouched.add(record.name());
@@ -654,11 +720,12 @@ public final class ClusterCache implements AutoCloseable {
         }
         if (!record.equals(namespaces.get(record.name()))) {
             namespaces.put(record.name(), record);
-            changed(namespaceVersion, "Namespace", record.name());
+            return changed(namespaceVersion, "Namespace", record.name());
         }
+        return false;
     }
 
-    private void removeNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
+    private boolean removeNamespace(io.fabric8.kubernetes.api.model.Namespace object) {
         String name = meta(object).getName();
         if (name != null) {
             namespacesTouched.add(name);
@@ -667,8 +734,9 @@ public final class ClusterCache implements AutoCloseable {
             }
         }
         if (name != null && namespaces.remove(name) != null) {
-            changed(namespaceVersion, "Namespace", name);
+            return changed(namespaceVersion, "Namespace", name);
         }
+        return false;
     }
 
     /**
@@ -676,7 +744,7 @@ public final class ClusterCache implements AutoCloseable {
      * a pod of another uid replaces the record: the earlier pod is gone, even when its delete has not arrived yet.
      * Only an object created before the record's pod is stale news of the earlier pod, and is ignored.
      */
-    void putPod(io.fabric8.kubernetes.api.model.Pod object) {
+    boolean putPod(io.fabric8.kubernetes.api.model.Pod object) {
         List<Diagnostic> diagnostics = new ArrayList<>(0);
         Pod record = converter.pod(object, diagnostics);
         String key = record.ref();
@@ -685,7 +753,7 @@ public final class ClusterCache implements AutoCloseable {
         if (current != null && !current.uid().equals(record.uid()) && record.creationTimestamp() != null
                 && current.creationTimestamp() != null && record.creationTimestamp().isBefore(current.creationTimestamp())) {
             LOG.debug("pod {}: ignored news of uid {}, earlier than uid {}", key, record.uid(), current.uid());
-            return;
+            return false;
         }
         List<Diagnostic> previous = diagnostics.isEmpty() ? podDiagnostics.remove(key)
                 : podDiagnostics.put(key, List.copyOf(diagnostics));
@@ -696,30 +764,32 @@ public final class ClusterCache implements AutoCloseable {
             if (pods.put(key, record) == null) {
                 use(key, 1);
             }
-            changed(podVersion, "Pod", key);
+            return changed(podVersion, "Pod", key);
         }
+        return false;
     }
 
     /** Takes in a pod's delete: the record goes only if it is that pod (same uid), not a later one of its name. */
-    void removePod(io.fabric8.kubernetes.api.model.Pod object) {
+    boolean removePod(io.fabric8.kubernetes.api.model.Pod object) {
         String key = key(object);
         podsTouched.add(key);
         String uid = meta(object).getUid();
         Pod current = pods.get(key);
         if (current != null && uid != null && !uid.isEmpty() && !uid.equals(current.uid())) {
             LOG.debug("pod {}: the delete of uid {} leaves uid {}", key, uid, current.uid());
-            return;
+            return false;
         }
         if (podDiagnostics.remove(key) != null) {
             podVersion.incrementAndGet();
         }
         if (pods.remove(key) != null) {
             use(key, -1);
-            changed(podVersion, "Pod", key);
+            return changed(podVersion, "Pod", key);
         }
+        return false;
     }
 
-    private void putPolicy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy object) {
+    private boolean putPolicy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy object) {
         NetworkPolicy record = converter.policy(object);
         ObjectMeta meta = meta(object);
         PolicyRef ref = new PolicyRef(record.namespace(), record.name(), meta.getUid(),
@@ -730,34 +800,38 @@ public final class ClusterCache implements AutoCloseable {
             if (policies.put(record.ref(), entry) == null) {
                 use(record.ref(), 1);
             }
-            changed(policyVersion, "NetworkPolicy", record.ref());
+            return changed(policyVersion, "NetworkPolicy", record.ref());
         }
+        return false;
     }
 
-    private void removePolicy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy object) {
+    private boolean removePolicy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy object) {
         String key = key(object);
         policiesTouched.add(key);
         if (policies.remove(key) != null) {
             use(key, -1);
-            changed(policyVersion, "NetworkPolicy", key);
+            return changed(policyVersion, "NetworkPolicy", key);
         }
+        return false;
     }
 
     /** Takes in a cluster-scoped record (ClusterNetworkPolicy, Node); an equal one keeps the held instance. */
-    private <R> void put(Map<String, R> records, Set<String> touched, AtomicLong version, String kind, String name,
+    private <R> boolean put(Map<String, R> records, Set<String> touched, AtomicLong version, String kind, String name,
                          R record) {
         touched.add(name);
         if (!record.equals(records.get(name))) {
             records.put(name, record);
-            changed(version, kind, name);
+            return changed(version, kind, name);
         }
+        return false;
     }
 
-    private void remove(Map<String, ?> records, Set<String> touched, AtomicLong version, String kind, String name) {
+    private boolean remove(Map<String, ?> records, Set<String> touched, AtomicLong version, String kind, String name) {
         touched.add(name);
         if (records.remove(name) != null) {
-            changed(version, kind, name);
+            return changed(version, kind, name);
         }
+        return false;
     }
 
     /** Counts a pod or policy record (namespace/name) in or out of its namespace's {@link #namespaceUses}. */
@@ -766,9 +840,10 @@ public final class ClusterCache implements AutoCloseable {
     }
 
     /** After a record changed: the next snapshot copies this kind again, and the listener hears of it. */
-    private void changed(AtomicLong version, String kind, String key) {
+    private boolean changed(AtomicLong version, String kind, String key) {
         version.incrementAndGet();
         listener.changed(kind, key, System.nanoTime());
+        return true;
     }
 
     private static ObjectMeta meta(HasMetadata object) {

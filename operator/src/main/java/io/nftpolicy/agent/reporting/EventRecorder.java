@@ -14,14 +14,12 @@ import io.nftpolicy.crd.NodePolicyStatus;
 import io.nftpolicy.crd.NodeSyncStatus;
 import io.nftpolicy.crd.Timestamps;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -52,7 +50,6 @@ public final class EventRecorder {
     private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
     /** A rule comment's provenance: {@code ns/policy ingress[0].from[2]}. */
     private static final Pattern PROVENANCE = Pattern.compile("\"([^\"/ ]+)/([^\" ]+) (?:ingress|egress)\\[");
-    private static final AtomicLong SEQUENCE = new AtomicLong();
 
     private final KubernetesClient client;
     private final String node;
@@ -181,32 +178,67 @@ public final class EventRecorder {
                 .build();
     }
 
+    /**
+     * Records an Event, or counts it again: the name is a digest of the involved object, the reason and the
+     * message, so the same problem seen again, by this node or by any other (each compiles every policy), is one
+     * Event whose {@code count} and {@code lastTimestamp} move on, as kubectl describe shows it, rather than one
+     * Event per node and occurrence.
+     */
     private boolean record(ObjectReference involved, String namespace, String reason, String message) {
-        Instant now = clock.instant();
-        String time = Timestamps.rfc3339Seconds(now);
-        // As client-go names Events: the object's name and a unique suffix.
-        String name = involved.getName() + "." + Long.toHexString(now.toEpochMilli() * 1000
-                + SEQUENCE.incrementAndGet() % 1000);
-        Event event = new EventBuilder()
-                .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-                .withInvolvedObject(involved)
-                .withType("Warning")
-                .withReason(reason)
-                .withMessage(message.length() > 1024 ? message.substring(0, 1021) + "..." : message)
-                .withNewSource().withComponent(COMPONENT).withHost(node).endSource()
-                .withReportingComponent("nftpolicy.io/agent")
-                .withReportingInstance(node)
-                .withFirstTimestamp(time)
-                .withLastTimestamp(time)
-                .withCount(1)
-                .build();
+        String time = Timestamps.rfc3339Seconds(clock.instant());
+        String text = message.length() > 1024 ? message.substring(0, 1021) + "..." : message;
+        String name = involved.getName() + "." + digest(involved.getKind(), involved.getNamespace(),
+                involved.getName(), involved.getUid(), reason, text);
+        var events = client.v1().events().inNamespace(namespace);
         try {
-            client.v1().events().inNamespace(namespace).resource(event).create();
-            return true;
+            for (int attempt = 0; attempt < 3; attempt++) {
+                Event existing = events.withName(name).get();
+                try {
+                    if (existing == null) {
+                        events.resource(new EventBuilder()
+                                .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                                .withInvolvedObject(involved)
+                                .withType("Warning")
+                                .withReason(reason)
+                                .withMessage(text)
+                                .withNewSource().withComponent(COMPONENT).withHost(node).endSource()
+                                .withReportingComponent("nftpolicy.io/agent")
+                                .withReportingInstance(node)
+                                .withFirstTimestamp(time)
+                                .withLastTimestamp(time)
+                                .withCount(1)
+                                .build()).create();
+                    } else {
+                        existing.setCount(existing.getCount() == null ? 2 : existing.getCount() + 1);
+                        existing.setLastTimestamp(time);
+                        events.resource(existing).update(); // with its resourceVersion: 409 if counted meanwhile
+                    }
+                    return true;
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 409) {
+                        throw e;
+                    }
+                    // created or counted by another node meanwhile: read it again
+                }
+            }
+            return false;
         } catch (KubernetesClientException e) {
             LOG.warn("cannot record event {} on {} {}/{}: {}", reason, involved.getKind(), namespace,
                     involved.getName(), e.getMessage());
             return false;
+        }
+    }
+
+    private static String digest(String... parts) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            for (String p : parts) {
+                sha.update(String.valueOf(p).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JVM", e);
         }
     }
 }

@@ -57,6 +57,10 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
      */
     public static final Duration MIN_WRITE_INTERVAL = Duration.ofSeconds(1);
     public static final String REASON_SYNCED = "Synced";
+    /** Ready=Unknown, written by the agent as it stops (SIGTERM). */
+    public static final String REASON_AGENT_STOPPED = "AgentStopped";
+    /** Ready=Unknown, written by another node's agent when this one's heartbeat stopped (a crash). */
+    public static final String REASON_NOT_REPORTING = "AgentNotReporting";
     public static final String REASON_SYNC_FAILED = "SyncFailed";
     private static final Logger LOG = LoggerFactory.getLogger(StatusReporter.class);
 
@@ -76,8 +80,24 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
     private NodeSyncStatus written;
     private NodeSyncStatus lastSuccess;
     private String lastWriteProblem;
+    /** When the status was last written ({@link System#nanoTime()}); 0: never. */
+    private volatile long lastWriteNanos;
+    private volatile BridgeNetfilter.Verdict dataplane;
+    private final Duration beatEvery;
+    private final StalePeers peers;
 
     public StatusReporter(KubernetesClient client, String node, Clock clock) {
+        this(client, node, clock, NodeSyncStatus.HEARTBEAT_INTERVAL);
+    }
+
+    /**
+     * @param heartbeat the longest time between two writes: the heartbeat is refreshed when half of it old, after
+     *                  a reconcile, and the controller reconciles at least that often; a peer whose heartbeat has
+     *                  not moved for one and a half of it is marked Ready=Unknown ({@link StalePeers})
+     */
+    public StatusReporter(KubernetesClient client, String node, Clock clock, Duration heartbeat) {
+        this.beatEvery = heartbeat.dividedBy(2);
+        this.peers = new StalePeers(node, heartbeat.plus(beatEvery));
         this.client = Objects.requireNonNull(client, "client");
         this.node = Objects.requireNonNull(node, "node");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -138,7 +158,7 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
             events.invalidPolicies(report);
             events.objectProblems(report);
             NodeSyncStatus status = statusFor(report);
-            if (written != null && significant(written).equals(significant(status))) {
+            if (written != null && significant(written).equals(significant(status)) && !heartbeatDue()) {
                 return;
             }
             if (write(status)) {
@@ -173,7 +193,7 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
             Condition ready = previous.map(c -> c.update(Condition.TRUE, REASON_SYNCED, "", report.finishedAt()))
                     .orElse(Condition.ready(true, REASON_SYNCED, "", report.finishedAt()));
             lastSuccess = new NodeSyncStatus(hash, appliedAt, counts, millis, null, invalid,
-                    objectProblems(report.diagnostics()), List.of(ready));
+                    objectProblems(report.diagnostics()), conditions(ready), Timestamps.rfc3339(clock.instant()));
             return lastSuccess;
         }
         String error = report.error().orElse("sync failed");
@@ -183,16 +203,140 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
         return new NodeSyncStatus(last == null ? null : last.appliedRulesetHash(),
                 last == null ? null : last.appliedAt(), last == null ? null : last.counts(), millis,
                 SyncError.at(report.finishedAt(), error), invalid,
-                last == null ? null : last.objectProblems(), List.of(ready));
+                last == null ? null : last.objectProblems(), conditions(ready), Timestamps.rfc3339(clock.instant()));
+    }
+
+    /** Ready as given, and DataplaneReady as last checked (its transition time kept while its status stays). */
+    private List<Condition> conditions(Condition ready) {
+        BridgeNetfilter.Verdict d = dataplane;
+        if (d == null) {
+            return List.of(ready);
+        }
+        String status = d.ready() ? Condition.TRUE : Condition.FALSE;
+        Condition dataplaneReady = Optional.ofNullable(written).flatMap(w -> w.condition(Condition.DATAPLANE_READY))
+                .map(c -> c.update(status, d.reason(), d.message(), clock.instant()))
+                .orElse(Condition.of(Condition.DATAPLANE_READY, status, d.reason(), d.message(), clock.instant()));
+        return List.of(ready, dataplaneReady);
+    }
+
+    /** The DataplaneReady verdict now (from the controller's thread, after each reconcile). */
+    public void dataplane(BridgeNetfilter.Verdict verdict) {
+        BridgeNetfilter.Verdict before = dataplane;
+        dataplane = verdict;
+        if (before != null && !before.equals(verdict)) {
+            submit(this::beat);
+        }
+    }
+
+    /**
+     * After each reconcile (on the controller's thread): refreshes the heartbeat when it is half a heartbeat old,
+     * writes the status again when the resource was re-created without one, and marks other nodes whose agents
+     * stopped reporting ({@link StalePeers}) Ready=Unknown.
+     *
+     * @param statuses every node's NodePolicyStatus, as the controller's informer holds them
+     */
+    public void heartbeat(java.util.function.Supplier<List<NodePolicyStatus>> statuses) {
+        List<NodePolicyStatus> all = statuses.get();
+        boolean recreated = lastWriteNanos != 0 && all.stream()
+                .anyMatch(r -> r.getMetadata().getName().equals(node) && r.getStatus() == null);
+        if (recreated || heartbeatDue()) {
+            submit(this::beat);
+        }
+        for (NodePolicyStatus peer : peers.stale(all, System.nanoTime())) {
+            submit(() -> markNotReporting(peer));
+        }
+    }
+
+    private boolean heartbeatDue() {
+        return System.nanoTime() - lastWriteNanos - beatEvery.toNanos() >= 0;
+    }
+
+    /**
+     * On the status thread: Ready=Unknown on another node's status, with the resourceVersion seen: when its agent
+     * (or another peer) wrote meanwhile, the API server answers 409 and nothing is written.
+     */
+    private void markNotReporting(NodePolicyStatus peer) {
+        NodeSyncStatus status = peer.getStatus();
+        List<Condition> conditions = new java.util.ArrayList<>(status.conditions());
+        for (int i = 0; i < conditions.size(); i++) {
+            Condition c = conditions.get(i);
+            if (c.type().equals(Condition.READY)) {
+                conditions.set(i, c.update(Condition.UNKNOWN, REASON_NOT_REPORTING, "no heartbeat from the agent "
+                        + "on node " + peer.getMetadata().getName() + " since " + status.heartbeatTime()
+                        + " (seen by node " + node + "); the kernel keeps its last ruleset", clock.instant()));
+            }
+        }
+        NodePolicyStatus update = NodePolicyStatus.forNode(peer.getMetadata().getName());
+        update.getMetadata().setResourceVersion(peer.getMetadata().getResourceVersion());
+        update.setStatus(status.with(conditions, status.heartbeatTime()));
+        try {
+            client.resources(NodePolicyStatus.class).resource(update).updateStatus();
+            LOG.warn("node {}: its agent has not reported since {}: Ready=Unknown", peer.getMetadata().getName(),
+                    status.heartbeatTime());
+        } catch (KubernetesClientException e) {
+            LOG.debug("marking node {} not reporting: {}", peer.getMetadata().getName(), e.getMessage());
+        }
+    }
+
+    /** On the status thread: the status last written, with the conditions now and a new heartbeat time. */
+    private void beat() {
+        if (written == null) {
+            return;
+        }
+        Condition ready = written.condition(Condition.READY).orElse(null);
+        if (ready == null || ready.reason().equals(REASON_AGENT_STOPPED)) {
+            return;
+        }
+        NodeSyncStatus status = written.with(conditions(ready), Timestamps.rfc3339(clock.instant()));
+        if (write(status)) {
+            written = status;
+        }
+    }
+
+    /**
+     * Ready=Unknown (AgentStopped), written at once and waited for (up to 5 s): the agent is stopping, the
+     * kernel keeps its last ruleset, but nothing follows the cluster until an agent runs again.
+     */
+    public void stopped() {
+        java.util.concurrent.Future<?> done;
+        try {
+            done = executor.submit(() -> {
+                if (written == null) {
+                    return;
+                }
+                Condition ready = written.condition(Condition.READY).orElseThrow().update(Condition.UNKNOWN,
+                        REASON_AGENT_STOPPED, "the agent on node " + node + " stopped; the kernel keeps the last "
+                                + "applied ruleset, and nothing follows the cluster until an agent runs again",
+                        clock.instant());
+                List<Condition> conditions = new java.util.ArrayList<>(written.conditions());
+                conditions.set(0, ready);
+                NodeSyncStatus status = written.with(conditions, Timestamps.rfc3339(clock.instant()));
+                if (write(status)) {
+                    written = status;
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return;
+        }
+        try {
+            done.get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("could not say in the status of node {} that the agent stopped: {}", node, e.toString());
+        }
     }
 
     /** What decides whether the status is worth writing: the fields a reader acts on, without times. */
     private static List<Object> significant(NodeSyncStatus s) {
-        Condition ready = s.conditions() == null || s.conditions().isEmpty() ? null : s.conditions().get(0);
         String error = s.lastError() == null ? null : s.lastError().message();
-        return java.util.Arrays.asList(s.appliedRulesetHash(), s.counts(), error, s.invalidPolicies(), s.objectProblems(),
-                ready == null ? null : ready.status(), ready == null ? null : ready.reason(),
-                ready == null ? null : ready.message());
+        List<Object> out = new java.util.ArrayList<>(java.util.Arrays.asList(s.appliedRulesetHash(), s.counts(), error,
+                s.invalidPolicies(), s.objectProblems()));
+        if (s.conditions() != null) {
+            s.conditions().forEach(c -> out.addAll(java.util.Arrays.asList(c.type(), c.status(), c.reason(),
+                    c.message())));
+        }
+        return out;
     }
 
     private static List<ObjectProblem> objectProblems(List<Diagnostic> diagnostics) {
@@ -239,8 +383,12 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
                         resource = resources.resource(NodePolicyStatus.forNode(node)).create();
                     }
                 }
-                resource.setStatus(status);
+                Long generation = resource.getMetadata().getGeneration();
+                resource.setStatus(status.conditions() == null ? status : status.with(
+                        status.conditions().stream().map(c -> c.observing(generation)).toList(),
+                        status.heartbeatTime()));
                 resource = resources.resource(resource).updateStatus();
+                lastWriteNanos = System.nanoTime();
                 return true;
             } catch (KubernetesClientException e) {
                 resource = null;

@@ -21,40 +21,42 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's one worker: it alone compiles and touches the kernel (libnftables keeps process-global state and
- * wants one thread).
+ * What the agent does on each reconciliation of its Node (io.nftpolicy.agent.controller): compile this node's
+ * ruleset and apply it, check for drift, repair. It has no thread and no timer of its own: the controller (Java
+ * Operator SDK) calls {@link #step} one at a time, folds the events that arrive meanwhile into one follow-up,
+ * retries a failed step with {@link Backoff}, and reconciles at least every {@link Options#driftInterval()}.
+ * libnftables keeps process-global state, so the controller runs reconciliations on one thread.
  *
  * <ul>
- *   <li><b>Coalescing.</b> A change marks the loop dirty. The sync starts {@link Options#coalesce()} after the first
- *       change that found it clean, so a burst (a Deployment scaled up, a namespace relabelled) becomes one sync.
- *       Changes arriving during a sync make the next one.</li>
+ *   <li><b>Coalescing.</b> A change ({@link #changed}) marks the loop dirty. The sync starts {@link Options#coalesce()}
+ *       after the first change that found it clean ({@link #step} asks to be called again then), so a burst (a
+ *       Deployment scaled up, a namespace relabelled) becomes one sync.</li>
  *   <li><b>Sync.</b> A snapshot of the cache, compiled for this node ({@link NodeCompiler}: incremental, so
- *       the cost follows what changed), applied as a
- *       difference ({@link RulesetApplier#apply}).</li>
+ *       the cost follows what changed), applied as a difference ({@link RulesetApplier#apply}).</li>
  *   <li><b>Failure.</b> The applier then forgets what it committed, so the retry reads the table back and
- *       re-syncs in full. Retries back off exponentially, {@link Options#initialBackoff()} doubling up to
- *       {@link Options#maxBackoff()}; changes arriving meanwhile wait for the retry, which includes them.</li>
+ *       re-syncs in full. {@link #step} throws {@link SyncFailedException}; the controller retries with
+ *       {@link Backoff}: {@link Options#initialBackoff()} doubling up to {@link Options#maxBackoff()}.</li>
  *   <li><b>Drift.</b> Every {@link Options#driftInterval()}, even while changes keep coming, the table is read
- *       back and compared with what was last applied; a difference is repaired by a sync on the worker at once.
- *       With a drift reader (an executor on a second libnftables context, used by the drift thread
- *       {@code nftpolicy-drift} alone: one context per thread), the table is read in small steps
- *       ({@link SteppedVerifier}: the declarations, then one set or map per step) spread over half the interval
- *       ({@link DriftCycle}). A step runs only while the worker is idle (no pending change, no sync, no retry),
- *       unless the cycle has run for a whole interval; it compares with the ruleset committed when it began, and a
- *       step during which a transaction was committed is redone, or skipped to the next cycle, never reported.
- *       Without a drift reader every check is one full read-back on the worker ({@link RulesetApplier#verify}),
- *       between syncs.</li>
+ *       back and compared with what was last applied; a difference is repaired by a sync at once. With a drift
+ *       reader (an executor on a second libnftables context, used by the drift thread {@code nftpolicy-drift}
+ *       alone), the table is read in small steps ({@link SteppedVerifier}) spread over half the interval
+ *       ({@link DriftCycle}), each only while no reconciliation runs or waits, unless the cycle has run for a whole
+ *       interval; a step during which a transaction was committed is redone, or skipped to the next cycle, never
+ *       reported. A difference found there is handed to the controller ({@code wake}) and repaired by the next
+ *       step. Without a drift reader every check is one full read-back in {@link #step}, between syncs.</li>
  * </ul>
  *
- * <p>Health: {@link #healthy()} is false once the thread has died, or when one step has been running for longer
- * than {@link Options#stuckAfter()} (a kernel call that never returns). {@link #hasSynced()} turns true with the
- * first successful sync and stays true.
+ * <p>Health: {@link #healthy()} is false when one step has been running for longer than
+ * {@link Options#stuckAfter()} (a kernel call that never returns). {@link #hasSynced()} turns true with the first
+ * successful sync and stays true.
  */
 public final class SyncLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyncLoop.class);
@@ -105,45 +107,49 @@ public final class SyncLoop implements AutoCloseable {
         }
     }
 
-    /** Longest wait of the drift thread between looks at the worker (it is also woken by every commit). */
+    /** Longest wait of the drift thread between looks at the worker. */
     private static final long DRIFT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final String node;
     private final Supplier<CacheSnapshot> input;
     private final NodeCompiler compiler;
     private final RulesetApplier applier;
-    /** Reads the table back on the drift thread, through a libnftables context of its own; null: on the worker. */
+    /** Reads the table back on the drift thread, through a libnftables context of its own; null: in the step. */
     private final NftExecutor driftReader;
-    private final Thread driftThread;
     private final Options options;
     private final Clock clock;
     private final List<SyncObserver> observers = new CopyOnWriteArrayList<>();
-    private final Thread thread;
+    private final boolean driftOnWorker;
+    private ScheduledExecutorService driftThread;
+    /** Called when the drift thread found a difference: the controller runs a step soon. */
+    private volatile Runnable wake = () -> {};
 
-    // Guarded by lock: what there is to do.
+    // What there is to do, written by the informers' threads and the drift thread, read by the step.
     private final Object lock = new Object();
-    private boolean running;
+    private volatile boolean running;
     private boolean dirty;
     private long dirtySinceNanos;
     private long oldestChangeNanos = Long.MAX_VALUE;
-    private boolean failing;
-    private long retryAtNanos;
-    private long backoffNanos;
+    private volatile boolean failing;
     private int consecutiveFailures;
-    private long driftDueNanos;
-    /** Odd while the worker is in a kernel transaction; bumped before and after each: the drift thread's clock. */
-    private long kernelWrites;
+    private volatile long driftDueNanos;
+    /** Odd while a step is in a kernel transaction; bumped before and after each: the drift thread's clock. */
+    private final java.util.concurrent.atomic.AtomicLong kernelWrites = new java.util.concurrent.atomic.AtomicLong();
     /** The ruleset last committed, for the drift thread. */
-    private Ruleset appliedShared;
-    private final boolean driftOnWorker;
-    private boolean repairPending;
+    private volatile Ruleset appliedShared;
+    private volatile boolean repairPending;
 
-    // The worker's own state.
+    // The step's own state (one step at a time).
     private Ruleset applied;
     private boolean startupDone;
 
     private volatile long busySinceNanos;
     private volatile boolean synced;
+
+    // The drift thread's own state.
+    private DriftCycle cycle;
+    private SteppedVerifier verifier;
+    private long readNanos;
 
     public SyncLoop(String node, Supplier<CacheSnapshot> input, NodeCompiler compiler, RulesetApplier applier,
                     Options options) {
@@ -152,7 +158,7 @@ public final class SyncLoop implements AutoCloseable {
 
     /**
      * @param driftReader a second executor of the same kernel table (its own libnftables context), used only by
-     *                    the drift thread to read the table back in steps; null: drift checks on the worker
+     *                    the drift thread to read the table back in steps; null: drift checks in the step
      */
     public SyncLoop(String node, Supplier<CacheSnapshot> input, NodeCompiler compiler, RulesetApplier applier,
                     NftExecutor driftReader, Options options, Clock clock) {
@@ -163,12 +169,6 @@ public final class SyncLoop implements AutoCloseable {
         this.driftReader = driftReader;
         this.options = Objects.requireNonNull(options, "options");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.thread = new Thread(this::run, "nftpolicy-sync");
-        this.thread.setDaemon(true);
-        this.driftThread = driftReader == null ? null : new Thread(this::driftLoop, "nftpolicy-drift");
-        if (driftThread != null) {
-            driftThread.setDaemon(true);
-        }
         this.driftOnWorker = driftReader == null;
     }
 
@@ -176,25 +176,42 @@ public final class SyncLoop implements AutoCloseable {
         observers.add(Objects.requireNonNull(observer, "observer"));
     }
 
-    /** Starts the worker, which syncs at once (the startup sync), then as changes arrive. */
-    public void start() {
+    public Options options() {
+        return options;
+    }
+
+    /**
+     * Makes the first step the startup sync, and starts the drift thread (with a drift reader).
+     *
+     * @param wake asks the controller for a step soon (after the drift thread found a difference)
+     */
+    public void start(Runnable wake) {
         synchronized (lock) {
-            if (running || thread.getState() != Thread.State.NEW) {
+            if (running || driftThread != null) {
                 throw new IllegalStateException("already started");
             }
+            this.wake = Objects.requireNonNull(wake, "wake");
             running = true;
             dirty = true;
             dirtySinceNanos = System.nanoTime() - options.coalesce().toNanos();
         }
-        thread.start();
-        if (driftThread != null) {
-            driftThread.start();
+        if (driftReader != null) {
+            verifier = new SteppedVerifier(driftReader);
+            cycle = new DriftCycle(options.driftInterval());
+            ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, "nftpolicy-drift");
+                t.setDaemon(true);
+                return t;
+            });
+            pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+            driftThread = pool;
+            driftThread.schedule(this::driftTick, DRIFT_POLL_NANOS, TimeUnit.NANOSECONDS);
         }
     }
 
     /**
      * Marks the loop dirty: a change arrived at {@code receivedNanos} ({@link System#nanoTime()}). Thread-safe and
-     * cheap; called from the informers' threads.
+     * cheap; called from the informers' threads, before the controller hears of the event.
      */
     public void changed(long receivedNanos) {
         synchronized (lock) {
@@ -203,7 +220,6 @@ public final class SyncLoop implements AutoCloseable {
                 dirtySinceNanos = System.nanoTime();
             }
             oldestChangeNanos = Math.min(oldestChangeNanos, receivedNanos);
-            lock.notifyAll();
         }
     }
 
@@ -212,38 +228,66 @@ public final class SyncLoop implements AutoCloseable {
         return synced;
     }
 
-    /** The worker is alive and not stuck in one step. */
+    /** Not stuck in one step. */
     public boolean healthy() {
-        if (!thread.isAlive()) {
-            return false;
-        }
         long busy = busySinceNanos;
         return busy == 0 || System.nanoTime() - busy < options.stuckAfter().toNanos();
     }
 
-    public boolean isAlive() {
-        return thread.isAlive();
+    /**
+     * One reconciliation: a retry, a repair, a drift check or a sync, whichever is due (in that order: under
+     * steady churn the drift check still comes every interval).
+     *
+     * @param retry the controller retries after a failed step
+     * @return when to be called again at the latest (the coalescing window's end, or the next drift check)
+     * @throws SyncFailedException when the kernel refused the sync; the controller retries with {@link Backoff}
+     */
+    public Duration step(boolean retry) {
+        if (!running) {
+            return options.driftInterval();
+        }
+        busySinceNanos = System.nanoTime();
+        try {
+            if (retry && failing) {
+                sync(Trigger.RETRY);
+            } else if (repairPending) {
+                repairPending = false;
+                repair(null);
+            } else if (applied != null && driftOnWorker && System.nanoTime() - driftDueNanos >= 0) {
+                driftCheck();
+            }
+            long due;
+            synchronized (lock) {
+                due = dirty ? dirtySinceNanos + options.coalesce().toNanos() : Long.MAX_VALUE;
+            }
+            long now = System.nanoTime();
+            if (due != Long.MAX_VALUE) {
+                if (now - due < 0) {
+                    return Duration.ofNanos(due - now);
+                }
+                sync(startupDone ? Trigger.EVENTS : Trigger.STARTUP);
+            }
+            long driftIn = driftOnWorker && applied != null ? driftDueNanos - System.nanoTime()
+                    : options.driftInterval().toNanos();
+            return Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), driftIn));
+        } finally {
+            busySinceNanos = 0;
+        }
     }
 
     /**
-     * Stops the worker after the step it is in, waiting up to {@code timeout}. Nothing is removed from the kernel:
-     * the rules stay enforced until the next agent takes over.
+     * Stops the drift thread, waiting up to {@code timeout}; later steps do nothing. Nothing is removed from the
+     * kernel: the rules stay enforced until the next agent takes over.
      *
-     * @return whether the worker ended in time
+     * @return whether the drift thread ended in time
      */
     public boolean stop(Duration timeout) throws InterruptedException {
-        synchronized (lock) {
-            running = false;
-            lock.notifyAll();
-        }
-        if (thread.getState() == Thread.State.NEW) {
+        running = false;
+        if (driftThread == null) {
             return true;
         }
-        thread.join(Math.max(1, timeout.toMillis()));
-        if (driftThread != null && driftThread.getState() != Thread.State.NEW) {
-            driftThread.join(Math.max(1, timeout.toMillis()));
-        }
-        return !thread.isAlive() && (driftThread == null || !driftThread.isAlive());
+        driftThread.shutdown();
+        return driftThread.awaitTermination(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
     }
 
     /** {@link #stop} with 30 s; an interrupt is kept for the caller. */
@@ -251,67 +295,10 @@ public final class SyncLoop implements AutoCloseable {
     public void close() {
         try {
             if (!stop(Duration.ofSeconds(30))) {
-                LOG.warn("the sync loop did not stop within 30 s");
+                LOG.warn("the drift thread did not stop within 30 s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    // ---- the worker ----
-
-    private enum Step { SYNC, RETRY, DRIFT_CHECK, DRIFT_REPAIR }
-
-    private void run() {
-        while (true) {
-            Step step;
-            synchronized (lock) {
-                if (!running) {
-                    return;
-                }
-                long now = System.nanoTime();
-                long waitUntil;
-                if (failing) {
-                    step = now - retryAtNanos >= 0 ? Step.RETRY : null;
-                    waitUntil = retryAtNanos;
-                } else if (repairPending) {
-                    step = Step.DRIFT_REPAIR;
-                    waitUntil = now;
-                } else if (applied != null && driftOnWorker && now - driftDueNanos >= 0) {
-                    // Before pending changes: under steady churn the check must still come every interval.
-                    step = Step.DRIFT_CHECK;
-                    waitUntil = now;
-                } else if (dirty) {
-                    long due = dirtySinceNanos + options.coalesce().toNanos();
-                    step = now - due >= 0 ? Step.SYNC : null;
-                    waitUntil = due;
-                } else {
-                    step = null;
-                    waitUntil = applied != null && driftOnWorker ? driftDueNanos : now + TimeUnit.SECONDS.toNanos(60);
-                }
-                if (step == null) {
-                    try {
-                        TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, waitUntil - now));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                    continue;
-                }
-            }
-            busySinceNanos = System.nanoTime();
-            try {
-                switch (step) {
-                    case SYNC -> sync(startupDone ? Trigger.EVENTS : Trigger.STARTUP);
-                    case RETRY -> sync(Trigger.RETRY);
-                    case DRIFT_CHECK -> driftCheck();
-                    case DRIFT_REPAIR -> repair();
-                }
-            } catch (RuntimeException e) {
-                LOG.error("sync loop step {} failed unexpectedly", step, e);
-            } finally {
-                busySinceNanos = 0;
-            }
         }
     }
 
@@ -333,28 +320,21 @@ public final class SyncLoop implements AutoCloseable {
             compilation = compiler.compile(snapshot.cluster());
             compileDone = System.nanoTime();
             ApplyResult result;
-            synchronized (lock) {
-                kernelWrites++;
-            }
+            kernelWrites.incrementAndGet();
             try {
                 result = applier.apply(compilation.ruleset());
             } finally {
-                synchronized (lock) {
-                    kernelWrites++;
-                    lock.notifyAll(); // a drift step may be waiting for the worker to be idle
-                }
+                kernelWrites.incrementAndGet();
             }
             long commit = System.nanoTime();
             applied = result.committed();
             OptionalLong latency = startupDone && oldest != Long.MAX_VALUE
                     ? OptionalLong.of(Math.max(0, commit - oldest)) : OptionalLong.empty();
             startupDone = true;
+            appliedShared = applied;
+            failing = false;
             synchronized (lock) {
-                appliedShared = applied;
-                lock.notifyAll(); // the drift thread waits for a first ruleset
-                failing = false;
                 consecutiveFailures = 0;
-                backoffNanos = 0;
                 if (trigger != Trigger.EVENTS) {
                     // This sync read the table back first (startup, retry, repair): as good as a check. An
                     // incremental sync trusts its committed state, so it does not postpone the next check.
@@ -376,13 +356,10 @@ public final class SyncLoop implements AutoCloseable {
             int failures;
             synchronized (lock) {
                 oldestChangeNanos = Math.min(oldestChangeNanos, oldest);
-                failing = true;
                 failures = ++consecutiveFailures;
-                backoffNanos = backoffNanos == 0 ? options.initialBackoff().toNanos()
-                        : Math.min(backoffNanos * 2, options.maxBackoff().toNanos());
-                retryAtNanos = failed + backoffNanos;
-                retryIn = Duration.ofNanos(backoffNanos);
+                retryIn = Backoff.of(options).delay(failures);
             }
+            failing = true;
             Optional<String> failingCommand = e instanceof ApplyException a ? a.failingCommand() : Optional.empty();
             String message = oneLine(e instanceof ApplyException ? e.getMessage() : e.toString());
             if (e instanceof RuntimeException) {
@@ -394,6 +371,7 @@ public final class SyncLoop implements AutoCloseable {
             publish(report(trigger, failed - start, OptionalLong.empty(), snapshot, compilation, Optional.empty(),
                     Optional.of(message), failingCommand, failures, Optional.of(retryIn), snapshotDone - start,
                     compileDone - snapshotDone));
+            throw new SyncFailedException(message, e);
         }
     }
 
@@ -411,9 +389,7 @@ public final class SyncLoop implements AutoCloseable {
             return;
         }
         long duration = System.nanoTime() - start;
-        synchronized (lock) {
-            driftDueNanos = System.nanoTime() + options.driftInterval().toNanos();
-        }
+        driftDueNanos = System.nanoTime() + options.driftInterval().toNanos();
         driftChecked(drift, duration);
         if (!drift.isEmpty()) {
             repair(drift);
@@ -430,14 +406,6 @@ public final class SyncLoop implements AutoCloseable {
         }
     }
 
-    /** On the worker, after the drift thread found a difference. */
-    private void repair() {
-        synchronized (lock) {
-            repairPending = false;
-        }
-        repair(null);
-    }
-
     private void repair(Drift drift) {
         if (drift != null) {
             LOG.warn("drift: the kernel's table differs from the applied ruleset ({} differences), repairing:\n{}",
@@ -449,88 +417,84 @@ public final class SyncLoop implements AutoCloseable {
     }
 
     /**
-     * The drift thread: reads the table back in steps through its own libnftables context while the worker goes
-     * on (see the class comment). Each step compares with the ruleset committed when it began; a commit during the
-     * step makes its result unreliable (either state may have been seen), so {@link DriftCycle} redoes or skips it.
+     * On the drift thread: the next step of the drift cycle, when it is due and no reconciliation runs or waits
+     * (see the class comment), then this tick again when the next step is due. Each step compares with the ruleset
+     * committed when it began; a commit during the step makes its result unreliable (either state may have been
+     * seen), so {@link DriftCycle} redoes or skips it.
      */
-    private void driftLoop() {
-        SteppedVerifier verifier = new SteppedVerifier(driftReader);
-        DriftCycle cycle = new DriftCycle(options.driftInterval());
-        long readNanos = 0;
-        while (true) {
-            Ruleset target;
-            long writesBefore;
-            synchronized (lock) {
-                while (true) {
-                    if (!running) {
-                        return;
-                    }
-                    long now = System.nanoTime();
-                    if (!cycle.active() && appliedShared != null && !repairPending && now - driftDueNanos >= 0) {
-                        cycle.start(appliedShared, now);
-                        driftDueNanos = now + options.driftInterval().toNanos();
-                        readNanos = 0;
-                    }
-                    boolean stable = kernelWrites % 2 == 0 && !failing && !repairPending;
-                    boolean idle = stable && !dirty;
-                    if (cycle.active() && now - cycle.nextStepNanos() >= 0 && (idle || stable && cycle.overdue(now))) {
-                        break;
-                    }
-                    long wait = !cycle.active() ? (appliedShared == null ? DRIFT_POLL_NANOS : driftDueNanos - now)
-                            : Math.min(DRIFT_POLL_NANOS, Math.max(cycle.nextStepNanos() - now, 1));
-                    try {
-                        TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, wait));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-                target = appliedShared;
-                writesBefore = kernelWrites;
-                cycle.follow(target);
-            }
-            SteppedVerifier.Step step = cycle.next();
-            long start = System.nanoTime();
-            Drift drift;
-            try {
-                drift = verifier.check(step, target);
-            } catch (ApplyException | RuntimeException e) {
-                LOG.warn("drift check ({}): cannot read the table back: {}", step, oneLine(e.getMessage()));
-                cycle.abandon();
-                synchronized (lock) {
-                    repairPending = true; // the worker's repair reads back with its own context, and backs off
-                    lock.notifyAll();
-                }
-                continue;
-            }
-            long end = System.nanoTime();
-            readNanos += end - start;
-            boolean overlapped;
-            synchronized (lock) {
-                overlapped = kernelWrites != writesBefore;
-                if (overlapped) {
-                    cycle.overlapped(end);
-                    LOG.debug("drift check: step {} overlapped a commit, dropped", step);
-                    continue;
-                }
-                cycle.completed(drift, end);
-                if (!drift.isEmpty()) {
-                    cycle.abandon(); // the repair reads the whole table back and sends exactly the difference
-                    repairPending = true;
-                    lock.notifyAll();
-                }
-            }
-            if (!drift.isEmpty()) {
-                Drift found = cycle.found();
-                LOG.warn("drift: the kernel's table differs from the applied ruleset ({} differences), "
-                        + "repairing:\n{}", found.differences().size(), found);
-                driftChecked(found, readNanos);
-            } else if (!cycle.active()) {
-                LOG.debug("drift check: {} steps, {} redone, {} skipped, {} ms reading", cycle.done(),
-                        cycle.redone(), cycle.skipped(), readNanos / 1_000_000);
-                driftChecked(cycle.found(), readNanos);
-            }
+    private void driftTick() {
+        if (!running) {
+            return;
         }
+        long wait;
+        try {
+            wait = driftStep();
+        } catch (RuntimeException e) {
+            LOG.error("drift check failed unexpectedly", e);
+            wait = DRIFT_POLL_NANOS;
+        }
+        try {
+            driftThread.schedule(this::driftTick, Math.max(1, wait), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("drift thread stopped");
+        }
+    }
+
+    /** Runs the next step if it may run now; returns how long to wait before looking again. */
+    private long driftStep() {
+        long now = System.nanoTime();
+        Ruleset target = appliedShared;
+        if (!cycle.active() && target != null && !repairPending && now - driftDueNanos >= 0) {
+            cycle.start(target, now);
+            driftDueNanos = now + options.driftInterval().toNanos();
+            readNanos = 0;
+        }
+        boolean stable = kernelWrites.get() % 2 == 0 && !failing && !repairPending;
+        boolean idle;
+        synchronized (lock) {
+            idle = stable && !dirty && busySinceNanos == 0;
+        }
+        if (!(cycle.active() && now - cycle.nextStepNanos() >= 0 && (idle || stable && cycle.overdue(now)))) {
+            return !cycle.active() ? (target == null ? DRIFT_POLL_NANOS : driftDueNanos - now)
+                    : Math.min(DRIFT_POLL_NANOS, Math.max(cycle.nextStepNanos() - now, 1));
+        }
+        target = appliedShared;
+        long writesBefore = kernelWrites.get();
+        cycle.follow(target);
+        SteppedVerifier.Step step = cycle.next();
+        long start = System.nanoTime();
+        Drift drift;
+        try {
+            drift = verifier.check(step, target);
+        } catch (ApplyException | RuntimeException e) {
+            LOG.warn("drift check ({}): cannot read the table back: {}", step, oneLine(e.getMessage()));
+            cycle.abandon();
+            repairPending = true; // the repair reads back with the step's own context, and backs off
+            wake.run();
+            return DRIFT_POLL_NANOS;
+        }
+        long end = System.nanoTime();
+        readNanos += end - start;
+        if (kernelWrites.get() != writesBefore) {
+            cycle.overlapped(end);
+            LOG.debug("drift check: step {} overlapped a commit, dropped", step);
+            return 1;
+        }
+        cycle.completed(drift, end);
+        if (!drift.isEmpty()) {
+            cycle.abandon(); // the repair reads the whole table back and sends exactly the difference
+            Drift found = cycle.found();
+            LOG.warn("drift: the kernel's table differs from the applied ruleset ({} differences), "
+                    + "repairing:\n{}", found.differences().size(), found);
+            driftChecked(found, readNanos);
+            repairPending = true;
+            wake.run();
+        } else if (!cycle.active()) {
+            LOG.debug("drift check: {} steps, {} redone, {} skipped, {} ms reading", cycle.done(),
+                    cycle.redone(), cycle.skipped(), readNanos / 1_000_000);
+            driftChecked(cycle.found(), readNanos);
+        }
+        return 1;
     }
 
     private SyncReport report(Trigger trigger, long durationNanos, OptionalLong latency, CacheSnapshot snapshot,

@@ -42,6 +42,17 @@ class DriftRepairKernelTest {
     private SyncLoop loop;
     private Ruleset ruleset;
     private Duration interval;
+    private java.util.concurrent.ExecutorService steps;
+
+    private void wake() {
+        steps.execute(() -> {
+            try {
+                loop.step(false);
+            } catch (SyncFailedException e) {
+                steps.execute(() -> loop.step(true));
+            }
+        });
+    }
 
     /** The drift interval of the tests that measure it: 1 s, and the default. */
     static Stream<Duration> intervals() {
@@ -66,7 +77,10 @@ class DriftRepairKernelTest {
                 }
             }
         });
-        loop.start();
+        // As the controller drives it: one step at a time, on one thread, when woken.
+        steps = java.util.concurrent.Executors.newSingleThreadExecutor();
+        loop.start(this::wake);
+        wake();
         await().atMost(Duration.ofSeconds(10)).until(loop::hasSynced);
         ruleset = repairs().isEmpty() ? reports().get(0).ruleset().orElseThrow() : null;
     }
@@ -75,6 +89,8 @@ class DriftRepairKernelTest {
     void stop() throws Exception {
         if (loop != null) {
             assertThat(loop.stop(Duration.ofSeconds(10))).isTrue();
+            steps.shutdown();
+            assertThat(steps.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         }
         if (worker != null) {
             worker.close();
