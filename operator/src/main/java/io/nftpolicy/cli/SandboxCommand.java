@@ -157,7 +157,7 @@ final class SandboxCommand implements Callable<Integer> {
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UserException(file + ": " + CompileCommand.describe(e), e);
+            throw new UserException(file + ": " + OutputOptions.describe(e), e);
         }
         try {
             return Reachability.parse(text);
