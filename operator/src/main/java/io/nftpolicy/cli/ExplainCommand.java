@@ -170,7 +170,7 @@ final class ExplainCommand implements Callable<Integer> {
                 output.print(new Reachability(allowed).render());
             }
             case HTML -> output.print(AuditReport.html(new AuditReport.Input(title(), pods, cells,
-                    policies(snapshot), rulesets.ofEveryNode(), !brief, RuleCounters.NONE)));
+                    policies(snapshot, selected), rulesets.ofEveryNode(), !brief, RuleCounters.NONE)));
             default -> output.print(ExplainJson.matrix(pods, cells), format);
         }
         return ExitCodes.OK;
@@ -180,9 +180,13 @@ final class ExplainCommand implements Callable<Integer> {
         return SnapshotInput.STDIN.equals(input.file) ? "standard input" : Path.of(input.file).getFileName().toString();
     }
 
-    private static List<String> policies(ClusterSnapshot snapshot) {
+    /**
+     * The policies the report lists: with --namespace those of its namespaces (a policy of another namespace that
+     * decides a cell is named in the cell's trace), and the cluster-scoped ones, which may select any pod.
+     */
+    private List<String> policies(ClusterSnapshot snapshot, Set<String> namespaces) {
         List<String> refs = new ArrayList<>();
-        snapshot.policies().forEach(p -> refs.add(p.ref()));
+        snapshot.policies().stream().filter(p -> all || namespaces.contains(p.namespace())).forEach(p -> refs.add(p.ref()));
         snapshot.clusterPolicies().forEach(p -> refs.add(p.ref()));
         return refs;
     }

@@ -130,6 +130,16 @@ class OutputFormatTest {
                 + "--namespace");
     }
 
+    @Test
+    void theReportOfSomeNamespacesListsTheirPoliciesOnly() {
+        String all = cli.run("explain", "-i", DEMO, "--all", "-p", "6379", "-o", "html").out();
+        String legacy = cli.run("explain", "-i", DEMO, "--namespace", "legacy", "-p", "6379", "-o", "html").out();
+
+        assertThat(all).contains("<h3 id=\"p-0\">dev/test-network-policy</h3>");
+        assertThat(legacy).startsWith("<!DOCTYPE html>").contains("<h2>TCP/6379 IPv4</h2>")
+                .doesNotContain("<h3 id=\"p-0\">");
+    }
+
     @KernelTest
     @Test
     void applyAndVerifyPrintJsonAndBriefKeepsItShort() throws Exception {
