@@ -31,6 +31,7 @@ public final class AuditReport {
             body{font:14px/1.4 system-ui,sans-serif;margin:1em 2em 55vh;color:#222}
             h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.5em}h3{font-size:1em;margin:1em 0 .3em}
             table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:2px 6px;text-align:left}
+            th{white-space:nowrap}
             table.matrix td{text-align:center;min-width:1.6em;padding:0}
             table.matrix td a{display:block;padding:2px 6px;color:inherit;text-decoration:none}
             table.matrix thead th{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
