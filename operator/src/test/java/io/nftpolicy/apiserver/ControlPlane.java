@@ -208,6 +208,11 @@ public final class ControlPlane implements AutoCloseable {
         return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfigFile.toFile())).build();
     }
 
+    /** The kubectl built with the control plane. */
+    public Path kubectlPath() {
+        return binDir.resolve("kubectl");
+    }
+
     /** kubectl as the admin; fails the test when kubectl exits non-zero. */
     public String kubectl(String... args) {
         CommandResult result = kubectlResult(args);
