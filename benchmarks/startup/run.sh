@@ -56,7 +56,7 @@ run() { # variant input -> "wall cpu" in seconds
         "java -jar") command=(java -jar "$jar") ;;
         *) command=(java -jar "$old_jar") ;;
     esac
-    /usr/bin/time -f "%e %U %S" -o "$out/time" "${command[@]}" compile --input "$2" --node node-0 --output-file /dev/null \
+    /usr/bin/time -f "%e %U %S" -o "$out/time" "${command[@]}" compile --input "$2" --node node-0 \
         2>/dev/null >/dev/null
     awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$out/time"
 }
