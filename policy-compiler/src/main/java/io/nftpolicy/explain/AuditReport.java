@@ -7,6 +7,7 @@ import io.nftpolicy.reachability.Endpoint;
 import io.nftpolicy.reachability.Reachability;
 import io.nftpolicy.ruleset.Ruleset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -65,9 +66,9 @@ public final class AuditReport {
         public Input {
             Objects.requireNonNull(title, "title");
             pods = List.copyOf(pods);
-            cells = new LinkedHashMap<>(cells);
+            cells = Collections.unmodifiableMap(new LinkedHashMap<>(cells));
             policies = List.copyOf(policies);
-            rulesets = new LinkedHashMap<>(rulesets);
+            rulesets = Collections.unmodifiableMap(new LinkedHashMap<>(rulesets));
             Objects.requireNonNull(counters, "counters");
         }
 
