@@ -29,7 +29,7 @@ yaml="$out/cluster-10k.yaml"
 json="$out/cluster-10k.json"
 if [[ ! -s "$yaml" ]]; then
     "$root/bin/nftpolicy" generate --namespaces 200 --pods-per-namespace 50 --nodes 20 --policies-per-namespace 10 \
-        -o "$yaml" >/dev/null
+        --output-file "$yaml" >/dev/null
 fi
 if [[ ! -s "$json" ]]; then
     java -cp "$jar" "$root/benchmarks/startup/ToJson.java" "$yaml" "$json"
@@ -65,7 +65,7 @@ run() { # variant input -> "wall cpu" in seconds
             -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$old_jar") ;;
         *) command=(java -jar "$old_jar") ;;
     esac
-    /usr/bin/time -f "%e %U %S" -o "$out/time" "${command[@]}" compile --input "$2" --node node-0 --output /dev/null \
+    /usr/bin/time -f "%e %U %S" -o "$out/time" "${command[@]}" compile --input "$2" --node node-0 \
         2>/dev/null >/dev/null
     awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$out/time"
 }

@@ -1,5 +1,7 @@
 package io.nftpolicy.cli;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nftpolicy.backend.sync.ApplyException;
 import io.nftpolicy.backend.sync.ApplyResult;
 import io.nftpolicy.backend.sync.RulesetApplier;
@@ -25,7 +27,9 @@ import picocli.CommandLine.Option;
         description = {"Apply a snapshot's ruleset for one node to the kernel of this network namespace (or of "
                 + "--netns), through libnftables, as one nftables transaction that holds only the difference "
                 + "from what the kernel holds: the table is read back first, and created only when absent.",
-                "Prints what changed. Needs root and libnftables (Debian package libnftables1)."},
+                "Prints what changed; -o json or yaml print it as one object {node, table, where, dryRun, kind, "
+                        + "operations, generation, transactions, bytes, elements, sets, chains, rulesWritten, "
+                        + "durationMs, scripts (dry run)}, and --brief keeps the first seven. Needs root and libnftables (Debian package libnftables1)."},
         footer = {"", "Exit status: 0 applied (or nothing to do), 2 unusable input or host, 4 the kernel refused "
                 + "the transaction (nothing of it was applied; libnftables' error and the failing command are on "
                 + "standard error)."})
@@ -34,6 +38,10 @@ final class ApplyCommand extends NodeTableCommand {
             description = "Print the transaction script instead of committing it; the kernel still checks it "
                     + "(then it is aborted), so a script it would refuse exits 4.")
     boolean dryRun;
+
+    @Option(names = "--brief", description = "Only the kind of transaction, its operations and the generation (and no "
+            + "script with --dry-run), in every format.")
+    boolean brief;
 
     ApplyCommand(Main.Context context) {
         super(context);
@@ -45,7 +53,7 @@ final class ApplyCommand extends NodeTableCommand {
     }
 
     @Override
-    int run(Kernel kernel, Ruleset ruleset, PrintWriter out, PrintWriter err) throws UserException {
+    int run(Kernel kernel, Ruleset ruleset, OutputFormat format, PrintWriter err) throws UserException {
         // A dry run checks one transaction: the parts of a split cold start build on each other.
         RulesetApplier.Options options = dryRun
                 ? RulesetApplier.Options.defaults().withColdStartMaxOperations(Integer.MAX_VALUE)
@@ -60,16 +68,21 @@ final class ApplyCommand extends NodeTableCommand {
             reportRefusal(err, kernel, e);
             return ExitCodes.REFUSED;
         }
+        if (format != OutputFormat.TEXT) {
+            output.print(document(result, kernel), format);
+        } else if (brief) {
+            output.print(brief(result) + "\n");
+        } else if (dryRun) {
+            output.print(String.join("", kernel.scripts()));
+        } else {
+            output.print(text(result, kernel.where()));
+        }
         if (dryRun) {
-            kernel.scripts().forEach(out::print);
-            out.flush();
             Messages.note(err, "dry run, nothing committed in " + kernel.where() + ": "
                     + (result.kind() == ApplyResult.Kind.NO_OP ? "the table equals node " + target.node
                     + "'s ruleset, nothing to send" : "the kernel accepts this " + kind(result)
                     + " transaction of " + result.operations() + " operations (" + counts(result.counts()) + ")"));
-            return ExitCodes.OK;
         }
-        print(out, result, kernel.where());
         return ExitCodes.OK;
     }
 
@@ -85,29 +98,68 @@ final class ApplyCommand extends NodeTableCommand {
         err.flush();
     }
 
-    private static void print(PrintWriter out, ApplyResult result, String where) {
+    private static String text(ApplyResult result, String where) {
         Transaction.Counts c = result.counts();
-        out.println("table:         inet nftpolicy in " + where);
-        out.println("kind:          " + kind(result));
-        out.println("elements:      +" + c.elementsAdded() + " -" + c.elementsRemoved());
-        out.println("sets:          +" + c.setsAdded() + " -" + c.setsRemoved());
-        out.println("chains:        +" + c.chainsAdded() + " -" + c.chainsRemoved() + " (" + c.chainsChanged()
-                + " flushed and refilled)");
-        out.println("rules written: " + c.rulesWritten());
-        out.println("operations:    " + result.operations());
-        out.println("transactions:  " + result.transactions());
-        out.println("bytes:         " + result.bytes());
+        StringBuilder out = new StringBuilder();
+        out.append("table:         inet nftpolicy in ").append(where).append('\n');
+        out.append("kind:          ").append(kind(result)).append('\n');
+        out.append("elements:      +").append(c.elementsAdded()).append(" -").append(c.elementsRemoved()).append('\n');
+        out.append("sets:          +").append(c.setsAdded()).append(" -").append(c.setsRemoved()).append('\n');
+        out.append("chains:        +").append(c.chainsAdded()).append(" -").append(c.chainsRemoved()).append(" (")
+                .append(c.chainsChanged()).append(" flushed and refilled)\n");
+        out.append("rules written: ").append(c.rulesWritten()).append('\n');
+        out.append("operations:    ").append(result.operations()).append('\n');
+        out.append("transactions:  ").append(result.transactions()).append('\n');
+        out.append("bytes:         ").append(result.bytes()).append('\n');
         if (result.generation().isEmpty()) {
-            out.println("generation:    none (--keep-established: established flows are kept)");
+            out.append("generation:    none (--keep-established: established flows are kept)\n");
         } else if (result.kind() == ApplyResult.Kind.NO_OP) {
-            out.println("generation:    " + result.generation().getAsInt());
+            out.append("generation:    ").append(result.generation().getAsInt()).append('\n');
         } else {
-            out.println("generation:    " + result.generation().getAsInt()
-                    + " (established flows are judged again by their next packet)");
+            out.append("generation:    ").append(result.generation().getAsInt())
+                    .append(" (established flows are judged again by their next packet)\n");
         }
-        out.println(String.format(Locale.ROOT, "duration:      %.1f ms (reading the table back included)",
+        out.append(String.format(Locale.ROOT, "duration:      %.1f ms (reading the table back included)%n",
                 result.durationNanos() / 1e6));
-        out.flush();
+        return out.toString();
+    }
+
+    /** e.g. {@code incremental: 1 operation in 1 transaction, generation 7}. */
+    private static String brief(ApplyResult result) {
+        return kind(result) + ": " + result.operations() + (result.operations() == 1 ? " operation" : " operations")
+                + " in " + result.transactions() + (result.transactions() == 1 ? " transaction" : " transactions")
+                + ", generation " + (result.generation().isEmpty() ? "none" : result.generation().getAsInt());
+    }
+
+    private ObjectNode document(ApplyResult result, Kernel kernel) {
+        ObjectNode document = JsonNodeFactory.instance.objectNode();
+        document.put("node", target.node);
+        document.put("table", "inet nftpolicy");
+        document.put("where", kernel.where());
+        document.put("dryRun", dryRun);
+        document.put("kind", kind(result));
+        document.put("operations", result.operations());
+        if (result.generation().isPresent()) {
+            document.put("generation", result.generation().getAsInt());
+        } else {
+            document.putNull("generation");
+        }
+        if (brief) {
+            return document;
+        }
+        Transaction.Counts c = result.counts();
+        document.put("transactions", result.transactions());
+        document.put("bytes", result.bytes());
+        document.putObject("elements").put("added", c.elementsAdded()).put("removed", c.elementsRemoved());
+        document.putObject("sets").put("added", c.setsAdded()).put("removed", c.setsRemoved());
+        document.putObject("chains").put("added", c.chainsAdded()).put("removed", c.chainsRemoved())
+                .put("changed", c.chainsChanged());
+        document.put("rulesWritten", c.rulesWritten());
+        document.put("durationMs", Math.round(result.durationNanos() / 1e5) / 10.0);
+        if (dryRun) {
+            kernel.scripts().forEach(document.putArray("scripts")::add);
+        }
+        return document;
     }
 
     static String kind(ApplyResult result) {

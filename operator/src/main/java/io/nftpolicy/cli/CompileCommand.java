@@ -2,11 +2,7 @@ package io.nftpolicy.cli;
 
 import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.ruleset.NftRenderer;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,8 +16,8 @@ import picocli.CommandLine.Spec;
         name = "compile",
         mixinStandardHelpOptions = true,
         description = {"Compile a cluster snapshot into the nftables ruleset one node enforces.",
-                "The script is written for 'nft -f'. Problems with objects of the snapshot are warnings: the "
-                        + "object is skipped (a broken policy still isolates its pods) and the exit status stays 0."})
+                "The script is written for 'nft -f'; --output-file FILE (or a redirect) saves it. Problems with "
+                        + "objects of the snapshot are warnings: the object is skipped (a broken policy still isolates its pods) and the exit status stays 0."})
 final class CompileCommand implements Callable<Integer> {
     private final Main.Context context;
 
@@ -31,8 +27,8 @@ final class CompileCommand implements Callable<Integer> {
     @Mixin
     NodeSnapshotOptions target;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the script here, not to standard output.")
-    Path output;
+    @Mixin
+    OutputOptions output;
 
     @Option(names = "--pod-cidr", paramLabel = "CIDR",
             description = "Fail-closed mode: the node's pod CIDR (repeat for dual stack); its addresses that are not "
@@ -45,35 +41,15 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws UserException {
+        output.format(" (the script is nft's own language; nft's JSON of the same table is 'nft -j list table "
+                + "inet nftpolicy' after 'nftpolicy apply', and 'nftpolicy explain -o json' gives the rules' decisions)",
+                OutputFormat.TEXT);
         PrintWriter err = spec.commandLine().getErr();
         Compilation compilation = target.compile(PodCidrs.parse(spec, podCidrs), context, err);
         String script = NftRenderer.render(compilation.ruleset());
         Timing.phase("render");
-        if (output == null) {
-            PrintWriter out = spec.commandLine().getOut();
-            out.print(script);
-            out.flush();
-        } else {
-            try {
-                Files.writeString(output, script, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UserException("cannot write " + output + ": " + describe(e), e);
-            }
-        }
+        output.print(script);
         Timing.phase("write");
         return ExitCodes.OK;
-    }
-
-    static String describe(IOException e) {
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such file or directory";
-        }
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
-            return fs.getReason();
-        }
-        return String.valueOf(e.getMessage());
     }
 }

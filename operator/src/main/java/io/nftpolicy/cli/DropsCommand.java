@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -63,9 +64,8 @@ final class DropsCommand implements Callable<Integer> {
     @Option(names = "--count", paramLabel = "N", description = "Stop after N lines of drops.")
     Integer count;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
-            description = "json (one JSON object a line) or text (default: ${DEFAULT-VALUE}).")
-    String output;
+    @Mixin
+    OutputOptions output;
 
     @Option(names = "--drop-log-group", paramLabel = "N", defaultValue = "" + DropLogs.Options.DEFAULT_GROUP,
             description = "The NFLOG group the table logs to (default: ${DEFAULT-VALUE}).")
@@ -77,21 +77,19 @@ final class DropsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws UserException {
-        boolean json = switch (output) {
-            case "json" -> true;
-            case "text" -> false;
-            default -> throw new UserException("-o/--output: unknown format \"" + output + "\" (json or text)");
-        };
+        boolean json = output.format(" (json is one object a line, as the drops come)", OutputFormat.TEXT,
+                OutputFormat.JSON) == OutputFormat.JSON;
         if (count != null && count < 1) {
             throw new UserException("--count: must be at least 1, got " + count);
         }
-        PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         DropAttribution attribution = attribution(err);
+        PrintWriter out = null;
         try (Kernel kernel = Kernel.open(context.host(), "drops", netns, false);
              NetnsThread thread = thread();
              NflogSocket socket = open(thread, kernel.where())) {
             Messages.note(err, "reading NFLOG group " + group + " in " + kernel.where() + " (Ctrl-C stops)");
+            out = output.stream();
             DropLogReader reader = new DropLogReader(node, Clock.systemUTC());
             long printed = 0;
             long overLimit = overLimit(kernel);
@@ -121,6 +119,10 @@ final class DropsCommand implements Callable<Integer> {
             return ExitCodes.OK;
         } catch (IOException e) {
             throw new UserException(e.getMessage(), e);
+        } finally {
+            if (out != null) {
+                output.close(out);
+            }
         }
     }
 

@@ -5,17 +5,20 @@ import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.compile.Diagnostic;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.explain.Connection;
+import io.nftpolicy.explain.AuditReport;
 import io.nftpolicy.explain.ConnectionExplainer;
 import io.nftpolicy.explain.ConnectionText;
 import io.nftpolicy.explain.InvalidEndException;
 import io.nftpolicy.explain.Party;
-import io.nftpolicy.net.IpFamily;
+import io.nftpolicy.explain.RuleCounters;
 import io.nftpolicy.reachability.Endpoint;
 import io.nftpolicy.reachability.Reachability;
 import io.nftpolicy.ruleset.Ruleset;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,7 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -51,11 +53,15 @@ import picocli.CommandLine.TypeConversionException;
                         + "the pod that dropped it.",
                 "With --namespace or --all: who may open a connection to whom, as tables like sandbox prints "
                         + "('.' allowed, 'X' denied, '-' no address of that family). It shows what policy allows, "
-                        + "not whether anything listens on the port."},
+                        + "not whether anything listens on the port.",
+                "-o text (default), json or yaml; with --namespace or --all also html: the audit report, one "
+                        + "self-contained page with a coloured matrix per port whose cells open their traces, and "
+                        + "each policy with its compiled rules (docs/audit.md)."},
         footer = {"", "Examples:",
                 "  nftpolicy explain -i cluster.yaml --from dev/frontend --to dev/db -p 6379",
                 "  nftpolicy explain -i cluster.yaml --from 172.17.0.5 --to dev/db -p 53/udp --brief",
-                "  nftpolicy explain -i cluster.yaml --all -p 6379,5978 --output json",
+                "  nftpolicy explain -i cluster.yaml --all -p 6379,5978 -o json",
+                "  nftpolicy explain -i cluster.yaml --all -p 6379,5978 -o html --output-file audit.html",
                 "", "Exit status:",
                 "  0  --from/--to: every connection asked about is allowed; matrix: done",
                 "  1  --from/--to: at least one connection is denied",
@@ -95,13 +101,12 @@ final class ExplainCommand implements Callable<Integer> {
                     + "(default tcp). Several, comma-separated, give one answer (or table) each.")
     List<Endpoint> ports;
 
-    @Option(names = "--brief", description = "With --from/--to: only the verdict and what decided it on each node, "
-            + "without the rule-by-rule traces.")
+    @Option(names = "--brief", description = "Only the verdict and what decided it on each node, without the "
+            + "rule-by-rule traces (in text, JSON and YAML of --from/--to, and in the cells of -o html).")
     boolean brief;
 
-    @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
-            description = "text (default) or json.")
-    String output;
+    @Mixin
+    OutputOptions output;
 
     /** Main's factory builds commands it knows with its context; this one only needs the system's. */
     ExplainCommand() {
@@ -114,18 +119,18 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws UserException {
-        checkOptions();
-        PrintWriter out = spec.commandLine().getOut();
+        OutputFormat format = checkOptions();
         PrintWriter err = spec.commandLine().getErr();
         ClusterSnapshot snapshot = SnapshotInput.load(input.file, context.stdin(), err).snapshot();
-        ConnectionExplainer explainer = new ConnectionExplainer(snapshot, compiler(snapshot, err));
+        Rulesets rulesets = new Rulesets(snapshot, err);
+        ConnectionExplainer explainer = new ConnectionExplainer(snapshot, rulesets::of);
         List<Endpoint> endpoints = sorted(ports);
-        int code = from != null ? pair(explainer, endpoints, out) : matrix(explainer, endpoints, out);
-        out.flush();
-        return code;
+        return from != null ? pair(explainer, endpoints, format)
+                : matrix(explainer, endpoints, format, snapshot, rulesets);
     }
 
-    private int pair(ConnectionExplainer explainer, List<Endpoint> endpoints, PrintWriter out) throws UserException {
+    private int pair(ConnectionExplainer explainer, List<Endpoint> endpoints, OutputFormat format)
+            throws UserException {
         Party source = party(explainer, "--from", from);
         Party destination = party(explainer, "--to", to);
         List<Connection> connections = new ArrayList<>();
@@ -136,17 +141,20 @@ final class ExplainCommand implements Callable<Integer> {
                 throw new UserException(e.getMessage(), e);
             }
         }
-        if (output.equals("json")) {
-            out.println(ExplainJson.connections(connections));
-        } else {
+        if (format == OutputFormat.TEXT) {
+            StringBuilder text = new StringBuilder();
             for (int i = 0; i < connections.size(); i++) {
-                out.print((i == 0 ? "" : "\n") + ConnectionText.render(connections.get(i), !brief));
+                text.append(i == 0 ? "" : "\n").append(ConnectionText.render(connections.get(i), !brief));
             }
+            output.print(text.toString());
+        } else {
+            output.print(ExplainJson.connections(connections, !brief), format);
         }
         return connections.stream().allMatch(Connection::allowed) ? ExitCodes.OK : DENIED;
     }
 
-    private int matrix(ConnectionExplainer explainer, List<Endpoint> endpoints, PrintWriter out) throws UserException {
+    private int matrix(ConnectionExplainer explainer, List<Endpoint> endpoints, OutputFormat format,
+                       ClusterSnapshot snapshot, Rulesets rulesets) throws UserException {
         Set<String> selected = new LinkedHashSet<>(namespaces);
         List<Party> pods = explainer.pods(ns -> all || selected.contains(ns));
         if (pods.isEmpty()) {
@@ -154,33 +162,39 @@ final class ExplainCommand implements Callable<Integer> {
                     : "no pod of namespace " + String.join(", ", selected) + " runs on a node with an address "
                             + "(hostNetwork and finished pods are left out)");
         }
-        Map<Reachability.Cell, Connection> cells = new LinkedHashMap<>();
-        for (Endpoint endpoint : endpoints) {
-            for (IpFamily family : IpFamily.values()) {
-                for (Party from : pods) {
-                    for (Party to : pods) {
-                        if (from.address(family).isEmpty() || to.address(family).isEmpty()) {
-                            continue;
-                        }
-                        Connection connection = explainer.explain(from, to, endpoint.protocol(), endpoint.port())
-                                .stream().filter(c -> c.packet().family() == family).findFirst().orElseThrow();
-                        cells.put(new Reachability.Cell(endpoint, family, from.name(), to.name()), connection);
-                    }
-                }
+        Map<Reachability.Cell, Connection> cells = explainer.matrix(pods, endpoints);
+        switch (format) {
+            case TEXT -> {
+                Map<Reachability.Cell, Boolean> allowed = new LinkedHashMap<>();
+                cells.forEach((cell, connection) -> allowed.put(cell, connection.allowed()));
+                output.print(new Reachability(allowed).render());
             }
-        }
-        if (output.equals("json")) {
-            out.println(ExplainJson.matrix(pods, cells));
-        } else {
-            Map<Reachability.Cell, Boolean> allowed = new LinkedHashMap<>();
-            cells.forEach((cell, connection) -> allowed.put(cell, connection.allowed()));
-            out.print(new Reachability(allowed).render());
+            case HTML -> output.print(AuditReport.html(new AuditReport.Input(title(), pods, cells,
+                    policies(snapshot, selected), rulesets.ofEveryNode(), !brief, RuleCounters.NONE)));
+            default -> output.print(ExplainJson.matrix(pods, cells), format);
         }
         return ExitCodes.OK;
     }
 
-    /** One connection or one matrix, said one way. */
-    private void checkOptions() {
+    private String title() {
+        return SnapshotInput.STDIN.equals(input.file) ? "standard input" : Path.of(input.file).getFileName().toString();
+    }
+
+    /**
+     * The policies the report lists: with --namespace those of its namespaces (a policy of another namespace that
+     * decides a cell is named in the cell's trace), and the cluster-scoped ones, which may select any pod.
+     */
+    private List<String> policies(ClusterSnapshot snapshot, Set<String> namespaces) {
+        List<String> refs = new ArrayList<>();
+        snapshot.policies().stream().filter(p -> all || namespaces.contains(p.namespace())).forEach(p -> refs.add(p.ref()));
+        snapshot.clusterPolicies().forEach(p -> refs.add(p.ref()));
+        return refs;
+    }
+
+    /** One connection or one matrix, said one way; the format asked for. */
+    private OutputFormat checkOptions() {
+        OutputFormat format = output.format(OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.YAML,
+                OutputFormat.HTML);
         boolean pair = from != null || to != null;
         boolean matrix = all || !namespaces.isEmpty();
         String problem = null;
@@ -192,12 +206,14 @@ final class ExplainCommand implements Callable<Integer> {
             problem = from == null ? "--to needs --from" : "--from needs --to";
         } else if (all && !namespaces.isEmpty()) {
             problem = "--all already takes every namespace: give --namespace or --all";
-        } else if (!output.equals("text") && !output.equals("json")) {
-            problem = "--output must be text or json, got '" + output + "'";
+        } else if (pair && format == OutputFormat.HTML) {
+            problem = "-o html is the audit report of a matrix: give --all or --namespace (--from/--to print text, "
+                    + "json or yaml)";
         }
         if (problem != null) {
             throw new ParameterException(spec.commandLine(), problem);
         }
+        return format;
     }
 
     private static Party party(ConnectionExplainer explainer, String option, String text) throws UserException {
@@ -209,15 +225,36 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     /** Each node's ruleset compiled once, when first needed; problems of the snapshot are warned about once. */
-    private static Function<String, Ruleset> compiler(ClusterSnapshot snapshot, PrintWriter err) {
-        PolicyCompiler compiler = new PolicyCompiler();
-        Set<String> warned = new LinkedHashSet<>();
-        return node -> {
-            Compilation compilation = compiler.compile(snapshot, node);
-            compilation.diagnostics().stream().map(Diagnostic::format).filter(warned::add)
-                    .forEach(d -> Messages.warning(err, d));
-            return compilation.ruleset();
-        };
+    private static final class Rulesets {
+        private final ClusterSnapshot snapshot;
+        private final PrintWriter err;
+        private final PolicyCompiler compiler = new PolicyCompiler();
+        private final Set<String> warned = new LinkedHashSet<>();
+        private final Map<String, Ruleset> compiled = new HashMap<>();
+
+        Rulesets(ClusterSnapshot snapshot, PrintWriter err) {
+            this.snapshot = snapshot;
+            this.err = err;
+        }
+
+        Ruleset of(String node) {
+            return compiled.computeIfAbsent(node, n -> {
+                Compilation compilation = compiler.compile(snapshot, n);
+                compilation.diagnostics().stream().map(Diagnostic::format).filter(warned::add)
+                        .forEach(d -> Messages.warning(err, d));
+                return compilation.ruleset();
+            });
+        }
+
+        /** The ruleset of every node a pod runs on or the snapshot lists, by name. */
+        Map<String, Ruleset> ofEveryNode() {
+            Set<String> nodes = new TreeSet<>();
+            snapshot.pods().stream().map(p -> p.nodeName()).filter(n -> !n.isEmpty()).forEach(nodes::add);
+            snapshot.nodes().forEach(n -> nodes.add(n.name()));
+            Map<String, Ruleset> rulesets = new LinkedHashMap<>();
+            nodes.forEach(n -> rulesets.put(n, of(n)));
+            return rulesets;
+        }
     }
 
     /** In sandbox's order, so that the tables compare with its output line by line. */

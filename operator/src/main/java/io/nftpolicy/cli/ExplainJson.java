@@ -1,8 +1,5 @@
 package io.nftpolicy.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -29,26 +26,25 @@ import java.util.Map;
  */
 final class ExplainJson {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private ExplainJson() {}
 
-    /** {@code {"connections": [...]}}, each with its hops and their full traces. */
-    static String connections(List<Connection> connections) {
+    /** {@code {"connections": [...]}}, each with its hops and, {@code withTraces}, their full traces. */
+    static ObjectNode connections(List<Connection> connections, boolean withTraces) {
         ObjectNode root = JSON.objectNode();
         ArrayNode array = root.putArray("connections");
-        connections.forEach(c -> array.add(connection(c, true)));
-        return write(root);
+        connections.forEach(c -> array.add(connection(c, withTraces)));
+        return root;
     }
 
     /** {@code {"pods": [...], "cells": [...]}}, each cell a connection with its hops' decisions, without traces. */
-    static String matrix(List<Party> pods, Map<Reachability.Cell, Connection> cells) {
+    static ObjectNode matrix(List<Party> pods, Map<Reachability.Cell, Connection> cells) {
         ObjectNode root = JSON.objectNode();
         ArrayNode names = root.putArray("pods");
         pods.forEach(p -> names.add(p.name()));
         ArrayNode array = root.putArray("cells");
         cells.values().forEach(c -> array.add(connection(c, false)));
-        return write(root);
+        return root;
     }
 
     private static ObjectNode connection(Connection c, boolean withTrace) {
@@ -187,13 +183,5 @@ final class ExplainJson {
             source.put("text", s.toString());
         }
         return array;
-    }
-
-    private static String write(ObjectNode root) {
-        try {
-            return MAPPER.writeValueAsString(root);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write JSON: " + e.getMessage(), e);
-        }
     }
 }

@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
 /**
  * A command that compiles a snapshot's ruleset for one node and then works on table {@code inet nftpolicy} of this
  * network namespace, or of {@code --netns}, through libnftables: apply and verify. Both check root and libnftables
- * before reading the snapshot, so that a command that cannot run says so first.
+ * before reading the snapshot, so that a command that cannot run says so first; an -o format they do not have is
+ * refused before either.
  */
 abstract class NodeTableCommand implements Callable<Integer> {
     private final Main.Context context;
@@ -30,16 +31,19 @@ abstract class NodeTableCommand implements Callable<Integer> {
                     + "makes it) instead of the process's own.")
     String netns;
 
+    @Mixin
+    OutputOptions output;
+
     NodeTableCommand(Main.Context context) {
         this.context = context;
     }
 
     @Override
     public final Integer call() throws UserException {
-        PrintWriter out = spec.commandLine().getOut();
+        OutputFormat format = output.format(OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.YAML);
         PrintWriter err = spec.commandLine().getErr();
         try (Kernel kernel = Kernel.open(context.host(), spec.name(), netns, dryRun())) {
-            return run(kernel, target.compile(List.of(), context, err).ruleset(), out, err);
+            return run(kernel, target.compile(List.of(), context, err).ruleset(), format, err);
         }
     }
 
@@ -48,8 +52,8 @@ abstract class NodeTableCommand implements Callable<Integer> {
         return false;
     }
 
-    /** The command's work on the opened table; returns the exit status. */
-    abstract int run(Kernel kernel, Ruleset ruleset, PrintWriter out, PrintWriter err) throws UserException;
+    /** The command's work on the opened table, printed through {@link #output} as {@code format}; the exit status. */
+    abstract int run(Kernel kernel, Ruleset ruleset, OutputFormat format, PrintWriter err) throws UserException;
 
     /** The table could not be read back: nothing was sent. */
     static UserException readBackFailed(Kernel kernel, ApplyException e) {

@@ -1,5 +1,8 @@
 package io.nftpolicy.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Pod;
@@ -47,7 +50,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {"Try a snapshot's policies on a real kernel: its pods become network namespaces on this "
                 + "machine, wired into nodes, each node loads its compiled ruleset, and every pod probes every pod.",
-                "Prints one from/to table per endpoint and address family ('.' connected, 'X' blocked). "
+                "Prints one from/to table per endpoint and address family ('.' connected, 'X' blocked); -o json or "
+                        + "yaml print {cells: [{protocol, port, family, from, to, connected}], differences}. "
                         + "Needs root, nft and ip. Everything it creates is removed on exit, Ctrl-C included."})
 final class SandboxCommand implements Callable<Integer> {
     /** The programs the lab runs, and the Debian package of each. */
@@ -77,6 +81,9 @@ final class SandboxCommand implements Callable<Integer> {
                     + "By default pods serve their container ports and are probed on all of them.")
     List<Endpoint> extraEndpoints = new ArrayList<>();
 
+    @Mixin
+    OutputOptions output;
+
     SandboxCommand(Main.Context context) {
         this.context = context;
     }
@@ -86,7 +93,7 @@ final class SandboxCommand implements Callable<Integer> {
         if (timeoutMillis <= 0) {
             throw new ParameterException(spec.commandLine(), "--timeout-ms must be positive, got " + timeoutMillis);
         }
-        PrintWriter out = spec.commandLine().getOut();
+        OutputFormat format = output.format(OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.YAML);
         PrintWriter err = spec.commandLine().getErr();
         checkHost();
 
@@ -121,21 +128,26 @@ final class SandboxCommand implements Callable<Integer> {
             throw new UserException("sandbox: " + e.getMessage(), e);
         }
 
-        out.print(measured.render());
-        out.flush();
+        List<String> differences = expected == null ? List.of() : measured.differences(expected);
+        if (format == OutputFormat.TEXT) {
+            StringBuilder text = new StringBuilder(measured.render());
+            if (!differences.isEmpty()) {
+                text.append('\n').append(differences.size())
+                        .append(differences.size() == 1 ? " cell differs" : " cells differ")
+                        .append(" from ").append(expect).append(":\n");
+                differences.forEach(d -> text.append("  ").append(d).append('\n'));
+            }
+            output.print(text.toString());
+        } else {
+            output.print(document(measured, differences), format);
+        }
         if (expected == null) {
             return ExitCodes.OK;
         }
-        List<String> differences = measured.differences(expected);
         if (differences.isEmpty()) {
             Messages.note(err, "all " + expected.cells().size() + " cells of " + expect + " agree");
             return ExitCodes.OK;
         }
-        out.println();
-        out.println(differences.size() + (differences.size() == 1 ? " cell differs" : " cells differ") + " from "
-                + expect + ":");
-        differences.forEach(d -> out.println("  " + d));
-        out.flush();
         return ExitCodes.DIFFERENT;
     }
 
@@ -157,7 +169,7 @@ final class SandboxCommand implements Callable<Integer> {
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UserException(file + ": " + CompileCommand.describe(e), e);
+            throw new UserException(file + ": " + OutputOptions.describe(e), e);
         }
         try {
             return Reachability.parse(text);
@@ -223,5 +235,22 @@ final class SandboxCommand implements Callable<Integer> {
 
     private static Endpoint endpoint(ContainerPort port) {
         return new Endpoint(port.protocol(), port.port());
+    }
+
+    /** {@code {"cells": [{protocol, port, family, from, to, connected}], "differences"?: [...]}}, in the tables' order. */
+    private ObjectNode document(Reachability measured, List<String> differences) {
+        ObjectNode document = JsonNodeFactory.instance.objectNode();
+        ArrayNode cells = document.putArray("cells");
+        measured.cells().forEach((cell, connected) -> cells.addObject()
+                .put("protocol", cell.endpoint().protocol().name())
+                .put("port", cell.endpoint().port())
+                .put("family", cell.family() == io.nftpolicy.net.IpFamily.IPV4 ? "IPv4" : "IPv6")
+                .put("from", cell.from())
+                .put("to", cell.to())
+                .put("connected", connected));
+        if (expect != null) {
+            differences.forEach(document.putArray("differences")::add);
+        }
+        return document;
     }
 }

@@ -1,27 +1,44 @@
 package io.nftpolicy.cli;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.nftpolicy.agent.metrics.BuildInfo;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code nftpolicy version}. */
-@Command(name = "version", description = "Print the version of nftpolicy.")
-final class VersionCommand implements Runnable {
+@Command(name = "version", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+        description = {"Print the version of nftpolicy.", "-o text (default), json or yaml: {\"version\": \"0.1.0\"}."})
+final class VersionCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    OutputOptions output;
+
     @Override
-    public void run() {
-        spec.commandLine().getOut().println(version());
-        spec.commandLine().getOut().flush();
+    public Integer call() throws UserException {
+        OutputFormat format = output.format(OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.YAML);
+        if (format == OutputFormat.TEXT) {
+            output.print(version() + "\n");
+        } else {
+            output.print(JsonNodeFactory.instance.objectNode().put("version", number()), format);
+        }
+        return ExitCodes.OK;
     }
 
     /** {@code nftpolicy <version>}; the version is the Maven project's, filtered into a resource at build time. */
     static String version() {
+        return "nftpolicy " + number();
+    }
+
+    /** The Maven project's version, or "(unknown version)" when the classes were not built by Maven. */
+    static String number() {
         BuildInfo build = BuildInfo.current();
-        return "nftpolicy " + (build.version().isEmpty() ? "(unknown version)" : build.version());
+        return build.version().isEmpty() ? "(unknown version)" : build.version();
     }
 
     /** Serves {@code nftpolicy --version}. */

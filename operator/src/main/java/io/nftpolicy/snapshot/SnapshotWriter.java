@@ -54,6 +54,11 @@ public final class SnapshotWriter {
         return SERIALIZATION.asYaml(list(snapshot));
     }
 
+    /** The same list as {@link #toYaml}, as {@code -o json} prints it. */
+    public static String toJson(ClusterSnapshot snapshot) {
+        return SERIALIZATION.asJson(list(snapshot)) + "\n";
+    }
+
     public static KubernetesList list(ClusterSnapshot snapshot) {
         List<HasMetadata> items = new ArrayList<>(
                 snapshot.namespaces().size() + snapshot.pods().size() + snapshot.policies().size());

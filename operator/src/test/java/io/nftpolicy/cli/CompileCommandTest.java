@@ -83,7 +83,7 @@ class CompileCommandTest {
     void writesTheRulesetToTheOutputFileWhenGiven() throws Exception {
         Path output = tmp.resolve("node-a.nft");
 
-        Result result = cli.run("compile", "-i", snapshot("tiny.yaml").toString(), "-n", "node-a", "-o", output.toString());
+        Result result = cli.run("compile", "-i", snapshot("tiny.yaml").toString(), "-n", "node-a", "--output-file", output.toString());
 
         assertThat(result.exitCode()).isZero();
         assertThat(result.out()).isEmpty();
@@ -132,7 +132,7 @@ class CompileCommandTest {
     void anUnwritableOutputExitsTwo() {
         Path output = tmp.resolve("no-such-dir").resolve("out.nft");
 
-        Result result = cli.run("compile", "-i", snapshot("tiny.yaml").toString(), "-n", "node-a", "-o", output.toString());
+        Result result = cli.run("compile", "-i", snapshot("tiny.yaml").toString(), "-n", "node-a", "--output-file", output.toString());
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).isEqualTo("nftpolicy: error: cannot write " + output + ": no such file or directory\n");

@@ -89,7 +89,7 @@ class DropsCommandTest {
         Result result = Cli.system().run("drops", "--node", "n1", "-o", "yaml");
 
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).contains("-o/--output: unknown format \"yaml\" (json or text)");
+        assertThat(result.err()).contains("--output is the format of what drops prints: text, json, got 'yaml'");
     }
 
     @Test

@@ -298,7 +298,7 @@ class ExplainCommandTest {
         Result result = explain("--all", "--port", "6379", "--output", "xml");
 
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).startsWith("nftpolicy: error: --output must be text or json, got 'xml'\n");
+        assertThat(result.err()).startsWith("nftpolicy: error: --output is the format of what explain prints: text, json, yaml, html, got 'xml'\n");
     }
 
     @Test

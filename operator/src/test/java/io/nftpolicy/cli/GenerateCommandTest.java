@@ -24,7 +24,7 @@ class GenerateCommandTest {
         Path file = tmp.resolve("cluster.yaml");
 
         Result generated = cli.run("generate", "--namespaces", "3", "--pods-per-namespace", "8", "--nodes", "2",
-                "--policies-per-namespace", "6", "--seed", "9", "--output", file.toString());
+                "--policies-per-namespace", "6", "--seed", "9", "--output-file", file.toString());
         Result compiled = cli.run("compile", "--input", file.toString(), "--node", "node-1");
 
         assertThat(generated.exitCode()).isZero();
@@ -38,7 +38,7 @@ class GenerateCommandTest {
     @Test
     void writesToStandardOutputByDefaultAndTheSameSeedGivesTheSameBytes() throws Exception {
         Path file = tmp.resolve("cluster.yaml");
-        cli.run("generate", "--namespaces", "2", "--pods-per-namespace", "3", "--output", file.toString());
+        cli.run("generate", "--namespaces", "2", "--pods-per-namespace", "3", "--output-file", file.toString());
 
         Result result = cli.run("generate", "--namespaces", "2", "--pods-per-namespace", "3");
 

@@ -116,6 +116,27 @@ class SandboxCommandTest {
 
     @KernelTest
     @Test
+    void asJsonEachMeasuredCellIsAnObjectAndTheDifferencesAreListed() throws Exception {
+        Path expect = Files.writeString(tmp.resolve("wrong.txt"), """
+                TCP/80 IPv4
+                -        x/client x/web x/other
+                x/other  -        .     -
+                """);
+
+        Result result = Cli.system().run("sandbox", "-i", sandboxInput(), "--expect", expect.toString(), "-o", "json");
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(result.out());
+        assertThat(json.get("cells")).anySatisfy(cell -> assertThat(cell.toString()).isEqualTo(
+                "{\"protocol\":\"TCP\",\"port\":80,\"family\":\"IPv4\",\"from\":\"x/other\",\"to\":\"x/web\","
+                        + "\"connected\":false}"));
+        assertThat(json.get("differences")).singleElement()
+                .satisfies(d -> assertThat(d.asText()).isEqualTo("x/other -> x/web TCP/80 IPv4: expected ., got X"));
+    }
+
+    @KernelTest
+    @Test
     void exitsOneListingTheCellsThatDifferFromTheExpectation() throws Exception {
         Path expect = Files.writeString(tmp.resolve("wrong.txt"), """
                 TCP/80 IPv4

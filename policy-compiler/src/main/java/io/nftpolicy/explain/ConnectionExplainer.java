@@ -6,9 +6,12 @@ import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.explain.Connection.Hop;
 import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.net.IpFamily;
+import io.nftpolicy.reachability.Endpoint;
+import io.nftpolicy.reachability.Reachability;
 import io.nftpolicy.ruleset.Ruleset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,6 +53,29 @@ public final class ConnectionExplainer {
             }
         }
         return pods;
+    }
+
+    /**
+     * Every pair of {@code pods} (sources first) on every port and family both ends have an address of, in
+     * sandbox's order: port, family, source, destination. What explain's matrix and the audit report show.
+     */
+    public Map<Reachability.Cell, Connection> matrix(List<Party> pods, List<Endpoint> endpoints) {
+        Map<Reachability.Cell, Connection> cells = new LinkedHashMap<>();
+        for (Endpoint endpoint : endpoints) {
+            for (IpFamily family : IpFamily.values()) {
+                for (Party from : pods) {
+                    for (Party to : pods) {
+                        if (from.address(family).isEmpty() || to.address(family).isEmpty()) {
+                            continue;
+                        }
+                        Connection connection = explain(from, to, endpoint.protocol(), endpoint.port()).stream()
+                                .filter(c -> c.packet().family() == family).findFirst().orElseThrow();
+                        cells.put(new Reachability.Cell(endpoint, family, from.name(), to.name()), connection);
+                    }
+                }
+            }
+        }
+        return cells;
     }
 
     /**

@@ -245,7 +245,7 @@ public final class RulesetEvaluator {
                 Optional<PolicyType> direction = isolated.matches()
                         ? Optional.of(isolated.group(1).equals("ingress") ? PolicyType.INGRESS : PolicyType.EGRESS)
                         : Optional.empty();
-                List<String> policies = isolated.matches() ? List.of(isolated.group(2).split(", ")) : List.of();
+                List<String> policies = isolatedBy(rule.rule());
                 denials.add(new Denial(run.chain().name(), subject, rule.position(), rule.rule(), direction, policies));
             }
         }
@@ -279,6 +279,12 @@ public final class RulesetEvaluator {
                 StagedChains.stagedPolicies(chain), StagedChains.allPolicies(chain), allows,
                 last == null ? 0 : last.position(), last == null ? Rule.of("", "") : last.rule(),
                 allows ? sources(last) : List.of()));
+    }
+
+    /** The policies an isolation drop names, as it names them ("ns/name", "ns/name (invalid)"); none for others. */
+    static List<String> isolatedBy(Rule rule) {
+        Matcher isolated = ISOLATED.matcher(rule.comment());
+        return isolated.matches() ? List.of(isolated.group(2).split(", ")) : List.of();
     }
 
     private static String elementComment(SetElement element) {
