@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * mvn -B -pl operator -am test -Dtest=AgentProcessApiServerMeasurement -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dnftpolicy.measure=true [-Dnftpolicy.measure.namespaces=200] [-Dnftpolicy.measure.jar=PATH]
  *     [-Dnftpolicy.measure.rate=100] [-Dnftpolicy.measure.churnSeconds=60] [-Dnftpolicy.measure.burst=1000]
- *     [-Dnftpolicy.measure.watchers=1,5,10]
+ *     [-Dnftpolicy.measure.watchers=1,5,10] [-Dnftpolicy.measure.skipAgent=true]
  * </pre>
  *
  * The jar defaults to this worktree's operator/target/nftpolicy.jar; another revision's jar measures that agent.
@@ -84,7 +84,9 @@ class AgentProcessApiServerMeasurement {
             Path kubeconfig = RbacApiServerTest.agentKubeconfig(cluster, "agent-process");
             try (NetworkNamespace netns = NetworkNamespace.create("scale-agent");
                  LibnftablesExecutor reader = LibnftablesExecutor.openInNamespace(netns.name())) {
-                measureAgent(cluster, admin, generated, jar, kubeconfig, netns, new KernelElements(reader));
+                if (!Boolean.getBoolean("nftpolicy.measure.skipAgent")) {
+                    measureAgent(cluster, admin, generated, jar, kubeconfig, netns, new KernelElements(reader));
+                }
             }
             measureWatchers(cluster, admin, generated, kubeconfig, watcherCounts);
             print("load average at the end: %s", loadAverage());
@@ -181,9 +183,11 @@ class AgentProcessApiServerMeasurement {
             WatcherRun run = watcherRun(cluster, admin, generated, kubeconfig, w, events);
             runs.add(run);
             print("watchers %2d: list %.1f s, kube-apiserver %.1f CPU s, %.1f MB of LIST responses; churn of %d "
-                            + "label changes in %.1f s: kube-apiserver %.2f CPU s, %.1f MB sent to its clients", w,
+                            + "label changes in %.1f s: kube-apiserver %.2f CPU s, %.1f MB sent to all its clients, "
+                            + "%.1f MB on the watchers' own connections (%.0f bytes per watcher and event)", w,
                     run.listSeconds(), run.listed().cpuSeconds(), run.listed().listBytes() / 1e6, events,
-                    run.churnSeconds(), run.churned().cpuSeconds(), run.churned().sentBytes() / 1e6);
+                    run.churnSeconds(), run.churned().cpuSeconds(), run.churned().sentBytes() / 1e6,
+                    run.sentToWatchers() / 1e6, w == 0 ? 0.0 : (double) run.sentToWatchers() / w / events);
         }
         List<WatcherRun> zeros = runs.stream().filter(r -> r.watchers() == 0).toList();
         ApiServerMetrics.Delta baseline = zeros.get(0).churned().mean(zeros.get(1).churned());
@@ -203,7 +207,7 @@ class AgentProcessApiServerMeasurement {
 
     /** One step of {@link #measureWatchers}: W watchers list, then {@code events} label changes reach them. */
     private record WatcherRun(int watchers, double listSeconds, ApiServerMetrics.Delta listed, double churnSeconds,
-                              ApiServerMetrics.Delta churned) {}
+                              ApiServerMetrics.Delta churned, long sentToWatchers) {}
 
     private WatcherRun watcherRun(ControlPlane cluster, KubernetesClient admin, ClusterSnapshot generated,
                                   Path kubeconfig, int w, int events) throws Exception {
@@ -223,7 +227,12 @@ class AgentProcessApiServerMeasurement {
                 Thread.sleep(50);
             }
             double listSeconds = seconds(listStart);
-            ApiServerMetrics.Delta listed = ApiServerMetrics.read(cluster).since(beforeList);
+            ApiServerMetrics afterList = ApiServerMetrics.read(cluster);
+            ApiServerMetrics.Delta listed = afterList.since(beforeList);
+            // The writers and kubectl are idle while the watchers list: the connections opened meanwhile and still
+            // open are the watchers'.
+            java.util.Set<String> watcherPeers = new java.util.HashSet<>(afterList.sentPerConnection().keySet());
+            watcherPeers.removeAll(beforeList.sentPerConnection().keySet());
             ApiServerMetrics beforeChurn = ApiServerMetrics.read(cluster);
             long churnStart = System.nanoTime();
             try (PodChurn churn = new PodChurn(admin, generated.pods()).start(rate)) {
@@ -233,8 +242,9 @@ class AgentProcessApiServerMeasurement {
             }
             double churnSeconds = seconds(churnStart);
             Thread.sleep(3000);
-            return new WatcherRun(w, listSeconds, listed, churnSeconds,
-                    ApiServerMetrics.read(cluster).since(beforeChurn));
+            ApiServerMetrics afterChurn = ApiServerMetrics.read(cluster);
+            return new WatcherRun(w, listSeconds, listed, churnSeconds, afterChurn.since(beforeChurn),
+                    afterChurn.sentTo(watcherPeers, beforeChurn));
         } finally {
             informers.forEach(SharedIndexInformer::close);
             clients.forEach(KubernetesClient::close);

@@ -34,6 +34,15 @@ record ApiServerMetrics(Map<String, Long> sentPerConnection, double listBytes, d
         return new Delta(sent, listBytes - earlier.listBytes, cpuSeconds - earlier.cpuSeconds);
     }
 
+    /**
+     * Bytes sent since {@code earlier} on the connections to {@code peers} that are still open: a lower bound, since
+     * what a connection closed meanwhile (a list's, idle) sent is gone with it.
+     */
+    long sentTo(java.util.Set<String> peers, ApiServerMetrics earlier) {
+        return peers.stream().filter(sentPerConnection::containsKey).mapToLong(p -> sentPerConnection.get(p)
+                - earlier.sentPerConnection.getOrDefault(p, 0L)).sum();
+    }
+
     record Delta(double sentBytes, double listBytes, double cpuSeconds) {
         Delta minus(Delta other) {
             return new Delta(sentBytes - other.sentBytes, listBytes - other.listBytes, cpuSeconds - other.cpuSeconds);
