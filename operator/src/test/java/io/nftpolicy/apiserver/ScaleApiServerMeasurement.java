@@ -85,7 +85,8 @@ class ScaleApiServerMeasurement {
         }
     }
 
-    private static void load(KubernetesClient admin, ClusterSnapshot generated, int nodes) throws Exception {
+    /** Writes the cluster through the API, 8 writers in parallel: nodes, namespaces, pods with their status, policies. */
+    static void load(KubernetesClient admin, ClusterSnapshot generated, int nodes) throws Exception {
         ForkJoinPool pool = new ForkJoinPool(8);
         try {
             for (int i = 0; i < nodes; i++) {

@@ -1,0 +1,339 @@
+package io.nftpolicy.apiserver;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.nftpolicy.backend.netns.NetworkNamespace;
+import io.nftpolicy.backend.sync.LibnftablesExecutor;
+import io.nftpolicy.cluster.ClusterSnapshot;
+import io.nftpolicy.deploy.Repository;
+import io.nftpolicy.generate.ClusterGenerator;
+import io.nftpolicy.snapshot.SnapshotWriter;
+import io.nftpolicy.testing.KernelTest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code nftpolicy run} as a separate process against kube-apiserver, measured from outside (issue 9 point 3), on the
+ * generated cluster of {@link ScaleApiServerMeasurement} written through the API. Opt-in (about 10 minutes at 10,000
+ * pods on a loaded 2-core machine):
+ *
+ * <pre>
+ * mvn -B -pl operator -am test -Dtest=AgentProcessApiServerMeasurement -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dnftpolicy.measure=true [-Dnftpolicy.measure.namespaces=200] [-Dnftpolicy.measure.jar=PATH]
+ *     [-Dnftpolicy.measure.rate=100] [-Dnftpolicy.measure.churnSeconds=60] [-Dnftpolicy.measure.burst=1000]
+ *     [-Dnftpolicy.measure.watchers=1,5,10] [-Dnftpolicy.measure.skipAgent=true]
+ * </pre>
+ *
+ * The jar defaults to this worktree's operator/target/nftpolicy.jar; another revision's jar measures that agent.
+ * <ol>
+ *   <li>The agent process starts for node-0 with the ServiceAccount token's kubeconfig and programs a network
+ *   namespace: time from the process's start to /readyz, heap after GC (jcmd GC.run, then its /metrics).</li>
+ *   <li>CPU per event: /proc/PID/stat before and after a burst of label changes, less the idle rate.</li>
+ *   <li>Event to kernel under a steady churn of label changes ({@link PodChurn}): probes create a twin of a pod (same
+ *   namespace, labels and node, a fresh address) and delete it again; each sample runs from just before the API
+ *   request that carries the change (the status write with the address; the delete) to the moment the address is
+ *   (no longer) in the smallest set or map of the node's table that holds its model's address, read through
+ *   libnftables in the namespace every millisecond.</li>
+ *   <li>The API server's cost per watching agent: W watchers (separate clients, each with the agent's three
+ *   cluster-wide informers), their list, then the same churn: kube-apiserver's CPU (/proc) and the bytes it sent on
+ *   its connections ({@link ApiServerMetrics}), against the mean of W = 0 before and after.</li>
+ * </ol>
+ */
+@EnabledIfSystemProperty(named = "nftpolicy.measure", matches = "true")
+@ExtendWith(ControlPlane.Extension.class)
+@KernelTest
+class AgentProcessApiServerMeasurement {
+    private static final String NODE = ClusterGenerator.nodeName(0);
+    private static final int PROBE_MODELS = 40;
+
+    private final int rate = Integer.getInteger("nftpolicy.measure.rate", 100);
+    private final int churnSeconds = Integer.getInteger("nftpolicy.measure.churnSeconds", 60);
+    private final int burst = Integer.getInteger("nftpolicy.measure.burst", 1000);
+
+    @Test
+    void measure() throws Exception {
+        int namespaces = Integer.getInteger("nftpolicy.measure.namespaces", 200);
+        Path jar = Path.of(System.getProperty("nftpolicy.measure.jar",
+                Repository.path("operator/target/nftpolicy.jar").toString()));
+        List<Integer> watcherCounts = Arrays.stream(System.getProperty("nftpolicy.measure.watchers", "1,5,10")
+                .split(",")).map(String::strip).map(Integer::valueOf).toList();
+        ClusterGenerator.Size size = new ClusterGenerator.Size(namespaces, 50, 20, 10, 1L);
+        ClusterSnapshot generated = ClusterGenerator.generate(size);
+        ControlPlane cluster = ControlPlane.get();
+        Deployment.applyBase(cluster);
+        print("machine: %d cores, load average %s; agent jar %s", Runtime.getRuntime().availableProcessors(),
+                loadAverage(), jar);
+        try (KubernetesClient admin = cluster.adminClient()) {
+            long start = System.nanoTime();
+            ScaleApiServerMeasurement.load(admin, generated, size.nodes());
+            print("wrote %d pods, %d policies on %d nodes in %.0f s", size.pods(), size.policies(), size.nodes(),
+                    seconds(start));
+            Path kubeconfig = RbacApiServerTest.agentKubeconfig(cluster, "agent-process");
+            try (NetworkNamespace netns = NetworkNamespace.create("scale-agent");
+                 LibnftablesExecutor reader = LibnftablesExecutor.openInNamespace(netns.name())) {
+                if (!Boolean.getBoolean("nftpolicy.measure.skipAgent")) {
+                    measureAgent(cluster, admin, generated, jar, kubeconfig, netns, new KernelElements(reader));
+                }
+            }
+            measureWatchers(cluster, admin, generated, kubeconfig, watcherCounts);
+            print("load average at the end: %s", loadAverage());
+        }
+    }
+
+    private void measureAgent(ControlPlane cluster, KubernetesClient admin, ClusterSnapshot generated, Path jar,
+                              Path kubeconfig, NetworkNamespace netns, KernelElements kernel) throws Exception {
+        long start = System.nanoTime();
+        try (AgentProcess agent = AgentProcess.start(jar, kubeconfig, NODE, netns.name(),
+                cluster.runDir().resolve("agent-process.log"))) {
+            agent.awaitReady(Duration.ofMinutes(10));
+            double readySeconds = seconds(start);
+            double cpuAtReady = agent.cpuSeconds();
+            print("agent process: ready (first sync in the kernel) %.1f s after its start, %.1f CPU s by then; "
+                    + "heap after GC %.1f MB", readySeconds, cpuAtReady, agent.heapAfterGcBytes() / 1e6);
+
+            Map<String, KernelElements.Location> holders = kernel.smallestHolders();
+            List<io.nftpolicy.cluster.Pod> models = new ArrayList<>(generated.pods().stream()
+                    .filter(p -> holders.containsKey(p.ips().get(0))).toList());
+            Collections.shuffle(models, new Random(3));
+            models = List.copyOf(models.subList(0, Math.min(PROBE_MODELS, models.size())));
+            if (models.isEmpty()) {
+                throw new AssertionError("no pod address is an element of its own in the agent's table");
+            }
+            Set<String> modelKeys = models.stream().map(p -> p.namespace() + "/" + p.name()).collect(Collectors.toSet());
+            List<io.nftpolicy.cluster.Pod> churned = generated.pods().stream()
+                    .filter(p -> !modelKeys.contains(p.namespace() + "/" + p.name())).toList();
+
+            double idlePerSecond = idleCpuRate(agent);
+            try (PodChurn churn = new PodChurn(admin, churned)) {
+                double before = agent.cpuSeconds();
+                long burstStart = System.nanoTime();
+                churn.burst(burst);
+                settle(agent, idlePerSecond);
+                double elapsed = seconds(burstStart);
+                double cpu = agent.cpuSeconds() - before - idlePerSecond * elapsed;
+                print("CPU per event: burst of %d label changes (%d failed) in %.1f s incl. settling: %.2f CPU s "
+                                + "beyond idle (%.3f CPU s/s idle) = %.2f ms per event", burst, churn.failed(), elapsed,
+                        cpu, idlePerSecond, cpu * 1000 / burst);
+            }
+
+            Probes probes = new Probes(admin, kernel, models, holders);
+            double cpuBefore = agent.cpuSeconds();
+            long churnStart = System.nanoTime();
+            try (PodChurn churn = new PodChurn(admin, churned).start(rate)) {
+                while (seconds(churnStart) < churnSeconds) {
+                    probes.once();
+                    Thread.sleep(50);
+                }
+                double elapsed = seconds(churnStart);
+                print("churn: %d label changes in %.0f s (%.0f/s, %d failed) + %d probe pods created and deleted; "
+                                + "agent CPU %.2f s/s", churn.written(), elapsed, churn.written() / elapsed,
+                        churn.failed(), probes.count(), (agent.cpuSeconds() - cpuBefore) / elapsed);
+            }
+            print("event to kernel, pod add (status write with its address to the address in the table): %s",
+                    Percentiles.of(probes.adds()));
+            print("event to kernel, pod delete (delete request to the address gone from the table): %s",
+                    Percentiles.of(probes.deletes()));
+            print("agent's own nftpolicy_event_to_kernel_seconds: %s", agent.metrics().lines()
+                    .filter(l -> l.startsWith("nftpolicy_event_to_kernel_seconds")).toList());
+        }
+    }
+
+    private double idleCpuRate(AgentProcess agent) throws InterruptedException {
+        double before = agent.cpuSeconds();
+        long start = System.nanoTime();
+        Thread.sleep(10_000);
+        return (agent.cpuSeconds() - before) / seconds(start);
+    }
+
+    /** Waits until the agent's CPU rate is back near idle for a whole second. */
+    private static void settle(AgentProcess agent, double idlePerSecond) throws InterruptedException {
+        Thread.sleep(2000);
+        for (int i = 0; i < 60; i++) {
+            double before = agent.cpuSeconds();
+            Thread.sleep(1000);
+            if (agent.cpuSeconds() - before <= idlePerSecond + 0.03) {
+                return;
+            }
+        }
+    }
+
+    private void measureWatchers(ControlPlane cluster, KubernetesClient admin, ClusterSnapshot generated,
+                                 Path kubeconfig, List<Integer> watcherCounts) throws Exception {
+        // W = 0 first and last: the baseline is their mean, so that a drift in the machine's load over the minutes
+        // of this phase does not pass for a cost of the watchers.
+        List<Integer> counts = new ArrayList<>(List.of(0));
+        counts.addAll(watcherCounts);
+        counts.add(0);
+        int events = rate * 20;
+        List<WatcherRun> runs = new ArrayList<>();
+        for (int w : counts) {
+            WatcherRun run = watcherRun(cluster, admin, generated, kubeconfig, w, events);
+            runs.add(run);
+            print("watchers %2d: list %.1f s, kube-apiserver %.1f CPU s, %.1f MB of LIST responses; churn of %d "
+                            + "label changes in %.1f s: kube-apiserver %.2f CPU s, %.1f MB sent to all its clients, "
+                            + "%.1f MB on the watchers' own connections (%.0f bytes per watcher and event)", w,
+                    run.listSeconds(), run.listed().cpuSeconds(), run.listed().listBytes() / 1e6, events,
+                    run.churnSeconds(), run.churned().cpuSeconds(), run.churned().sentBytes() / 1e6,
+                    run.sentToWatchers() / 1e6, w == 0 ? 0.0 : (double) run.sentToWatchers() / w / events);
+        }
+        List<WatcherRun> zeros = runs.stream().filter(r -> r.watchers() == 0).toList();
+        ApiServerMetrics.Delta baseline = zeros.get(0).churned().mean(zeros.get(1).churned());
+        for (WatcherRun run : runs.stream().filter(r -> r.watchers() > 0).toList()) {
+            int w = run.watchers();
+            ApiServerMetrics.Delta extra = run.churned().minus(baseline);
+            double cpuPerEvent = extra.cpuSeconds() / events / w;
+            double bytesPerEvent = extra.sentBytes() / events / w;
+            double listBytes = run.listed().listBytes() / w;
+            print("W=%d, per watcher and event beyond the W=0 mean: %.0f µs of kube-apiserver CPU, %.0f bytes sent; "
+                            + "5,000 agents at %d events/s: %.1f cores, %.1f MB/s; each agent's list %.1f MB and %.2f "
+                            + "CPU s (5,000 relisting: %.1f GB, %.0f CPU s)", w, cpuPerEvent * 1e6, bytesPerEvent, rate,
+                    cpuPerEvent * 5000 * rate, bytesPerEvent * 5000 * rate / 1e6, listBytes / 1e6,
+                    run.listed().cpuSeconds() / w, listBytes * 5000 / 1e9, run.listed().cpuSeconds() / w * 5000);
+        }
+    }
+
+    /** One step of {@link #measureWatchers}: W watchers list, then {@code events} label changes reach them. */
+    private record WatcherRun(int watchers, double listSeconds, ApiServerMetrics.Delta listed, double churnSeconds,
+                              ApiServerMetrics.Delta churned, long sentToWatchers) {}
+
+    private WatcherRun watcherRun(ControlPlane cluster, KubernetesClient admin, ClusterSnapshot generated,
+                                  Path kubeconfig, int w, int events) throws Exception {
+        List<KubernetesClient> clients = new ArrayList<>();
+        List<SharedIndexInformer<?>> informers = new ArrayList<>();
+        try {
+            ApiServerMetrics beforeList = ApiServerMetrics.read(cluster);
+            long listStart = System.nanoTime();
+            for (int i = 0; i < w; i++) {
+                KubernetesClient client = ControlPlane.clientFor(kubeconfig);
+                clients.add(client);
+                informers.add(client.namespaces().inform());
+                informers.add(client.pods().inAnyNamespace().inform());
+                informers.add(client.network().v1().networkPolicies().inAnyNamespace().inform());
+            }
+            while (!informers.stream().allMatch(SharedIndexInformer::hasSynced)) {
+                Thread.sleep(50);
+            }
+            double listSeconds = seconds(listStart);
+            ApiServerMetrics afterList = ApiServerMetrics.read(cluster);
+            ApiServerMetrics.Delta listed = afterList.since(beforeList);
+            // The writers and kubectl are idle while the watchers list: the connections opened meanwhile and still
+            // open are the watchers'.
+            java.util.Set<String> watcherPeers = new java.util.HashSet<>(afterList.sentPerConnection().keySet());
+            watcherPeers.removeAll(beforeList.sentPerConnection().keySet());
+            ApiServerMetrics beforeChurn = ApiServerMetrics.read(cluster);
+            long churnStart = System.nanoTime();
+            try (PodChurn churn = new PodChurn(admin, generated.pods()).start(rate)) {
+                while (churn.written() + churn.failed() < events) {
+                    Thread.sleep(20);
+                }
+            }
+            double churnSeconds = seconds(churnStart);
+            Thread.sleep(3000);
+            ApiServerMetrics afterChurn = ApiServerMetrics.read(cluster);
+            return new WatcherRun(w, listSeconds, listed, churnSeconds, afterChurn.since(beforeChurn),
+                    afterChurn.sentTo(watcherPeers, beforeChurn));
+        } finally {
+            informers.forEach(SharedIndexInformer::close);
+            clients.forEach(KubernetesClient::close);
+        }
+    }
+
+    /** Twins of pods whose address the table holds, created and deleted one at a time while the churn runs. */
+    private static final class Probes {
+        private final KubernetesClient admin;
+        private final KernelElements kernel;
+        private final List<io.nftpolicy.cluster.Pod> models;
+        private final Map<String, KernelElements.Location> holders;
+        private final List<Double> adds = new ArrayList<>();
+        private final List<Double> deletes = new ArrayList<>();
+        private int serial;
+
+        Probes(KubernetesClient admin, KernelElements kernel, List<io.nftpolicy.cluster.Pod> models,
+               Map<String, KernelElements.Location> holders) {
+            this.admin = admin;
+            this.kernel = kernel;
+            this.models = models;
+            this.holders = holders;
+        }
+
+        void once() throws Exception {
+            io.nftpolicy.cluster.Pod model = models.get(serial % models.size());
+            int n = serial++;
+            // 10.120.0.0/16: inside the generator's 10.64.0.0/10 but no generated node's /18 at 20 nodes.
+            String address = "10.120." + (n / 250) % 250 + "." + (n % 250 + 1);
+            KernelElements.Location where = holders.get(model.ips().get(0));
+            Pod twin = SnapshotWriter.pod(new io.nftpolicy.cluster.Pod(model.namespace(), "twin-" + n,
+                    model.labels(), model.nodeName(), false, model.phase(), false, List.of(address), model.ports()));
+            var pods = admin.pods().inNamespace(model.namespace());
+            Pod created = pods.resource(twin).create();
+            created.setStatus(twin.getStatus());
+            long sent = System.nanoTime();
+            pods.resource(created).updateStatus();
+            adds.add((kernel.awaitPresence(where, address, true, Duration.ofSeconds(30)) - sent) / 1e6);
+            Thread.sleep(100);
+            sent = System.nanoTime();
+            pods.withName(created.getMetadata().getName()).withGracePeriod(0).delete();
+            deletes.add((kernel.awaitPresence(where, address, false, Duration.ofSeconds(30)) - sent) / 1e6);
+        }
+
+        int count() {
+            return serial;
+        }
+
+        List<Double> adds() {
+            return adds;
+        }
+
+        List<Double> deletes() {
+            return deletes;
+        }
+    }
+
+    /** p50, p90, p99 and max of milliseconds, nearest rank. */
+    private record Percentiles(int n, double p50, double p90, double p99, double max) {
+        static Percentiles of(List<Double> samples) {
+            List<Double> sorted = samples.stream().sorted().toList();
+            return new Percentiles(sorted.size(), rank(sorted, 0.50), rank(sorted, 0.90), rank(sorted, 0.99),
+                    sorted.get(sorted.size() - 1));
+        }
+
+        private static double rank(List<Double> sorted, double q) {
+            return sorted.get(Math.max(0, (int) Math.ceil(q * sorted.size()) - 1));
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "n=%d p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms", n, p50, p90,
+                    p99, max);
+        }
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (java.io.IOException e) {
+            return "?";
+        }
+    }
+
+    private static void print(String format, Object... args) {
+        System.out.printf(Locale.ROOT, "[scale] " + format + "%n", args);
+    }
+}
