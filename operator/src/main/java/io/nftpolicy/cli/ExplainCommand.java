@@ -1,5 +1,6 @@
 package io.nftpolicy.cli;
 
+import io.nftpolicy.backend.sync.ApplyException;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.compile.Diagnostic;
@@ -9,13 +10,17 @@ import io.nftpolicy.explain.AuditReport;
 import io.nftpolicy.explain.ConnectionExplainer;
 import io.nftpolicy.explain.ConnectionText;
 import io.nftpolicy.explain.InvalidEndException;
+import io.nftpolicy.explain.KernelRuleCounters;
 import io.nftpolicy.explain.Party;
 import io.nftpolicy.explain.RuleCounters;
 import io.nftpolicy.reachability.Endpoint;
 import io.nftpolicy.reachability.Reachability;
 import io.nftpolicy.ruleset.Ruleset;
+import io.nftpolicy.stats.CounterReadings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -23,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -56,12 +62,14 @@ import picocli.CommandLine.TypeConversionException;
                         + "not whether anything listens on the port.",
                 "-o text (default), json or yaml; with --namespace or --all also html: the audit report, one "
                         + "self-contained page with a coloured matrix per port whose cells open their traces, and "
-                        + "each policy with its compiled rules (docs/audit.md)."},
+                        + "each policy with its compiled rules, and with --node the counters of that node's rules "
+                        + "as its kernel holds them (docs/audit.md)."},
         footer = {"", "Examples:",
                 "  nftpolicy explain -i cluster.yaml --from dev/frontend --to dev/db -p 6379",
                 "  nftpolicy explain -i cluster.yaml --from 172.17.0.5 --to dev/db -p 53/udp --brief",
                 "  nftpolicy explain -i cluster.yaml --all -p 6379,5978 -o json",
                 "  nftpolicy explain -i cluster.yaml --all -p 6379,5978 -o html --output-file audit.html",
+                "  sudo nftpolicy explain -i cluster.yaml --all -p 6379 -o html --node node-1 > audit.html",
                 "", "Exit status:",
                 "  0  --from/--to: every connection asked about is allowed; matrix: done",
                 "  1  --from/--to: at least one connection is denied",
@@ -105,6 +113,24 @@ final class ExplainCommand implements Callable<Integer> {
             + "rule-by-rule traces (in text, JSON and YAML of --from/--to, and in the cells of -o html).")
     boolean brief;
 
+    @Option(names = "--node", paramLabel = "NODE",
+            description = "With -o html: read the counters of table inet nftpolicy in this network namespace (or "
+                    + "--netns), which 'nftpolicy apply' loaded for node NODE from the same snapshot, and show each "
+                    + "of that node's rules with its packets and bytes. Needs root and libnftables.")
+    String counterNode;
+
+    @Option(names = "--netns", paramLabel = "NAME",
+            description = "With --node: read the table of this network namespace (/var/run/netns/NAME) instead of "
+                    + "the process's own.")
+    String netns;
+
+    /** As given to apply: they decide the rules of the table whose counters --node reads, and so their positions. */
+    @Mixin
+    EstablishedOption established;
+
+    @Mixin
+    DropLogOption dropLogs;
+
     @Mixin
     OutputOptions output;
 
@@ -121,12 +147,13 @@ final class ExplainCommand implements Callable<Integer> {
     public Integer call() throws UserException {
         OutputFormat format = checkOptions();
         PrintWriter err = spec.commandLine().getErr();
+        Optional<Readings> readings = counterNode == null ? Optional.empty() : Optional.of(readCounters());
         ClusterSnapshot snapshot = SnapshotInput.load(input.file, context.stdin(), err).snapshot();
         Rulesets rulesets = new Rulesets(snapshot, err);
         ConnectionExplainer explainer = new ConnectionExplainer(snapshot, rulesets::of);
         List<Endpoint> endpoints = sorted(ports);
         return from != null ? pair(explainer, endpoints, format)
-                : matrix(explainer, endpoints, format, snapshot, rulesets);
+                : matrix(explainer, endpoints, format, snapshot, rulesets, readings);
     }
 
     private int pair(ConnectionExplainer explainer, List<Endpoint> endpoints, OutputFormat format)
@@ -154,7 +181,8 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     private int matrix(ConnectionExplainer explainer, List<Endpoint> endpoints, OutputFormat format,
-                       ClusterSnapshot snapshot, Rulesets rulesets) throws UserException {
+                       ClusterSnapshot snapshot, Rulesets rulesets, Optional<Readings> readings)
+            throws UserException {
         Set<String> selected = new LinkedHashSet<>(namespaces);
         List<Party> pods = explainer.pods(ns -> all || selected.contains(ns));
         if (pods.isEmpty()) {
@@ -169,11 +197,48 @@ final class ExplainCommand implements Callable<Integer> {
                 cells.forEach((cell, connection) -> allowed.put(cell, connection.allowed()));
                 output.print(new Reachability(allowed).render());
             }
-            case HTML -> output.print(AuditReport.html(new AuditReport.Input(title(), pods, cells,
-                    policies(snapshot, selected), rulesets.ofEveryNode(), !brief, RuleCounters.NONE)));
+            case HTML -> {
+                Map<String, Ruleset> byNode = new LinkedHashMap<>(rulesets.ofEveryNode());
+                RuleCounters counters = RuleCounters.NONE;
+                if (readings.isPresent()) {
+                    PrintWriter err = spec.commandLine().getErr();
+                    NodeRuleset.warnIfNodeUnknown(snapshot, counterNode, err);
+                    // The node's rules as apply loaded them, counters included: the kernel's positions are theirs.
+                    Ruleset enforced = NodeRuleset.enforced(rulesets.of(counterNode), snapshot, established,
+                            dropLogs.options());
+                    byNode.put(counterNode, enforced);
+                    KernelRuleCounters read = KernelRuleCounters.of(readings.get().origin(), counterNode, enforced,
+                            readings.get().counters());
+                    read.warnings().forEach(w -> Messages.warning(err, w));
+                    counters = read;
+                }
+                output.print(AuditReport.html(new AuditReport.Input(title(), pods, cells,
+                        policies(snapshot, selected), byNode, !brief, counters)));
+            }
             default -> output.print(ExplainJson.matrix(pods, cells), format);
         }
         return ExitCodes.OK;
+    }
+
+    /** The counters of the applied table, and where and when they were read. */
+    private record Readings(CounterReadings counters, String origin) {}
+
+    /** Read before the snapshot is compiled, so that a command that cannot read them says so first. */
+    private Readings readCounters() throws UserException {
+        try (Kernel kernel = Kernel.open(context.host(), "explain", netns, false)) {
+            Optional<CounterReadings> counters;
+            try {
+                counters = kernel.readCounters();
+            } catch (ApplyException e) {
+                throw NodeTableCommand.readBackFailed(kernel, e);
+            }
+            if (counters.isEmpty()) {
+                throw new UserException("--node " + counterNode + ": no table inet nftpolicy in " + kernel.where()
+                        + " to read counters from ('nftpolicy apply' loads it)");
+            }
+            return new Readings(counters.get(), "node " + counterNode + " (table inet nftpolicy of " + kernel.where()
+                    + ") at " + Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        }
     }
 
     private String title() {
@@ -206,6 +271,10 @@ final class ExplainCommand implements Callable<Integer> {
             problem = from == null ? "--to needs --from" : "--from needs --to";
         } else if (all && !namespaces.isEmpty()) {
             problem = "--all already takes every namespace: give --namespace or --all";
+        } else if (counterNode != null && format != OutputFormat.HTML) {
+            problem = "--node reads a node's counters for the audit report: it needs -o html";
+        } else if (netns != null && counterNode == null) {
+            problem = "--netns says where to read a node's counters: it needs --node";
         } else if (pair && format == OutputFormat.HTML) {
             problem = "-o html is the audit report of a matrix: give --all or --namespace (--from/--to print text, "
                     + "json or yaml)";

@@ -9,6 +9,7 @@ import io.nftpolicy.compile.FailClosed;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.compile.RuleCounters;
 import io.nftpolicy.net.IpRange;
+import io.nftpolicy.ruleset.Ruleset;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Set;
@@ -50,18 +51,28 @@ final class NodeRuleset {
             }
             compilation = failClosed.apply(compilation, snapshot);
         }
-        compilation = new Compilation(new DropLogs(dropLogs).apply(compilation.ruleset(), snapshot),
+        compilation = new Compilation(enforced(compilation.ruleset(), snapshot, established, dropLogs),
                 compilation.diagnostics());
+        Timing.phase("counters");
+        compilation.diagnostics().forEach(d -> Messages.warning(err, d.format()));
+        return compilation;
+    }
+
+    /**
+     * A compiled ruleset as the kernel holds it: drops logged as {@code dropLogs} says, established flows judged
+     * again unless {@code established} keeps them, allow rules and isolation drops counted. explain's audit report
+     * places kernel counters on it, so it is the one apply loads.
+     */
+    static Ruleset enforced(Ruleset compiled, ClusterSnapshot snapshot, EstablishedOption established,
+                            DropLogs.Options dropLogs) {
+        Ruleset ruleset = new DropLogs(dropLogs).apply(compiled, snapshot);
         if (!established.keep) {
-            compilation = new Compilation(new EstablishedFlows().apply(compilation.ruleset()), compilation.diagnostics());
+            ruleset = new EstablishedFlows().apply(ruleset);
         }
         Timing.phase("established flows");
         // Allow rules and isolation drops count (docs/ruleset.md, "Counters"): what 'nftpolicy stats' reads. After
         // the drop logs, which find the isolation drop by its comment, as the counting drops before it have.
-        compilation = new Compilation(new RuleCounters().apply(compilation.ruleset()), compilation.diagnostics());
-        Timing.phase("counters");
-        compilation.diagnostics().forEach(d -> Messages.warning(err, d.format()));
-        return compilation;
+        return new RuleCounters().apply(ruleset);
     }
 
     /** A node name with a typo compiles silently into a ruleset that isolates nothing: say so. */

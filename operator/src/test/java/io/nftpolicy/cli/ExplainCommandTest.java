@@ -294,6 +294,24 @@ class ExplainCommandTest {
     }
 
     @Test
+    void readingANodesCountersNeedsTheHtmlReport() {
+        Result result = explain("--all", "--port", "6379", "--node", "node-1");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).startsWith("nftpolicy: error: --node reads a node's counters for the audit report: "
+                + "it needs -o html\n");
+    }
+
+    @Test
+    void aNetnsWithoutANodeIsAUsageError() {
+        Result result = explain("--all", "--port", "6379", "-o", "html", "--netns", "somewhere");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).startsWith("nftpolicy: error: --netns says where to read a node's counters: it "
+                + "needs --node\n");
+    }
+
+    @Test
     void anUnknownOutputFormatExitsTwo() {
         Result result = explain("--all", "--port", "6379", "--output", "xml");
 
