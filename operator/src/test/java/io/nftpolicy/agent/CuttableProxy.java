@@ -29,8 +29,16 @@ public final class CuttableProxy implements AutoCloseable {
     }
 
     public CuttableProxy(String upstreamHost, int upstreamPort) throws IOException {
+        this(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), upstreamHost, upstreamPort);
+    }
+
+    /**
+     * In front of the upstream on a socket already listening: one made inside another network namespace (on a lab
+     * node's thread) brings that namespace's clients to an API server on this namespace's loopback.
+     */
+    public CuttableProxy(ServerSocket listening, String upstreamHost, int upstreamPort) {
         this.upstream = new InetSocketAddress(upstreamHost, upstreamPort);
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.server = listening;
         Thread accept = new Thread(this::accept, "proxy-accept");
         accept.setDaemon(true);
         accept.start();

@@ -1,5 +1,6 @@
 package io.nftpolicy.apiserver;
 
+import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.reachability.Endpoint;
 import io.nftpolicy.reachability.Reachability;
@@ -15,22 +16,29 @@ import java.util.Map;
  * {@code x/a}. A pod's connections to itself are left out (upstream ignores them).
  */
 final class Expectation {
-    private record Stroke(String from, String to, Integer port, boolean allowed) {}
+    /** {@code port} null: every port; {@code protocol} null: both protocols. */
+    private record Stroke(String from, String to, Integer port, Protocol protocol, boolean allowed) {}
 
     private final List<Stroke> strokes = new ArrayList<>();
 
     Expectation allow(String from, String to) {
-        strokes.add(new Stroke(from, to, null, true));
+        strokes.add(new Stroke(from, to, null, null, true));
         return this;
     }
 
     Expectation allow(String from, String to, int port) {
-        strokes.add(new Stroke(from, to, port, true));
+        strokes.add(new Stroke(from, to, port, null, true));
+        return this;
+    }
+
+    /** Allowed on this endpoint only (its port and protocol). */
+    Expectation allow(String from, String to, Endpoint endpoint) {
+        strokes.add(new Stroke(from, to, endpoint.port(), endpoint.protocol(), true));
         return this;
     }
 
     Expectation deny(String from, String to) {
-        strokes.add(new Stroke(from, to, null, false));
+        strokes.add(new Stroke(from, to, null, null, false));
         return this;
     }
 
@@ -42,7 +50,7 @@ final class Expectation {
                 for (String to : pods) {
                     if (!from.equals(to)) {
                         cells.put(new Reachability.Cell(endpoint, IpFamily.IPV4, from, to),
-                                allowed(from, to, endpoint.port()));
+                                allowed(from, to, endpoint));
                     }
                 }
             }
@@ -50,10 +58,11 @@ final class Expectation {
         return new Reachability(cells);
     }
 
-    private boolean allowed(String from, String to, int port) {
+    private boolean allowed(String from, String to, Endpoint endpoint) {
         boolean allowed = true;
         for (Stroke s : strokes) {
-            if (matches(s.from(), from) && matches(s.to(), to) && (s.port() == null || s.port() == port)) {
+            if (matches(s.from(), from) && matches(s.to(), to) && (s.port() == null || s.port() == endpoint.port())
+                    && (s.protocol() == null || s.protocol() == endpoint.protocol())) {
                 allowed = s.allowed();
             }
         }
