@@ -9,6 +9,7 @@ import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.javaoperatorsdk.operator.processing.Controller;
 import io.javaoperatorsdk.operator.processing.event.rate.LinearRateLimiter;
 import io.nftpolicy.agent.cache.ChangeListener;
 import io.nftpolicy.agent.cache.ClusterCache;
@@ -309,7 +310,7 @@ public final class Agent implements AutoCloseable {
                 .withPreviousAnnotationForDependentResources(false));
         Duration beat = config.heartbeat().dividedBy(2);
         Duration maxInterval = config.loop().driftInterval().compareTo(beat) < 0 ? config.loop().driftInterval() : beat;
-        operator.register(reconciler, (ControllerConfigurationOverrider<Node> o) -> {
+        var registered = operator.register(reconciler, (ControllerConfigurationOverrider<Node> o) -> {
             o.withRetry(Backoff.of(config.loop()))
                     .withRateLimiter(LinearRateLimiter.deactivatedRateLimiter())
                     .withReconciliationMaxInterval(maxInterval)
@@ -317,6 +318,8 @@ public final class Agent implements AutoCloseable {
                     .withGenericFilter(n -> config.node().equals(n.getMetadata().getName()));
             restrictToName(o, config.node());
         });
+        // Operator#register hands back the Controller itself: its event sources, for the tier feeds' registration.
+        reconciler.useEventSources(((Controller<Node>) registered).getEventSourceManager());
         loop.start(reconciler::wake);
         operator.start();
         cache.awaitListed(config.cacheSyncTimeout());
@@ -387,6 +390,9 @@ public final class Agent implements AutoCloseable {
                 operator.stop();
             }
         } finally {
+            if (reconciler != null) {
+                reconciler.close();
+            }
             try {
                 loop.close();
                 cache.close();

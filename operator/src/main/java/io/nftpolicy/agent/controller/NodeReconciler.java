@@ -28,8 +28,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles this agent's Node: the one primary resource, whatever changed in the cluster. Each kind the compiler
@@ -42,8 +46,10 @@ import java.util.function.Supplier;
  *
  * <p>The ClusterNetworkPolicy CRD may come and go while the agent runs ({@link ClusterCache#useClusterPolicyApi}):
  * this reconciler is the cache's {@link ClusterCache.TierDriver}, and registers or deregisters the two event
- * sources of that tier with JOSDK ({@code EventSourceRetriever#dynamicallyRegisterEventSource}) at the start of
- * the next reconcile, which the change asks for: the retriever is reached only through a reconcile's context.
+ * sources of that tier with JOSDK ({@code EventSourceRetriever#dynamicallyRegisterEventSource}) on a thread of its
+ * own, through the controller's event source manager ({@link #useEventSources}). Not in a reconcile: there is none
+ * while this node's Node does not exist, and the cache must follow the CRD all the same; and a registration waits
+ * for the new informer's first list, which must hold up neither the discovery thread nor a sync.
  *
  * <p>Each reconcile is one {@link SyncLoop#step}; afterwards {@code afterStep} (the heartbeat) runs. The agent
  * writes nothing to the Node: every reconcile returns {@link UpdateControl#noUpdate()}, and this reconciler has
@@ -51,8 +57,9 @@ import java.util.function.Supplier;
  */
 @Workflow(dependents = @Dependent(type = NodePolicyStatusDependent.class))
 @ControllerConfiguration(name = NodeReconciler.NAME)
-public final class NodeReconciler implements Reconciler<Node>, ClusterCache.TierDriver {
+public final class NodeReconciler implements Reconciler<Node>, ClusterCache.TierDriver, AutoCloseable {
     public static final String NAME = "nftpolicy-node";
+    private static final Logger LOG = LoggerFactory.getLogger(NodeReconciler.class);
 
     private final String node;
     private final ResourceID nodeId;
@@ -65,6 +72,13 @@ public final class NodeReconciler implements Reconciler<Node>, ClusterCache.Tier
     /** Tier feeds to register and to deregister at the next reconcile; guarded by this. */
     private final List<ClusterCache.Feed<?>> toRegister = new ArrayList<>();
     private final List<ClusterCache.Feed<?>> toDeregister = new ArrayList<>();
+    /** Registers and deregisters the tier's event sources, in the order the cache asked. */
+    private final ExecutorService registrar = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "nftpolicy-tier-sources");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile EventSourceRetriever<Node> eventSources;
 
     /**
      * @param clusterPolicyApi where ClusterNetworkPolicy is served at start; null: not served (no such event
@@ -147,10 +161,19 @@ public final class NodeReconciler implements Reconciler<Node>, ClusterCache.Tier
         return source;
     }
 
+    /**
+     * The registered controller's event sources ({@code Controller#getEventSourceManager}), where the tier feeds
+     * that {@link ClusterCache#useClusterPolicyApi} starts and stops from now on are registered and deregistered.
+     */
+    public void useEventSources(EventSourceRetriever<Node> retriever) {
+        eventSources = Objects.requireNonNull(retriever, "retriever");
+        registerSoon();
+    }
+
     @Override
     public synchronized void start(List<ClusterCache.Feed<?>> feeds) {
         toRegister.addAll(feeds);
-        wake();
+        registerSoon();
     }
 
     @Override
@@ -160,11 +183,24 @@ public final class NodeReconciler implements Reconciler<Node>, ClusterCache.Tier
                 toDeregister.add(feed);
             }
         }
-        wake();
+        registerSoon();
     }
 
-    /** Brings JOSDK's event sources to the tier feeds the cache now has: the retired go first (names repeat). */
-    private void registerTierFeeds(EventSourceRetriever<Node> retriever) {
+    private void registerSoon() {
+        if (!registrar.isShutdown()) {
+            registrar.execute(this::registerTierFeeds);
+        }
+    }
+
+    /**
+     * On the registrar's thread: brings JOSDK's event sources to the tier feeds the cache now has (the retired go
+     * first: names repeat), then asks for a reconcile, which compiles without or with them.
+     */
+    private void registerTierFeeds() {
+        EventSourceRetriever<Node> retriever = eventSources;
+        if (retriever == null) {
+            return; // useEventSources takes what was asked meanwhile
+        }
         List<ClusterCache.Feed<?>> stop;
         List<ClusterCache.Feed<?>> start;
         synchronized (this) {
@@ -173,11 +209,27 @@ public final class NodeReconciler implements Reconciler<Node>, ClusterCache.Tier
             toDeregister.clear();
             toRegister.clear();
         }
-        stop.forEach(feed -> retriever.dynamicallyDeRegisterEventSource(feed.kind()));
-        for (ClusterCache.Feed<?> feed : start) {
-            retriever.dynamicallyRegisterEventSource(
-                    eventSource(feed, retriever.eventSourceContextForDynamicRegistration()));
+        if (stop.isEmpty() && start.isEmpty()) {
+            return;
         }
+        try {
+            stop.forEach(feed -> retriever.dynamicallyDeRegisterEventSource(feed.kind()));
+            for (ClusterCache.Feed<?> feed : start) {
+                retriever.dynamicallyRegisterEventSource(
+                        eventSource(feed, retriever.eventSourceContextForDynamicRegistration()));
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: (de)registering the {} event sources failed: {}", node,
+                    start.isEmpty() ? stop.stream().map(ClusterCache.Feed::kind).toList()
+                            : start.stream().map(ClusterCache.Feed::kind).toList(), e.toString(), e);
+        }
+        wake();
+    }
+
+    /** Stops registering event sources (after the operator stopped). */
+    @Override
+    public void close() {
+        registrar.shutdownNow();
     }
 
     @Override
@@ -185,7 +237,6 @@ public final class NodeReconciler implements Reconciler<Node>, ClusterCache.Tier
         if (!resource.getMetadata().getName().equals(node)) {
             return UpdateControl.noUpdate(); // the primary informer is this node's alone; never another's
         }
-        registerTierFeeds(context.eventSourceRetriever());
         // The informers have listed; their handlers may still be taking the list in (see ClusterCache).
         cache.awaitListed(listTimeout);
         Duration next = loop.step(context.getRetryInfo().isPresent());
