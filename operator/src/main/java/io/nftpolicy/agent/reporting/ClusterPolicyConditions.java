@@ -139,11 +139,40 @@ public final class ClusterPolicyConditions implements AutoCloseable {
         }
     }
 
-    /** On the informer's thread: writes the policy's condition if it is not the one it should carry. */
+    /**
+     * On the informer's thread: writes the policy's condition if it is not the one it should carry. What the watch
+     * brought is read again before a write: a watch opened before the CRD's schema changed (the experimental
+     * channel's CRD applied over the standard one) goes on serving objects pruned to the old schema, and a
+     * {@code domainNames} peer pruned away would be judged an empty peer (InvalidField) instead of UnsupportedField.
+     * A list by name serves the object as stored under the schema in effect now; writes are rare, and so are these
+     * reads.
+     */
     private void judge(ClusterPolicyApi served, GenericKubernetesResource policy) {
         if (!leading()) {
             return; // an event still under way when the lease was lost
         }
+        if (withCondition(policy).isEmpty()) {
+            return;
+        }
+        String name = policy.getMetadata().getName();
+        GenericKubernetesResource current;
+        try {
+            // A list by name, not a get: the agent's RBAC on the policies is list and watch only.
+            current = client.genericKubernetesResources(served.context()).withField("metadata.name", name).list()
+                    .getItems().stream().findFirst().orElse(null);
+        } catch (KubernetesClientException e) {
+            LOG.warn("cannot read ClusterNetworkPolicy {} to write its {} condition: {}", name, AcceptedCondition.TYPE,
+                    e.getMessage());
+            return;
+        }
+        Optional<Judged> written = current == null ? Optional.empty() : withCondition(current);
+        if (written.isPresent()) {
+            write(served, name, written.get());
+        }
+    }
+
+    /** The policy with the condition it should carry, or empty when it carries that one already. */
+    private Optional<Judged> withCondition(GenericKubernetesResource policy) {
         var serialization = client.getKubernetesSerialization();
         JsonNode object = serialization.convertValue(policy, JsonNode.class);
         List<Map<String, Object>> conditions = new ArrayList<>();
@@ -159,7 +188,7 @@ public final class ClusterPolicyConditions implements AutoCloseable {
         }
         Condition desired = AcceptedCondition.of(object, current, clock.instant());
         if (!AcceptedCondition.differs(current, desired)) {
-            return;
+            return Optional.empty();
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> written = serialization.convertValue(desired, Map.class);
@@ -168,7 +197,15 @@ public final class ClusterPolicyConditions implements AutoCloseable {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("conditions", conditions);
         copy.setAdditionalProperty("status", status);
-        String name = policy.getMetadata().getName();
+        return Optional.of(new Judged(copy, desired));
+    }
+
+    /** A policy with the condition it should carry ({@code desired}), to write. */
+    private record Judged(GenericKubernetesResource copy, Condition desired) {}
+
+    private void write(ClusterPolicyApi served, String name, Judged judged) {
+        GenericKubernetesResource copy = judged.copy();
+        Condition desired = judged.desired();
         try {
             client.genericKubernetesResources(served.context()).resource(copy).updateStatus();
             writes.incrementAndGet();
