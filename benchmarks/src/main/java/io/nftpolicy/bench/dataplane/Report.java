@@ -109,24 +109,12 @@ final class Report {
         if (options.twin()) {
             md.append("(b') is a second copy of (b), measured after the others in each slice: (b')/(b) is what the "
                     + "method gives two equal tables.\n\n");
-            MarkdownTable twin = MarkdownTable.of("pods", "policies", "(b')/(b) same node", "(b')/(b) across");
-            for (SizeResult r : results) {
-                twin = twin.withRow(r.cluster().pods(), r.cluster().policies(),
-                        ratioCell(r, Layout.TWIN, Layout.COMPILED, ProbePlan.Placement.SAME_NODE),
-                        ratioCell(r, Layout.TWIN, Layout.COMPILED, ProbePlan.Placement.CROSS_NODE));
-            }
-            md.append(twin).append('\n');
+            md.append(ratioTable(results, "(b')/(b)", Layout.TWIN, Layout.COMPILED)).append('\n');
         }
         if (options.staged()) {
             md.append("(e) is (d) with a staged deny-all in each probed namespace (StagedDenyAll): (e)/(d) is what "
                     + "staged chains add to a first packet.\n\n");
-            MarkdownTable cost = MarkdownTable.of("pods", "policies", "(e)/(d) same node", "(e)/(d) across");
-            for (SizeResult r : results) {
-                cost = cost.withRow(r.cluster().pods(), r.cluster().policies(),
-                        ratioCell(r, Layout.STAGED, Layout.COUNTED, ProbePlan.Placement.SAME_NODE),
-                        ratioCell(r, Layout.STAGED, Layout.COUNTED, ProbePlan.Placement.CROSS_NODE));
-            }
-            md.append(cost).append('\n');
+            md.append(ratioTable(results, "(e)/(d)", Layout.STAGED, Layout.COUNTED)).append('\n');
         }
         return md.toString();
     }
@@ -193,5 +181,16 @@ final class Report {
 
     private static String ratio(SizeResult.Figure f) {
         return String.format(Locale.ROOT, "%.3f [%.3f–%.3f]", f.median(), f.min(), f.max());
+    }
+
+    /** One row per size: {@code layout} over {@code base}, round by round, on one node and across nodes. */
+    private static MarkdownTable ratioTable(List<SizeResult> results, String ratio, Layout layout, Layout base) {
+        MarkdownTable table = MarkdownTable.of("pods", "policies", ratio + " same node", ratio + " across");
+        for (SizeResult r : results) {
+            table = table.withRow(r.cluster().pods(), r.cluster().policies(),
+                    ratioCell(r, layout, base, ProbePlan.Placement.SAME_NODE),
+                    ratioCell(r, layout, base, ProbePlan.Placement.CROSS_NODE));
+        }
+        return table;
     }
 }
