@@ -232,33 +232,39 @@ final class RulesetAssembler {
     }
 
     /** The base chains never change: one instance each, the same in every ruleset. */
-    private static final Chain FORWARD = new Chain(ObjectNames.FORWARD_CHAIN,
-            Optional.of(new BaseHook("forward", FILTER_PRIORITY)),
-            "pod traffic crossing this node: egress of local pods, then ingress of local pods",
-            List.of(established(), neighbourDiscovery(),
-                    dispatchRule(PolicyType.EGRESS, IpFamily.IPV4), dispatchRule(PolicyType.EGRESS, IpFamily.IPV6),
-                    dispatchRule(PolicyType.INGRESS, IpFamily.IPV4), dispatchRule(PolicyType.INGRESS, IpFamily.IPV6)));
-    private static final Chain INPUT = new Chain(ObjectNames.INPUT_CHAIN, Optional.of(new BaseHook("input", FILTER_PRIORITY)),
-            "traffic from local pods to this node: their egress policy applies",
-            List.of(established(), neighbourDiscovery(),
-                    dispatchRule(PolicyType.EGRESS, IpFamily.IPV4), dispatchRule(PolicyType.EGRESS, IpFamily.IPV6)));
+    private static final Chain FORWARD = baseChain(ObjectNames.FORWARD_CHAIN, "forward",
+            "pod traffic crossing this node: egress of local pods, then ingress of local pods", false,
+            PolicyType.EGRESS, PolicyType.INGRESS);
+    private static final Chain INPUT = baseChain(ObjectNames.INPUT_CHAIN, "input",
+            "traffic from local pods to this node: their egress policy applies", false, PolicyType.EGRESS);
 
     /** With staged policies: their dispatch comes first, and comes back (every staged rule returns). */
-    private static final Chain STAGED_FORWARD = new Chain(ObjectNames.FORWARD_CHAIN,
-            Optional.of(new BaseHook("forward", FILTER_PRIORITY)), FORWARD.comment(),
-            List.of(established(), neighbourDiscovery(),
-                    stagedDispatchRule(PolicyType.EGRESS, IpFamily.IPV4),
-                    stagedDispatchRule(PolicyType.EGRESS, IpFamily.IPV6),
-                    stagedDispatchRule(PolicyType.INGRESS, IpFamily.IPV4),
-                    stagedDispatchRule(PolicyType.INGRESS, IpFamily.IPV6),
-                    dispatchRule(PolicyType.EGRESS, IpFamily.IPV4), dispatchRule(PolicyType.EGRESS, IpFamily.IPV6),
-                    dispatchRule(PolicyType.INGRESS, IpFamily.IPV4), dispatchRule(PolicyType.INGRESS, IpFamily.IPV6)));
-    private static final Chain STAGED_INPUT = new Chain(ObjectNames.INPUT_CHAIN,
-            Optional.of(new BaseHook("input", FILTER_PRIORITY)), INPUT.comment(),
-            List.of(established(), neighbourDiscovery(),
-                    stagedDispatchRule(PolicyType.EGRESS, IpFamily.IPV4),
-                    stagedDispatchRule(PolicyType.EGRESS, IpFamily.IPV6),
-                    dispatchRule(PolicyType.EGRESS, IpFamily.IPV4), dispatchRule(PolicyType.EGRESS, IpFamily.IPV6)));
+    private static final Chain STAGED_FORWARD = baseChain(ObjectNames.FORWARD_CHAIN, "forward", FORWARD.comment(),
+            true, PolicyType.EGRESS, PolicyType.INGRESS);
+    private static final Chain STAGED_INPUT = baseChain(ObjectNames.INPUT_CHAIN, "input", INPUT.comment(), true,
+            PolicyType.EGRESS);
+
+    /**
+     * A base chain at {@code hook}: established flows and neighbour discovery first, then the dispatch of each
+     * direction, IPv4 then IPv6; with {@code staged}, the staged dispatch of the same directions before it.
+     */
+    private static Chain baseChain(String name, String hook, String comment, boolean staged,
+                                   PolicyType... directions) {
+        List<Rule> rules = new ArrayList<>(List.of(established(), neighbourDiscovery()));
+        if (staged) {
+            for (PolicyType direction : directions) {
+                for (IpFamily family : IpFamily.values()) {
+                    rules.add(stagedDispatchRule(direction, family));
+                }
+            }
+        }
+        for (PolicyType direction : directions) {
+            for (IpFamily family : IpFamily.values()) {
+                rules.add(dispatchRule(direction, family));
+            }
+        }
+        return new Chain(name, Optional.of(new BaseHook(hook, FILTER_PRIORITY)), comment, rules);
+    }
 
     static final String ESTABLISHED = "ct state established,related accept";
 
@@ -272,15 +278,18 @@ final class RulesetAssembler {
     }
 
     private static Rule dispatchRule(PolicyType direction, IpFamily family) {
-        String field = direction == PolicyType.INGRESS ? "daddr" : "saddr";
-        return Rule.of(family.nftPayload() + " " + field + " vmap @" + ObjectNames.dispatchMap(direction, family),
-                direction.field() + " of isolated local pods");
+        return dispatchRule(direction, family, ObjectNames.dispatchMap(direction, family), "of isolated local pods");
     }
 
     private static Rule stagedDispatchRule(PolicyType direction, IpFamily family) {
+        return dispatchRule(direction, family, StagedChains.dispatchMap(direction, family),
+                "of local pods a staged policy selects: counted, then back here");
+    }
+
+    /** Sends the local pod's packets (by source on egress, destination on ingress) to {@code map}'s verdict. */
+    private static Rule dispatchRule(PolicyType direction, IpFamily family, String map, String whose) {
         String field = direction == PolicyType.INGRESS ? "daddr" : "saddr";
-        return Rule.of(family.nftPayload() + " " + field + " vmap @" + StagedChains.dispatchMap(direction, family),
-                direction.field() + " of local pods a staged policy selects: counted, then back here");
+        return Rule.of(family.nftPayload() + " " + field + " vmap @" + map, direction.field() + " " + whose);
     }
 
     private static VerdictMap map(String name, IpFamily family, String comment,
