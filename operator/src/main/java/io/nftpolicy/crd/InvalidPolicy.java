@@ -36,9 +36,7 @@ public record InvalidPolicy(
         if (slash <= 0 || slash == object.length() - 1) {
             throw new IllegalArgumentException("not namespace/name: " + object);
         }
-        String reason = diagnostic.effect().isEmpty()
-                ? diagnostic.reason()
-                : diagnostic.reason() + " (" + diagnostic.effect() + ")";
-        return new InvalidPolicy(object.substring(0, slash), object.substring(slash + 1), diagnostic.field(), reason);
+        return new InvalidPolicy(object.substring(0, slash), object.substring(slash + 1), diagnostic.field(),
+                diagnostic.reasonAndEffect());
     }
 }

@@ -27,7 +27,6 @@ public record ObjectProblem(
     }
 
     public static ObjectProblem of(Diagnostic diagnostic) {
-        return new ObjectProblem(diagnostic.kind(), diagnostic.object(), diagnostic.field(),
-                diagnostic.effect().isEmpty() ? diagnostic.reason() : diagnostic.reason() + " (" + diagnostic.effect() + ")");
+        return new ObjectProblem(diagnostic.kind(), diagnostic.object(), diagnostic.field(), diagnostic.reasonAndEffect());
     }
 }

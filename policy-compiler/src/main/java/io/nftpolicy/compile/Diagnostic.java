@@ -23,6 +23,11 @@ public record Diagnostic(String kind, String object, String field, String reason
 
     /** One line for a person: {@code NetworkPolicy dev/db: spec.ingress[0].from[0].ipBlock.cidr: ... (effect)}. */
     public String format() {
-        return kind + " " + object + ": " + field + ": " + reason + (effect.isEmpty() ? "" : " (" + effect + ")");
+        return kind + " " + object + ": " + field + ": " + reasonAndEffect();
+    }
+
+    /** The reason, then the effect in parentheses when there is one: what a status entry about the object says. */
+    public String reasonAndEffect() {
+        return effect.isEmpty() ? reason : reason + " (" + effect + ")";
     }
 }

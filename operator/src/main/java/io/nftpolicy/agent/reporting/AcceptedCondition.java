@@ -65,7 +65,7 @@ public final class AcceptedCondition {
             reason = problems.stream().allMatch(d -> d.field().endsWith(DOMAIN_NAMES)) ? REASON_UNSUPPORTED
                     : REASON_INVALID;
             message = problems.stream()
-                    .map(d -> d.field() + ": " + d.reason() + (d.effect().isEmpty() ? "" : " (" + d.effect() + ")"))
+                    .map(d -> d.field() + ": " + d.reasonAndEffect())
                     .distinct()
                     .collect(Collectors.joining("; "));
             if (message.length() > MAX_MESSAGE) {
