@@ -2,14 +2,9 @@ package io.nftpolicy.cli;
 
 import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.ruleset.NftRenderer;
-import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code nftpolicy compile}: a snapshot and a node name in, the node's nft script out. */
 @Command(
@@ -18,25 +13,14 @@ import picocli.CommandLine.Spec;
         description = {"Compile a cluster snapshot into the nftables ruleset one node enforces.",
                 "The script is written for 'nft -f'; --output-file FILE (or a redirect) saves it. Problems with "
                         + "objects of the snapshot are warnings: the object is skipped (a broken policy still isolates its pods) and the exit status stays 0."})
-final class CompileCommand implements Callable<Integer> {
-    private final Main.Context context;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    NodeSnapshotOptions target;
-
-    @Mixin
-    OutputOptions output;
-
+final class CompileCommand extends NodeRulesetCommand {
     @Option(names = "--pod-cidr", paramLabel = "CIDR",
             description = "Fail-closed mode: the node's pod CIDR (repeat for dual stack); its addresses that are not "
                     + "known pods of the node are isolated (the agent's run --fail-closed).")
     List<String> podCidrs = List.of();
 
     CompileCommand(Main.Context context) {
-        this.context = context;
+        super(context);
     }
 
     @Override
@@ -44,8 +28,7 @@ final class CompileCommand implements Callable<Integer> {
         output.format(" (the script is nft's own language; nft's JSON of the same table is 'nft -j list table "
                 + "inet nftpolicy' after 'nftpolicy apply', and 'nftpolicy explain -o json' gives the rules' decisions)",
                 OutputFormat.TEXT);
-        PrintWriter err = spec.commandLine().getErr();
-        Compilation compilation = target.compile(PodCidrs.parse(spec, podCidrs), context, err);
+        Compilation compilation = compile(PodCidrs.parse(spec, podCidrs));
         String script = NftRenderer.render(compilation.ruleset());
         Timing.phase("render");
         output.print(script);

@@ -5,11 +5,7 @@ import io.nftpolicy.backend.sync.ApplyException;
 import io.nftpolicy.ruleset.Ruleset;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * A command that compiles a snapshot's ruleset for one node and then works on table {@code inet nftpolicy} of this
@@ -17,25 +13,14 @@ import picocli.CommandLine.Spec;
  * before reading the snapshot, so that a command that cannot run says so first; an -o format they do not have is
  * refused before either.
  */
-abstract class NodeTableCommand implements Callable<Integer> {
-    private final Main.Context context;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    NodeSnapshotOptions target;
-
+abstract class NodeTableCommand extends NodeRulesetCommand {
     @Option(names = "--netns", paramLabel = "NAME",
             description = "Work on the table of this network namespace (/var/run/netns/NAME, as 'ip netns add' "
                     + "makes it) instead of the process's own.")
     String netns;
 
-    @Mixin
-    OutputOptions output;
-
     NodeTableCommand(Main.Context context) {
-        this.context = context;
+        super(context);
     }
 
     @Override
@@ -43,7 +28,7 @@ abstract class NodeTableCommand implements Callable<Integer> {
         OutputFormat format = output.format(OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.YAML);
         PrintWriter err = spec.commandLine().getErr();
         try (Kernel kernel = Kernel.open(context.host(), spec.name(), netns, dryRun())) {
-            return run(kernel, target.compile(List.of(), context, err).ruleset(), format, err);
+            return run(kernel, compile(List.of()).ruleset(), format, err);
         }
     }
 
