@@ -6,16 +6,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code nftpolicy version}. */
 @Command(name = "version", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = {"Print the version of nftpolicy.", "-o text (default), json or yaml: {\"version\": \"0.1.0\"}."})
 final class VersionCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
     @Mixin
     OutputOptions output;
 
