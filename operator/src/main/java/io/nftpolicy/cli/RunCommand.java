@@ -178,18 +178,9 @@ final class RunCommand implements Callable<Integer> {
         }
         InetSocketAddress metricsAddress = metricsAddress();
         AgentLog log = agentLog();
-        if (coalesceMillis < 0) {
-            throw new ParameterException(spec.commandLine(), "--coalesce-ms must not be negative, got "
-                    + coalesceMillis);
-        }
-        if (driftCheckSeconds <= 0) {
-            throw new ParameterException(spec.commandLine(), "--drift-check-seconds must be positive, got "
-                    + driftCheckSeconds);
-        }
-        if (relistMinutes < 0) {
-            throw new ParameterException(spec.commandLine(), "--relist-minutes must not be negative, got "
-                    + relistMinutes);
-        }
+        NumberOptions.notNegative(spec, "--coalesce-ms", coalesceMillis);
+        NumberOptions.positive(spec, "--drift-check-seconds", driftCheckSeconds);
+        NumberOptions.notNegative(spec, "--relist-minutes", relistMinutes);
         List<IpRange> cidrs = PodCidrs.parse(spec, podCidrs);
         if (!cidrs.isEmpty() && !failClosed) {
             throw new ParameterException(spec.commandLine(), "--pod-cidr is for fail-closed mode: add --fail-closed");

@@ -38,7 +38,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -90,9 +89,7 @@ final class SandboxCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws UserException {
-        if (timeoutMillis <= 0) {
-            throw new ParameterException(spec.commandLine(), "--timeout-ms must be positive, got " + timeoutMillis);
-        }
+        NumberOptions.positive(spec, "--timeout-ms", timeoutMillis);
         OutputFormat format = output.format(OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.YAML);
         PrintWriter err = spec.commandLine().getErr();
         checkHost();
