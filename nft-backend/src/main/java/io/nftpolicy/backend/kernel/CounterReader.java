@@ -112,7 +112,7 @@ public final class CounterReader {
         try {
             return JSON.readTree(json).path("nftables");
         } catch (IOException e) {
-            throw new KernelTableFormatException("libnftables printed no JSON: " + e.getMessage());
+            throw new KernelTableFormatException("libnftables printed no JSON: " + e.getMessage(), e);
         }
     }
 }

@@ -32,10 +32,7 @@ final class JsonAt {
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr();
-            KernelTableFormatException malformed = new KernelTableFormatException("malformed JSON" + where + ": "
-                    + e.getOriginalMessage());
-            malformed.initCause(e);
-            throw malformed;
+            throw new KernelTableFormatException("malformed JSON" + where + ": " + e.getOriginalMessage(), e);
         }
     }
 
