@@ -15,6 +15,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -99,7 +100,7 @@ final class Topology {
         if (specs.isEmpty()) {
             throw new LabException("a lab needs at least one pod");
         }
-        Map<String, List<LabPod>> byNode = new LinkedHashMap<>();
+        Set<String> nodeNames = new LinkedHashSet<>();
         Map<InetAddress, LabPod> owners = new HashMap<>();
         Map<LabPod, Map<IpFamily, InetAddress>> addressesOf = new HashMap<>();
         Set<String> names = new HashSet<>();
@@ -107,10 +108,10 @@ final class Topology {
             validateNames(spec, names);
             addressesOf.put(spec, parseAddresses(spec, owners));
             validateServes(spec);
-            byNode.computeIfAbsent(spec.node(), n -> new ArrayList<>()).add(spec);
+            nodeNames.add(spec.node());
         }
-        if (byNode.size() > 250) {
-            throw new LabException("at most 250 nodes fit the lab's underlay, got " + byNode.size());
+        if (nodeNames.size() > 250) {
+            throw new LabException("at most 250 nodes fit the lab's underlay, got " + nodeNames.size());
         }
 
         // Subnets: each pod address implies its /24 or /64 on the pod's node, and a subnet has one node.
@@ -144,7 +145,7 @@ final class Topology {
 
         List<Node> nodes = new ArrayList<>();
         List<Pod> pods = new ArrayList<>();
-        for (String nodeName : byNode.keySet()) {
+        for (String nodeName : nodeNames) {
             List<Subnet> nodeSubnets = new ArrayList<>();
             subnetMembers.keySet().stream().filter(n -> subnetNode.get(n).equals(nodeName))
                     .forEach(n -> nodeSubnets.add(subnets.get(n)));

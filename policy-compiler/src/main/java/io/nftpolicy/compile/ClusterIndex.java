@@ -1,5 +1,9 @@
 package io.nftpolicy.compile;
 
+import com.google.common.collect.ArrayListMultimap;
+import com.google.common.collect.ListMultimap;
+import com.google.common.collect.MultimapBuilder;
+import com.google.common.collect.Multimaps;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Namespace;
@@ -12,7 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -163,7 +166,7 @@ final class ClusterIndex {
     }
 
     private final Map<String, Namespace> namespaces = new TreeMap<>();
-    private final Map<String, List<Member>> membersByNamespace = new TreeMap<>();
+    private final ListMultimap<String, Member> membersByNamespace = ArrayListMultimap.create();
     private final List<Member> members = new ArrayList<>();
     private final Set<IpFamily> families = EnumSet.noneOf(IpFamily.class);
     /** Addresses claimed by more than one live pod, with their claimants' members in {@link #CLAIM_ORDER}. */
@@ -176,18 +179,18 @@ final class ClusterIndex {
         List<Pod> pods = new ArrayList<>(snapshot.pods());
         pods.sort(NAME_ORDER);
         Map<Pod, List<Claim>> claimsOf = new IdentityHashMap<>();
-        Map<IpAddress, List<Pod>> claimants = new HashMap<>();
+        ListMultimap<IpAddress, Pod> claimants = MultimapBuilder.hashKeys().arrayListValues(1).build();
         for (Pod pod : pods) {
             namespaces.computeIfAbsent(pod.namespace(), n -> new Namespace(n, Map.of()));
             if (pod.participates()) {
                 List<Claim> claims = claims(pod);
                 claimsOf.put(pod, claims);
                 for (IpAddress a : distinctAddresses(claims)) {
-                    claimants.computeIfAbsent(a, k -> new ArrayList<>(1)).add(pod);
+                    claimants.put(a, pod);
                 }
             }
         }
-        claimants.values().forEach(l -> l.sort(CLAIM_ORDER));
+        Multimaps.asMap(claimants).values().forEach(l -> l.sort(CLAIM_ORDER));
         Map<Pod, Member> memberOf = new IdentityHashMap<>();
         for (Pod pod : pods) {
             List<Claim> claims = claimsOf.get(pod);
@@ -200,9 +203,9 @@ final class ClusterIndex {
             }
             memberOf.put(pod, member);
             members.add(member);
-            membersByNamespace.computeIfAbsent(pod.namespace(), n -> new ArrayList<>()).add(member);
+            membersByNamespace.put(pod.namespace(), member);
         }
-        claimants.forEach((address, list) -> {
+        Multimaps.asMap(claimants).forEach((address, list) -> {
             if (list.size() > 1) {
                 contested.put(address, list.stream().map(memberOf::get).toList());
             }
@@ -226,7 +229,7 @@ final class ClusterIndex {
     }
 
     List<Member> membersOf(String namespace) {
-        return membersByNamespace.getOrDefault(namespace, List.of());
+        return membersByNamespace.get(namespace);
     }
 
     /** Addresses claimed by more than one live pod, each with its claimants in {@link #CLAIM_ORDER}. */
