@@ -1,9 +1,6 @@
 package io.nftpolicy.compile;
 
-import com.google.common.collect.ArrayListMultimap;
-import com.google.common.collect.ListMultimap;
-import com.google.common.collect.MultimapBuilder;
-import com.google.common.collect.Multimaps;
+import com.google.common.collect.ImmutableListMultimap;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Namespace;
@@ -16,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -166,7 +164,8 @@ final class ClusterIndex {
     }
 
     private final Map<String, Namespace> namespaces = new TreeMap<>();
-    private final ListMultimap<String, Member> membersByNamespace = ArrayListMultimap.create();
+    /** Immutable: its lists are handed out as they are, and peer resolution walks them for every peer. */
+    private final ImmutableListMultimap<String, Member> membersByNamespace;
     private final List<Member> members = new ArrayList<>();
     private final Set<IpFamily> families = EnumSet.noneOf(IpFamily.class);
     /** Addresses claimed by more than one live pod, with their claimants' members in {@link #CLAIM_ORDER}. */
@@ -179,19 +178,20 @@ final class ClusterIndex {
         List<Pod> pods = new ArrayList<>(snapshot.pods());
         pods.sort(NAME_ORDER);
         Map<Pod, List<Claim>> claimsOf = new IdentityHashMap<>();
-        ListMultimap<IpAddress, Pod> claimants = MultimapBuilder.hashKeys().arrayListValues(1).build();
+        Map<IpAddress, List<Pod>> claimants = new HashMap<>();
         for (Pod pod : pods) {
             namespaces.computeIfAbsent(pod.namespace(), n -> new Namespace(n, Map.of()));
             if (pod.participates()) {
                 List<Claim> claims = claims(pod);
                 claimsOf.put(pod, claims);
                 for (IpAddress a : distinctAddresses(claims)) {
-                    claimants.put(a, pod);
+                    claimants.computeIfAbsent(a, k -> new ArrayList<>(1)).add(pod);
                 }
             }
         }
-        Multimaps.asMap(claimants).values().forEach(l -> l.sort(CLAIM_ORDER));
+        claimants.values().forEach(l -> l.sort(CLAIM_ORDER));
         Map<Pod, Member> memberOf = new IdentityHashMap<>();
+        ImmutableListMultimap.Builder<String, Member> byNamespace = ImmutableListMultimap.builder();
         for (Pod pod : pods) {
             List<Claim> claims = claimsOf.get(pod);
             if (claims == null) {
@@ -203,9 +203,10 @@ final class ClusterIndex {
             }
             memberOf.put(pod, member);
             members.add(member);
-            membersByNamespace.put(pod.namespace(), member);
+            byNamespace.put(pod.namespace(), member);
         }
-        Multimaps.asMap(claimants).forEach((address, list) -> {
+        membersByNamespace = byNamespace.build();
+        claimants.forEach((address, list) -> {
             if (list.size() > 1) {
                 contested.put(address, list.stream().map(memberOf::get).toList());
             }
