@@ -1,5 +1,8 @@
 package io.nftpolicy.lab;
 
+import static com.google.common.net.InetAddresses.toAddrString;
+
+import com.google.common.net.InetAddresses;
 import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.reachability.Reachability;
 import java.net.Inet4Address;
@@ -12,10 +15,10 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The plan of a lab, worked out before anything is created: which namespaces exist, which subnets sit on which node
@@ -45,8 +48,6 @@ final class Topology {
     static final String VXLAN = "flannel.1";
     static final int MTU = 1450; // Flannel's: the underlay's 1500 minus the VXLAN header
 
-    private static final Pattern IPV4_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-
     /** A pod subnet (IPv4 /24 or IPv6 /64) on one node's bridge. */
     record Subnet(IpFamily family, InetAddress network, InetAddress gateway) {
         int prefixLength() {
@@ -54,7 +55,7 @@ final class Topology {
         }
 
         String cidr() {
-            return text(network) + "/" + prefixLength();
+            return toAddrString(network) + "/" + prefixLength();
         }
     }
 
@@ -99,7 +100,7 @@ final class Topology {
         if (specs.isEmpty()) {
             throw new LabException("a lab needs at least one pod");
         }
-        Map<String, List<LabPod>> byNode = new LinkedHashMap<>();
+        Set<String> nodeNames = new LinkedHashSet<>();
         Map<InetAddress, LabPod> owners = new HashMap<>();
         Map<LabPod, Map<IpFamily, InetAddress>> addressesOf = new HashMap<>();
         Set<String> names = new HashSet<>();
@@ -107,10 +108,10 @@ final class Topology {
             validateNames(spec, names);
             addressesOf.put(spec, parseAddresses(spec, owners));
             validateServes(spec);
-            byNode.computeIfAbsent(spec.node(), n -> new ArrayList<>()).add(spec);
+            nodeNames.add(spec.node());
         }
-        if (byNode.size() > 250) {
-            throw new LabException("at most 250 nodes fit the lab's underlay, got " + byNode.size());
+        if (nodeNames.size() > 250) {
+            throw new LabException("at most 250 nodes fit the lab's underlay, got " + nodeNames.size());
         }
 
         // Subnets: each pod address implies its /24 or /64 on the pod's node, and a subnet has one node.
@@ -123,7 +124,7 @@ final class Topology {
                 String previous = subnetNode.putIfAbsent(network, spec.node());
                 if (previous != null && !previous.equals(spec.node())) {
                     LabPod other = subnetWitness.get(network);
-                    throw new LabException("subnet " + text(network) + "/" + prefixLength(network)
+                    throw new LabException("subnet " + toAddrString(network) + "/" + prefixLength(network)
                             + " would be on two nodes: " + previous + " (pod " + other.name() + ") and "
                             + spec.node() + " (pod " + spec.name() + "); a pod subnet belongs to one node's bridge");
                 }
@@ -135,7 +136,7 @@ final class Topology {
         for (Map.Entry<InetAddress, List<InetAddress>> subnet : subnetMembers.entrySet()) {
             InetAddress network = subnet.getKey();
             if (familyOf(network) == IpFamily.IPV4 && subnet.getValue().size() >= 254) {
-                throw new LabException("subnet " + text(network)
+                throw new LabException("subnet " + toAddrString(network)
                         + "/24 has no address left for its gateway");
             }
             subnets.put(network, new Subnet(familyOf(network), network,
@@ -144,7 +145,7 @@ final class Topology {
 
         List<Node> nodes = new ArrayList<>();
         List<Pod> pods = new ArrayList<>();
-        for (String nodeName : byNode.keySet()) {
+        for (String nodeName : nodeNames) {
             List<Subnet> nodeSubnets = new ArrayList<>();
             subnetMembers.keySet().stream().filter(n -> subnetNode.get(n).equals(nodeName))
                     .forEach(n -> nodeSubnets.add(subnets.get(n)));
@@ -212,7 +213,7 @@ final class Topology {
         b.append("link add ").append(BRIDGE).append(" mtu ").append(MTU)
                 .append(" type bridge mcast_snooping 0\n");
         for (Subnet subnet : node.subnets()) {
-            b.append("addr add ").append(text(subnet.gateway())).append('/').append(subnet.prefixLength())
+            b.append("addr add ").append(toAddrString(subnet.gateway())).append('/').append(subnet.prefixLength())
                     .append(" dev ").append(BRIDGE).append(subnet.family() == IpFamily.IPV6 ? " nodad\n" : "\n");
         }
         for (Pod pod : pods) {
@@ -273,13 +274,13 @@ final class Topology {
     String podBatch(Pod pod) {
         StringBuilder b = new StringBuilder();
         b.append("link set lo up\n");
-        pod.addresses().forEach((family, address) -> b.append("addr add ").append(text(address))
+        pod.addresses().forEach((family, address) -> b.append("addr add ").append(toAddrString(address))
                 .append('/').append(pod.subnets().get(family).prefixLength()).append(" dev eth0")
                 .append(family == IpFamily.IPV6 ? " nodad\n" : "\n"));
         b.append("link set eth0 up\n");
         pod.subnets().forEach((family, subnet) -> b.append("route add ")
                 .append(family == IpFamily.IPV4 ? "0.0.0.0/0" : "::/0").append(" via ")
-                .append(text(subnet.gateway())).append(" dev eth0\n"));
+                .append(toAddrString(subnet.gateway())).append(" dev eth0\n"));
         return b.toString();
     }
 
@@ -295,12 +296,12 @@ final class Topology {
             b.append(")\n");
             for (Subnet subnet : node.subnets()) {
                 b.append("  subnet ").append(subnet.cidr()).append(" gateway ")
-                        .append(text(subnet.gateway())).append(" on ").append(BRIDGE).append('\n');
+                        .append(toAddrString(subnet.gateway())).append(" on ").append(BRIDGE).append('\n');
             }
             for (Pod pod : pods) {
                 if (pod.node() == node) {
                     b.append("  pod ").append(pod.name()).append(" (netns ").append(pod.netns()).append(") ");
-                    pod.addresses().values().forEach(a -> b.append(text(a)).append(' '));
+                    pod.addresses().values().forEach(a -> b.append(toAddrString(a)).append(' '));
                     b.append("serves ").append(pod.spec().serves()).append('\n');
                 }
             }
@@ -345,7 +346,7 @@ final class Topology {
             LabPod owner = owners.putIfAbsent(address, spec);
             if (owner != null) {
                 throw new LabException("pods " + owner.name() + " and " + spec.name() + " both have address "
-                        + text(address));
+                        + toAddrString(address));
             }
         }
         return addresses;
@@ -357,19 +358,11 @@ final class Topology {
         }
     }
 
-    /** Parses only literals: {@link InetAddress#getByName} would otherwise resolve host names through DNS. */
+    /** Parses only literals (Guava never asks a resolver); a zone ({@code %eth0}) is no pod's address. */
     private static InetAddress parseLiteral(LabPod spec, String literal) throws LabException {
         String s = literal == null ? "" : literal.strip();
-        // Only hex digits, colons and dots: anything else would make getByName ask DNS.
-        boolean looksLikeLiteral = s.contains(":") ? s.matches("[0-9a-fA-F:.]+")
-                : IPV4_LITERAL.matcher(s).matches()
-                        && Arrays.stream(s.split("\\.")).allMatch(octet -> Integer.parseInt(octet) <= 255);
-        if (looksLikeLiteral) {
-            try {
-                return InetAddress.getByName(s);
-            } catch (UnknownHostException e) {
-                // fall through
-            }
+        if (s.indexOf('%') < 0 && InetAddresses.isInetAddress(s)) {
+            return InetAddresses.forString(s);
         }
         throw new LabException("pod " + spec.name() + ": '" + literal + "' is not an IPv4 or IPv6 address literal");
     }
@@ -402,43 +395,6 @@ final class Topology {
             }
         }
         return null;
-    }
-
-    /** An address as people and tools write it: IPv6 in the short form of RFC 5952, unlike the JDK's. */
-    static String text(InetAddress address) {
-        if (!(address instanceof Inet6Address)) {
-            return address.getHostAddress();
-        }
-        byte[] b = address.getAddress();
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLength = 1; // a single zero group is not shortened
-        for (int i = 0; i < 8; i++) {
-            int length = 0;
-            while (i + length < 8 && groups[i + length] == 0) {
-                length++;
-            }
-            if (length > bestLength) {
-                bestStart = i;
-                bestLength = length;
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                out.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
-                out.append(':');
-            }
-            out.append(Integer.toHexString(groups[i]));
-        }
-        return out.toString();
     }
 
     static IpFamily familyOf(InetAddress address) {

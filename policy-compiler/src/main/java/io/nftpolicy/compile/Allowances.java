@@ -1,5 +1,7 @@
 package io.nftpolicy.compile;
 
+import com.google.common.collect.ListMultimap;
+import com.google.common.collect.Multimaps;
 import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.net.IpFamily;
@@ -13,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
@@ -216,13 +217,10 @@ final class Allowances {
         // the same pieces, cut once.
         Map<List<Contribution>, List<Partition.Cell<IpAddress, Integer>>> cut = new HashMap<>();
         for (Protocol protocol : Protocol.values()) {
-            Map<List<Integer>, List<Box>> byPorts = new LinkedHashMap<>();
-            for (Box b : boxes) {
-                if (b.protocol() == protocol && b.ranges().stream().anyMatch(r -> r.family() == family)) {
-                    byPorts.computeIfAbsent(List.of(b.firstPort(), b.lastPort()), k -> new ArrayList<>()).add(b);
-                }
-            }
-            List<List<Box>> portRanges = new ArrayList<>(byPorts.values());
+            ListMultimap<List<Integer>, Box> byPorts = Multimaps.index(boxes.stream()
+                    .filter(b -> b.protocol() == protocol && b.ranges().stream().anyMatch(r -> r.family() == family))
+                    .iterator(), b -> List.of(b.firstPort(), b.lastPort()));
+            List<List<Box>> portRanges = List.copyOf(Multimaps.asMap(byPorts).values());
             List<Partition.Piece<Integer, Integer>> portPieces = new ArrayList<>();
             for (int i = 0; i < portRanges.size(); i++) {
                 Box b = portRanges.get(i).get(0);

@@ -1,5 +1,6 @@
 package io.nftpolicy.compile;
 
+import com.google.common.collect.ImmutableListMultimap;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Namespace;
@@ -163,7 +164,8 @@ final class ClusterIndex {
     }
 
     private final Map<String, Namespace> namespaces = new TreeMap<>();
-    private final Map<String, List<Member>> membersByNamespace = new TreeMap<>();
+    /** Immutable: its lists are handed out as they are, and peer resolution walks them for every peer. */
+    private final ImmutableListMultimap<String, Member> membersByNamespace;
     private final List<Member> members = new ArrayList<>();
     private final Set<IpFamily> families = EnumSet.noneOf(IpFamily.class);
     /** Addresses claimed by more than one live pod, with their claimants' members in {@link #CLAIM_ORDER}. */
@@ -189,6 +191,7 @@ final class ClusterIndex {
         }
         claimants.values().forEach(l -> l.sort(CLAIM_ORDER));
         Map<Pod, Member> memberOf = new IdentityHashMap<>();
+        ImmutableListMultimap.Builder<String, Member> byNamespace = ImmutableListMultimap.builder();
         for (Pod pod : pods) {
             List<Claim> claims = claimsOf.get(pod);
             if (claims == null) {
@@ -200,8 +203,9 @@ final class ClusterIndex {
             }
             memberOf.put(pod, member);
             members.add(member);
-            membersByNamespace.computeIfAbsent(pod.namespace(), n -> new ArrayList<>()).add(member);
+            byNamespace.put(pod.namespace(), member);
         }
+        membersByNamespace = byNamespace.build();
         claimants.forEach((address, list) -> {
             if (list.size() > 1) {
                 contested.put(address, list.stream().map(memberOf::get).toList());
@@ -226,7 +230,7 @@ final class ClusterIndex {
     }
 
     List<Member> membersOf(String namespace) {
-        return membersByNamespace.getOrDefault(namespace, List.of());
+        return membersByNamespace.get(namespace);
     }
 
     /** Addresses claimed by more than one live pod, each with its claimants in {@link #CLAIM_ORDER}. */

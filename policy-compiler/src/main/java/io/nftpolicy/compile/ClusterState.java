@@ -1,5 +1,7 @@
 package io.nftpolicy.compile;
 
+import com.google.common.collect.ListMultimap;
+import com.google.common.collect.MultimapBuilder;
 import io.nftpolicy.cluster.Namespace;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.net.IpAddress;
@@ -83,7 +85,7 @@ final class ClusterState {
     /** Pods are told apart by uid: a pod re-created under its name is another pod, whatever the order of events. */
     private final ObjectTracker<Pod, PodEntry> pods = new ObjectTracker<>(ObjectName::of, PodEntry::new);
     /** Claimants of each address, in {@link ClusterIndex#CLAIM_ORDER}. */
-    private final Map<IpAddress, List<PodEntry>> claimants = new HashMap<>();
+    private final ListMultimap<IpAddress, PodEntry> claimants = MultimapBuilder.hashKeys().arrayListValues(1).build();
     /** The addresses more than one pod claims. */
     private final Set<IpAddress> contestedAddresses = new HashSet<>();
     private final TreeMap<String, TreeMap<ObjectName, ClusterIndex.Member>> membersByNamespace = new TreeMap<>();
@@ -189,8 +191,8 @@ final class ClusterState {
     }
 
     private void claim(IpAddress address, PodEntry pod, Set<ObjectName> contested) {
-        List<PodEntry> all = claimants.computeIfAbsent(address, a -> new ArrayList<>(1));
-        all.add(pod);
+        claimants.put(address, pod);
+        List<PodEntry> all = claimants.get(address);
         if (all.size() > 1) {
             all.sort((x, y) -> ClusterIndex.CLAIM_ORDER.compare(x.object, y.object));
             contestedAddresses.add(address);
@@ -199,14 +201,11 @@ final class ClusterState {
     }
 
     private void unclaim(IpAddress address, PodEntry pod, Set<ObjectName> contested) {
-        List<PodEntry> all = claimants.get(address);
-        if (all == null || !all.remove(pod)) {
+        if (!claimants.remove(address, pod)) {
             return;
         }
+        List<PodEntry> all = claimants.get(address);
         all.forEach(e -> contested.add(e.name));
-        if (all.isEmpty()) {
-            claimants.remove(address);
-        }
         if (all.size() < 2) {
             contestedAddresses.remove(address);
         }

@@ -1,5 +1,7 @@
 package io.nftpolicy.compile;
 
+import com.google.common.collect.ArrayListMultimap;
+import com.google.common.collect.ListMultimap;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.SetElement;
 import java.util.ArrayList;
@@ -23,7 +25,7 @@ final class PeerCache implements Peers {
     private final ClusterState cluster;
     private final Map<AllowedPeer.Pods, Resolution> resolutions = new HashMap<>();
     /** Peers without a namespaceSelector, by the one namespace they look at. */
-    private final Map<String, List<Resolution>> byNamespace = new HashMap<>();
+    private final ListMultimap<String, Resolution> byNamespace = ArrayListMultimap.create();
     /** Peers with a namespaceSelector: any namespace may hold their pods. */
     private final List<Resolution> acrossNamespaces = new ArrayList<>();
     private long generation;
@@ -196,7 +198,7 @@ final class PeerCache implements Peers {
             r = new Resolution(key);
             resolutions.put(key, r);
             if (key.namespaces().isEmpty()) {
-                byNamespace.computeIfAbsent(key.policyNamespace(), n -> new ArrayList<>()).add(r);
+                byNamespace.put(key.policyNamespace(), r);
             } else {
                 acrossNamespaces.add(r);
             }
@@ -233,7 +235,7 @@ final class PeerCache implements Peers {
         }
         List<Resolution> touched = new ArrayList<>();
         for (ClusterState.MemberChange change : changes.members()) {
-            offer(byNamespace.getOrDefault(change.namespace(), List.of()), change, touched);
+            offer(byNamespace.get(change.namespace()), change, touched);
             offer(acrossNamespaces, change, touched);
         }
         touched.forEach(Resolution::flush);
@@ -260,8 +262,7 @@ final class PeerCache implements Peers {
             return r.dropped;
         });
         acrossNamespaces.removeIf(r -> r.used != generation);
-        byNamespace.values().forEach(l -> l.removeIf(r -> r.used != generation));
-        byNamespace.values().removeIf(List::isEmpty);
+        byNamespace.values().removeIf(r -> r.used != generation);
     }
 
     private void clear() {

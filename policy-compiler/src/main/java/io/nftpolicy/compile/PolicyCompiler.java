@@ -1,5 +1,7 @@
 package io.nftpolicy.compile;
 
+import com.google.common.collect.ArrayListMultimap;
+import com.google.common.collect.ListMultimap;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.policy.NetworkPolicy;
@@ -55,9 +57,9 @@ public final class PolicyCompiler {
 
         List<NetworkPolicy> ordered = new ArrayList<>(snapshot.policies());
         ordered.sort(Comparator.comparing(NetworkPolicy::namespace).thenComparing(NetworkPolicy::name));
-        Map<String, List<ValidPolicy>> policiesByNamespace = new TreeMap<>();
+        ListMultimap<String, ValidPolicy> policiesByNamespace = ArrayListMultimap.create();
         // Staged policies with the enforced ones, for the staged chains: what the pods would get if they were enforced.
-        Map<String, List<ValidPolicy>> withStaged = new TreeMap<>();
+        ListMultimap<String, ValidPolicy> withStaged = ArrayListMultimap.create();
         Set<String> staged = new java.util.HashSet<>();
         for (NetworkPolicy policy : ordered) {
             ValidPolicy valid = PolicyValidator.validate(policy, diagnostics);
@@ -69,9 +71,9 @@ public final class PolicyCompiler {
             if (policy.staged()) {
                 staged.add(policy.ref());
             } else {
-                policiesByNamespace.computeIfAbsent(policy.namespace(), n -> new ArrayList<>()).add(valid);
+                policiesByNamespace.put(policy.namespace(), valid);
             }
-            withStaged.computeIfAbsent(policy.namespace(), n -> new ArrayList<>()).add(valid);
+            withStaged.put(policy.namespace(), valid);
         }
 
         PeerSets peerSets = new PeerSets();
@@ -140,11 +142,11 @@ public final class PolicyCompiler {
 
     /** The groups of local pods in one direction, in key order, each with its members in namespace/name order. */
     private static List<PodGroup> group(PolicyType direction, List<ClusterIndex.Member> local,
-                                        Map<String, List<ValidPolicy>> policiesByNamespace) {
+                                        ListMultimap<String, ValidPolicy> policiesByNamespace) {
         Map<String, PodGroup> groups = new TreeMap<>();
         for (ClusterIndex.Member pod : local) {
             PodGrouping.Selection selection = PodGrouping.select(direction, pod,
-                    policiesByNamespace.getOrDefault(pod.pod().namespace(), List.of()));
+                    policiesByNamespace.get(pod.pod().namespace()));
             if (selection != null) {
                 groups.computeIfAbsent(selection.key(), k -> new PodGroup(direction, k, selection.policies()))
                         .members.add(pod);

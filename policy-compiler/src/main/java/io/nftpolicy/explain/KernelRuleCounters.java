@@ -1,5 +1,7 @@
 package io.nftpolicy.explain;
 
+import com.google.common.collect.HashMultimap;
+import com.google.common.collect.SetMultimap;
 import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.MapElement;
@@ -9,7 +11,6 @@ import io.nftpolicy.ruleset.VerdictMap;
 import io.nftpolicy.stats.CounterReadings;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,7 +51,7 @@ public final class KernelRuleCounters implements RuleCounters {
     public static KernelRuleCounters of(String origin, String node, Ruleset ruleset, CounterReadings readings) {
         Map<String, List<Optional<Count>>> byChain = new HashMap<>();
         List<String> warnings = new ArrayList<>();
-        Map<String, Set<IpAddress>> dispatched = dispatchedTo(ruleset);
+        SetMultimap<String, IpAddress> dispatched = dispatchedTo(ruleset);
         for (Chain chain : ruleset.chains()) {
             List<Optional<io.nftpolicy.stats.Count>> kernel = readings.chains().get(chain.name());
             if (kernel == null || kernel.size() != chain.rules().size()) {
@@ -63,7 +64,7 @@ public final class KernelRuleCounters implements RuleCounters {
             for (int i = 0; i < kernel.size(); i++) {
                 Optional<Count> own = kernel.get(i).map(c -> new Count(c.packets(), c.bytes()));
                 counts.add(own.isPresent() ? own
-                        : dropSetCount(chain.rules().get(i), dispatched.getOrDefault(chain.name(), Set.of()), readings));
+                        : dropSetCount(chain.rules().get(i), dispatched.get(chain.name()), readings));
             }
             byChain.put(chain.name(), counts);
         }
@@ -104,17 +105,17 @@ public final class KernelRuleCounters implements RuleCounters {
     }
 
     /** Chain name to the pod addresses its verdict maps send to it, directly or through a chain that goes to it. */
-    private static Map<String, Set<IpAddress>> dispatchedTo(Ruleset ruleset) {
+    private static SetMultimap<String, IpAddress> dispatchedTo(Ruleset ruleset) {
         Map<String, Chain> chains = new HashMap<>();
         ruleset.chains().forEach(c -> chains.put(c.name(), c));
-        Map<String, Set<IpAddress>> pods = new HashMap<>();
+        SetMultimap<String, IpAddress> pods = HashMultimap.create();
         for (VerdictMap map : ruleset.maps()) {
             for (MapElement element : map.elements()) {
-                pods.computeIfAbsent(element.chain(), c -> new HashSet<>()).add(element.key());
+                pods.put(element.chain(), element.key());
                 Chain chain = chains.get(element.chain());
                 if (chain != null) {
                     io.nftpolicy.compile.RuleCounters.gotoTarget(chain)
-                            .ifPresent(t -> pods.computeIfAbsent(t, c -> new HashSet<>()).add(element.key()));
+                            .ifPresent(t -> pods.put(t, element.key()));
                 }
             }
         }

@@ -1,5 +1,7 @@
 package io.nftpolicy.explain;
 
+import com.google.common.collect.LinkedHashMultimap;
+import com.google.common.collect.SetMultimap;
 import io.nftpolicy.ruleset.Chain;
 import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Rule;
@@ -7,7 +9,6 @@ import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.SetElement;
 import io.nftpolicy.ruleset.Source;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,7 +35,7 @@ public final class PolicyRules {
     public static Map<String, List<Placed>> of(Map<String, Ruleset> rulesetsByNode) {
         Map<String, List<Placed>> byPolicy = new LinkedHashMap<>();
         rulesetsByNode.forEach((node, ruleset) -> {
-            Map<String, Set<String>> policiesOfSet = policiesOfSets(ruleset);
+            SetMultimap<String, String> policiesOfSet = policiesOfSets(ruleset);
             for (Chain chain : ruleset.chains()) {
                 for (int i = 0; i < chain.rules().size(); i++) {
                     Rule rule = chain.rules().get(i);
@@ -49,14 +50,14 @@ public final class PolicyRules {
     }
 
     /** The policies one rule stands for, in the order it names them. */
-    static Set<String> policies(Rule rule, Map<String, Set<String>> policiesOfSet) {
+    static Set<String> policies(Rule rule, SetMultimap<String, String> policiesOfSet) {
         Set<String> policies = new LinkedHashSet<>();
         rule.sources().forEach(s -> policies.add(s.policy()));
         // Only a rule without sources of its own (merged sets) stands for its sets' elements' sources: a peer set
         // may be shared by the rules of several policies.
         Matcher reference = SET_REFERENCE.matcher(rule.sources().isEmpty() ? rule.statement() : "");
         while (reference.find()) {
-            policies.addAll(policiesOfSet.getOrDefault(reference.group(1), Set.of()));
+            policies.addAll(policiesOfSet.get(reference.group(1)));
         }
         for (String isolating : RulesetEvaluator.isolatedBy(rule)) {
             policies.add(withoutInvalid(isolating));
@@ -69,12 +70,12 @@ public final class PolicyRules {
         return policy.endsWith(INVALID) ? policy.substring(0, policy.length() - INVALID.length()) : policy;
     }
 
-    private static Map<String, Set<String>> policiesOfSets(Ruleset ruleset) {
-        Map<String, Set<String>> policies = new HashMap<>();
+    private static SetMultimap<String, String> policiesOfSets(Ruleset ruleset) {
+        SetMultimap<String, String> policies = LinkedHashMultimap.create();
         for (NamedSet set : ruleset.sets()) {
             for (SetElement element : set.elements()) {
                 for (Source source : element.sources()) {
-                    policies.computeIfAbsent(set.name(), n -> new LinkedHashSet<>()).add(source.policy());
+                    policies.put(set.name(), source.policy());
                 }
             }
         }

@@ -1,5 +1,7 @@
 package io.nftpolicy.explain;
 
+import com.google.common.collect.ArrayListMultimap;
+import com.google.common.collect.ListMultimap;
 import io.nftpolicy.compile.StagedChains;
 import io.nftpolicy.explain.Statement.Kind;
 import io.nftpolicy.explain.Trace.Allowance;
@@ -339,7 +341,7 @@ public final class RulesetEvaluator {
     private static final class SetIndex {
         private static final int SHOWN = 4;
         private final NamedSet set;
-        private final Map<IpAddress, List<SetElement>> byAddress = new HashMap<>();
+        private final ListMultimap<IpAddress, SetElement> byAddress = ArrayListMultimap.create();
         private final List<SetElement> others = new ArrayList<>();
 
         SetIndex(NamedSet set) {
@@ -347,7 +349,7 @@ public final class RulesetEvaluator {
             for (SetElement e : set.elements()) {
                 if (!e.key().isEmpty() && e.key().get(0) instanceof KeyPart.Addresses a
                         && a.range().first().equals(a.range().last())) {
-                    byAddress.computeIfAbsent(a.range().first(), k -> new ArrayList<>()).add(e);
+                    byAddress.put(a.range().first(), e);
                 } else {
                     others.add(e);
                 }
@@ -396,7 +398,7 @@ public final class RulesetEvaluator {
         }
 
         private List<SetElement> candidates(Object first) {
-            List<SetElement> exact = first instanceof IpAddress a ? byAddress.getOrDefault(a, List.of()) : List.of();
+            List<SetElement> exact = first instanceof IpAddress a ? byAddress.get(a) : List.of();
             if (exact.isEmpty()) {
                 return others;
             }

@@ -1,8 +1,10 @@
 package io.nftpolicy.net;
 
+import com.google.common.net.InetAddresses;
 import java.math.BigInteger;
-import java.net.InetAddress;
+import java.net.Inet6Address;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -12,9 +14,10 @@ import java.util.regex.Pattern;
  */
 public final class IpAddress implements Comparable<IpAddress> {
     private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
-    // Compiled once: String.matches compiles its pattern on every call, a cost per pod when a snapshot is read.
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-    private static final Pattern IPV6_CHARACTERS = Pattern.compile("[0-9A-Fa-f:.]+");
+    /** One or two zeros that start an IPv4 octet of up to three digits: dropped, so the octet reads as decimal. */
+    private static final Pattern LEADING_ZEROS = Pattern.compile("(?<![^.])(?=\\d{1,3}(\\.|$))0{1,2}(?=\\d)");
+    /** ::ffff:0:0/96, where an IPv4-mapped address lies; its low half. */
+    private static final long IPV4_MAPPED = 0xffff_0000_0000L;
 
     private final IpFamily family;
     private final long high;
@@ -59,6 +62,12 @@ public final class IpAddress implements Comparable<IpAddress> {
     /**
      * Parses a literal IPv4 or IPv6 address. Never resolves names: anything that is not a literal is rejected.
      *
+     * <p>Two readings follow the API server rather than Guava. An IPv4 octet with leading zeros is decimal, as the
+     * API server reads it: it stores such values unless its alpha gate StrictIPCIDRValidation is on (then it
+     * rejects them), so existing policies may hold them; Guava rejects them as possibly octal. An IPv4-mapped IPv6
+     * literal stays IPv6, where Guava (through the JDK) hands back the IPv4 address. A zone ({@code %eth0}) is
+     * rejected before Guava sees it: the API server rejects it, and Guava would look the interface up.
+     *
      * @throws IllegalArgumentException naming the text when it is not an address
      */
     public static IpAddress parse(String text) {
@@ -66,42 +75,25 @@ public final class IpAddress implements Comparable<IpAddress> {
             throw new IllegalArgumentException("empty address");
         }
         boolean v6 = text.indexOf(':') >= 0;
-        if (!v6 && !IPV4.matcher(text).matches()) {
-            throw new IllegalArgumentException("not an IP address: \"" + text + "\"");
+        if (text.indexOf('%') >= 0) {
+            throw notAnAddress(text);
         }
-        if (v6 && !IPV6_CHARACTERS.matcher(text).matches()) {
-            throw new IllegalArgumentException("not an IP address: \"" + text + "\"");
-        }
-        if (!v6) {
-            long value = 0;
-            for (String octet : text.split("\\.")) {
-                int n = Integer.parseInt(octet);
-                if (n > 255) {
-                    throw new IllegalArgumentException("not an IP address: \"" + text + "\"");
-                }
-                value = (value << 8) | n;
-            }
-            return new IpAddress(IpFamily.IPV4, 0, value);
-        }
-        byte[] bytes;
+        ByteBuffer bytes;
         try {
-            // Only IPv6 literals reach here (they contain ':'), which InetAddress never looks up as names.
-            bytes = InetAddress.getByName(text).getAddress();
-        } catch (UnknownHostException | SecurityException e) {
-            throw new IllegalArgumentException("not an IP address: \"" + text + "\"");
+            bytes = ByteBuffer.wrap(InetAddresses.forString(v6 ? text : LEADING_ZEROS.matcher(text).replaceAll(""))
+                    .getAddress());
+        } catch (IllegalArgumentException e) {
+            throw notAnAddress(text);
         }
-        if (!v6 && bytes.length != 4) {
-            throw new IllegalArgumentException("not an IP address: \"" + text + "\"");
+        if (bytes.capacity() == 16) {
+            return new IpAddress(IpFamily.IPV6, bytes.getLong(), bytes.getLong());
         }
-        if (v6 && bytes.length == 4) {
-            // An IPv4-mapped IPv6 literal: InetAddress hands back the IPv4 address; keep it IPv6.
-            byte[] mapped = new byte[16];
-            mapped[10] = (byte) 0xff;
-            mapped[11] = (byte) 0xff;
-            System.arraycopy(bytes, 0, mapped, 12, 4);
-            bytes = mapped;
-        }
-        return new IpAddress(bytes.length == 4 ? IpFamily.IPV4 : IpFamily.IPV6, new BigInteger(1, bytes));
+        long value = Integer.toUnsignedLong(bytes.getInt());
+        return v6 ? new IpAddress(IpFamily.IPV6, 0, IPV4_MAPPED | value) : new IpAddress(IpFamily.IPV4, 0, value);
+    }
+
+    private static IllegalArgumentException notAnAddress(String text) {
+        return new IllegalArgumentException("not an IP address: \"" + text + "\"");
     }
 
     /** The next address; not defined for the last address of the family. */
@@ -143,48 +135,12 @@ public final class IpAddress implements Comparable<IpAddress> {
         if (family == IpFamily.IPV4) {
             return ((low >>> 24) & 0xff) + "." + ((low >>> 16) & 0xff) + "." + ((low >>> 8) & 0xff) + "." + (low & 0xff);
         }
-        byte[] bytes = new byte[16];
-        for (int i = 0; i < 8; i++) {
-            bytes[i] = (byte) (high >>> (56 - 8 * i));
-            bytes[8 + i] = (byte) (low >>> (56 - 8 * i));
+        ByteBuffer bytes = ByteBuffer.allocate(16).putLong(high).putLong(low);
+        try {
+            // Inet6Address, not InetAddress.getByAddress: that one turns an IPv4-mapped address into IPv4.
+            return InetAddresses.toAddrString(Inet6Address.getByAddress(null, bytes.array(), -1));
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // only for a length other than 16
         }
-        return formatV6(bytes);
-    }
-
-    private static String formatV6(byte[] b) {
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLen = 0;
-        for (int i = 0; i < 8; ) {
-            if (groups[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLen && j - i >= 2) {
-                bestStart = i;
-                bestLen = j - i;
-            }
-            i = j;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(groups[i]));
-        }
-        return sb.toString();
     }
 }

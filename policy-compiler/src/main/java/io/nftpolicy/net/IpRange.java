@@ -1,5 +1,7 @@
 package io.nftpolicy.net;
 
+import com.google.common.collect.BoundType;
+import com.google.common.collect.Range;
 import java.math.BigInteger;
 import java.util.Objects;
 
@@ -40,6 +42,24 @@ public record IpRange(IpAddress first, IpAddress last) implements Comparable<IpR
 
     public IpFamily family() {
         return first.family();
+    }
+
+    /**
+     * This range as a Guava range, closed-open so that adjacent ranges join in a {@code RangeSet}; unbounded above
+     * when it ends at the family's last address, which has no next (so a RangeSet of these holds one family).
+     */
+    public Range<IpAddress> asRange() {
+        return last.isMax() ? Range.atLeast(first) : Range.closedOpen(first, last.next());
+    }
+
+    /** The range of addresses of {@code family} that a range made by {@link #asRange()}, or cut from one, holds. */
+    public static IpRange of(Range<IpAddress> range, IpFamily family) {
+        if (range.lowerBoundType() != BoundType.CLOSED
+                || range.hasUpperBound() && range.upperBoundType() != BoundType.OPEN) {
+            throw new IllegalArgumentException("not a closed-open range of addresses: " + range);
+        }
+        IpAddress last = range.hasUpperBound() ? range.upperEndpoint().previous() : all(family).last();
+        return new IpRange(range.lowerEndpoint(), last);
     }
 
     public boolean contains(IpRange other) {

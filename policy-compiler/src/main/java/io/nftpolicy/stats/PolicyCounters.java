@@ -1,5 +1,7 @@
 package io.nftpolicy.stats;
 
+import com.google.common.collect.MultimapBuilder;
+import com.google.common.collect.SetMultimap;
 import io.nftpolicy.compile.RuleCounters;
 import io.nftpolicy.compile.StagedChains;
 import io.nftpolicy.net.IpAddress;
@@ -17,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * Attributes counters read from a node to the provenance the compiled ruleset gives them: an allow rule's counter
@@ -51,7 +52,7 @@ public final class PolicyCounters {
     public static Report attribute(Ruleset ruleset, CounterReadings readings) {
         List<String> warnings = new ArrayList<>();
         Map<Source, Count> bySource = new TreeMap<>();
-        Map<Source, TreeSet<String>> shared = new HashMap<>();
+        SetMultimap<Source, String> shared = MultimapBuilder.hashKeys().treeSetValues().build();
         Map<Source, Count> wouldAccept = new TreeMap<>();
         Map<String, Chain> chains = new HashMap<>();
         for (Chain chain : ruleset.chains()) {
@@ -84,8 +85,8 @@ public final class PolicyCounters {
                 Count count = kernel.get(i).get();
                 for (Source source : rule.sources()) {
                     bySource.merge(source, count, Count::plus);
-                    TreeSet<String> others = shared.computeIfAbsent(source, s -> new TreeSet<>());
-                    rule.sources().stream().filter(s -> !s.equals(source)).map(Source::toString).forEach(others::add);
+                    rule.sources().stream().filter(s -> !s.equals(source))
+                            .forEach(other -> shared.put(source, other.toString()));
                 }
             }
         }

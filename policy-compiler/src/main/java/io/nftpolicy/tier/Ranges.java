@@ -1,5 +1,9 @@
 package io.nftpolicy.tier;
 
+import com.google.common.collect.RangeSet;
+import com.google.common.collect.TreeRangeSet;
+import io.nftpolicy.net.IpAddress;
+import io.nftpolicy.net.IpFamily;
 import io.nftpolicy.net.IpRange;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,23 +12,13 @@ import java.util.List;
 final class Ranges {
     private Ranges() {}
 
-    /** The ranges sorted, overlapping and adjacent ones joined; families never mix (they sort apart). */
+    /** The ranges sorted, overlapping and adjacent ones joined; families apart, IPv4 first. */
     static List<IpRange> merge(List<IpRange> ranges) {
-        List<IpRange> sorted = new ArrayList<>(ranges);
-        sorted.sort(null);
         List<IpRange> merged = new ArrayList<>();
-        for (IpRange r : sorted) {
-            if (!merged.isEmpty()) {
-                IpRange last = merged.get(merged.size() - 1);
-                if (last.family() == r.family()
-                        && (last.contains(r.first()) || (!last.last().isMax() && last.last().next().equals(r.first())))) {
-                    if (r.last().compareTo(last.last()) > 0) {
-                        merged.set(merged.size() - 1, new IpRange(last.first(), r.last()));
-                    }
-                    continue;
-                }
-            }
-            merged.add(r);
+        for (IpFamily family : IpFamily.values()) {
+            RangeSet<IpAddress> union = TreeRangeSet.create(
+                    ranges.stream().filter(r -> r.family() == family).map(IpRange::asRange).toList());
+            union.asRanges().forEach(r -> merged.add(IpRange.of(r, family)));
         }
         return List.copyOf(merged);
     }

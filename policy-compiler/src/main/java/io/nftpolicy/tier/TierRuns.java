@@ -1,6 +1,10 @@
 package io.nftpolicy.tier;
 
+import com.google.common.collect.ListMultimap;
+import com.google.common.collect.MultimapBuilder;
+import com.google.common.collect.Multimaps;
 import io.nftpolicy.cluster.ContainerPort;
+import io.nftpolicy.cluster.Protocol;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.ObjectNames;
 import io.nftpolicy.net.IpAddress;
@@ -144,10 +148,9 @@ final class TierRuns {
     /** Protocol · port of the rule, ranges joined where they touch. */
     private String portSet(List<NumberedPort> ports) {
         TreeSet<SetElement> elements = new TreeSet<>();
-        java.util.Map<io.nftpolicy.cluster.Protocol, List<int[]>> byProtocol = new java.util.TreeMap<>();
-        ports.forEach(p -> byProtocol.computeIfAbsent(p.protocol(), k -> new ArrayList<>())
-                .add(new int[] {p.first(), p.last()}));
-        byProtocol.forEach((protocol, ranges) -> {
+        ListMultimap<Protocol, int[]> byProtocol = MultimapBuilder.enumKeys(Protocol.class).arrayListValues().build();
+        ports.forEach(p -> byProtocol.put(p.protocol(), new int[] {p.first(), p.last()}));
+        Multimaps.asMap(byProtocol).forEach((protocol, ranges) -> {
             ranges.sort(java.util.Comparator.comparingInt(r -> r[0]));
             int[] current = null;
             for (int[] r : ranges) {
@@ -172,7 +175,7 @@ final class TierRuns {
         return name;
     }
 
-    private static SetElement portElement(io.nftpolicy.cluster.Protocol protocol, int[] range) {
+    private static SetElement portElement(Protocol protocol, int[] range) {
         return new SetElement(List.of(new KeyPart.Proto(protocol), new KeyPart.Ports(range[0], range[1])), List.of(),
                 "");
     }

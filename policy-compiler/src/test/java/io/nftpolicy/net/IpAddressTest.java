@@ -3,6 +3,8 @@ package io.nftpolicy.net;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.common.net.InetAddresses;
+import java.io.File;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -63,11 +65,27 @@ class IpAddressTest {
     @ParameterizedTest
     @ValueSource(strings = {"localhost", "example.com", "garbage", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.256.1.1",
             "999.999.999.999", "1.2.3.-4", " 1.2.3.4", "1.2.3.4 ", "1::2::3", "12345::1", "2001:db8::g", "fe80::1%eth0",
-            "[::1]", ":::", "1.2.3.4:80", "0x0a.0.0.1"})
+            "fe80::1%1", "[::1]", ":::", "1.2.3.4:80", "0x0a.0.0.1", "0010.0.0.1", "::ffff:010.0.0.1"})
     void rejectsTextThatIsNotALiteralAddressAndNamesIt(String text) {
         assertThatThrownBy(() -> IpAddress.parse(text))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(text);
+    }
+
+    /** The API server reads such octets as decimal and stores them unless its alpha gate StrictIPCIDRValidation is on. */
+    @Test
+    void anIpv4OctetWithLeadingZerosIsDecimalAsTheApiServerReadsIt() {
+        assertThat(IpAddress.parse("010.001.000.009")).isEqualTo(IpAddress.parse("10.1.0.9"));
+    }
+
+    @Test
+    void anIpv4CompatibleIpv6LiteralIsTheIpv6AddressItSpells() {
+        assertThat(IpAddress.parse("::1.2.3.4")).returns(IpFamily.IPV6, IpAddress::family).hasToString("::102:304");
+    }
+
+    @Test
+    void anIpv4MappedIpv6AddressPrintsAsIpv6() {
+        assertThat(IpAddress.parse("::ffff:10.0.0.1")).hasToString("::ffff:a00:1");
     }
 
     @Test
@@ -221,7 +239,9 @@ class IpAddressTest {
                     }
                 }
                 """);
-        String classes = Path.of(IpAddress.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
+        String classes = Path.of(IpAddress.class.getProtectionDomain().getCodeSource().getLocation().getPath())
+                + File.pathSeparator
+                + Path.of(InetAddresses.class.getProtectionDomain().getCodeSource().getLocation().getPath());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process child = new ProcessBuilder(java, "-Djdk.net.hosts.file=" + hosts, "-cp", classes, probe.toString())
                 .redirectErrorStream(true)

@@ -3,6 +3,10 @@ package io.nftpolicy.net;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.common.collect.Range;
+import com.google.common.collect.RangeSet;
+import com.google.common.collect.TreeRangeSet;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class IpRangeTest {
@@ -159,5 +163,28 @@ class IpRangeTest {
     void rangesOrderByFirstThenLast() {
         assertThat(range("10.0.0.1", "10.0.0.9")).isLessThan(range("10.0.0.2", "10.0.0.3"));
         assertThat(range("10.0.0.1", "10.0.0.3")).isLessThan(range("10.0.0.1", "10.0.0.9"));
+    }
+
+    @Test
+    void adjacentRangesJoinInARangeSet() {
+        RangeSet<IpAddress> set = TreeRangeSet.create(List.of(
+                range("10.0.0.0", "10.0.0.127").asRange(), range("10.0.0.128", "10.0.0.255").asRange()));
+
+        assertThat(set.asRanges()).containsExactly(range("10.0.0.0", "10.0.0.255").asRange());
+    }
+
+    @Test
+    void aRangeEndingAtTheLastAddressOfItsFamilyComesBackFromItsGuavaRange() {
+        IpRange tail = range("255.255.255.0", "255.255.255.255");
+
+        assertThat(IpRange.of(tail.asRange(), IpFamily.IPV4)).isEqualTo(tail);
+        assertThat(IpRange.of(IpRange.all(IpFamily.IPV6).asRange(), IpFamily.IPV6))
+                .isEqualTo(IpRange.all(IpFamily.IPV6));
+    }
+
+    @Test
+    void aRangeWhoseEndsAreNotClosedOpenIsNoIpRange() {
+        assertThatThrownBy(() -> IpRange.of(Range.closed(ip("10.0.0.0"), ip("10.0.0.9")), IpFamily.IPV4))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

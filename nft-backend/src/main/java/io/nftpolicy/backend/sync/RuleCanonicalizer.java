@@ -1,5 +1,7 @@
 package io.nftpolicy.backend.sync;
 
+import com.google.common.collect.ListMultimap;
+import com.google.common.collect.MultimapBuilder;
 import io.nftpolicy.backend.kernel.KernelChain;
 import io.nftpolicy.backend.kernel.KernelTable;
 import io.nftpolicy.backend.kernel.KernelTableReader;
@@ -11,9 +13,7 @@ import io.nftpolicy.ruleset.NamedSet;
 import io.nftpolicy.ruleset.Rule;
 import io.nftpolicy.ruleset.Ruleset;
 import io.nftpolicy.ruleset.VerdictMap;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,14 +55,14 @@ public final class RuleCanonicalizer {
      * statement missing from the map is unknown. The same map object as last time when nothing new was asked.
      */
     public synchronized Map<String, String> expressions(Ruleset ruleset) {
-        Map<String, List<Rule>> missing = new LinkedHashMap<>();
+        ListMultimap<String, Rule> missing = MultimapBuilder.linkedHashKeys().arrayListValues().build();
         int wanted = 0;
         for (Chain chain : ruleset.chains()) {
             for (Rule rule : chain.rules()) {
                 wanted++;
                 String statement = rule.statement().trim();
                 if (!cache.containsKey(statement)) {
-                    missing.computeIfAbsent(chain.name(), c -> new ArrayList<>()).add(rule);
+                    missing.put(chain.name(), rule);
                 }
             }
         }
@@ -94,7 +94,7 @@ public final class RuleCanonicalizer {
     }
 
     /** Loads the missing rules, each in its own chain, into the scratch table and reads them back. */
-    private Map<String, String> learn(Ruleset ruleset, Map<String, List<Rule>> missing) {
+    private Map<String, String> learn(Ruleset ruleset, ListMultimap<String, Rule> missing) {
         Transaction tx = new Transaction().addTable("");
         for (NamedSet set : ruleset.sets()) {
             tx.addSet(new NamedSet(set.name(), set.keyType(), set.interval(), "", List.of()));
@@ -105,7 +105,7 @@ public final class RuleCanonicalizer {
         for (Chain chain : ruleset.chains()) {
             tx.addChain(chain.name(), chain.hook(), "");
         }
-        missing.forEach((chain, rules) -> rules.forEach(r -> tx.addRule(chain, Rule.of(r.statement().trim(), ""))));
+        missing.forEach((chain, r) -> tx.addRule(chain, Rule.of(r.statement().trim(), "")));
         try {
             if (scratch == null) {
                 scratch = Nftables.openScratch();
@@ -117,7 +117,7 @@ public final class RuleCanonicalizer {
             KernelTable listed = KernelTableReader.parse(json.orElseThrow());
             Map<String, String> learned = new HashMap<>();
             for (KernelChain chain : listed.chains()) {
-                List<Rule> rules = missing.getOrDefault(chain.name(), List.of());
+                List<Rule> rules = missing.get(chain.name());
                 if (chain.expressions().size() != rules.size()) {
                     throw new IllegalStateException("chain " + chain.name() + " lists " + chain.expressions().size()
                             + " rules, " + rules.size() + " were written");
@@ -131,9 +131,8 @@ public final class RuleCanonicalizer {
             if (scratch == null) {
                 unavailable = true;
             }
-            LOG.log(Level.WARNING, "cannot learn how the kernel lists " + missing.values().stream()
-                    .mapToInt(List::size).sum() + " rules; they are compared by comment, sets and verdict only: "
-                    + e.getMessage());
+            LOG.log(Level.WARNING, "cannot learn how the kernel lists " + missing.size()
+                    + " rules; they are compared by comment, sets and verdict only: " + e.getMessage());
             return Map.of();
         }
     }

@@ -1,5 +1,8 @@
 package io.nftpolicy.agent.reporting;
 
+import com.google.common.collect.ImmutableListMultimap;
+import com.google.common.collect.ListMultimap;
+import com.google.common.collect.Multimaps;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
@@ -15,7 +18,6 @@ import io.nftpolicy.crd.NodeSyncStatus;
 import io.nftpolicy.crd.Timestamps;
 import java.time.Clock;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -70,14 +72,11 @@ public final class EventRecorder {
         if (report.ruleset().isEmpty()) {
             return;
         }
-        Map<String, List<Diagnostic>> byPolicy = new LinkedHashMap<>();
-        for (Diagnostic d : report.diagnostics()) {
-            if (d.kind().equals("NetworkPolicy")) {
-                byPolicy.computeIfAbsent(d.object(), k -> new java.util.ArrayList<>()).add(d);
-            }
-        }
+        ListMultimap<String, Diagnostic> byPolicy = report.diagnostics().stream()
+                .filter(d -> d.kind().equals("NetworkPolicy"))
+                .collect(ImmutableListMultimap.toImmutableListMultimap(Diagnostic::object, d -> d));
         reportedInvalid.keySet().retainAll(byPolicy.keySet());
-        for (Map.Entry<String, List<Diagnostic>> e : byPolicy.entrySet()) {
+        for (Map.Entry<String, List<Diagnostic>> e : Multimaps.asMap(byPolicy).entrySet()) {
             PolicyRef ref = report.policyRefs().get(e.getKey());
             if (ref == null) {
                 continue;
