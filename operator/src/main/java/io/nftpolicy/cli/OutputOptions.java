@@ -23,11 +23,17 @@ import picocli.CommandLine.Spec;
  * formats it has; the others are refused by name before any work is done.
  */
 final class OutputOptions {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .build());
+    /**
+     * The mappers that print documents, made on first use: an ObjectMapper's set-up (its date format builds a
+     * Calendar, which looks up locale data) is start-up time lost for a command that prints text.
+     */
+    private static final class Mappers {
+        static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+                .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                .build());
+    }
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
@@ -106,8 +112,8 @@ final class OutputOptions {
     static String write(JsonNode document, OutputFormat as) {
         try {
             return switch (as) {
-                case JSON -> JSON.writeValueAsString(document) + "\n";
-                case YAML -> YAML.writeValueAsString(document);
+                case JSON -> Mappers.JSON.writeValueAsString(document) + "\n";
+                case YAML -> Mappers.YAML.writeValueAsString(document);
                 default -> throw new IllegalArgumentException("not a document format: " + as);
             };
         } catch (JsonProcessingException e) {

@@ -1,31 +1,20 @@
 package io.nftpolicy.snapshot;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.nftpolicy.snapshot.LocatedTree.Document;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
-import java.util.function.Predicate;
 
 /**
- * Reads the YAML of a {@code kubectl get -o yaml} List in parts, one per processor, at the same time: SnakeYAML
- * reads a few MB a second, and most of a large dump's reading is its scanning.
+ * Where the YAML of a {@code kubectl get -o yaml} List can be cut into parts that are read at the same time, one per
+ * processor: SnakeYAML reads a few MB a second, and most of a large dump's reading is its scanning.
  *
  * <p>kubectl writes one List whose {@code items:} is a top-level key with its items at column 0, each starting with
  * a line {@code - ...}; other top-level keys ({@code kind: List}, {@code metadata:}) may follow. The file is cut
- * before such lines into the head (up to and with some items), further runs of items, each read as a sequence of
- * its own, and the tail (the keys after the items), and the parts are joined: the same tree as one reading, with
- * the same lines. A line {@code - } at column 0 after {@code items:} can only start an item: a block scalar's
- * lines are indented, and a plain scalar ends before it; inside a quoted scalar or a flow collection it would leave
- * the part before it unterminated, which is an error. Anything else that could make the parts read differently
- * from the whole (an error in any part, anchors, aliases or merge keys, which refer across values, another
- * document) gives up: the caller then reads the file whole, and reports what that reading reports.
+ * before such lines into the head (up to and with some items), further runs of items, each of which reads as a
+ * sequence of its own, and the tail (the keys after the items). A line {@code - } at column 0 after {@code items:}
+ * can only start an item: a block scalar's lines are indented, and a plain scalar ends before it; inside a quoted
+ * scalar or a flow collection it would leave the part before it unterminated, which is an error. What reads the
+ * parts ({@link StreamedList}) gives up on anything else that could make them read differently from the whole (an
+ * error in any part, anchors, aliases or merge keys, which refer across values, a key written twice).
  */
 final class ListParts {
     private static final String ITEMS = "items:\n";
@@ -33,15 +22,28 @@ final class ListParts {
     /** Below this, threads cost more than they save. */
     static final int MIN_LENGTH = 1 << 20;
 
-    private ListParts() {}
-
-    /** The one document of the text, read in parts; null when it cannot be, and the text is to be read whole. */
-    static List<Document> read(String text, YAMLFactory factory, int parts) {
-        return text.length() < MIN_LENGTH ? null : split(text, factory, parts);
+    /** Which part of the List a piece of the text is. */
+    enum Role {
+        /** The List's keys up to and with the first items: a mapping. */
+        HEAD,
+        /** A run of items: a sequence. */
+        ITEMS,
+        /** The List's keys after the items: a mapping. */
+        TAIL
     }
 
-    /** {@link #read} whatever the length. */
-    static List<Document> split(String text, YAMLFactory factory, int parts) {
+    /** A piece of the file, which starts after {@code lineOffset} of the file's lines. */
+    record Part(Role role, String text, int lineOffset) {}
+
+    private ListParts() {}
+
+    /** The parts of a large List, in file order; null when the text is to be read whole. */
+    static List<Part> cut(String text, int parts) {
+        return text.length() < MIN_LENGTH ? null : split(text, parts);
+    }
+
+    /** {@link #cut} whatever the length. */
+    static List<Part> split(String text, int parts) {
         if (parts < 2) {
             return null;
         }
@@ -68,7 +70,8 @@ final class ListParts {
         if (cuts.isEmpty()) {
             return null;
         }
-        List<FutureTask<Part>> tasks = new ArrayList<>();
+        List<Part> result = new ArrayList<>();
+        result.add(new Part(Role.HEAD, text.substring(0, cuts.get(0)), 0));
         int line = 0;
         int counted = 0;
         for (int i = 0; i < cuts.size(); i++) {
@@ -76,27 +79,12 @@ final class ListParts {
             int end = i + 1 < cuts.size() ? cuts.get(i + 1) : tail;
             line += lines(text, counted, start);
             counted = start;
-            tasks.add(start(factory, text.substring(start, end), line));
+            result.add(new Part(Role.ITEMS, text.substring(start, end), line));
         }
-        Part head = new Part(factory, text.substring(0, cuts.get(0)), 0);
-        head.run();
-        Part tailPart = null;
         if (tail < text.length()) {
-            tailPart = new Part(factory, text.substring(tail), line + lines(text, counted, tail));
-            tailPart.run();
+            result.add(new Part(Role.TAIL, text.substring(tail), line + lines(text, counted, tail)));
         }
-        try {
-            List<Part> rest = new ArrayList<>();
-            for (FutureTask<Part> task : tasks) {
-                rest.add(task.get());
-            }
-            return join(head, rest, tailPart);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        } catch (ExecutionException e) {
-            return null;
-        }
+        return result;
     }
 
     /** A document marker after the items: the file holds more than the List. */
@@ -123,73 +111,5 @@ final class ListParts {
             lines++;
         }
         return lines;
-    }
-
-    private static FutureTask<Part> start(YAMLFactory factory, String text, int lineOffset) {
-        Part part = new Part(factory, text, lineOffset);
-        FutureTask<Part> task = new FutureTask<>(part, part);
-        Thread thread = new Thread(task, "nftpolicy-read");
-        thread.setDaemon(true);
-        thread.start();
-        return task;
-    }
-
-    /** The head's List with the items of the other parts and the tail's keys; null when they do not fit. */
-    private static List<Document> join(Part head, List<Part> items, Part tail) {
-        if (!head.single(JsonNode::isObject) || !(head.root().get("items") instanceof ArrayNode list)) {
-            return null;
-        }
-        for (Part part : items) {
-            if (!part.single(JsonNode::isArray)) {
-                return null;
-            }
-            list.addAll((ArrayNode) part.root());
-        }
-        if (tail != null) {
-            if (!tail.single(JsonNode::isObject)) {
-                return null;
-            }
-            ObjectNode root = (ObjectNode) head.root();
-            for (Map.Entry<String, JsonNode> key : tail.root().properties()) {
-                if (root.has(key.getKey())) {
-                    return null; // a duplicate key: the whole reading names it
-                }
-                root.set(key.getKey(), key.getValue());
-            }
-        }
-        return head.documents;
-    }
-
-    /** One part, read into a tree of its own. */
-    private static final class Part implements Runnable {
-        private final YAMLFactory factory;
-        private final String text;
-        private final LocatedTree tree;
-        private List<Document> documents;
-
-        Part(YAMLFactory factory, String text, int lineOffset) {
-            this.factory = factory;
-            this.text = text;
-            this.tree = new LocatedTree(false, lineOffset);
-        }
-
-        @Override
-        public void run() {
-            try (JsonParser parser = factory.createParser(text)) {
-                documents = tree.readAll(parser);
-            } catch (Exception e) {
-                documents = null; // read whole, the file reports its error
-            }
-        }
-
-        JsonNode root() {
-            return documents.get(0).root();
-        }
-
-        /** Whether the part read as one document of the expected shape, without references across values. */
-        boolean single(Predicate<JsonNode> shape) {
-            return documents != null && documents.size() == 1 && root() != null && shape.test(root())
-                    && !tree.sawReferences();
-        }
     }
 }

@@ -148,6 +148,20 @@ final class LocatedTree {
         return documents;
     }
 
+    /**
+     * Reads the value at the parser's current token into a tree of its own, one value of a stream that is read a
+     * value at a time ({@link StreamedList}): the value lies {@code depthAbove} levels deep in its document, which
+     * counts against {@link #MAX_DEPTH} as in a reading of the whole document.
+     */
+    JsonNode readNested(JsonParser parser, int depthAbove) throws IOException, TreeException {
+        depth = depthAbove;
+        try {
+            return read(parser);
+        } finally {
+            depth = 0;
+        }
+    }
+
     /** Where a value starts: known for mappings and sequences, unknown for the others. */
     static Position start(JsonNode value) {
         if (value instanceof LocatedObject object) {

@@ -19,6 +19,16 @@ final class SnapshotBuilder {
     final List<Node> nodes = new ArrayList<>();
     final List<Diagnostic> diagnostics = new ArrayList<>();
 
+    /** Adds the records read from a later part of the same file. */
+    void append(SnapshotBuilder later) {
+        namespaces.addAll(later.namespaces);
+        pods.addAll(later.pods);
+        policies.addAll(later.policies);
+        clusterPolicies.addAll(later.clusterPolicies);
+        nodes.addAll(later.nodes);
+        diagnostics.addAll(later.diagnostics);
+    }
+
     ClusterSnapshot snapshot() {
         return SnapshotConverter.snapshot(namespaces, pods, policies).withTiers(clusterPolicies, nodes);
     }

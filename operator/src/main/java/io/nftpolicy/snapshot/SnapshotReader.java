@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.nftpolicy.snapshot.ListParts.Part;
+import io.nftpolicy.snapshot.ListParts.Role;
 import io.nftpolicy.snapshot.LocatedTree.Document;
 import io.nftpolicy.snapshot.LocatedTree.Position;
 import java.io.IOException;
@@ -17,8 +19,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -37,6 +37,9 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * (Services, Deployments, ...) are skipped. Every error is one line naming the file and, when known, line:column,
  * and for a value of the wrong type the object and field. Each kind has its {@link KindReader}; values are carried
  * over as written, and the compiler validates policies.
+ *
+ * <p>A List (what kubectl prints) is read item by item into records ({@link StreamedList}); any other file, and a
+ * List with a problem, is read whole into a tree first, which reports problems at their exact place.
  */
 public final class SnapshotReader {
     /** The kinds policy reads, by kind. */
@@ -50,7 +53,7 @@ public final class SnapshotReader {
                             (object, into) -> into.nodes.add(TierObjectReader.node(object.node()))))
             .collect(Collectors.toUnmodifiableMap(KindReader::kind, Function.identity()));
 
-    /** Threads that read parts of a large YAML List at the same time. */
+    /** Threads that read parts of a large YAML List at the same time ({@link ListParts}). */
     private static final int PARTS = Math.min(Runtime.getRuntime().availableProcessors(), 4);
 
     private final JsonFactory jsonFactory = JsonFactory.builder().build();
@@ -89,33 +92,42 @@ public final class SnapshotReader {
         if (!json) {
             checkLineLengths(name, text);
         }
+        List<Part> parts = json ? null : ListParts.cut(text, PARTS);
+        SnapshotFile streamed = StreamedList.read(name, json ? jsonFactory : yamlFactory,
+                parts != null ? parts : List.of(new Part(Role.HEAD, text, 0)));
+        return streamed != null ? streamed : readAsTree(name, text, json);
+    }
+
+    /** Reads content whole as a tree, never item by item: what {@link StreamedList} agrees with. */
+    SnapshotFile readAsTree(String name, byte[] content) throws SnapshotException {
+        String text = decode(name, content);
+        return readAsTree(name, text, looksLikeJson(text));
+    }
+
+    private SnapshotFile readAsTree(String name, String text, boolean json) throws SnapshotException {
         try {
-            return read(name, text, json, new LocatedTree(false), PARTS);
+            return read(name, text, json, new LocatedTree(false));
         } catch (SnapshotException problem) {
             // Read again, remembering where every value starts: the same problem, reported at its exact place.
-            read(name, text, json, new LocatedTree(true), 1);
+            read(name, text, json, new LocatedTree(true));
             throw problem;
         }
     }
 
-    /** @param parts how many threads may read a YAML List (see {@link ListParts}) */
-    private SnapshotFile read(String name, String text, boolean json, LocatedTree tree, int parts)
-            throws SnapshotException {
-        List<Document> documents = json ? null : ListParts.read(text, yamlFactory, parts);
-        if (documents == null) {
-            documents = readWhole(name, text, json, tree);
-        }
+    /** Reads the file whole, as a tree of every document. */
+    private SnapshotFile read(String name, String text, boolean json, LocatedTree tree) throws SnapshotException {
+        List<Document> documents = readWhole(name, text, json, tree);
         if (documents.stream().allMatch(d -> d.root() == null)) {
             throw new SnapshotException(name + ": no Kubernetes objects in the file (it is empty)");
         }
-        Collector collector = new Collector(name, tree);
+        ObjectCollector collector = new ObjectCollector(name, tree);
         boolean multi = documents.size() > 1;
         for (Document document : documents) {
             if (document.root() != null) {
                 collector.value(document.root(), document.start(), multi ? "document " + document.index() : "");
             }
         }
-        return new SnapshotFile(collector.records.snapshot(), collector.records.diagnostics, collector.warnings);
+        return collector.result();
     }
 
     private List<Document> readWhole(String name, String text, boolean json, LocatedTree tree)
@@ -197,95 +209,6 @@ public final class SnapshotReader {
             }
         }
         return at(name, Position.of(e.getLocation())) + e.getOriginalMessage();
-    }
-
-    /** Walks the documents, flattening Lists, and keeps the objects policy reads. */
-    private final class Collector {
-        private final String file;
-        private final LocatedTree tree;
-        private final SnapshotBuilder records = new SnapshotBuilder();
-        private final List<String> warnings = new ArrayList<>();
-        private final Map<String, Position> seen = new HashMap<>();
-
-        Collector(String file, LocatedTree tree) {
-            this.file = file;
-            this.tree = tree;
-        }
-
-        /** One value that should be an object or a list of them; {@code where} names it for messages. */
-        void value(JsonNode node, Position position, String where) throws SnapshotException {
-            if (node.isArray()) {
-                items(node, where);
-            } else if (!node.isObject()) {
-                throw error(position, where, "expected a Kubernetes object (a mapping), found " + describe(node));
-            } else {
-                object(node, position, where);
-            }
-        }
-
-        private void items(JsonNode array, String where) throws SnapshotException {
-            for (int i = 0; i < array.size(); i++) {
-                JsonNode item = array.get(i);
-                String itemWhere = (where.isEmpty() ? "" : where + " ") + "items[" + i + "]";
-                if (!item.isNull()) {
-                    value(item, tree.childStart(array, i), itemWhere);
-                }
-            }
-        }
-
-        private void object(JsonNode node, Position position, String where) throws SnapshotException {
-            JsonNode kindNode = node.path("kind");
-            if (!kindNode.isTextual() || kindNode.asText().isEmpty()) {
-                throw error(position, where, "object has no kind");
-            }
-            String kind = kindNode.asText();
-            if (node.has("items") && (kind.equals("List") || kind.endsWith("List"))) {
-                JsonNode items = node.get("items");
-                if (items.isNull()) {
-                    return;
-                }
-                if (!items.isArray()) {
-                    throw error(tree.childStart(node, "items"), where, kind + ": items must be a sequence, found "
-                            + describe(items));
-                }
-                items(items, where);
-                return;
-            }
-            KindReader reader = READERS.get(kind);
-            if (reader == null) {
-                return; // Services, Deployments, ...: nothing policy reads
-            }
-            String name = text(node.path("metadata").path("name"));
-            if (name.isEmpty()) {
-                throw error(position, where, kind + " has no metadata.name");
-            }
-            String namespace = text(node.path("metadata").path("namespace"));
-            String ref = !reader.namespaced() ? name
-                    : (namespace.isEmpty() ? SnapshotConverter.DEFAULT_NAMESPACE : namespace) + "/" + name;
-            String apiVersion = text(node.path("apiVersion"));
-            if (!apiVersion.isEmpty() && !reader.apiVersions().contains(apiVersion)) {
-                warnings.add(at(file, position) + kind + " " + ref + " of apiVersion " + apiVersion
-                        + " skipped: only " + reader.apiVersionsText() + " " + kind + " objects are read");
-                return;
-            }
-            Position first = seen.putIfAbsent(kind + " " + ref, position);
-            if (first != null) {
-                throw error(position, "", kind + " " + ref + " appears twice (first at line " + first.line() + ")");
-            }
-            try {
-                reader.reading().accept(Field.root(new Field.Origin(file, tree, kind + " " + ref), node, position), records);
-            } catch (Field.Problem e) {
-                throw new SnapshotException(e.getMessage(), e);
-            }
-        }
-
-        private SnapshotException error(Position position, String where, String problem) {
-            return new SnapshotException(at(file, position) + (where.isEmpty() ? "" : where + ": ") + problem);
-        }
-    }
-
-    private static String text(JsonNode node) {
-        return node.isValueNode() && !node.isNull() ? node.asText() : "";
     }
 
     /** How a value found in the file reads in a message. */

@@ -35,6 +35,25 @@ class GenerateCommandTest {
                         "node-1").ruleset()))));
     }
 
+    /** Over a mebibyte, so that the YAML is read in parts on several threads, and the JSON in one stream. */
+    @Test
+    void compilingTheGeneratedJsonGivesTheSameBytesAsCompilingTheGeneratedYaml() throws Exception {
+        Path yaml = tmp.resolve("cluster.yaml");
+        Path json = tmp.resolve("cluster.json");
+        cli.run("generate", "--namespaces", "40", "--pods-per-namespace", "50", "--nodes", "4",
+                "--policies-per-namespace", "5", "--output-file", yaml.toString());
+        cli.run("generate", "--namespaces", "40", "--pods-per-namespace", "50", "--nodes", "4",
+                "--policies-per-namespace", "5", "-o", "json", "--output-file", json.toString());
+        assertThat(Files.size(yaml)).isGreaterThan(1 << 20);
+
+        Result fromYaml = cli.run("compile", "--input", yaml.toString(), "--node", "node-1");
+        Result fromJson = cli.run("compile", "--input", json.toString(), "--node", "node-1");
+
+        assertThat(fromYaml.exitCode()).isZero();
+        assertThat(fromJson.err()).isEmpty();
+        assertThat(fromJson.out()).isEqualTo(fromYaml.out()).contains("ns-39");
+    }
+
     @Test
     void writesToStandardOutputByDefaultAndTheSameSeedGivesTheSameBytes() throws Exception {
         Path file = tmp.resolve("cluster.yaml");

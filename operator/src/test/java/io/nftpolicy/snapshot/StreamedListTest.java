@@ -1,0 +1,170 @@
+package io.nftpolicy.snapshot;
+
+import static io.nftpolicy.testing.Fixtures.snapshot;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.nftpolicy.generate.ClusterGenerator;
+import io.nftpolicy.snapshot.ListParts.Part;
+import io.nftpolicy.snapshot.ListParts.Role;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StreamedListTest {
+    private final YAMLFactory yaml = new YAMLFactory();
+    private final SnapshotReader reader = new SnapshotReader();
+    private static final ClusterGenerator.Size SIZE = new ClusterGenerator.Size(6, 9, 3, 4, 5L);
+    private static final ClusterGenerator.Size LARGE = new ClusterGenerator.Size(50, 50, 5, 4, 5L);
+
+    private static List<Part> whole(String text) {
+        return List.of(new Part(Role.HEAD, text, 0));
+    }
+
+    private SnapshotFile asTree(String text) throws SnapshotException {
+        return reader.readAsTree("f.yaml", text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void readsAKubectlListAsTheWholeTreeReadsIt() throws Exception {
+        String text = Files.readString(snapshot("kubectl-list.yaml"));
+
+        SnapshotFile streamed = StreamedList.read("f.yaml", yaml, whole(text));
+
+        assertThat(streamed).isNotNull().isEqualTo(asTree(text));
+        assertThat(streamed.snapshot().pods()).hasSize(2);
+    }
+
+    @Test
+    void readsAGeneratedListInAnyNumberOfPartsAsTheWholeTreeReadsIt() throws Exception {
+        String text = SnapshotWriter.toYaml(ClusterGenerator.generate(SIZE));
+        SnapshotFile expected = asTree(text);
+
+        for (int parts = 2; parts <= 5; parts++) {
+            assertThat(StreamedList.read("f.yaml", yaml, ListParts.split(text, parts))).as("%d parts", parts)
+                    .isEqualTo(expected);
+        }
+        assertThat(expected.snapshot().pods()).hasSize(54);
+    }
+
+    @Test
+    void readsTheJsonOfAListAsTheYamlOfTheSameList() throws Exception {
+        var cluster = ClusterGenerator.generate(SIZE);
+
+        SnapshotFile json = StreamedList.read("f.json", JsonFactory.builder().build(), whole(SnapshotWriter.toJson(cluster)));
+
+        assertThat(json).isNotNull().isEqualTo(asTree(SnapshotWriter.toYaml(cluster)));
+    }
+
+    /** Over a mebibyte in one part: the items become records on a second thread while the parser reads on. */
+    @Test
+    void readsALargeJsonListAsTheWholeTreeReadsIt() throws Exception {
+        String text = SnapshotWriter.toJson(ClusterGenerator.generate(LARGE));
+        assertThat(text.length()).isGreaterThan(ListParts.MIN_LENGTH);
+
+        SnapshotFile json = StreamedList.read("f.json", JsonFactory.builder().build(), whole(text));
+
+        assertThat(json).isNotNull().isEqualTo(asTree(text));
+        assertThat(json.snapshot().pods()).hasSize(2500);
+    }
+
+    @Test
+    void givesUpOnAProblemInALargeJsonListFoundWhileTheParserReadsOn() {
+        String text = SnapshotWriter.toJson(ClusterGenerator.generate(LARGE))
+                .replaceFirst("\"nodeName\":\"node-[0-9]+\"", "\"nodeName\":{\"a\":1}");
+
+        assertThat(StreamedList.read("f.json", JsonFactory.builder().build(), whole(text))).isNull();
+        assertThatThrownBy(() -> reader.read("f.json", text.getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("spec.nodeName: expected a string, found a mapping");
+    }
+
+    @Test
+    void warnsAboutASkippedObjectAtItsLineInTheFileWhicheverPartReadIt() throws Exception {
+        StringBuilder text = new StringBuilder("apiVersion: v1\nitems:\n");
+        for (int i = 0; i < 6; i++) {
+            text.append("- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p").append(i).append('\n');
+        }
+        text.append("- apiVersion: extensions/v1beta1\n  kind: NetworkPolicy\n  metadata:\n    name: old\n");
+        text.append("kind: List\n");
+        SnapshotFile expected = asTree(text.toString());
+        assertThat(expected.warnings()).singleElement().asString().startsWith("f.yaml:27:3: NetworkPolicy default/old");
+
+        for (int parts = 2; parts <= 4; parts++) {
+            assertThat(StreamedList.read("f.yaml", yaml, ListParts.split(text.toString(), parts))).isEqualTo(expected);
+        }
+    }
+
+    /** A line "- " at column 0 inside a quoted scalar is no item: a part cut there does not read. */
+    @Test
+    void neverReadsOtherRecordsThanTheWholeTree() throws Exception {
+        String text = "apiVersion: v1\nitems:\n- kind: Namespace\n  metadata:\n    name: a\n    labels:\n"
+                + "      x: \"one\n- two\n- three\"\n- kind: Pod\n  metadata:\n    name: p\n"
+                + "- kind: Pod\n  metadata:\n    name: q\nkind: List\n";
+        SnapshotFile expected = asTree(text);
+        assertThat(expected.snapshot().pods()).hasSize(2);
+
+        int gaveUp = 0;
+        for (int parts = 2; parts <= 8; parts++) {
+            SnapshotFile streamed = StreamedList.read("f.yaml", yaml, ListParts.split(text, parts));
+            if (streamed == null) {
+                gaveUp++;
+            } else {
+                assertThat(streamed).isEqualTo(expected);
+            }
+        }
+        assertThat(gaveUp).isPositive();
+    }
+
+    @Test
+    void givesUpOnAnchorsAliasesAndMergeKeys() {
+        assertThat(read("kind: List\nitems:\n- &a {kind: Namespace, metadata: {name: a}}\n- *a\n")).isNull();
+        assertThat(read("kind: List\nitems:\n- kind: Namespace\n  <<: {metadata: {name: a}}\n")).isNull();
+        assertThat(read("kind: List\nitems: &all\n- kind: Namespace\n  metadata: {name: a}\n")).isNull();
+    }
+
+    @Test
+    void givesUpOnFilesThatAreNotOneList() {
+        assertThat(read("kind: Namespace\nmetadata: {name: a}\n")).isNull();
+        assertThat(read("kind: List\nitems: []\n---\nkind: Namespace\nmetadata: {name: a}\n")).isNull();
+        assertThat(read("kind: Pod\nitems: []\nmetadata: {name: a}\n")).isNull();
+        assertThat(read("kind: List\nitems: null\n")).isNull();
+        assertThat(read("- kind: List\n  items: []\n")).isNull();
+    }
+
+    @Test
+    void givesUpOnAProblemSoThatTheWholeReadingReportsIt() {
+        assertThat(read("kind: List\nitems:\n- kind: Pod\n  metadata: {name: a}\n  spec: {hostNetwork: 3}\n")).isNull();
+        assertThat(read("kind: List\nitems:\n- kind: Pod\n  metadata: {name: a}\n- kind: Pod\n  metadata: {name: a}\n"))
+                .isNull();
+        assertThat(read("kind: List\nitems: []\nkind: List\n")).isNull();
+        assertThat(read("kind: List\nitems:\n- kind: Pod\n  metadata: {name: a, name: b}\n")).isNull();
+    }
+
+    @Test
+    void givesUpOnAnObjectThatTwoPartsHold() {
+        String text = "kind: List\nitems:\n- kind: Namespace\n  metadata: {name: a}\n- kind: Namespace\n"
+                + "  metadata: {name: b}\n- kind: Namespace\n  metadata: {name: a}\n";
+        List<Part> parts = ListParts.split(text, 2);
+        assertThat(parts).extracting(Part::role).containsExactly(Role.HEAD, Role.ITEMS);
+
+        assertThat(StreamedList.read("f.yaml", yaml, parts)).isNull();
+    }
+
+    /** The bound counts the List and its items, as a reading of the whole file does. */
+    @Test
+    void countsTheListsLevelsAgainstTheNestingBound() {
+        String deep = "[".repeat(LocatedTree.MAX_DEPTH - 2) + "]".repeat(LocatedTree.MAX_DEPTH - 2);
+        String text = "kind: List\nitems:\n- kind: Namespace\n  metadata: {name: a}\n  deep: " + deep + "\n";
+
+        assertThat(read(text)).isNull();
+        assertThatThrownBy(() -> reader.read("f.yaml", text.getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("nested deeper than " + LocatedTree.MAX_DEPTH);
+    }
+
+    private SnapshotFile read(String text) {
+        return StreamedList.read("f.yaml", yaml, whole(text));
+    }
+}
