@@ -18,8 +18,11 @@ import java.util.function.Predicate;
  * the agent's worker uses it: every script with the time its transaction was committed, and failures on demand.
  */
 final class RecordingExecutor implements NftExecutor {
-    /** A transaction the kernel (or the fake) accepted, with {@link System#nanoTime()} after it returned. */
-    record Commit(Transaction transaction, long committedNanos) {
+    /**
+     * A transaction the kernel (or the fake) accepted, with {@link System#nanoTime()} before the call and after it
+     * returned.
+     */
+    record Commit(Transaction transaction, long startedNanos, long committedNanos) {
         /** The transaction as nft text, for messages and for looking for an address. */
         String script() {
             return transaction.render();
@@ -84,8 +87,9 @@ final class RecordingExecutor implements NftExecutor {
             }
             throw new AssertionError("the kernel accepted a transaction that deletes a table it does not have");
         }
+        long started = System.nanoTime();
         String out = delegate.run(transaction);
-        commits.add(new Commit(transaction, System.nanoTime()));
+        commits.add(new Commit(transaction, started, System.nanoTime()));
         return out;
     }
 

@@ -328,8 +328,9 @@ public final class SyncLoop implements AutoCloseable {
             }
             long commit = System.nanoTime();
             applied = result.committed();
-            OptionalLong latency = startupDone && oldest != Long.MAX_VALUE
-                    ? OptionalLong.of(Math.max(0, commit - oldest)) : OptionalLong.empty();
+            boolean carried = startupDone && oldest != Long.MAX_VALUE;
+            OptionalLong latency = carried ? OptionalLong.of(Math.max(0, commit - oldest)) : OptionalLong.empty();
+            OptionalLong queued = carried ? OptionalLong.of(Math.max(0, start - oldest)) : OptionalLong.empty();
             startupDone = true;
             appliedShared = applied;
             failing = false;
@@ -348,7 +349,7 @@ public final class SyncLoop implements AutoCloseable {
             }
             publish(report(trigger, commit - start, latency, snapshot, compilation, Optional.of(result),
                     Optional.empty(), Optional.empty(), 0, Optional.empty(), snapshotDone - start,
-                    compileDone - snapshotDone));
+                    compileDone - snapshotDone, queued));
             synced = true; // after the observers, so that whoever sees it ready also finds the report
         } catch (ApplyException | RuntimeException e) {
             long failed = System.nanoTime();
@@ -370,7 +371,7 @@ public final class SyncLoop implements AutoCloseable {
             }
             publish(report(trigger, failed - start, OptionalLong.empty(), snapshot, compilation, Optional.empty(),
                     Optional.of(message), failingCommand, failures, Optional.of(retryIn), snapshotDone - start,
-                    compileDone - snapshotDone));
+                    compileDone - snapshotDone, OptionalLong.empty()));
             throw new SyncFailedException(message, e);
         }
     }
@@ -500,7 +501,7 @@ public final class SyncLoop implements AutoCloseable {
     private SyncReport report(Trigger trigger, long durationNanos, OptionalLong latency, CacheSnapshot snapshot,
                               Compilation compilation, Optional<ApplyResult> result, Optional<String> error,
                               Optional<String> failingCommand, int failures, Optional<Duration> retryIn,
-                              long snapshotNanos, long compileNanos) {
+                              long snapshotNanos, long compileNanos, OptionalLong queuedNanos) {
         List<Diagnostic> diagnostics = new ArrayList<>();
         int policies = 0;
         int localPods = 0;
@@ -523,7 +524,7 @@ public final class SyncLoop implements AutoCloseable {
                 // What the kernel holds when applied (with its flow generation), else what was compiled.
                 result.map(ApplyResult::committed).or(() -> Optional.ofNullable(compilation).map(Compilation::ruleset)),
                 diagnostics, refs, result, error,
-                failingCommand, failures, retryIn, snapshotNanos, Math.max(0, compileNanos));
+                failingCommand, failures, retryIn, snapshotNanos, Math.max(0, compileNanos), queuedNanos);
     }
 
     private void publish(SyncReport report) {
