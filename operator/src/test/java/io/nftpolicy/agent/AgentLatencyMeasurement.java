@@ -66,6 +66,9 @@ class AgentLatencyMeasurement {
             try (LibnftablesExecutor libnftables = LibnftablesExecutor.openInNamespace(netns.name());
                  LibnftablesExecutor driftKernel = LibnftablesExecutor.openInNamespace(netns.name())) {
                 RecordingExecutor kernel = new RecordingExecutor(libnftables);
+                // As nftpolicy run: the whole-table listings through a child nft process.
+                driftKernel.listingTablesThrough(io.nftpolicy.backend.kernel.NftProcess.find(netns.name())
+                        .orElseThrow());
                 TimedReader driftReader = new TimedReader(driftKernel);
                 // As nftpolicy run: drift checks on their own thread, through a second libnftables context.
                 AgentHarness harness = AgentHarness.create(cluster, kernel, driftReader,
