@@ -123,13 +123,16 @@ final class RecordingExecutor implements NftExecutor {
         return List.copyOf(commits);
     }
 
-    synchronized Optional<Commit> firstCommitSince(int index, Predicate<String> script) {
-        for (int i = index; i < commits.size(); i++) {
-            if (script.test(commits.get(i).script())) {
-                return Optional.of(commits.get(i));
-            }
+    /**
+     * The first commit from {@code index} on whose script passes: rendered outside the lock, so that a test polling
+     * for it does not hold up the worker's next transaction.
+     */
+    Optional<Commit> firstCommitSince(int index, Predicate<String> script) {
+        List<Commit> since;
+        synchronized (this) {
+            since = index >= commits.size() ? List.of() : List.copyOf(commits.subList(index, commits.size()));
         }
-        return Optional.empty();
+        return since.stream().filter(c -> script.test(c.script())).findFirst();
     }
 
     synchronized <T> T locked(java.util.function.Supplier<T> read) {
