@@ -37,8 +37,12 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *
  * Sizes: {@code namespaces} × 50 pods on 20 nodes, 10 policies per namespace ({@link ClusterGenerator}: the README's
  * compile figure uses 200 namespaces). The agent runs for node-0 with the default timing (20 ms coalescing, drift
- * check every 10 s). Each sample is timed from just before the API request to the return of the libnftables call
- * that committed the transaction carrying the change (found by its content); samples are 150 ms apart.
+ * check every 10 s; as {@code nftpolicy run}, the drift reader's whole-table listings in a child nft process). Each
+ * sample is timed from just before the API request to the return of the libnftables call that committed the
+ * transaction carrying the change (found by its content); samples are 150 ms apart. Each is also split into phases
+ * (informer delivery, queued, snapshot, compile, diff, commit), and every sample over
+ * {@code -Dnftpolicy.measure.slowMillis} (80) is listed with the drift thread's kernel reads and the garbage
+ * collections that overlapped it.
  */
 @EnabledIfSystemProperty(named = "nftpolicy.measure", matches = "true")
 @KernelTest
