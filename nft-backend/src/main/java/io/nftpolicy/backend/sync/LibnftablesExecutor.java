@@ -44,7 +44,22 @@ public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
      * @return this executor
      */
     public LibnftablesExecutor listingTablesThrough(KernelTableReader.Lister lister) {
-        this.tables = Objects.requireNonNull(lister, "lister");
+        Objects.requireNonNull(lister, "lister");
+        java.util.concurrent.atomic.AtomicBoolean warned = new java.util.concurrent.atomic.AtomicBoolean();
+        // A listing that fails there is made here: a drift check must not report drift, and repair it by a read-back,
+        // because a child process could not run.
+        this.tables = (family, table, flags) -> {
+            try {
+                return lister.listTable(family, table, flags);
+            } catch (NftablesException e) {
+                if (warned.compareAndSet(false, true)) {
+                    System.getLogger(LibnftablesExecutor.class.getName()).log(System.Logger.Level.WARNING,
+                            "listing through " + lister + " failed, listing in this process instead (again "
+                                    + "without this warning): " + e.getMessage());
+                }
+                return nft.listTable(family, table, flags);
+            }
+        };
         return this;
     }
 

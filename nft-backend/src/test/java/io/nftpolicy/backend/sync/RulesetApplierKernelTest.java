@@ -153,6 +153,21 @@ class RulesetApplierKernelTest {
     }
 
     @Test
+    void aListingThatFailsInTheChildProcessIsMadeInProcess() throws Exception {
+        Ruleset ruleset = compile(demo());
+        new RulesetApplier(executor).apply(ruleset);
+        var declarations = executor.readDeclarations().orElseThrow();
+
+        try (LibnftablesExecutor reader = LibnftablesExecutor.openInNamespace(netns)) {
+            reader.listingTablesThrough((family, table, flags) -> {
+                throw new io.nftpolicy.backend.libnftables.NftablesException("cannot start nft (by the test)");
+            });
+
+            assertThat(reader.readDeclarations()).contains(declarations);
+        }
+    }
+
+    @Test
     void aChildNftProcessFindsNoTableWhereThereIsNone() throws Exception {
         var process = io.nftpolicy.backend.kernel.NftProcess.find(netns).orElseThrow();
 
