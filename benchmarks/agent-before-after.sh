@@ -14,7 +14,7 @@ measure() {
     (cd "$1" && mvn -B -q -o -pl operator -am test -Dtest=AgentLatencyMeasurement \
         -Dsurefire.failIfNoSpecifiedTests=false -Dnftpolicy.measure=true \
         -Dnftpolicy.measure.namespaces="$namespaces" -Dnftpolicy.measure.samples="$samples" 2>&1) \
-        | grep -E "^(cluster|loaded|start to first|node ruleset|heap after GC|change|pod add|pod label|policy create|load average)" \
+        | grep -E "^(cluster|loaded|start to first|node ruleset|heap after GC|change|pod add|pod label|policy create|load average|where the time went|garbage collections|of [0-9]+ slow)" \
         || true
 }
 echo "== before: $before ($(git -C "$tmp/before" rev-parse --short HEAD))"

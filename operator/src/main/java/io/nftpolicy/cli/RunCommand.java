@@ -204,7 +204,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             executor = environment.executor(netns);
             // A second libnftables context: drift checks read the table back on their own thread with it.
-            driftReader = environment.executor(netns);
+            driftReader = withListingsInChildProcess(environment.executor(netns), netns);
         } catch (ApplyException e) {
             throw new UserException(e.getMessage() + " (the agent needs libnftables1 and NET_ADMIN)", e);
         }
@@ -275,5 +275,22 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--log-level: " + e.getMessage());
         }
+    }
+
+    /**
+     * The drift reader lists the whole table (declarations, counters) through a child {@code nft} process, where
+     * the binary is there: in this process the listing would hold libnftables, which serves one call at a time, and
+     * the sync loop's transactions would wait for it (docs/agent.md, "The sync loop").
+     */
+    static NftExecutor withListingsInChildProcess(NftExecutor reader, String netns) {
+        if (reader instanceof io.nftpolicy.backend.sync.LibnftablesExecutor libnftables) {
+            var process = io.nftpolicy.backend.kernel.NftProcess.find(netns);
+            if (process.isPresent()) {
+                return libnftables.listingTablesThrough(process.get());
+            }
+            LoggerFactory.getLogger(RunCommand.class).warn("no nft binary (or nsenter for --netns): the drift check "
+                    + "lists the table in this process, and syncs wait for those listings");
+        }
+        return reader;
     }
 }

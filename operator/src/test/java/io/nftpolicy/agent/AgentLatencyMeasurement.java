@@ -37,8 +37,12 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *
  * Sizes: {@code namespaces} × 50 pods on 20 nodes, 10 policies per namespace ({@link ClusterGenerator}: the README's
  * compile figure uses 200 namespaces). The agent runs for node-0 with the default timing (20 ms coalescing, drift
- * check every 10 s). Each sample is timed from just before the API request to the return of the libnftables call
- * that committed the transaction carrying the change (found by its content); samples are 150 ms apart.
+ * check every 10 s; as {@code nftpolicy run}, the drift reader's whole-table listings in a child nft process). Each
+ * sample is timed from just before the API request to the return of the libnftables call that committed the
+ * transaction carrying the change (found by its content); samples are 150 ms apart. Each is also split into phases
+ * (informer delivery, queued, snapshot, compile, diff, commit), and every sample over
+ * {@code -Dnftpolicy.measure.slowMillis} (80) is listed with the drift thread's kernel reads and the garbage
+ * collections that overlapped it.
  */
 @EnabledIfSystemProperty(named = "nftpolicy.measure", matches = "true")
 @KernelTest
@@ -64,8 +68,12 @@ class AgentLatencyMeasurement {
             long heapBefore = heapAfterGc();
 
             try (LibnftablesExecutor libnftables = LibnftablesExecutor.openInNamespace(netns.name());
-                 LibnftablesExecutor driftReader = LibnftablesExecutor.openInNamespace(netns.name())) {
+                 LibnftablesExecutor driftKernel = LibnftablesExecutor.openInNamespace(netns.name())) {
                 RecordingExecutor kernel = new RecordingExecutor(libnftables);
+                // As nftpolicy run: the whole-table listings through a child nft process.
+                driftKernel.listingTablesThrough(io.nftpolicy.backend.kernel.NftProcess.find(netns.name())
+                        .orElseThrow());
+                TimedReader driftReader = new TimedReader(driftKernel);
                 // As nftpolicy run: drift checks on their own thread, through a second libnftables context.
                 AgentHarness harness = AgentHarness.create(cluster, kernel, driftReader,
                         AgentHarness.config(NODE).withLoop(SyncLoop.Options.defaults().withDriftInterval(
@@ -90,7 +98,10 @@ class AgentLatencyMeasurement {
                             heapBefore / 1e6, heapAfter / 1e6, (heapAfter - heapBefore) / 1e6);
                     System.out.printf(Locale.ROOT, "informer stores: %s%n", harness.agent.cache().informerStoreSizes());
 
-                    measureAll(cluster, generated, harness, kernel, samples);
+                    try (GcPauses gc = new GcPauses()) {
+                        List<Sample> taken = measureAll(cluster, generated, harness, kernel, samples);
+                        explain(taken, driftReader.calls(), gc.pauses());
+                    }
                 } finally {
                     harness.close();
                 }
@@ -98,8 +109,38 @@ class AgentLatencyMeasurement {
         }
     }
 
-    private static void measureAll(MockCluster cluster, ClusterSnapshot generated, AgentHarness harness,
-                                   RecordingExecutor kernel, int samples) throws Exception {
+    /**
+     * Where one sample's time went, in {@link System#nanoTime()}'s time: the API request, the change's arrival in
+     * the agent (its informer handler), the sync's start, its snapshot and compile, the libnftables call that
+     * committed the change.
+     */
+    record Sample(String what, int index, long requestNanos, long arrivalNanos, long syncStartNanos,
+                  long snapshotNanos, long compileNanos, long runStartNanos, long committedNanos) {
+        long endToEnd() {
+            return committedNanos - requestNanos;
+        }
+
+        long informer() {
+            return arrivalNanos - requestNanos;
+        }
+
+        long queued() {
+            return syncStartNanos - arrivalNanos;
+        }
+
+        /** From the compile's end to the commit call: diff, transaction, table lock. */
+        long diff() {
+            return runStartNanos - (syncStartNanos + snapshotNanos + compileNanos);
+        }
+
+        long commit() {
+            return committedNanos - runStartNanos;
+        }
+    }
+
+    private static List<Sample> measureAll(MockCluster cluster, ClusterSnapshot generated, AgentHarness harness,
+                                           RecordingExecutor kernel, int samples) throws Exception {
+        List<Sample> taken = new ArrayList<>();
         Random random = new Random(7);
         List<io.nftpolicy.cluster.Pod> local = generated.pods().stream().filter(p -> p.nodeName().equals(NODE))
                 .sorted(Comparator.comparing(io.nftpolicy.cluster.Pod::ref)).toList();
@@ -114,6 +155,8 @@ class AgentLatencyMeasurement {
         Map<String, List<Long>> compileNanos = new HashMap<>();
         breakdown = List.of(snapshotNanos, compileNanos);
         for (int i = 0; i < samples; i++) {
+            index = i;
+            sampled = taken;
             // A new pod on this node, labelled as an existing one (so the same policies select it, and it joins
             // the same peer sets).
             io.nftpolicy.cluster.Pod model = local.get(random.nextInt(local.size()));
@@ -171,6 +214,80 @@ class AgentLatencyMeasurement {
                 || l.startsWith("nftpolicy_sync_duration_seconds_sum") || l.startsWith("nftpolicy_sync_duration_seconds_count")
                 || l.startsWith("nftpolicy_drift_check") || l.startsWith("nftpolicy_event_to_kernel_seconds_max"))
                 .forEach(System.out::println);
+        return taken;
+    }
+
+    private static int index;
+    private static List<Sample> sampled;
+
+    /**
+     * Where the time of the samples went, by phase (p50, p99), and for each slow sample the drift thread's kernel
+     * reads and the garbage collections that overlapped it: the drift reads share libnftables' one lock of the
+     * process with the worker's commits.
+     */
+    private static void explain(List<Sample> samples, List<TimedReader.Call> driftCalls, List<GcPauses.Pause> gc) {
+        System.out.printf(Locale.ROOT, "%nwhere the time went (p50 / p99 ms; informer: API request to the agent's "
+                + "handler; queued: to the sync's start; diff: compile's end to the commit call)%n");
+        System.out.printf(Locale.ROOT, "%-17s %-15s %-15s %-15s %-15s %-15s %-15s%n", "change", "informer", "queued",
+                "snapshot", "compile", "diff", "commit");
+        for (String what : List.of("pod add", "pod label change", "policy create")) {
+            List<Sample> of = samples.stream().filter(s -> s.what().equals(what)).toList();
+            System.out.printf(Locale.ROOT, "%-17s %s %s %s %s %s %s%n", what,
+                    phase(of, Sample::informer), phase(of, Sample::queued), phase(of, Sample::snapshotNanos),
+                    phase(of, Sample::compileNanos), phase(of, Sample::diff), phase(of, Sample::commit));
+        }
+        long stw = gc.stream().filter(GcPauses.Pause::stopsTheWorld).count();
+        System.out.printf(Locale.ROOT, "%ngarbage collections during the samples: %d stopping the world (longest %.1f "
+                        + "ms), %d concurrent; drift-thread kernel reads: %d (longest %.1f ms)%n", stw,
+                gc.stream().filter(GcPauses.Pause::stopsTheWorld).mapToLong(p -> p.endNanos() - p.startNanos())
+                        .max().orElse(0) / 1e6, gc.size() - stw, driftCalls.size(),
+                driftCalls.stream().mapToLong(TimedReader.Call::nanos).max().orElse(0) / 1e6);
+        long slow = Long.getLong("nftpolicy.measure.slowMillis", 80) * 1_000_000L;
+        System.out.printf(Locale.ROOT, "samples over %d ms, and what overlapped them:%n", slow / 1_000_000);
+        int withDrift = 0;
+        int withGc = 0;
+        int count = 0;
+        for (Sample s : samples) {
+            if (s.endToEnd() < slow) {
+                continue;
+            }
+            count++;
+            List<String> reads = new ArrayList<>();
+            long readNanos = 0;
+            for (TimedReader.Call c : driftCalls) {
+                long o = c.overlap(s.arrivalNanos(), s.committedNanos());
+                if (o > 0) {
+                    readNanos += o;
+                    if (c.nanos() > 2_000_000) {
+                        reads.add(String.format(Locale.ROOT, "%s %.1f ms", c.what(), c.nanos() / 1e6));
+                    }
+                }
+            }
+            List<String> pauses = new ArrayList<>();
+            long pauseNanos = 0;
+            for (GcPauses.Pause p : gc) {
+                long o = p.overlap(s.requestNanos(), s.committedNanos());
+                if (o > 0 || p.startNanos() >= s.requestNanos() && p.startNanos() <= s.committedNanos()) {
+                    pauseNanos += p.stopsTheWorld() ? o : 0;
+                    pauses.add(String.format(Locale.ROOT, "%s (%s) %.0f ms", p.collector(), p.cause(),
+                            (p.endNanos() - p.startNanos()) / 1e6));
+                }
+            }
+            withDrift += readNanos > 5_000_000 ? 1 : 0;
+            withGc += pauseNanos > 5_000_000 ? 1 : 0;
+            System.out.printf(Locale.ROOT, "  #%d %-16s %6.1f ms: informer %.1f, queued %.1f, snapshot %.1f, compile "
+                            + "%.1f, diff %.1f, commit %.1f | drift reads %.1f ms %s | gc %.1f ms %s%n", s.index(),
+                    s.what(), s.endToEnd() / 1e6, s.informer() / 1e6, s.queued() / 1e6, s.snapshotNanos() / 1e6,
+                    s.compileNanos() / 1e6, s.diff() / 1e6, s.commit() / 1e6, readNanos / 1e6, reads,
+                    pauseNanos / 1e6, pauses);
+        }
+        System.out.printf(Locale.ROOT, "of %d slow samples: %d overlapped drift reads of over 5 ms, %d GC pauses of "
+                + "over 5 ms%n", count, withDrift, withGc);
+    }
+
+    private static String phase(List<Sample> samples, java.util.function.ToLongFunction<Sample> f) {
+        List<Long> values = samples.stream().map(s -> f.applyAsLong(s)).toList();
+        return String.format(Locale.ROOT, "%6.1f / %-6.1f", ms(pct(values, 50)), ms(pct(values, 99)));
     }
 
     private static void sample(String what, AgentHarness harness, RecordingExecutor kernel, Predicate<String> carries,
@@ -191,7 +308,8 @@ class AgentLatencyMeasurement {
             harness.reports().stream().skip(reports).forEach(System.out::println);
             throw e;
         }
-        long committed = kernel.firstCommitSince(commits, carries).orElseThrow().committedNanos();
+        RecordingExecutor.Commit carried = kernel.firstCommitSince(commits, carries).orElseThrow();
+        long committed = carried.committedNanos();
         endToEnd.computeIfAbsent(what, k -> new ArrayList<>()).add(committed - start);
         await().atMost(Duration.ofSeconds(60)).until(() -> harness.reports().stream().skip(reports)
                 .anyMatch(r -> r.trigger() == Trigger.EVENTS && r.result().map(x -> x.operations() > 0).orElse(false)));
@@ -204,6 +322,11 @@ class AgentLatencyMeasurement {
         applyNanos.computeIfAbsent(what, k -> new ArrayList<>()).add(sync.result().orElseThrow().durationNanos());
         breakdown.get(0).computeIfAbsent(what, k -> new ArrayList<>()).add(sync.snapshotNanos());
         breakdown.get(1).computeIfAbsent(what, k -> new ArrayList<>()).add(sync.compileNanos());
+        if (sync.eventToKernelNanos().isPresent() && sync.queuedNanos().isPresent()) {
+            long arrival = committed - sync.eventToKernelNanos().getAsLong();
+            sampled.add(new Sample(what, index, start, arrival, arrival + sync.queuedNanos().getAsLong(),
+                    sync.snapshotNanos(), sync.compileNanos(), carried.startedNanos(), committed));
+        }
         Thread.sleep(150);
     }
 

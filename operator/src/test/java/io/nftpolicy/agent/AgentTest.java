@@ -189,9 +189,10 @@ class AgentTest {
     }
 
     /**
-     * The mock server takes 250-450 ms to create 50 pods even from 8 threads (about 5 ms each): with the default
-     * 20 ms window that is one sync per window, 6 to 11 of them. A 100 ms window, as --coalesce-ms sets it, takes
-     * the same burst in a few. {@code SyncLoopTest} shows a burst inside one window giving one sync.
+     * The mock server takes 250-450 ms to create 50 pods even from 8 threads (about 5 ms each) on a quiet machine,
+     * and seconds on a loaded one: with a 100 ms window, as --coalesce-ms sets it, the burst costs at most one sync
+     * per window it spans (and one more for the last window), far fewer than one per pod.
+     * {@code SyncLoopCoalescingTest} shows the changes of one window giving one sync.
      */
     @Test
     void aBurstOfFiftyPodsIsAFewSyncs() throws Exception {
@@ -208,12 +209,14 @@ class AgentTest {
         long start = System.nanoTime();
         java.util.stream.IntStream.range(0, 50).parallel().forEach(i -> cluster.pod("dev", "web-" + i,
                 i % 2 == 0 ? NODE : "node-2", "10.244." + (1 + i % 2) + "." + (100 + i), Map.of("role", "frontend")));
-        System.out.printf("50 pods created in %.0f ms%n", (System.nanoTime() - start) / 1e6);
+        long createdMillis = (System.nanoTime() - start) / 1_000_000;
+        System.out.printf("50 pods created in %d ms%n", createdMillis);
 
         await().atMost(TIMEOUT).until(() -> peerElements().size() == 60);
         int syncs = harness.reports().size() - syncsBefore;
         System.out.println("syncs for 50 pods: " + syncs);
-        assertThat(syncs).as("syncs for 50 pod creations").isBetween(1, 9);
+        assertThat(syncs).as("syncs for 50 pod creations over %d ms", createdMillis)
+                .isBetween(1, (int) (createdMillis / 100) + 2).isLessThan(50);
     }
 
     @Test

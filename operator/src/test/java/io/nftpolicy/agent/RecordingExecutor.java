@@ -18,8 +18,11 @@ import java.util.function.Predicate;
  * the agent's worker uses it: every script with the time its transaction was committed, and failures on demand.
  */
 final class RecordingExecutor implements NftExecutor {
-    /** A transaction the kernel (or the fake) accepted, with {@link System#nanoTime()} after it returned. */
-    record Commit(Transaction transaction, long committedNanos) {
+    /**
+     * A transaction the kernel (or the fake) accepted, with {@link System#nanoTime()} before the call and after it
+     * returned.
+     */
+    record Commit(Transaction transaction, long startedNanos, long committedNanos) {
         /** The transaction as nft text, for messages and for looking for an address. */
         String script() {
             return transaction.render();
@@ -84,8 +87,9 @@ final class RecordingExecutor implements NftExecutor {
             }
             throw new AssertionError("the kernel accepted a transaction that deletes a table it does not have");
         }
+        long started = System.nanoTime();
         String out = delegate.run(transaction);
-        commits.add(new Commit(transaction, System.nanoTime()));
+        commits.add(new Commit(transaction, started, System.nanoTime()));
         return out;
     }
 
@@ -119,13 +123,16 @@ final class RecordingExecutor implements NftExecutor {
         return List.copyOf(commits);
     }
 
-    synchronized Optional<Commit> firstCommitSince(int index, Predicate<String> script) {
-        for (int i = index; i < commits.size(); i++) {
-            if (script.test(commits.get(i).script())) {
-                return Optional.of(commits.get(i));
-            }
+    /**
+     * The first commit from {@code index} on whose script passes: rendered outside the lock, so that a test polling
+     * for it does not hold up the worker's next transaction.
+     */
+    Optional<Commit> firstCommitSince(int index, Predicate<String> script) {
+        List<Commit> since;
+        synchronized (this) {
+            since = index >= commits.size() ? List.of() : List.copyOf(commits.subList(index, commits.size()));
         }
-        return Optional.empty();
+        return since.stream().filter(c -> script.test(c.script())).findFirst();
     }
 
     synchronized <T> T locked(java.util.function.Supplier<T> read) {

@@ -30,7 +30,16 @@ public final class CounterReader {
 
     /** Empty when there is no table. */
     public static Optional<CounterReadings> read(Nftables nft) throws NftablesException {
-        Optional<String> listing = nft.listTable(Ruleset.FAMILY, Ruleset.TABLE,
+        return read(nft::listTable, nft);
+    }
+
+    /**
+     * As {@link #read(Nftables)}, with the table's listing made by {@code tables} (a child {@code nft} process, say)
+     * and each counting set's by {@code sets}.
+     */
+    public static Optional<CounterReadings> read(KernelTableReader.Lister tables, Nftables sets)
+            throws NftablesException {
+        Optional<String> listing = tables.listTable(Ruleset.FAMILY, Ruleset.TABLE,
                 EnumSet.of(OutputFlag.JSON, OutputFlag.TERSE));
         if (listing.isEmpty()) {
             return Optional.empty();
@@ -51,7 +60,7 @@ public final class CounterReader {
         }
         Map<String, Map<IpAddress, Count>> elements = new HashMap<>();
         for (String name : countingSets) {
-            String json = nft.run("list set " + Ruleset.FAMILY + " " + Ruleset.TABLE + " " + name,
+            String json = sets.run("list set " + Ruleset.FAMILY + " " + Ruleset.TABLE + " " + name,
                     EnumSet.of(OutputFlag.JSON));
             elements.put(name, elementCounters(json, name));
         }

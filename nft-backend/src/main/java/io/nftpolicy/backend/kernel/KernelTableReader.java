@@ -62,7 +62,21 @@ public final class KernelTableReader {
      * {@link #readSet} and {@link #readMap} per set and map, this reads the table in small steps.
      */
     public static Optional<KernelTable> readDeclarations(Nftables nft) throws NftablesException {
-        return read(nft, Ruleset.FAMILY, Ruleset.TABLE, EnumSet.of(OutputFlag.JSON, OutputFlag.TERSE));
+        return readDeclarations(nft::listTable);
+    }
+
+    /** As {@link #readDeclarations(Nftables)}, with the listings made by {@code lister}. */
+    public static Optional<KernelTable> readDeclarations(Lister lister) throws NftablesException {
+        return read(lister, Ruleset.FAMILY, Ruleset.TABLE, EnumSet.of(OutputFlag.JSON, OutputFlag.TERSE));
+    }
+
+    /**
+     * Lists a table as {@link Nftables#listTable} does: {@code list table FAMILY TABLE} with these output flags, or
+     * empty when there is no such table. A context of this process, or a child {@code nft} process.
+     */
+    @FunctionalInterface
+    public interface Lister {
+        Optional<String> listTable(String family, String table, Set<OutputFlag> flags) throws NftablesException;
     }
 
     /**
@@ -123,6 +137,11 @@ public final class KernelTableReader {
     private static final int CONSISTENT_READ_ATTEMPTS = 5;
 
     private static Optional<KernelTable> read(Nftables nft, String family, String table, Set<OutputFlag> flags)
+            throws NftablesException {
+        return read(nft::listTable, family, table, flags);
+    }
+
+    private static Optional<KernelTable> read(Lister nft, String family, String table, Set<OutputFlag> flags)
             throws NftablesException {
         for (int attempt = 1; ; attempt++) {
             Optional<String> json = nft.listTable(family, table, flags);

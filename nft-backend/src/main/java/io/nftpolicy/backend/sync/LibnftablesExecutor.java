@@ -21,6 +21,8 @@ public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
     private final boolean owned;
     /** The namespace the context acts on, once asked (it never changes). */
     private volatile String namespaceId;
+    /** Who makes the whole-table listings of {@link #readDeclarations} and {@link #readCounters}. */
+    private volatile KernelTableReader.Lister tables;
 
     /** Uses {@code nft}, which the caller keeps and closes. */
     public LibnftablesExecutor(Nftables nft) {
@@ -30,6 +32,35 @@ public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
     private LibnftablesExecutor(Nftables nft, boolean owned) {
         this.nft = Objects.requireNonNull(nft, "nft");
         this.owned = owned;
+        this.tables = nft::listTable;
+    }
+
+    /**
+     * Makes the whole-table listings of {@link #readDeclarations} and {@link #readCounters} through {@code lister}
+     * (a child {@code nft} process, {@link io.nftpolicy.backend.kernel.NftProcess}) rather than this context, so
+     * that they hold none of this process's libnftables; the reads of one set or map, and {@link #readBack}, stay
+     * here. For a reader on the same table as the sync loop's executor, whose transactions would wait for them.
+     *
+     * @return this executor
+     */
+    public LibnftablesExecutor listingTablesThrough(KernelTableReader.Lister lister) {
+        Objects.requireNonNull(lister, "lister");
+        java.util.concurrent.atomic.AtomicBoolean warned = new java.util.concurrent.atomic.AtomicBoolean();
+        // A listing that fails there is made here: a drift check must not report drift, and repair it by a read-back,
+        // because a child process could not run.
+        this.tables = (family, table, flags) -> {
+            try {
+                return lister.listTable(family, table, flags);
+            } catch (NftablesException e) {
+                if (warned.compareAndSet(false, true)) {
+                    System.getLogger(LibnftablesExecutor.class.getName()).log(System.Logger.Level.WARNING,
+                            "listing through " + lister + " failed, listing in this process instead (again "
+                                    + "without this warning): " + e.getMessage());
+                }
+                return nft.listTable(family, table, flags);
+            }
+        };
+        return this;
     }
 
     /** An executor on a context of its own in the current network namespace; {@link #close()} frees it. */
@@ -101,7 +132,7 @@ public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
     @Override
     public Optional<KernelTable> readDeclarations() throws ApplyException {
         return reading("table " + Ruleset.FAMILY + " " + Ruleset.TABLE,
-                () -> KernelTableReader.readDeclarations(nft));
+                () -> KernelTableReader.readDeclarations(tables));
     }
 
     @Override
@@ -119,7 +150,7 @@ public final class LibnftablesExecutor implements NftExecutor, AutoCloseable {
     @Override
     public Optional<io.nftpolicy.stats.CounterReadings> readCounters() throws ApplyException {
         return reading("the counters of table " + Ruleset.FAMILY + " " + Ruleset.TABLE,
-                () -> io.nftpolicy.backend.kernel.CounterReader.read(nft));
+                () -> io.nftpolicy.backend.kernel.CounterReader.read(tables, nft));
     }
 
     private interface Read<T> {

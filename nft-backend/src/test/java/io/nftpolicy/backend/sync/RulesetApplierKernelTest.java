@@ -138,6 +138,44 @@ class RulesetApplierKernelTest {
     }
 
     @Test
+    void aChildNftProcessListsTheDeclarationsAndCountersAsTheContextDoes() throws Exception {
+        Ruleset ruleset = compile(demo());
+        new RulesetApplier(executor).apply(ruleset);
+        var declarations = executor.readDeclarations().orElseThrow();
+        var counters = executor.readCounters().orElseThrow();
+
+        try (LibnftablesExecutor reader = LibnftablesExecutor.openInNamespace(netns)) {
+            reader.listingTablesThrough(io.nftpolicy.backend.kernel.NftProcess.find(netns).orElseThrow());
+
+            assertThat(reader.readDeclarations()).contains(declarations);
+            assertThat(reader.readCounters()).contains(counters);
+        }
+    }
+
+    @Test
+    void aListingThatFailsInTheChildProcessIsMadeInProcess() throws Exception {
+        Ruleset ruleset = compile(demo());
+        new RulesetApplier(executor).apply(ruleset);
+        var declarations = executor.readDeclarations().orElseThrow();
+
+        try (LibnftablesExecutor reader = LibnftablesExecutor.openInNamespace(netns)) {
+            reader.listingTablesThrough((family, table, flags) -> {
+                throw new io.nftpolicy.backend.libnftables.NftablesException("cannot start nft (by the test)");
+            });
+
+            assertThat(reader.readDeclarations()).contains(declarations);
+        }
+    }
+
+    @Test
+    void aChildNftProcessFindsNoTableWhereThereIsNone() throws Exception {
+        var process = io.nftpolicy.backend.kernel.NftProcess.find(netns).orElseThrow();
+
+        assertThat(process.listTable(Ruleset.FAMILY, Ruleset.TABLE,
+                java.util.EnumSet.of(io.nftpolicy.backend.libnftables.OutputFlag.JSON))).isEmpty();
+    }
+
+    @Test
     void theSteppedReadsReadWhatTheFullReadBackReads() throws Exception {
         Ruleset ruleset = compile(demo());
         new RulesetApplier(executor).apply(ruleset);

@@ -51,11 +51,13 @@ import org.slf4j.LoggerFactory;
  * while this node's Node does not exist, and the cache must follow the CRD all the same; and a registration waits
  * for the new informer's first list, which must hold up neither the discovery thread nor a sync.
  *
- * <p>Each reconcile is one {@link SyncLoop#step}; afterwards {@code afterStep} (the heartbeat) runs. The agent
+ * <p>Each reconcile is one {@link SyncLoop#step}; afterwards the dependent NodePolicyStatus is reconciled and
+ * {@code afterStep} (the heartbeat) runs: nothing but the step stands between an event and the kernel. The agent
  * writes nothing to the Node: every reconcile returns {@link UpdateControl#noUpdate()}, and this reconciler has
  * no cleaner, so JOSDK adds no finalizer.
  */
-@Workflow(dependents = @Dependent(type = NodePolicyStatusDependent.class))
+// Invoked by reconcile itself, after the step: the status resource is not on the way from an event to the kernel.
+@Workflow(explicitInvocation = true, dependents = @Dependent(type = NodePolicyStatusDependent.class))
 @ControllerConfiguration(name = NodeReconciler.NAME)
 public final class NodeReconciler implements Reconciler<Node>, ClusterCache.TierDriver, AutoCloseable {
     public static final String NAME = "nftpolicy-node";
@@ -239,10 +241,34 @@ public final class NodeReconciler implements Reconciler<Node>, ClusterCache.Tier
         }
         // The informers have listed; their handlers may still be taking the list in (see ClusterCache).
         cache.awaitListed(listTimeout);
-        Duration next = loop.step(context.getRetryInfo().isPresent());
+        Duration next;
+        try {
+            next = loop.step(context.getRetryInfo().isPresent());
+        } catch (RuntimeException e) {
+            reconcileStatusResource(context, e);
+            throw e;
+        }
+        reconcileStatusResource(context, null);
         afterStep.accept(() -> context.eventSourceRetriever().getEventSourceFor(NodePolicyStatus.class)
                 instanceof InformerEventSource<NodePolicyStatus, Node> statuses
                 ? statuses.list(s -> true).toList() : List.of());
         return UpdateControl.<Node>noUpdate().rescheduleAfter(next);
+    }
+
+    /**
+     * The dependent NodePolicyStatus (created when absent), after the kernel was written: JOSDK would reconcile it
+     * before {@link #reconcile}, in front of every sync. After a failed step as well, so that the status can say so.
+     *
+     * @param failed the step's exception, which stays the one thrown; a failure here is added to it
+     */
+    private static void reconcileStatusResource(Context<Node> context, RuntimeException failed) {
+        try {
+            context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+        } catch (RuntimeException e) {
+            if (failed == null) {
+                throw e;
+            }
+            failed.addSuppressed(e);
+        }
     }
 }

@@ -36,9 +36,11 @@ import org.slf4j.LoggerFactory;
  * libnftables keeps process-global state, so the controller runs reconciliations on one thread.
  *
  * <ul>
- *   <li><b>Coalescing.</b> A change ({@link #changed}) marks the loop dirty. The sync starts {@link Options#coalesce()}
- *       after the first change that found it clean ({@link #step} asks to be called again then), so a burst (a
- *       Deployment scaled up, a namespace relabelled) becomes one sync.</li>
+ *   <li><b>Coalescing.</b> A change ({@link #changed}) marks the loop dirty. Two syncs start at least
+ *       {@link Options#coalesce()} apart: a change that finds the last sync's start longer ago than that is synced at
+ *       once, any other waits for the rest of the window ({@link #step} asks to be called again then) and goes with
+ *       every change that arrived meanwhile. So a lone change costs no wait, and a burst (a Deployment scaled up)
+ *       is one sync per window, as is steady churn.</li>
  *   <li><b>Sync.</b> A snapshot of the cache, compiled for this node ({@link NodeCompiler}: incremental, so
  *       the cost follows what changed), applied as a difference ({@link RulesetApplier#apply}).</li>
  *   <li><b>Failure.</b> The applier then forgets what it committed, so the retry reads the table back and
@@ -62,7 +64,7 @@ public final class SyncLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyncLoop.class);
 
     /**
-     * @param coalesce       wait after the first change before syncing (default 20 ms)
+     * @param coalesce       least time between the starts of two syncs (default 20 ms)
      * @param driftInterval  read-back period (default 10 s)
      * @param initialBackoff first retry delay after a failure (default 100 ms)
      * @param maxBackoff     longest retry delay (default 10 s)
@@ -128,7 +130,8 @@ public final class SyncLoop implements AutoCloseable {
     private final Object lock = new Object();
     private volatile boolean running;
     private boolean dirty;
-    private long dirtySinceNanos;
+    /** The earliest start of the next sync: the last one's start plus the coalescing window. */
+    private long nextSyncNanos;
     private long oldestChangeNanos = Long.MAX_VALUE;
     private volatile boolean failing;
     private int consecutiveFailures;
@@ -193,7 +196,7 @@ public final class SyncLoop implements AutoCloseable {
             this.wake = Objects.requireNonNull(wake, "wake");
             running = true;
             dirty = true;
-            dirtySinceNanos = System.nanoTime() - options.coalesce().toNanos();
+            nextSyncNanos = System.nanoTime();
         }
         if (driftReader != null) {
             verifier = new SteppedVerifier(driftReader);
@@ -215,10 +218,7 @@ public final class SyncLoop implements AutoCloseable {
      */
     public void changed(long receivedNanos) {
         synchronized (lock) {
-            if (!dirty) {
-                dirty = true;
-                dirtySinceNanos = System.nanoTime();
-            }
+            dirty = true;
             oldestChangeNanos = Math.min(oldestChangeNanos, receivedNanos);
         }
     }
@@ -258,7 +258,7 @@ public final class SyncLoop implements AutoCloseable {
             }
             long due;
             synchronized (lock) {
-                due = dirty ? dirtySinceNanos + options.coalesce().toNanos() : Long.MAX_VALUE;
+                due = dirty ? nextSyncNanos : Long.MAX_VALUE;
             }
             long now = System.nanoTime();
             if (due != Long.MAX_VALUE) {
@@ -304,12 +304,13 @@ public final class SyncLoop implements AutoCloseable {
 
     private void sync(Trigger trigger) {
         long oldest;
+        long start = System.nanoTime();
         synchronized (lock) {
             dirty = false;
             oldest = oldestChangeNanos;
             oldestChangeNanos = Long.MAX_VALUE;
+            nextSyncNanos = start + options.coalesce().toNanos();
         }
-        long start = System.nanoTime();
         CacheSnapshot snapshot = null;
         Compilation compilation = null;
         long snapshotDone = start;
@@ -328,8 +329,9 @@ public final class SyncLoop implements AutoCloseable {
             }
             long commit = System.nanoTime();
             applied = result.committed();
-            OptionalLong latency = startupDone && oldest != Long.MAX_VALUE
-                    ? OptionalLong.of(Math.max(0, commit - oldest)) : OptionalLong.empty();
+            boolean carried = startupDone && oldest != Long.MAX_VALUE;
+            OptionalLong latency = carried ? OptionalLong.of(Math.max(0, commit - oldest)) : OptionalLong.empty();
+            OptionalLong queued = carried ? OptionalLong.of(Math.max(0, start - oldest)) : OptionalLong.empty();
             startupDone = true;
             appliedShared = applied;
             failing = false;
@@ -348,7 +350,7 @@ public final class SyncLoop implements AutoCloseable {
             }
             publish(report(trigger, commit - start, latency, snapshot, compilation, Optional.of(result),
                     Optional.empty(), Optional.empty(), 0, Optional.empty(), snapshotDone - start,
-                    compileDone - snapshotDone));
+                    compileDone - snapshotDone, queued));
             synced = true; // after the observers, so that whoever sees it ready also finds the report
         } catch (ApplyException | RuntimeException e) {
             long failed = System.nanoTime();
@@ -370,7 +372,7 @@ public final class SyncLoop implements AutoCloseable {
             }
             publish(report(trigger, failed - start, OptionalLong.empty(), snapshot, compilation, Optional.empty(),
                     Optional.of(message), failingCommand, failures, Optional.of(retryIn), snapshotDone - start,
-                    compileDone - snapshotDone));
+                    compileDone - snapshotDone, OptionalLong.empty()));
             throw new SyncFailedException(message, e);
         }
     }
@@ -500,7 +502,7 @@ public final class SyncLoop implements AutoCloseable {
     private SyncReport report(Trigger trigger, long durationNanos, OptionalLong latency, CacheSnapshot snapshot,
                               Compilation compilation, Optional<ApplyResult> result, Optional<String> error,
                               Optional<String> failingCommand, int failures, Optional<Duration> retryIn,
-                              long snapshotNanos, long compileNanos) {
+                              long snapshotNanos, long compileNanos, OptionalLong queuedNanos) {
         List<Diagnostic> diagnostics = new ArrayList<>();
         int policies = 0;
         int localPods = 0;
@@ -523,7 +525,7 @@ public final class SyncLoop implements AutoCloseable {
                 // What the kernel holds when applied (with its flow generation), else what was compiled.
                 result.map(ApplyResult::committed).or(() -> Optional.ofNullable(compilation).map(Compilation::ruleset)),
                 diagnostics, refs, result, error,
-                failingCommand, failures, retryIn, snapshotNanos, Math.max(0, compileNanos));
+                failingCommand, failures, retryIn, snapshotNanos, Math.max(0, compileNanos), queuedNanos);
     }
 
     private void publish(SyncReport report) {

@@ -33,6 +33,9 @@ import java.util.OptionalLong;
  * @param retryIn             when the sync failed: the back-off before the next attempt
  * @param snapshotNanos       of {@code durationNanos}: taking the cache's snapshot
  * @param compileNanos        of {@code durationNanos}: compiling it (0 when the failure came before)
+ * @param queuedNanos         before {@code durationNanos}: from the arrival of the oldest change this sync carried
+ *                            to the start of the sync (the coalescing window and the controller's scheduling);
+ *                            empty when it carried no change, as {@code eventToKernelNanos}
  */
 public record SyncReport(
         Trigger trigger,
@@ -50,7 +53,8 @@ public record SyncReport(
         int consecutiveFailures,
         Optional<Duration> retryIn,
         long snapshotNanos,
-        long compileNanos) {
+        long compileNanos,
+        OptionalLong queuedNanos) {
 
     public SyncReport {
         Objects.requireNonNull(trigger, "trigger");
