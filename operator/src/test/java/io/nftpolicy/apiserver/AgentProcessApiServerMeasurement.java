@@ -43,7 +43,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * The jar defaults to this worktree's operator/target/nftpolicy.jar; another revision's jar measures that agent.
  * <ol>
- *   <li>The agent process starts for node-0 with the ServiceAccount token's kubeconfig and programs a network
+ *   <li>The agent process starts for the node with the most pods, with the ServiceAccount token's kubeconfig and programs a network
  *   namespace: time from the process's start to /readyz, heap after GC (jcmd GC.run, then its /metrics).</li>
  *   <li>CPU per event: /proc/PID/stat before and after a burst of label changes, less the idle rate.</li>
  *   <li>Event to kernel under a steady churn of label changes ({@link PodChurn}): probes create a twin of a pod (same
@@ -60,7 +60,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ControlPlane.Extension.class)
 @KernelTest
 class AgentProcessApiServerMeasurement {
-    private static final String NODE = ClusterGenerator.nodeName(0);
     private static final int PROBE_MODELS = 40;
 
     private final int rate = Integer.getInteger("nftpolicy.measure.rate", 100);
@@ -84,8 +83,8 @@ class AgentProcessApiServerMeasurement {
                 loadAverage(), jar);
         try (KubernetesClient admin = cluster.adminClient();
              ClusterWriter writer = new ClusterWriter(admin, Integer.getInteger("nftpolicy.measure.writers", 32))) {
-            print("wrote %s with %d writers; %s", writer.nodes(0, nodes), writer.writerCount(),
-                    ControlPlaneFootprint.read(cluster));
+            print("wrote %s with %d writers; %s", costOf(cluster, () -> writer.nodes(0, nodes)),
+                    writer.writerCount(), ControlPlaneFootprint.read(cluster));
             Path kubeconfig = RbacApiServerTest.agentKubeconfig(cluster, "agent-process");
             int written = 0;
             for (int step : steps) {
@@ -96,9 +95,10 @@ class AgentProcessApiServerMeasurement {
                 written = step;
                 print("step: %d namespaces, %d pods, %d policies on %d nodes", step, generated.pods().size(),
                         generated.policies().size(), nodes);
-                print("wrote %s", writer.namespaces(added.namespaces()));
-                print("wrote %s", writer.pods(added.pods()));
-                print("wrote %s; %s", writer.policies(added), ControlPlaneFootprint.read(cluster));
+                print("wrote %s", costOf(cluster, () -> writer.namespaces(added.namespaces())));
+                print("wrote %s", costOf(cluster, () -> writer.pods(added.pods())));
+                print("wrote %s; %s", costOf(cluster, () -> writer.policies(added)),
+                        ControlPlaneFootprint.read(cluster));
                 if (!Boolean.getBoolean("nftpolicy.measure.skipAgent")) {
                     try (NetworkNamespace netns = NetworkNamespace.create("scale-agent");
                          LibnftablesExecutor reader = LibnftablesExecutor.openInNamespace(netns.name())) {
@@ -110,6 +110,24 @@ class AgentProcessApiServerMeasurement {
                         loadAverage());
             }
         }
+    }
+
+    private interface Write {
+        ClusterWriter.Written run() throws InterruptedException;
+    }
+
+    /** A write, with the CPU kube-apiserver and etcd spent meanwhile (what a quiet machine's write rate follows). */
+    private static String costOf(ControlPlane cluster, Write write) throws InterruptedException {
+        long api = ProcessCpu.componentPid(cluster, "kube-apiserver");
+        long etcd = ProcessCpu.componentPid(cluster, "etcd");
+        double apiBefore = ProcessCpu.seconds(api);
+        double etcdBefore = ProcessCpu.seconds(etcd);
+        ClusterWriter.Written written = write.run();
+        double apiCpu = ProcessCpu.seconds(api) - apiBefore;
+        double etcdCpu = ProcessCpu.seconds(etcd) - etcdBefore;
+        return String.format(Locale.ROOT, "%s; kube-apiserver %.1f CPU s (%.2f ms per request), etcd %.1f CPU s "
+                        + "(%.2f ms per request)", written, apiCpu, apiCpu * 1000 / written.requests(), etcdCpu,
+                etcdCpu * 1000 / written.requests());
     }
 
     private static List<Integer> integers(String commaSeparated) {
@@ -141,8 +159,15 @@ class AgentProcessApiServerMeasurement {
 
     private void measureAgent(ControlPlane cluster, KubernetesClient admin, ClusterSnapshot generated, Path jar,
                               Path kubeconfig, NetworkNamespace netns, KernelElements kernel) throws Exception {
+        // The node with the most pods: at thousands of nodes many have none, and a node without pods has no policy
+        // and so no pod address in its table to probe.
+        String node = generated.pods().stream().collect(Collectors.groupingBy(io.nftpolicy.cluster.Pod::nodeName,
+                Collectors.counting())).entrySet().stream().max(Map.Entry.<String, Long>comparingByValue()
+                .thenComparing(Map.Entry.comparingByKey())).orElseThrow().getKey();
+        print("agent for %s, the node with the most pods (%d)", node, generated.pods().stream()
+                .filter(p -> p.nodeName().equals(node)).count());
         long start = System.nanoTime();
-        try (AgentProcess agent = AgentProcess.start(jar, kubeconfig, NODE, netns.name(),
+        try (AgentProcess agent = AgentProcess.start(jar, kubeconfig, node, netns.name(),
                 cluster.runDir().resolve("agent-process.log"))) {
             agent.awaitReady(Duration.ofMinutes(10));
             double readySeconds = seconds(start);
