@@ -43,8 +43,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * The jar defaults to this worktree's operator/target/nftpolicy.jar; another revision's jar measures that agent.
  * <ol>
- *   <li>The agent process starts for the node with the most pods, with the ServiceAccount token's kubeconfig and programs a network
- *   namespace: time from the process's start to /readyz, heap after GC (jcmd GC.run, then its /metrics).</li>
+ *   <li>The agent process starts for the node with the most pods, with the ServiceAccount token's kubeconfig, and
+ *   programs a network namespace: time from the process's start to /readyz, heap after GC (jcmd GC.run, then its /metrics).</li>
  *   <li>CPU per event: /proc/PID/stat before and after a burst of label changes, less the idle rate.</li>
  *   <li>Event to kernel under a steady churn of label changes ({@link PodChurn}): probes create a twin of a pod (same
  *   namespace, labels and node, a fresh address) and delete it again; each sample runs from just before the API
