@@ -18,7 +18,7 @@ public final class ClusterSizeOptions {
             description = "Pods per namespace (default ${DEFAULT-VALUE}).")
     int podsPerNamespace;
 
-    @Option(names = "--nodes", defaultValue = "20", description = "Nodes, at most 256 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--nodes", defaultValue = "20", description = "Nodes, at most 16384 (default ${DEFAULT-VALUE}).")
     int nodes;
 
     @Option(names = "--policies-per-namespace", defaultValue = "10",

@@ -26,21 +26,25 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * {@code nftpolicy run} as a separate process against kube-apiserver, measured from outside (issue 9 point 3), on the
- * generated cluster of {@link ScaleApiServerMeasurement} written through the API. Opt-in (about 10 minutes at 10,000
- * pods on a loaded 2-core machine):
+ * {@code nftpolicy run} as a separate process against kube-apiserver, measured from outside (issue 9 point 3), on a
+ * generated cluster ({@link ClusterGenerator}, seed 1, 10 policies per namespace) written through the API by
+ * {@link ClusterWriter}. Opt-in (about 10 minutes at 10,000 pods on a loaded 2-core machine):
  *
  * <pre>
  * mvn -B -pl operator -am test -Dtest=AgentProcessApiServerMeasurement -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Dnftpolicy.measure=true [-Dnftpolicy.measure.namespaces=200] [-Dnftpolicy.measure.jar=PATH]
- *     [-Dnftpolicy.measure.rate=100] [-Dnftpolicy.measure.churnSeconds=60] [-Dnftpolicy.measure.burst=1000]
- *     [-Dnftpolicy.measure.watchers=1,5,10] [-Dnftpolicy.measure.skipAgent=true]
+ *     -Dnftpolicy.measure=true [-Dnftpolicy.measure.namespaces=200 | -Dnftpolicy.measure.steps=200,500,1000]
+ *     [-Dnftpolicy.measure.podsPerNamespace=50] [-Dnftpolicy.measure.nodes=20] [-Dnftpolicy.measure.writers=32]
+ *     [-Dnftpolicy.measure.jar=PATH] [-Dnftpolicy.measure.rate=100] [-Dnftpolicy.measure.churnSeconds=60]
+ *     [-Dnftpolicy.measure.burst=1000] [-Dnftpolicy.measure.watchers=1,5,10] [-Dnftpolicy.measure.skipAgent=true]
  * </pre>
+ *
+ * With steps, the cluster grows in one control plane: each step writes the namespaces it adds (with their pods and
+ * policies), then measures everything below on the whole cluster so far. The nodes are written once, at the start.
  *
  * The jar defaults to this worktree's operator/target/nftpolicy.jar; another revision's jar measures that agent.
  * <ol>
- *   <li>The agent process starts for node-0 with the ServiceAccount token's kubeconfig and programs a network
- *   namespace: time from the process's start to /readyz, heap after GC (jcmd GC.run, then its /metrics).</li>
+ *   <li>The agent process starts for the node with the most pods, with the ServiceAccount token's kubeconfig, and
+ *   programs a network namespace: time from the process's start to /readyz, heap after GC (jcmd GC.run, then its /metrics).</li>
  *   <li>CPU per event: /proc/PID/stat before and after a burst of label changes, less the idle rate.</li>
  *   <li>Event to kernel under a steady churn of label changes ({@link PodChurn}): probes create a twin of a pod (same
  *   namespace, labels and node, a fresh address) and delete it again; each sample runs from just before the API
@@ -56,7 +60,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ControlPlane.Extension.class)
 @KernelTest
 class AgentProcessApiServerMeasurement {
-    private static final String NODE = ClusterGenerator.nodeName(0);
     private static final int PROBE_MODELS = 40;
 
     private final int rate = Integer.getInteger("nftpolicy.measure.rate", 100);
@@ -65,38 +68,106 @@ class AgentProcessApiServerMeasurement {
 
     @Test
     void measure() throws Exception {
-        int namespaces = Integer.getInteger("nftpolicy.measure.namespaces", 200);
         Path jar = Path.of(System.getProperty("nftpolicy.measure.jar",
                 Repository.path("operator/target/nftpolicy.jar").toString()));
-        List<Integer> watcherCounts = Arrays.stream(System.getProperty("nftpolicy.measure.watchers", "1,5,10")
-                .split(",")).map(String::strip).map(Integer::valueOf).toList();
-        ClusterGenerator.Size size = new ClusterGenerator.Size(namespaces, 50, 20, 10, 1L);
-        ClusterSnapshot generated = ClusterGenerator.generate(size);
+        List<Integer> watcherCounts = integers(System.getProperty("nftpolicy.measure.watchers", "1,5,10"));
+        List<Integer> steps = integers(System.getProperty("nftpolicy.measure.steps",
+                System.getProperty("nftpolicy.measure.namespaces", "200")));
+        int nodes = Integer.getInteger("nftpolicy.measure.nodes", 20);
+        int podsPerNamespace = Integer.getInteger("nftpolicy.measure.podsPerNamespace", 50);
+        ClusterSnapshot largest = ClusterGenerator.generate(new ClusterGenerator.Size(
+                steps.stream().max(Integer::compare).orElseThrow(), podsPerNamespace, nodes, 10, 1L));
         ControlPlane cluster = ControlPlane.get();
         Deployment.applyBase(cluster);
         print("machine: %d cores, load average %s; agent jar %s", Runtime.getRuntime().availableProcessors(),
                 loadAverage(), jar);
-        try (KubernetesClient admin = cluster.adminClient()) {
-            long start = System.nanoTime();
-            ScaleApiServerMeasurement.load(admin, generated, size.nodes());
-            print("wrote %d pods, %d policies on %d nodes in %.0f s", size.pods(), size.policies(), size.nodes(),
-                    seconds(start));
+        try (KubernetesClient admin = cluster.adminClient();
+             ClusterWriter writer = new ClusterWriter(admin, Integer.getInteger("nftpolicy.measure.writers", 32))) {
+            print("wrote %s with %d writers; %s", costOf(cluster, () -> writer.nodes(0, nodes)),
+                    writer.writerCount(), ControlPlaneFootprint.read(cluster));
             Path kubeconfig = RbacApiServerTest.agentKubeconfig(cluster, "agent-process");
-            try (NetworkNamespace netns = NetworkNamespace.create("scale-agent");
-                 LibnftablesExecutor reader = LibnftablesExecutor.openInNamespace(netns.name())) {
+            int written = 0;
+            for (int step : steps) {
+                // The generator's namespaces are a prefix of a larger run's (same nodes and seed): each step writes
+                // only the namespaces it adds, with their pods and policies.
+                ClusterSnapshot generated = firstNamespaces(largest, step);
+                ClusterSnapshot added = namespacesFrom(generated, written);
+                written = step;
+                print("step: %d namespaces, %d pods, %d policies on %d nodes", step, generated.pods().size(),
+                        generated.policies().size(), nodes);
+                print("wrote %s", costOf(cluster, () -> writer.namespaces(added.namespaces())));
+                print("wrote %s", costOf(cluster, () -> writer.pods(added.pods())));
+                print("wrote %s; %s", costOf(cluster, () -> writer.policies(added)),
+                        ControlPlaneFootprint.read(cluster));
                 if (!Boolean.getBoolean("nftpolicy.measure.skipAgent")) {
-                    measureAgent(cluster, admin, generated, jar, kubeconfig, netns, new KernelElements(reader));
+                    try (NetworkNamespace netns = NetworkNamespace.create("scale-agent");
+                         LibnftablesExecutor reader = LibnftablesExecutor.openInNamespace(netns.name())) {
+                        measureAgent(cluster, admin, generated, jar, kubeconfig, netns, new KernelElements(reader));
+                    }
                 }
+                measureWatchers(cluster, admin, generated, kubeconfig, watcherCounts);
+                print("end of step %d: %s; load average %s", step, ControlPlaneFootprint.read(cluster),
+                        loadAverage());
             }
-            measureWatchers(cluster, admin, generated, kubeconfig, watcherCounts);
-            print("load average at the end: %s", loadAverage());
         }
+    }
+
+    private interface Write {
+        ClusterWriter.Written run() throws InterruptedException;
+    }
+
+    /** A write, with the CPU kube-apiserver and etcd spent meanwhile (what a quiet machine's write rate follows). */
+    private static String costOf(ControlPlane cluster, Write write) throws InterruptedException {
+        long api = ProcessCpu.componentPid(cluster, "kube-apiserver");
+        long etcd = ProcessCpu.componentPid(cluster, "etcd");
+        double apiBefore = ProcessCpu.seconds(api);
+        double etcdBefore = ProcessCpu.seconds(etcd);
+        ClusterWriter.Written written = write.run();
+        double apiCpu = ProcessCpu.seconds(api) - apiBefore;
+        double etcdCpu = ProcessCpu.seconds(etcd) - etcdBefore;
+        return String.format(Locale.ROOT, "%s; kube-apiserver %.1f CPU s (%.2f ms per request), etcd %.1f CPU s "
+                        + "(%.2f ms per request)", written, apiCpu, apiCpu * 1000 / written.requests(), etcdCpu,
+                etcdCpu * 1000 / written.requests());
+    }
+
+    private static List<Integer> integers(String commaSeparated) {
+        return Arrays.stream(commaSeparated.split(",")).map(String::strip).map(Integer::valueOf).toList();
+    }
+
+    /** The generator's first {@code count} namespaces (ns-0 ...), with their pods and policies. */
+    private static ClusterSnapshot firstNamespaces(ClusterSnapshot snapshot, int count) {
+        return namespacesWhere(snapshot, index -> index < count);
+    }
+
+    /** The namespaces from ns-{@code first} on, with their pods and policies. */
+    private static ClusterSnapshot namespacesFrom(ClusterSnapshot snapshot, int first) {
+        return namespacesWhere(snapshot, index -> index >= first);
+    }
+
+    private static ClusterSnapshot namespacesWhere(ClusterSnapshot snapshot, java.util.function.IntPredicate index) {
+        Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < snapshot.namespaces().size(); i++) {
+            if (index.test(i)) {
+                names.add(snapshot.namespaces().get(i).name());
+            }
+        }
+        return new ClusterSnapshot(
+                snapshot.namespaces().stream().filter(n -> names.contains(n.name())).toList(),
+                snapshot.pods().stream().filter(p -> names.contains(p.namespace())).toList(),
+                snapshot.policies().stream().filter(p -> names.contains(p.namespace())).toList());
     }
 
     private void measureAgent(ControlPlane cluster, KubernetesClient admin, ClusterSnapshot generated, Path jar,
                               Path kubeconfig, NetworkNamespace netns, KernelElements kernel) throws Exception {
+        // The node with the most pods: at thousands of nodes many have none, and a node without pods has no policy
+        // and so no pod address in its table to probe.
+        String node = generated.pods().stream().collect(Collectors.groupingBy(io.nftpolicy.cluster.Pod::nodeName,
+                Collectors.counting())).entrySet().stream().max(Map.Entry.<String, Long>comparingByValue()
+                .thenComparing(Map.Entry.comparingByKey())).orElseThrow().getKey();
+        print("agent for %s, the node with the most pods (%d)", node, generated.pods().stream()
+                .filter(p -> p.nodeName().equals(node)).count());
         long start = System.nanoTime();
-        try (AgentProcess agent = AgentProcess.start(jar, kubeconfig, NODE, netns.name(),
+        try (AgentProcess agent = AgentProcess.start(jar, kubeconfig, node, netns.name(),
                 cluster.runDir().resolve("agent-process.log"))) {
             agent.awaitReady(Duration.ofMinutes(10));
             double readySeconds = seconds(start);
@@ -272,8 +343,8 @@ class AgentProcessApiServerMeasurement {
         void once() throws Exception {
             io.nftpolicy.cluster.Pod model = models.get(serial % models.size());
             int n = serial++;
-            // 10.120.0.0/16: inside the generator's 10.64.0.0/10 but no generated node's /18 at 20 nodes.
-            String address = "10.120." + (n / 250) % 250 + "." + (n % 250 + 1);
+            // 10.128.0.0/16: outside the generator's 10.64.0.0/10, so no generated pod's at any number of nodes.
+            String address = "10.128." + (n / 250) % 250 + "." + (n % 250 + 1);
             KernelElements.Location where = holders.get(model.ips().get(0));
             Pod twin = SnapshotWriter.pod(new io.nftpolicy.cluster.Pod(model.namespace(), "twin-" + n,
                     model.labels(), model.nodeName(), false, model.phase(), false, List.of(address), model.ports()));

@@ -2,22 +2,18 @@ package io.nftpolicy.apiserver;
 
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nftpolicy.agent.Agent;
 import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.generate.ClusterGenerator;
-import io.nftpolicy.snapshot.SnapshotWriter;
 import io.nftpolicy.testing.KernelTest;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,11 +24,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * <pre>
  * mvn -B -pl operator -am test -Dtest=ScaleApiServerMeasurement -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Dnftpolicy.measure=true [-Dnftpolicy.measure.namespaces=200]
+ *     -Dnftpolicy.measure=true [-Dnftpolicy.measure.namespaces=200] [-Dnftpolicy.measure.podsPerNamespace=50]
+ *     [-Dnftpolicy.measure.nodes=20] [-Dnftpolicy.measure.writers=32]
  * </pre>
  *
- * Sizes ({@link ClusterGenerator}, seed 1): namespaces × 50 pods on 20 nodes, 10 policies per namespace. Pods are
- * created with spec.nodeName, then given their status through the status subresource (two requests per pod).
+ * Sizes ({@link ClusterGenerator}, seed 1): namespaces × pods per namespace on the nodes, 10 policies per namespace,
+ * written by {@link ClusterWriter}.
  */
 @EnabledIfSystemProperty(named = "nftpolicy.measure", matches = "true")
 @ExtendWith(ControlPlane.Extension.class)
@@ -43,19 +40,17 @@ class ScaleApiServerMeasurement {
     @Test
     void measure() throws Exception {
         int namespaces = Integer.getInteger("nftpolicy.measure.namespaces", 200);
-        ClusterGenerator.Size size = new ClusterGenerator.Size(namespaces, 50, 20, 10, 1L);
+        ClusterGenerator.Size size = new ClusterGenerator.Size(namespaces,
+                Integer.getInteger("nftpolicy.measure.podsPerNamespace", 50),
+                Integer.getInteger("nftpolicy.measure.nodes", 20), 10, 1L);
         ClusterSnapshot generated = ClusterGenerator.generate(size);
         ControlPlane cluster = ControlPlane.get();
         Deployment.applyBase(cluster);
-        try (KubernetesClient admin = cluster.adminClient()) {
-            long start = System.nanoTime();
-            load(admin, generated, size.nodes());
-            double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf(Locale.ROOT, "wrote %d nodes, %d namespaces, %d pods (+ %d status writes), %d policies "
-                            + "in %.1f s: %.0f requests/s; kube-apiserver RSS %s%n", size.nodes(), namespaces,
-                    size.pods(), size.pods(), size.policies(), seconds,
-                    (size.nodes() + namespaces + 2.0 * size.pods() + size.policies()) / seconds,
-                    rss(cluster, "kube-apiserver"));
+        try (KubernetesClient admin = cluster.adminClient();
+             ClusterWriter writer = new ClusterWriter(admin, Integer.getInteger("nftpolicy.measure.writers", 32))) {
+            System.out.printf(Locale.ROOT, "wrote %s; %s; %s; %s with %d writers; %s%n", writer.nodes(0, size.nodes()),
+                    writer.namespaces(generated.namespaces()), writer.pods(generated.pods()),
+                    writer.policies(generated), writer.writerCount(), ControlPlaneFootprint.read(cluster));
 
             long heapBefore = heapAfterGc();
             try (NetworkNamespace netns = NetworkNamespace.create("nftt-scale");
@@ -85,49 +80,11 @@ class ScaleApiServerMeasurement {
         }
     }
 
-    /** Writes the cluster through the API, 8 writers in parallel: nodes, namespaces, pods with their status, policies. */
-    static void load(KubernetesClient admin, ClusterSnapshot generated, int nodes) throws Exception {
-        ForkJoinPool pool = new ForkJoinPool(8);
-        try {
-            for (int i = 0; i < nodes; i++) {
-                admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(ClusterGenerator.nodeName(i))
-                        .endMetadata().build()).create();
-            }
-            pool.submit(() -> generated.namespaces().parallelStream().forEach(n ->
-                    admin.namespaces().resource(SnapshotWriter.namespace(n)).create())).get();
-            for (var ns : generated.namespaces()) {
-                await().atMost(Duration.ofMinutes(2)).until(
-                        () -> admin.serviceAccounts().inNamespace(ns.name()).withName("default").get() != null);
-            }
-            pool.submit(() -> generated.pods().parallelStream().forEach(p -> {
-                Pod object = SnapshotWriter.pod(p);
-                Pod created = admin.pods().inNamespace(p.namespace()).resource(object).create();
-                created.setStatus(object.getStatus());
-                admin.pods().inNamespace(p.namespace()).resource(created).updateStatus();
-            })).get();
-            pool.submit(() -> generated.policies().parallelStream().forEach(p -> admin.network().v1()
-                    .networkPolicies().inNamespace(p.namespace()).resource(SnapshotWriter.policy(p)).create()))
-                    .get();
-        } finally {
-            pool.shutdown();
-        }
-    }
-
     private static long heapAfterGc() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             System.gc();
             Thread.sleep(100);
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    private static String rss(ControlPlane cluster, String component) {
-        try {
-            String pid = java.nio.file.Files.readString(cluster.runDir().resolve(component + ".pid")).strip();
-            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc", pid, "status")).stream()
-                    .filter(l -> l.startsWith("VmRSS:")).findFirst().map(l -> l.substring(6).strip()).orElse("?");
-        } catch (java.io.IOException e) {
-            return "?";
-        }
     }
 }

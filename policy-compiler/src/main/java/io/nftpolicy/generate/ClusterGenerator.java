@@ -30,7 +30,10 @@ import java.util.Random;
  * "http" on 8080, half on 80. Every pod has the labels app, tier and version, every namespace team and env.
  *
  * <p>Sizes: policies scale with namespaces ({@code policiesPerNamespace}, default-deny included), and pods are
- * spread over the nodes at random, each node owning a /18 of 10.64.0.0/10.
+ * spread over the nodes at random. Each node owns an equal block of 10.64.0.0/10 ({@link #nodeCidr}): a /18 up to
+ * 256 nodes, one bit longer at each doubling above, down to a /24 at 16,384 nodes (5,000 nodes get a /23 each). A
+ * pod's address is .2 to .251 of a /24 of its node's block, so every /24 stays on one node and keeps .1 for a
+ * gateway (as the lab wires pods).
  */
 public final class ClusterGenerator {
 
@@ -42,7 +45,7 @@ public final class ClusterGenerator {
             requireAtLeast("nodes", nodes, 1);
             if (nodes > MAX_NODES) {
                 throw new IllegalArgumentException("nodes: " + nodes + " is above " + MAX_NODES
-                        + " (each node owns a /18 of 10.64.0.0/10)");
+                        + " (each node owns at least a /24 of 10.64.0.0/10)");
             }
             // The default-deny policy is one of them.
             requireAtLeast("policiesPerNamespace", policiesPerNamespace, 1);
@@ -61,11 +64,23 @@ public final class ClusterGenerator {
         public int policies() {
             return namespaces * policiesPerNamespace;
         }
+
+        /** How many pods one node's block has addresses for (250 in each of its /24s). */
+        public int addressesPerNode() {
+            return (1 << (24 - nodePrefixLength(nodes))) * ADDRESSES_PER_24;
+        }
     }
 
     private static final int APPS_PER_NAMESPACE = 10;
-    private static final int MAX_NODES = 256;
-    private static final int ADDRESSES_PER_NODE = 64 * 250;
+    /** 10.64.0.0/10, the pool every node's block is cut from. */
+    private static final int POOL_BASE = (10 << 24) | (64 << 16);
+    private static final int POOL_PREFIX = 10;
+    /** The block of a node when there are few: a /18, 16,000 pods. */
+    private static final int LARGEST_NODE_PREFIX = 18;
+    /** The smallest block, a /24, sets the most nodes. */
+    private static final int MAX_NODES = 1 << (24 - POOL_PREFIX);
+    /** .2 to .251 of each /24: .0, .1 (a gateway) and .252 to .255 are never a pod's. */
+    private static final int ADDRESSES_PER_24 = 250;
     private static final String[] TIERS = {"frontend", "backend", "db"};
 
     private ClusterGenerator() {}
@@ -75,23 +90,47 @@ public final class ClusterGenerator {
         return "node-" + i;
     }
 
+    /** The block of 10.64.0.0/10 that node i's pods take their addresses from, in a cluster of {@code nodes}. */
+    public static String nodeCidr(int node, int nodes) {
+        if (node < 0 || node >= nodes) {
+            throw new IllegalArgumentException("node " + node + " is not one of " + nodes);
+        }
+        int length = nodePrefixLength(nodes);
+        return dotted(blockBase(node, length)) + "/" + length;
+    }
+
+    /** The prefix length of each node's block: /18 up to 256 nodes, one bit longer at each doubling above. */
+    private static int nodePrefixLength(int nodes) {
+        int length = LARGEST_NODE_PREFIX;
+        while ((1 << (length - POOL_PREFIX)) < nodes) {
+            length++;
+        }
+        return length;
+    }
+
+    private static int blockBase(int node, int nodePrefixLength) {
+        return POOL_BASE + node * (1 << (32 - nodePrefixLength));
+    }
+
     public static ClusterSnapshot generate(Size size) {
         Random random = new Random(size.seed());
         List<Namespace> namespaces = new ArrayList<>();
         List<Pod> pods = new ArrayList<>();
         List<NetworkPolicy> policies = new ArrayList<>();
         int[] podsOnNode = new int[size.nodes()];
+        int addressesPerNode = size.addressesPerNode();
+        int nodePrefixLength = nodePrefixLength(size.nodes());
         for (int n = 0; n < size.namespaces(); n++) {
             String ns = "ns-" + n;
             namespaces.add(new Namespace(ns, Map.of("team", "team-" + (n % 5), "env", n % 3 == 0 ? "prod" : "dev")));
             for (int p = 0; p < size.podsPerNamespace(); p++) {
                 int node = random.nextInt(size.nodes());
                 int slot = podsOnNode[node]++;
-                if (slot >= ADDRESSES_PER_NODE) {
-                    throw new IllegalArgumentException("more than " + ADDRESSES_PER_NODE + " pods on " + nodeName(node)
+                if (slot >= addressesPerNode) {
+                    throw new IllegalArgumentException("more than " + addressesPerNode + " pods on " + nodeName(node)
                             + ": use more nodes");
                 }
-                String ip = address(node, slot);
+                String ip = address(node, slot, nodePrefixLength);
                 int app = p % APPS_PER_NAMESPACE;
                 List<ContainerPort> ports = List.of(
                         new ContainerPort("http", random.nextBoolean() ? 8080 : 80, Protocol.TCP),
@@ -114,12 +153,13 @@ public final class ClusterGenerator {
                 new IpBlock(firstTwoOctets + ".0.0/16", List.of(firstTwoOctets + ".1.0/24"))));
     }
 
-    /** Node i owns a /18 inside 10.64.0.0/10: room for 16k pods per node and 4k nodes. */
-    private static String address(int node, int slot) {
-        int second = 64 + node / 4;
-        int third = (node % 4) * 64 + slot / 250;
-        int fourth = 2 + slot % 250;
-        return "10." + second + "." + third + "." + fourth;
+    /** The slot-th address of node i's block: .2 to .251 of its first /24, then of the next. */
+    private static String address(int node, int slot, int nodePrefixLength) {
+        return dotted(blockBase(node, nodePrefixLength) + (slot / ADDRESSES_PER_24) * 256 + 2 + slot % ADDRESSES_PER_24);
+    }
+
+    private static String dotted(int address) {
+        return (address >>> 24) + "." + (address >>> 16 & 0xff) + "." + (address >>> 8 & 0xff) + "." + (address & 0xff);
     }
 
     private static NetworkPolicy policy(String ns, int k, Size size, Random random) {

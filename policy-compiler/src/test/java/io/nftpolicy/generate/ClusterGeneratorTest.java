@@ -8,6 +8,8 @@ import io.nftpolicy.cluster.ContainerPort;
 import io.nftpolicy.cluster.Pod;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.generate.ClusterGenerator.Size;
+import io.nftpolicy.net.Cidr;
+import io.nftpolicy.net.IpAddress;
 import io.nftpolicy.policy.LabelSelector;
 import io.nftpolicy.policy.PolicyPeer;
 import io.nftpolicy.policy.PolicyPort;
@@ -108,9 +110,41 @@ class ClusterGeneratorTest {
     void unusableSizesAreRejectedNamingTheField() {
         assertThatThrownBy(() -> new Size(1, 1, 0, 1, 1L)).hasMessage("nodes: 0 is below 1");
         assertThatThrownBy(() -> new Size(1, 1, 1, 0, 1L)).hasMessage("policiesPerNamespace: 0 is below 1");
-        assertThatThrownBy(() -> new Size(1, 1, 300, 1, 1L)).hasMessageStartingWith("nodes: 300 is above 256");
+        assertThatThrownBy(() -> new Size(1, 1, 16_385, 1, 1L)).hasMessageStartingWith("nodes: 16385 is above 16384");
         assertThatThrownBy(() -> ClusterGenerator.generate(new Size(1, 16_001, 1, 1, 1L)))
             .hasMessage("more than 16000 pods on node-0: use more nodes");
+    }
+
+    @Test
+    void upTo256NodesEachNodeOwnsASlash18() {
+        assertThat(ClusterGenerator.nodeCidr(3, 20)).isEqualTo("10.64.192.0/18");
+        assertThat(ClusterGenerator.nodeCidr(255, 256)).isEqualTo("10.127.192.0/18");
+    }
+
+    @Test
+    void moreNodesShareThePoolInSmallerBlocks() {
+        assertThat(ClusterGenerator.nodeCidr(256, 257)).isEqualTo("10.96.0.0/19");
+        assertThat(ClusterGenerator.nodeCidr(4_999, 5_000)).isEqualTo("10.103.14.0/23");
+        assertThat(ClusterGenerator.nodeCidr(16_383, 16_384)).isEqualTo("10.127.255.0/24");
+        assertThat(new Size(1, 1, 5_000, 1, 1L).addressesPerNode()).isEqualTo(500);
+    }
+
+    @Test
+    void atFiveThousandNodesEveryPodIsInItsNodesBlockWithADistinctAddress() {
+        ClusterSnapshot large = ClusterGenerator.generate(new Size(100, 50, 5_000, 10, 1L));
+
+        assertThat(large.pods()).allSatisfy(pod -> {
+            int node = Integer.parseInt(pod.nodeName().substring("node-".length()));
+            assertThat(Cidr.parse(ClusterGenerator.nodeCidr(node, 5_000)).contains(IpAddress.parse(pod.ips().get(0))))
+                .as(pod.ips().get(0) + " in the block of " + pod.nodeName()).isTrue();
+        });
+        assertThat(large.pods().stream().flatMap(p -> p.ips().stream())).doesNotHaveDuplicates();
+        assertThat(new PolicyCompiler().compile(large, "node-0").diagnostics()).isEmpty();
+    }
+
+    @Test
+    void aNodeOutsideTheClusterHasNoBlock() {
+        assertThatThrownBy(() -> ClusterGenerator.nodeCidr(20, 20)).hasMessage("node 20 is not one of 20");
     }
 
     private static Stream<PolicyRule> rules() {

@@ -235,7 +235,10 @@ public final class ApplyBenchmark implements Callable<Integer> {
                 + "(try another --seed or size)");
     }
 
-    /** An address in the node's range (as ClusterGenerator assigns them: node i owns a /18 of 10.64.0.0/10) that no generated pod has. */
+    /**
+     * An address in the node's range (as ClusterGenerator assigns them: node i owns a /18 of 10.64.0.0/10 up to 256
+     * nodes, and the benchmarks have 20) that no generated pod has.
+     */
     private static String spareAddress(String nodeName) {
         int node = Integer.parseInt(nodeName.substring(nodeName.lastIndexOf('-') + 1));
         return "10." + (64 + node / 4) + "." + ((node % 4) * 64 + 63) + ".251";
