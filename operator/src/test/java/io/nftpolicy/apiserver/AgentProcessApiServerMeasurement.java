@@ -78,10 +78,10 @@ class AgentProcessApiServerMeasurement {
                 loadAverage(), jar);
         try (KubernetesClient admin = cluster.adminClient()) {
             long start = System.nanoTime();
-            ScaleApiServerMeasurement.load(admin, generated, size.nodes());
+            GeneratedClusterWriter.write(admin, generated, size.nodes());
             print("wrote %d pods, %d policies on %d nodes in %.0f s", size.pods(), size.policies(), size.nodes(),
                     seconds(start));
-            Path kubeconfig = RbacApiServerTest.agentKubeconfig(cluster, "agent-process");
+            Path kubeconfig = Deployment.agentKubeconfig(cluster, "agent-process");
             try (NetworkNamespace netns = NetworkNamespace.create("scale-agent");
                  LibnftablesExecutor reader = LibnftablesExecutor.openInNamespace(netns.name())) {
                 if (!Boolean.getBoolean("nftpolicy.measure.skipAgent")) {

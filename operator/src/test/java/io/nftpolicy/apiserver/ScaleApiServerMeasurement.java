@@ -2,22 +2,18 @@ package io.nftpolicy.apiserver;
 
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nftpolicy.agent.Agent;
 import io.nftpolicy.backend.netns.NetworkNamespace;
 import io.nftpolicy.backend.sync.LibnftablesExecutor;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.generate.ClusterGenerator;
-import io.nftpolicy.snapshot.SnapshotWriter;
 import io.nftpolicy.testing.KernelTest;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -49,7 +45,7 @@ class ScaleApiServerMeasurement {
         Deployment.applyBase(cluster);
         try (KubernetesClient admin = cluster.adminClient()) {
             long start = System.nanoTime();
-            load(admin, generated, size.nodes());
+            GeneratedClusterWriter.write(admin, generated, size.nodes());
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf(Locale.ROOT, "wrote %d nodes, %d namespaces, %d pods (+ %d status writes), %d policies "
                             + "in %.1f s: %.0f requests/s; kube-apiserver RSS %s%n", size.nodes(), namespaces,
@@ -62,7 +58,7 @@ class ScaleApiServerMeasurement {
                  LibnftablesExecutor executor = LibnftablesExecutor.openInNamespace(netns.name());
                  LibnftablesExecutor driftReader = LibnftablesExecutor.openInNamespace(netns.name());
                  KubernetesClient agentClient = ControlPlane.clientFor(
-                         RbacApiServerTest.agentKubeconfig(cluster, "agent-scale"))) {
+                         Deployment.agentKubeconfig(cluster, "agent-scale"))) {
                 Agent agent = new Agent(Agent.Config.forNode(NODE)
                         .withMetricsAddress(new InetSocketAddress("127.0.0.1", 0)), agentClient, executor,
                         driftReader, Clock.systemUTC());
@@ -82,34 +78,6 @@ class ScaleApiServerMeasurement {
                     agent.close();
                 }
             }
-        }
-    }
-
-    /** Writes the cluster through the API, 8 writers in parallel: nodes, namespaces, pods with their status, policies. */
-    static void load(KubernetesClient admin, ClusterSnapshot generated, int nodes) throws Exception {
-        ForkJoinPool pool = new ForkJoinPool(8);
-        try {
-            for (int i = 0; i < nodes; i++) {
-                admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(ClusterGenerator.nodeName(i))
-                        .endMetadata().build()).create();
-            }
-            pool.submit(() -> generated.namespaces().parallelStream().forEach(n ->
-                    admin.namespaces().resource(SnapshotWriter.namespace(n)).create())).get();
-            for (var ns : generated.namespaces()) {
-                await().atMost(Duration.ofMinutes(2)).until(
-                        () -> admin.serviceAccounts().inNamespace(ns.name()).withName("default").get() != null);
-            }
-            pool.submit(() -> generated.pods().parallelStream().forEach(p -> {
-                Pod object = SnapshotWriter.pod(p);
-                Pod created = admin.pods().inNamespace(p.namespace()).resource(object).create();
-                created.setStatus(object.getStatus());
-                admin.pods().inNamespace(p.namespace()).resource(created).updateStatus();
-            })).get();
-            pool.submit(() -> generated.policies().parallelStream().forEach(p -> admin.network().v1()
-                    .networkPolicies().inNamespace(p.namespace()).resource(SnapshotWriter.policy(p)).create()))
-                    .get();
-        } finally {
-            pool.shutdown();
         }
     }
 
