@@ -20,7 +20,7 @@ import java.util.Map;
  * One of the two agents of {@code bin/bench peer}, one instance per lab node, started for a phase of a round and
  * stopped after it, so that only one agent enforces at a time on the same pods. Within its phase it is switched
  * on and off against (a) without a restart: its tables are made dormant (a dormant table's hooks are unregistered)
- * and (a)'s woken, and back, in one nft transaction per node.
+ * and (a)'s woken, and back, in one nft transaction per node, its processes stopped meanwhile ({@link #pause}).
  */
 abstract class Contender implements AutoCloseable {
     /** The (a) table of the data-plane bench, loaded into every node for the whole run. */
@@ -38,19 +38,41 @@ abstract class Contender implements AutoCloseable {
         this.tables = List.copyOf(tables);
     }
 
-    /** Its tables active, (a)'s dormant, in every node. */
+    /** Its tables active, (a)'s dormant, in every node; then its processes go on. */
     void enforce() throws Exception {
         StringBuilder script = new StringBuilder("add table inet " + STATEFUL + " { flags dormant; }\n");
         tables.forEach(t -> script.append("add table ").append(t).append('\n'));
         apply(script.toString());
+        signal("CONT");
     }
 
-    /** (a) alone: its tables dormant. */
+    /**
+     * (a) alone: its processes stopped (SIGSTOP), then its tables dormant. Stopped, because nftpolicy's drift
+     * check would find its dormant table within its 10 s and wake it in the middle of an (a) slice; both agents
+     * are treated alike.
+     */
     void pause() throws Exception {
+        signal("STOP");
         StringBuilder script = new StringBuilder();
         tables.forEach(t -> script.append("add table ").append(t).append(" { flags dormant; }\n"));
         script.append("add table inet " + STATEFUL + "\n");
         apply(script.toString());
+    }
+
+    /** Its processes go on (after {@link #pause}, before stopping them: a stopped process waits out SIGTERM). */
+    void resume() throws Exception {
+        signal("CONT");
+    }
+
+    private void signal(String signal) throws Exception {
+        for (long pid : pids.values()) {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true)
+                    .start();
+            String output = new String(kill.getInputStream().readAllBytes());
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + ": " + output);
+            }
+        }
     }
 
     private void apply(String script) throws Exception {
@@ -103,9 +125,10 @@ abstract class Contender implements AutoCloseable {
         }
     }
 
-    /** Stops every instance, then {@link #afterStop}. */
+    /** Stops every instance (let go on first, if paused), then {@link #afterStop}. */
     @Override
     public void close() throws Exception {
+        signal("CONT");
         for (AutoCloseable instance : instances) {
             instance.close();
         }

@@ -181,6 +181,7 @@ class PeerBenchmark {
             int[] written = new int[1];
             PeerPhase.Resources churn = window(contender, Duration.ofSeconds(churnSeconds), written);
             contender.pause();
+            contender.resume();
             return new PeerPhase(agent, round, load(), startSeconds, rates, latencies, idle, churn, written[0]);
         }
     }
