@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPortBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -239,14 +240,15 @@ class PeerBenchmark {
     }
 
     /**
-     * Per sample: the spare pod added (its path to the server opens), relabelled (closes), a policy letting it in
-     * created (opens) and deleted (closes); then the pod is deleted and given a second to be forgotten.
+     * Per sample: the spare pod added (its path to the server opens), relabelled (closes), a policy letting it
+     * through created (opens) and deleted (closes); then the pod is deleted and given a second to be forgotten.
      */
     private Map<String, List<Double>> latencies(String agent, int round) throws Exception {
         Map<String, List<Double>> latencies = new LinkedHashMap<>();
         PeerPhase.EVENTS.forEach(e -> latencies.put(e, new ArrayList<>()));
         var pods = admin.pods().inNamespace(spare.namespace());
-        var policies = admin.network().v1().networkPolicies().inNamespace(plan.server().namespace());
+        var policies = admin.network().v1().networkPolicies().inNamespace(
+                spare.denyingSide() == SpareProbe.Side.INGRESS ? plan.server().namespace() : spare.namespace());
         for (int i = 0; i < samples; i++) {
             String name = "bench-spare-" + (agent.equals(PeerReport.NFTPOLICY) ? "n" : "k") + round + "-" + i;
             Pod object = SnapshotWriter.pod(spare.pod(name, true));
@@ -257,7 +259,7 @@ class PeerBenchmark {
                     "value", spare.denyLabels())));
             latencies.get("label change").add(timed(false, () -> pods.withName(name)
                     .patch(PatchContext.of(PatchType.JSON), relabel)));
-            NetworkPolicy letIn = letSpareIn(name);
+            NetworkPolicy letIn = letSpareThrough(name);
             latencies.get("policy create").add(timed(true, () -> policies.resource(letIn).create()));
             latencies.get("policy delete").add(timed(false, () -> policies.withName(name).delete()));
             pods.withName(name).withGracePeriod(0).delete();
@@ -266,24 +268,33 @@ class PeerBenchmark {
         return latencies;
     }
 
-    /** A policy selecting the server that lets the spare (by its probe label) in on the probed port. */
-    private NetworkPolicy letSpareIn(String name) {
+    /**
+     * A policy that lets the spare (by its probe label) through to the server on the probed port, on the end whose
+     * policies keep it out: selecting the server (ingress), or the spare (egress).
+     */
+    private NetworkPolicy letSpareThrough(String name) {
+        var spareSelector = new LabelSelectorBuilder().withMatchLabels(Map.of(SpareProbe.PROBE_LABEL.getKey(),
+                SpareProbe.PROBE_LABEL.getValue())).build();
+        var serverSelector = new LabelSelectorBuilder().withMatchLabels(plan.server().labels()).build();
+        var port = new NetworkPolicyPortBuilder().withProtocol("TCP").withPort(new IntOrString(spare.port())).build();
+        if (spare.denyingSide() == SpareProbe.Side.INGRESS) {
+            return new NetworkPolicyBuilder()
+                    .withNewMetadata().withNamespace(plan.server().namespace()).withName(name).endMetadata()
+                    .withNewSpec().withPodSelector(serverSelector).withPolicyTypes("Ingress")
+                    .addNewIngress().addNewFrom().withPodSelector(spareSelector)
+                    .withNamespaceSelector(namespaceNamed(spare.namespace())).endFrom().withPorts(port).endIngress()
+                    .endSpec().build();
+        }
         return new NetworkPolicyBuilder()
-                .withNewMetadata().withNamespace(plan.server().namespace()).withName(name).endMetadata()
-                .withNewSpec()
-                .withPodSelector(new LabelSelectorBuilder().withMatchLabels(plan.server().labels()).build())
-                .withPolicyTypes("Ingress")
-                .addNewIngress()
-                .addNewFrom()
-                .withPodSelector(new LabelSelectorBuilder().withMatchLabels(Map.of(SpareProbe.PROBE_LABEL.getKey(),
-                        SpareProbe.PROBE_LABEL.getValue())).build())
-                .withNamespaceSelector(new LabelSelectorBuilder().withMatchLabels(Map.of(Namespace.NAME_LABEL,
-                        spare.namespace())).build())
-                .endFrom()
-                .addNewPort().withProtocol("TCP").withPort(new IntOrString(spare.port())).endPort()
-                .endIngress()
-                .endSpec()
-                .build();
+                .withNewMetadata().withNamespace(spare.namespace()).withName(name).endMetadata()
+                .withNewSpec().withPodSelector(spareSelector).withPolicyTypes("Egress")
+                .addNewEgress().addNewTo().withPodSelector(serverSelector)
+                .withNamespaceSelector(namespaceNamed(plan.server().namespace())).endTo().withPorts(port).endEgress()
+                .endSpec().build();
+    }
+
+    private static io.fabric8.kubernetes.api.model.LabelSelector namespaceNamed(String namespace) {
+        return new LabelSelectorBuilder().withMatchLabels(Map.of(Namespace.NAME_LABEL, namespace)).build();
     }
 
     /**
@@ -354,8 +365,9 @@ class PeerBenchmark {
                     p.placement().label, p.client().ref(), p.port()));
         }
         text.append(String.format(Locale.ROOT, "- latency: a spare pod %s in %s on %s, labels %s (allowed) and %s "
-                        + "(denied by the server's ingress), → port %d%n", spare.address(), spare.namespace(),
-                SERVER_NODE, spare.allowLabels(), spare.denyLabels(), spare.port()));
+                        + "(denied by the %s policies), → port %d%n", spare.address(), spare.namespace(),
+                SERVER_NODE, spare.allowLabels(), spare.denyLabels(),
+                spare.denyingSide().name().toLowerCase(Locale.ROOT), spare.port()));
         text.append(String.format(Locale.ROOT, "%nMethod: %d rounds; in each, each agent in turn (order alternating) "
                         + "starts one instance per node, alone; rates: %d slices of %d ms per placement, (a) and the "
                         + "agent in turn (its tables dormant for (a)); latency: %d samples per event; idle window %d s; "
