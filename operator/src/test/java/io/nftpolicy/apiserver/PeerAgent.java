@@ -116,15 +116,17 @@ public final class PeerAgent implements AutoCloseable {
 
     /** Starts it on {@code node} and returns once it has synced its informers and its queue rule is in place. */
     public static PeerAgent start(ControlPlane cluster, Lab lab, String node, Path binary) throws Exception {
-        return start(cluster, lab, node, binary, QueueScope.EVERY_NEW_CONNECTION);
+        return start(cluster, lab, node, binary, QueueScope.EVERY_NEW_CONNECTION, 2);
     }
 
     /**
      * Starts it on {@code node}; on a kernel without the nftables queue statement, {@code scope} says which new
      * connections the xtables rule that stands in for the release's queue rules sends it.
+     *
+     * @param verbosity its klog {@code --v}: its install.yaml's 2 logs two lines per queued packet, 0 none
      */
-    public static PeerAgent start(ControlPlane cluster, Lab lab, String node, Path binary, QueueScope scope)
-            throws Exception {
+    public static PeerAgent start(ControlPlane cluster, Lab lab, String node, Path binary, QueueScope scope,
+                                  int verbosity) throws Exception {
         Path secrets = cluster.runDir().resolve("peer-" + node);
         Files.createDirectories(secrets);
         Files.writeString(secrets.resolve("token"), cluster.kubectl("create", "token", SERVICE_ACCOUNT, "-n",
@@ -141,7 +143,7 @@ public final class PeerAgent implements AutoCloseable {
                 "mount -t tmpfs nftpolicy-peer /run && mkdir -p " + SECRETS + " && cp \"$0\"/token \"$0\"/ca.crt "
                         + SECRETS + " && exec \"$@\"",
                 secrets.toString(), binary.toString(), "--hostname-override=" + node, "--disable-nri",
-                "--metrics-bind-address=127.0.0.1:9080", "--v=2")
+                "--metrics-bind-address=127.0.0.1:9080", "--v=" + verbosity)
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("KUBERNETES_SERVICE_HOST", "127.0.0.1");
         builder.environment().put("KUBERNETES_SERVICE_PORT", Integer.toString(listening.getLocalPort()));

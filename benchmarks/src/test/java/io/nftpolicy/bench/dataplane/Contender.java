@@ -179,8 +179,9 @@ abstract class Contender implements AutoCloseable {
         Peer(ControlPlane cluster, Lab lab, Path binary) throws Exception {
             super("kube-network-policies", lab, List.of("inet " + PeerQueueSet.TABLE, "ip mangle"));
             startEach(node -> {
+                // --v=0: its install.yaml's --v=2 logs two lines per queued packet, which would cost it rate.
                 PeerAgent agent = PeerAgent.start(cluster, lab, node, binary,
-                        PeerAgent.QueueScope.marked(PeerQueueSet.MARK));
+                        PeerAgent.QueueScope.marked(PeerQueueSet.MARK), 0);
                 return new Instance(agent, agent.pid());
             });
         }
