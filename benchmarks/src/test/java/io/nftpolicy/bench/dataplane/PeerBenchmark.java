@@ -139,6 +139,8 @@ class PeerBenchmark {
                 for (String agent : order) {
                     PeerPhase phase = phase(agent, round, jar, peerBinary);
                     phases.add(phase);
+                    // Written after every phase: a run cut short keeps what it measured.
+                    write(environment.finished(), described, phases);
                     print("round %d %s: ratio to (a) %.3f same node, %.3f across; latency medians %s; CPU idle %.3f, "
                                     + "churn %.3f; RSS %.0f MB; load %s", round, agent,
                             phase.ratio(ProbePlan.Placement.SAME_NODE), phase.ratio(ProbePlan.Placement.CROSS_NODE),
@@ -149,9 +151,13 @@ class PeerBenchmark {
         } finally {
             probes.shutdownNow();
         }
-        environment = environment.finished();
-        String header = "Environment: " + environment.summary() + "\n\n" + described;
-        String markdown = PeerReport.markdown(header, phases);
+        System.out.println();
+        System.out.print(write(environment.finished(), described, phases));
+    }
+
+    /** The report, the CSVs, the plot and the closing line from the phases so far; returns the report. */
+    private String write(Environment environment, String described, List<PeerPhase> phases) throws Exception {
+        String markdown = PeerReport.markdown("Environment: " + environment.summary() + "\n\n" + described, phases);
         Files.createDirectories(out);
         Files.createDirectories(plots);
         Files.writeString(out.resolve("peer.md"), markdown);
@@ -159,8 +165,7 @@ class PeerBenchmark {
         Files.writeString(out.resolve("peer-latency.csv"), PeerReport.latencyCsv(phases));
         Files.writeString(out.resolve("peer.txt"), PeerReport.line(phases) + "\n");
         PeerReport.plot(phases).writeTo(plots.resolve(PeerReport.PLOT));
-        System.out.println();
-        System.out.print(markdown);
+        return markdown;
     }
 
     private PeerPhase phase(String agent, int round, Path jar, Path peerBinary) throws Exception {
@@ -231,8 +236,8 @@ class PeerBenchmark {
         Map<ProbePlan.Placement, double[]> rates = new EnumMap<>(ProbePlan.Placement.class);
         sums.forEach((placement, both) -> {
             if (both[0].failures() + both[1].failures() > 0) {
-                throw new IllegalStateException(placement.label + ": " + both[0].failures() + " failed under (a), "
-                        + both[1].failures() + " under the agent");
+                print("%s: %d connections failed under (a), %d under the agent (counted as time spent)",
+                        placement.label, both[0].failures(), both[1].failures());
             }
             rates.put(placement, new double[] {both[0].perSecond(), both[1].perSecond()});
         });
