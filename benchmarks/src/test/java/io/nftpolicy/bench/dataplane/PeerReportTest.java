@@ -32,6 +32,16 @@ class PeerReportTest {
                 .containsPattern("\\| nftpolicy\\s+\\| pod add\\s+\\|\\s+4 \\|\\s+20\\.0 \\|\\s+40\\.0 \\|\\s+40\\.0 \\|");
     }
 
+    @Test
+    void thePlotHasALinePerAgentAndPlacementEvenAfterOneRound() {
+        List<PeerPhase> phases = List.of(phase(PeerReport.NFTPOLICY, 0, 0.9, 0.8), phase(PeerReport.PEER, 0, 0.5, 0.4));
+
+        String svg = PeerReport.plot(phases).toSvg();
+
+        assertThat(svg).contains("nftpolicy, same node", "nftpolicy, across nodes", "kube-network-policies, same node",
+                "kube-network-policies, across nodes");
+    }
+
     /** (a) at 1000/s on both placements; the agent at the given ratios; pod adds of 10, 20, 30, 40 ms. */
     private static PeerPhase phase(String agent, int round, double sameNode, double across) {
         return new PeerPhase(agent, round, "1.00 1.00 1.00", 10,
