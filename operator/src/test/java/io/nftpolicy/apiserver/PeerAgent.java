@@ -233,6 +233,15 @@ public final class PeerAgent implements AutoCloseable {
         return ProcessCpu.seconds(process.pid());
     }
 
+    /** Lines of its log so far that contain {@code text}. */
+    public long logLines(String text) {
+        try (var lines = Files.lines(log)) {
+            return lines.filter(l -> l.contains(text)).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public String logTail() {
         try {
             List<String> lines = Files.readAllLines(log);

@@ -176,12 +176,25 @@ abstract class Contender implements AutoCloseable {
      * {@link PeerQueueSet} table marking and one xtables rule queueing what is marked.
      */
     static final class Peer extends Contender {
+        private final Map<String, PeerAgent> byNode = new LinkedHashMap<>();
+
+        /**
+         * Its attempts to sync its nftables table on a node so far, and how many the kernel refused: on a kernel
+         * without the queue statement all of them, each retried up to 5 times (its workqueue), so its CPU under
+         * churn includes syncs a kernel with the statement would not repeat.
+         */
+        long[] syncs(String node) {
+            PeerAgent agent = byNode.get(node);
+            return new long[] {agent.logLines("Syncing nftables rules"), agent.logLines("\"syncing nftables rules\"")};
+        }
+
         Peer(ControlPlane cluster, Lab lab, Path binary) throws Exception {
             super("kube-network-policies", lab, List.of("inet " + PeerQueueSet.TABLE, "ip mangle"));
             startEach(node -> {
                 // --v=0: its install.yaml's --v=2 logs two lines per queued packet, which would cost it rate.
                 PeerAgent agent = PeerAgent.start(cluster, lab, node, binary,
                         PeerAgent.QueueScope.marked(PeerQueueSet.MARK), 0);
+                byNode.put(node, agent);
                 return new Instance(agent, agent.pid());
             });
         }

@@ -185,7 +185,14 @@ class PeerBenchmark {
             Map<ProbePlan.Placement, double[]> rates = rates(contender);
             Map<String, List<Double>> latencies = latencies(agent, round);
             int[] written = new int[1];
+            long[] syncsBefore = contender instanceof Contender.Peer peer ? peer.syncs(SERVER_NODE) : null;
             PeerPhase.Resources churn = window(contender, Duration.ofSeconds(churnSeconds), written);
+            if (contender instanceof Contender.Peer peer) {
+                long[] after = peer.syncs(SERVER_NODE);
+                print("kube-network-policies on %s during the churn: %d nftables syncs attempted, %d refused by the "
+                        + "kernel, for %d label changes", SERVER_NODE, after[0] - syncsBefore[0],
+                        after[1] - syncsBefore[1], written[0]);
+            }
             contender.pause();
             contender.resume();
             return new PeerPhase(agent, round, load(), startSeconds, rates, latencies, idle, churn, written[0]);
