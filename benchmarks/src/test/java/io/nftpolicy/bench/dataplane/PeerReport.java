@@ -112,7 +112,9 @@ final class PeerReport {
                 for (PeerPhase p : of(phases, agent)) {
                     points.add(new SvgChart.Point(p.round(), p.ratio(placement)));
                 }
-                chart = chart.with(SvgChart.Series.line(agent + ", " + placement.label, points));
+                if (!points.isEmpty()) { // a run cut short, or its report written after the first phase
+                    chart = chart.with(SvgChart.Series.line(agent + ", " + placement.label, points));
+                }
             }
         }
         return chart.withReference("(a) conntrack only", 1.0);

@@ -42,6 +42,13 @@ class PeerReportTest {
                 "kube-network-policies, across nodes");
     }
 
+    @Test
+    void aReportAfterTheFirstPhaseHasThePlotOfThatAgentAlone() {
+        String svg = PeerReport.plot(List.of(phase(PeerReport.NFTPOLICY, 0, 0.9, 0.8))).toSvg();
+
+        assertThat(svg).contains("nftpolicy, same node").doesNotContain("kube-network-policies, same node");
+    }
+
     /** (a) at 1000/s on both placements; the agent at the given ratios; pod adds of 10, 20, 30, 40 ms. */
     private static PeerPhase phase(String agent, int round, double sameNode, double across) {
         return new PeerPhase(agent, round, "1.00 1.00 1.00", 10,
