@@ -20,7 +20,7 @@ import java.util.Map;
  * One of the two agents of {@code bin/bench peer}, one instance per lab node, started for a phase of a round and
  * stopped after it, so that only one agent enforces at a time on the same pods. Within its phase it is switched
  * on and off against (a) without a restart: its tables are made dormant (a dormant table's hooks are unregistered)
- * and (a)'s woken, and back, in one nft transaction per node, its processes stopped meanwhile ({@link #pause}).
+ * and (a)'s woken, and back, in one nft transaction per node; its processes run throughout.
  */
 abstract class Contender implements AutoCloseable {
     /** The (a) table of the data-plane bench, loaded into every node for the whole run. */
@@ -38,41 +38,40 @@ abstract class Contender implements AutoCloseable {
         this.tables = List.copyOf(tables);
     }
 
-    /** Its tables active, (a)'s dormant, in every node; then its processes go on. */
+    /** Its tables active, (a)'s dormant, in every node. */
     void enforce() throws Exception {
         StringBuilder script = new StringBuilder("add table inet " + STATEFUL + " { flags dormant; }\n");
         tables.forEach(t -> script.append("add table ").append(t).append('\n'));
         apply(script.toString());
-        signal("CONT");
     }
 
-    /**
-     * (a) alone: its processes stopped (SIGSTOP), then its tables dormant. Stopped, because nftpolicy's drift
-     * check would find its dormant table within its 10 s and wake it in the middle of an (a) slice; both agents
-     * are treated alike.
-     */
+    /** (a) alone: its tables dormant, (a)'s woken. Its processes keep running, as under {@link #enforce}. */
     void pause() throws Exception {
-        signal("STOP");
         StringBuilder script = new StringBuilder();
         tables.forEach(t -> script.append("add table ").append(t).append(" { flags dormant; }\n"));
         script.append("add table inet " + STATEFUL + "\n");
         apply(script.toString());
     }
 
-    /** Its processes go on (after {@link #pause}, before stopping them: a stopped process waits out SIGTERM). */
-    void resume() throws Exception {
-        signal("CONT");
-    }
-
-    private void signal(String signal) throws Exception {
-        for (long pid : pids.values()) {
-            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true)
-                    .start();
-            String output = new String(kill.getInputStream().readAllBytes());
-            if (kill.waitFor() != 0) {
-                throw new IllegalStateException("kill -" + signal + " " + pid + ": " + output);
+    /**
+     * Whether every one of its tables is still dormant in every node: nftpolicy's drift check (every 10 s) takes a
+     * dormant table for drift and wakes it, so an (a) slice it overlapped is measured again.
+     */
+    boolean stillPaused() throws Exception {
+        for (String node : lab.nodeNames()) {
+            for (String table : tables) {
+                List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec",
+                        lab.namespaceOf(Lab.NODE_SOURCE_PREFIX + node), "nft", "-t", "list", "table"));
+                argv.addAll(List.of(table.split(" ")));
+                Process list = new ProcessBuilder(argv).redirectErrorStream(true).start();
+                String output = new String(list.getInputStream().readAllBytes());
+                list.waitFor();
+                if (!output.contains("flags dormant")) {
+                    return false;
+                }
             }
         }
+        return true;
     }
 
     private void apply(String script) throws Exception {
@@ -125,10 +124,9 @@ abstract class Contender implements AutoCloseable {
         }
     }
 
-    /** Stops every instance (let go on first, if paused), then {@link #afterStop}. */
+    /** Stops every instance, then {@link #afterStop}. */
     @Override
     public void close() throws Exception {
-        signal("CONT");
         for (AutoCloseable instance : instances) {
             instance.close();
         }

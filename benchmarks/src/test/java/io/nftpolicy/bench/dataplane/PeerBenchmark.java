@@ -194,7 +194,7 @@ class PeerBenchmark {
                         after[1] - syncsBefore[1], written[0]);
             }
             contender.pause();
-            contender.resume();
+            keepLogs(agent, round);
             return new PeerPhase(agent, round, load(), startSeconds, rates, latencies, idle, churn, written[0]);
         }
     }
@@ -226,17 +226,26 @@ class PeerBenchmark {
         Map<ProbePlan.Placement, ConnectionRate[]> sums = new EnumMap<>(ProbePlan.Placement.class);
         for (int s = 0; s < SLICES; s++) {
             for (int side = 0; side < 2; side++) {
-                if (side == 0) {
-                    contender.pause();
-                } else {
-                    contender.enforce();
+                Map<ProbePlan.Placement, ConnectionRate> slice = new EnumMap<>(ProbePlan.Placement.class);
+                for (int attempt = 0; attempt < 3; attempt++) {
+                    if (side == 0) {
+                        contender.pause();
+                    } else {
+                        contender.enforce();
+                    }
+                    for (ProbePlan.Placement placement : ProbePlan.Placement.values()) {
+                        ProbePlan.Probe probe = plan.allowed(placement);
+                        slice.put(placement, ConnectionRate.measure(lab, probe.client().ref(), plan.server().ref(),
+                                Endpoint.tcp(probe.port()), IpFamily.IPV4, SLICE));
+                    }
+                    if (side == 1 || contender.stillPaused()) {
+                        break;
+                    }
+                    print("%s woke its table during an (a) slice: measured again", contender.name);
                 }
                 for (ProbePlan.Placement placement : ProbePlan.Placement.values()) {
-                    ProbePlan.Probe probe = plan.allowed(placement);
-                    ConnectionRate rate = ConnectionRate.measure(lab, probe.client().ref(), plan.server().ref(),
-                            Endpoint.tcp(probe.port()), IpFamily.IPV4, SLICE);
                     ConnectionRate[] both = sums.computeIfAbsent(placement, p -> new ConnectionRate[2]);
-                    both[side] = both[side] == null ? rate : both[side].plus(rate);
+                    both[side] = both[side] == null ? slice.get(placement) : both[side].plus(slice.get(placement));
                 }
             }
         }
@@ -323,6 +332,18 @@ class PeerBenchmark {
         armed.set(System.nanoTime());
         change.run();
         return flip.get(FLIP_TIMEOUT.toSeconds() + 10, TimeUnit.SECONDS) / 1e6;
+    }
+
+    /** The agents' logs, out of the control plane's run directory (which its stop removes). */
+    private void keepLogs(String agent, int round) throws java.io.IOException {
+        Files.createDirectories(out.resolve("logs"));
+        try (var files = Files.list(cluster.runDir())) {
+            for (Path log : files.filter(f -> f.getFileName().toString().matches("(peer|bench-nftpolicy)-node-\\d+\\.log"))
+                    .toList()) {
+                Files.copy(log, out.resolve("logs").resolve("round" + round + "-" + log.getFileName()),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
     }
 
     /** CPU per second of the server node's instance over {@code length}, with a label churn when asked. */
