@@ -73,7 +73,7 @@ class PeerBenchmark {
     private static final String SERVER_NODE = ProbePlan.SERVER_NODE;
     private static final Duration ENFORCING_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration FLIP_TIMEOUT = Duration.ofSeconds(60);
-    private static final int SLICES = 4;
+    private static final int SLICES = 8;
     private static final Duration SLICE = Duration.ofMillis(500);
     private static final Duration IDLE = Duration.ofSeconds(15);
 
