@@ -69,7 +69,7 @@ class AgentApiServerTest {
         // The agent reaches the API server through a proxy that the fault tests cut.
         proxy = new CuttableProxy("127.0.0.1", cluster.apiAddress().getPort());
         agentClient = ControlPlane.clientFor(cluster.tokenKubeconfig("agent-enforce",
-                RbacApiServerTest.agentToken(cluster), proxy.port()));
+                Deployment.agentToken(cluster), proxy.port()));
         String netns = lab.namespaceOf(Lab.NODE_SOURCE_PREFIX + UpstreamPods.NODE);
         executor = LibnftablesExecutor.openInNamespace(netns);
         driftReader = LibnftablesExecutor.openInNamespace(netns);

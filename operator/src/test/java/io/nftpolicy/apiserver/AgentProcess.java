@@ -19,9 +19,15 @@ import java.util.regex.Pattern;
  * {@code nftpolicy run} as its own JVM, started from a jar (today's build or another revision's) with a kubeconfig,
  * programming one network namespace; watched from outside through its /readyz and /metrics, /proc and jcmd.
  */
-final class AgentProcess implements AutoCloseable {
+public final class AgentProcess implements AutoCloseable {
     private static final Pattern HEAP = Pattern.compile(
             "(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*}\\s+(\\S+)$");
+
+    /**
+     * The JVM options of the image (Dockerfile: serial GC, 75 % of the container's memory) under the DaemonSet's
+     * memory limit (deploy/base/daemonset.yaml: 320 Mi), written out for a process that has no container limit.
+     */
+    public static final List<String> IMAGE_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xmx240m");
 
     private final Process process;
     private final int metricsPort;
@@ -36,24 +42,35 @@ final class AgentProcess implements AutoCloseable {
      * @param log where its standard output and error go
      */
     static AgentProcess start(Path jar, Path kubeconfig, String node, String netns, Path log) throws IOException {
+        return start(List.of(), jar, kubeconfig, node, netns, log);
+    }
+
+    /**
+     * @param jvmOptions options of the agent's JVM, e.g. the image's ({@link #IMAGE_JVM_OPTIONS})
+     * @param log        where its standard output and error go
+     */
+    public static AgentProcess start(List<String> jvmOptions, Path jar, Path kubeconfig, String node, String netns,
+                                     Path log) throws IOException {
         int port = freePort();
-        ProcessBuilder builder = new ProcessBuilder(List.of("java", "-jar", jar.toString(), "run", "--node", node,
-                "--netns", netns, "--metrics-bind-address", "127.0.0.1:" + port, "--no-write-drop-log"))
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+        List<String> command = new java.util.ArrayList<>(List.of("java"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString(), "run", "--node", node, "--netns", netns,
+                "--metrics-bind-address", "127.0.0.1:" + port, "--no-write-drop-log"));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("KUBECONFIG", kubeconfig.toString());
         return new AgentProcess(builder.start(), port);
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    double cpuSeconds() {
+    public double cpuSeconds() {
         return ProcessCpu.seconds(process.pid());
     }
 
     /** Waits until /readyz answers 200: the first sync is in the kernel. */
-    void awaitReady(Duration timeout) throws InterruptedException {
+    public void awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -68,7 +85,7 @@ final class AgentProcess implements AutoCloseable {
     }
 
     /** Heap in use after a full collection that jcmd asks the agent's JVM for, as its /metrics reports it. */
-    double heapAfterGcBytes() throws IOException, InterruptedException {
+    public double heapAfterGcBytes() throws IOException, InterruptedException {
         for (int i = 0; i < 2; i++) {
             Process gc = new ProcessBuilder("jcmd", Long.toString(process.pid()), "GC.run")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -83,7 +100,7 @@ final class AgentProcess implements AutoCloseable {
         return bytes;
     }
 
-    String metrics() throws IOException, InterruptedException {
+    public String metrics() throws IOException, InterruptedException {
         return http.send(request("/metrics"), HttpResponse.BodyHandlers.ofString()).body();
     }
 

@@ -85,7 +85,7 @@ class AgentProcessApiServerMeasurement {
              ClusterWriter writer = new ClusterWriter(admin, Integer.getInteger("nftpolicy.measure.writers", 32))) {
             print("wrote %s with %d writers; %s", costOf(cluster, () -> writer.nodes(0, nodes)),
                     writer.writerCount(), ControlPlaneFootprint.read(cluster));
-            Path kubeconfig = RbacApiServerTest.agentKubeconfig(cluster, "agent-process");
+            Path kubeconfig = Deployment.agentKubeconfig(cluster, "agent-process");
             int written = 0;
             for (int step : steps) {
                 // The generator's namespaces are a prefix of a larger run's (same nodes and seed): each step writes

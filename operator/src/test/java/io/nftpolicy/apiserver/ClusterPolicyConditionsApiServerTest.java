@@ -47,7 +47,7 @@ class ClusterPolicyConditionsApiServerTest {
         NetworkPolicyApiCrds.install(cluster);
         admin = cluster.adminClient();
         for (String node : NODES) {
-            KubernetesClient client = ControlPlane.clientFor(RbacApiServerTest.agentKubeconfig(cluster, node));
+            KubernetesClient client = ControlPlane.clientFor(Deployment.agentKubeconfig(cluster, node));
             clients.add(client);
             Agent agent = new Agent(Agent.Config.forNode(node)
                     .withMetricsAddress(new InetSocketAddress("127.0.0.1", 0)), client, new FakeNft(), Clock.systemUTC());

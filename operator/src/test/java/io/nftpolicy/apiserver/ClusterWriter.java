@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  * <p>Objects that already exist are left as they are, so that a larger cluster of the same generator can be written
  * over a smaller one (the generator's namespaces are a prefix of a larger run's for the same nodes and seed).
  */
-final class ClusterWriter implements AutoCloseable {
+public final class ClusterWriter implements AutoCloseable {
     /** A request refused for load (429, 5xx) or lost on the wire is tried again this many times, with a pause. */
     private static final int ATTEMPTS = 5;
 
@@ -111,6 +111,22 @@ final class ClusterWriter implements AutoCloseable {
     Written policies(ClusterSnapshot snapshot) throws InterruptedException {
         return write("policies", snapshot.policies(), 1, p -> create(() -> admin.network().v1().networkPolicies()
                 .inNamespace(p.namespace()).resource(SnapshotWriter.policy(p)).create()));
+    }
+
+    /**
+     * The whole cluster (nodes, namespaces, pods with their status, policies) with 32 requests in flight, as the
+     * benchmarks of this tier start from it; fails if any object could not be written.
+     */
+    public static void writeAll(KubernetesClient admin, ClusterSnapshot generated, int nodes)
+            throws InterruptedException {
+        try (ClusterWriter writer = new ClusterWriter(admin, 32)) {
+            for (Written written : List.of(writer.nodes(0, nodes), writer.namespaces(generated.namespaces()),
+                    writer.pods(generated.pods()), writer.policies(generated))) {
+                if (written.failed() > 0) {
+                    throw new IllegalStateException("writing the cluster: " + written);
+                }
+            }
+        }
     }
 
     int writerCount() {

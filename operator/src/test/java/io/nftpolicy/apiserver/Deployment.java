@@ -6,7 +6,7 @@ import io.nftpolicy.deploy.Repository;
 import java.time.Duration;
 
 /** The agent's manifests (deploy/) on the control plane. */
-final class Deployment {
+public final class Deployment {
     static final String NAMESPACE = "nftpolicy-system";
     static final String SERVICE_ACCOUNT = "nftpolicy";
     /** The agent's identity as RBAC sees it. */
@@ -19,10 +19,20 @@ final class Deployment {
     }
 
     /** {@code kubectl apply -k deploy/base} (idempotent), then waits for the CRD and the ServiceAccount. */
-    static void applyBase(ControlPlane cluster) {
+    public static void applyBase(ControlPlane cluster) {
         cluster.kubectl("apply", "-k", dir("deploy/base"));
         cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s",
                 "crd/nodepolicystatuses.nftpolicy.io");
+    }
+
+    /** A kubeconfig with a fresh token of the agent's ServiceAccount. */
+    public static java.nio.file.Path agentKubeconfig(ControlPlane cluster, String name) {
+        return cluster.tokenKubeconfig(name, agentToken(cluster));
+    }
+
+    /** A fresh token of the agent's ServiceAccount, from the TokenRequest API. */
+    public static String agentToken(ControlPlane cluster) {
+        return cluster.kubectl("create", "token", SERVICE_ACCOUNT, "-n", NAMESPACE, "--duration=2h").strip();
     }
 
     /** {@code kubectl delete -k deploy/base}, if anything of it is there, and waits until it is gone. */

@@ -24,28 +24,56 @@ import java.util.concurrent.TimeUnit;
  * ServiceAccount's token and the cluster's CA; and a proxy listening on the node namespace's loopback brings it to
  * the API server on the host's loopback.
  */
-final class PeerAgent implements AutoCloseable {
+public final class PeerAgent implements AutoCloseable {
     static final String SERVICE_ACCOUNT = "kube-network-policies";
     static final String NAMESPACE = "kube-system";
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(40);
     private static final String SECRETS = "/run/secrets/kubernetes.io/serviceaccount";
 
-    private final Lab lab;
-    private final String node;
+    /**
+     * Which new connections the xtables NFQUEUE rule sends to the peer (see {@link #start}), as iptables match
+     * arguments.
+     *
+     * @param match the arguments before {@code -j NFQUEUE}
+     */
+    public record QueueScope(List<String> match) {
+        /** Every packet not of an established or related connection: for tests whose policies change which pods
+         * the release's own set would hold (the set is not in the kernel here to follow). */
+        public static final QueueScope EVERY_NEW_CONNECTION = new QueueScope(List.of("-m", "conntrack", "!",
+                "--ctstate", "ESTABLISHED,RELATED"));
+
+        public QueueScope {
+            match = List.copyOf(match);
+        }
+
+        /**
+         * Packets carrying {@code mark}: the caller's nftables chain marks what the release's own rules would queue
+         * (its pod address sets), before xtables' mangle postrouting sees it.
+         */
+        public static QueueScope marked(int mark) {
+            String bits = "0x" + Integer.toHexString(mark);
+            return new QueueScope(List.of("-m", "mark", "--mark", bits + "/" + bits));
+        }
+    }
+
+    private final String netns;
+    private final QueueScope scope;
+    /** Whether iptables made the node's {@code ip mangle} table for the queue rule (then closing removes it). */
+    private boolean madeMangleTable;
     private final CuttableProxy proxy;
     private final Process process;
     private final Path log;
 
-    private PeerAgent(Lab lab, String node, CuttableProxy proxy, Process process, Path log) {
-        this.lab = lab;
-        this.node = node;
+    private PeerAgent(String netns, QueueScope scope, CuttableProxy proxy, Process process, Path log) {
+        this.netns = netns;
+        this.scope = scope;
         this.proxy = proxy;
         this.process = process;
         this.log = log;
     }
 
     /** The binary's path, built on first use (many minutes on 2 cores). */
-    static Path binary() {
+    public static Path binary() {
         CommandResult build = Commands.run(List.of(Repository.path("bin/peer").toString(), "build"), java.util.Map.of(),
                 BUILD_TIMEOUT);
         if (build.exitCode() != 0) {
@@ -55,7 +83,7 @@ final class PeerAgent implements AutoCloseable {
     }
 
     /** Its ServiceAccount, with the read access its release's install.yaml grants (pods, namespaces, policies). */
-    static void applyRbac(ControlPlane cluster) throws IOException {
+    public static void applyRbac(ControlPlane cluster) throws IOException {
         Path file = Files.createTempFile("nftpolicy-peer-rbac", ".yaml");
         try {
             Files.writeString(file, """
@@ -87,7 +115,18 @@ final class PeerAgent implements AutoCloseable {
     }
 
     /** Starts it on {@code node} and returns once it has synced its informers and its queue rule is in place. */
-    static PeerAgent start(ControlPlane cluster, Lab lab, String node, Path binary) throws Exception {
+    public static PeerAgent start(ControlPlane cluster, Lab lab, String node, Path binary) throws Exception {
+        return start(cluster, lab, node, binary, QueueScope.EVERY_NEW_CONNECTION, 2);
+    }
+
+    /**
+     * Starts it on {@code node}; on a kernel without the nftables queue statement, {@code scope} says which new
+     * connections the xtables rule that stands in for the release's queue rules sends it.
+     *
+     * @param verbosity its klog {@code --v}: its install.yaml's 2 logs two lines per queued packet, 0 none
+     */
+    public static PeerAgent start(ControlPlane cluster, Lab lab, String node, Path binary, QueueScope scope,
+                                  int verbosity) throws Exception {
         Path secrets = cluster.runDir().resolve("peer-" + node);
         Files.createDirectories(secrets);
         Files.writeString(secrets.resolve("token"), cluster.kubectl("create", "token", SERVICE_ACCOUNT, "-n",
@@ -104,16 +143,16 @@ final class PeerAgent implements AutoCloseable {
                 "mount -t tmpfs nftpolicy-peer /run && mkdir -p " + SECRETS + " && cp \"$0\"/token \"$0\"/ca.crt "
                         + SECRETS + " && exec \"$@\"",
                 secrets.toString(), binary.toString(), "--hostname-override=" + node, "--disable-nri",
-                "--metrics-bind-address=127.0.0.1:9080", "--v=2")
+                "--metrics-bind-address=127.0.0.1:9080", "--v=" + verbosity)
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("KUBERNETES_SERVICE_HOST", "127.0.0.1");
         builder.environment().put("KUBERNETES_SERVICE_PORT", Integer.toString(listening.getLocalPort()));
         Process process = builder.start();
-        PeerAgent peer = new PeerAgent(lab, node, proxy, process, log);
+        PeerAgent peer = new PeerAgent(netns, scope, proxy, process, log);
         try {
             peer.awaitSynced(netns);
             if (!kernelHasNftQueue(netns)) {
-                queueWithXtables(netns);
+                peer.queueWithXtables();
             }
             return peer;
         } catch (Exception | Error e) {
@@ -156,22 +195,54 @@ final class PeerAgent implements AutoCloseable {
     }
 
     /**
-     * The release's queue rule (postrouting: every packet not of an established or related connection to queue
-     * 100, no bypass: fail closed) through xtables' NFQUEUE target instead, which this kernel has. It queues the
-     * packets of every pod where the release queues only those of pods in its policy sets: the verdicts are the
-     * same, its userspace accepts what no policy selects, but it costs those connections the round trip too.
+     * The release's queue rule (postrouting, no bypass: fail closed) through xtables' NFQUEUE target instead, which
+     * this kernel has, for the connections {@link #scope} names. With {@link QueueScope#EVERY_NEW_CONNECTION} it
+     * queues the new connections of every pod where the release queues only those of pods in its policy sets: the
+     * verdicts are the same, its userspace accepts what no policy selects, but it costs those connections the round
+     * trip too.
      */
-    private static void queueWithXtables(String netns) {
-        CommandResult rule = Commands.run(List.of("ip", "netns", "exec", netns, "iptables", "-t", "mangle", "-A",
-                "POSTROUTING", "-m", "conntrack", "!", "--ctstate", "ESTABLISHED,RELATED", "-j", "NFQUEUE",
-                "--queue-num", "100"), java.util.Map.of(), Duration.ofSeconds(30));
+    private void queueWithXtables() {
+        madeMangleTable = !nft("list", "table", "ip", "mangle").succeeded();
+        CommandResult rule = iptables("-A");
         if (rule.exitCode() != 0) {
             throw new IllegalStateException("this kernel has no nftables queue statement, and the xtables NFQUEUE rule "
                     + "failed too (is iptables installed?): " + rule.stderr());
         }
     }
 
-    String logTail() {
+    private CommandResult iptables(String verb) {
+        List<String> argv = new java.util.ArrayList<>(List.of("ip", "netns", "exec", netns, "iptables", "-t", "mangle",
+                verb, "POSTROUTING"));
+        argv.addAll(scope.match());
+        argv.addAll(List.of("-j", "NFQUEUE", "--queue-num", "100"));
+        return Commands.run(argv, java.util.Map.of(), Duration.ofSeconds(30));
+    }
+
+    private CommandResult nft(String... args) {
+        List<String> argv = new java.util.ArrayList<>(List.of("ip", "netns", "exec", netns, "nft"));
+        argv.addAll(List.of(args));
+        return Commands.run(argv, java.util.Map.of(), Duration.ofSeconds(30));
+    }
+
+    /** Its process id: {@code ip netns exec} and the shell exec into the binary, so it is the peer's own. */
+    public long pid() {
+        return process.pid();
+    }
+
+    public double cpuSeconds() {
+        return ProcessCpu.seconds(process.pid());
+    }
+
+    /** Lines of its log so far that contain {@code text}. */
+    public long logLines(String text) {
+        try (var lines = Files.lines(log)) {
+            return lines.filter(l -> l.contains(text)).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String logTail() {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
@@ -180,7 +251,10 @@ final class PeerAgent implements AutoCloseable {
         }
     }
 
-    /** Stops it (by its pid) and empties the node's ruleset, so that the node enforces nothing after it. */
+    /**
+     * Stops it (by its pid) and removes what it and {@link #start} put into the node (its table, the queue rule, the
+     * mangle table if the rule made it), so that the node enforces nothing after it and other tables stay.
+     */
     @Override
     public void close() throws Exception {
         try {
@@ -190,7 +264,11 @@ final class PeerAgent implements AutoCloseable {
             }
         } finally {
             proxy.close();
-            lab.load(node, "");
+            iptables("-D");
+            if (madeMangleTable) {
+                nft("delete", "table", "ip", "mangle");
+            }
+            nft("delete", "table", "inet", "kube-network-policies");
         }
     }
 }

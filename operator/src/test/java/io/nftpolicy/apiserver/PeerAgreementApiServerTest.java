@@ -233,7 +233,7 @@ class PeerAgreementApiServerTest {
 
         NftpolicyOnTheNode() throws Exception {
             client = ControlPlane.clientFor(cluster.tokenKubeconfig("agent-peer-agreement",
-                    RbacApiServerTest.agentToken(cluster)));
+                    Deployment.agentToken(cluster)));
             String netns = lab.namespaceOf(Lab.NODE_SOURCE_PREFIX + UpstreamPods.NODE);
             executor = LibnftablesExecutor.openInNamespace(netns);
             driftReader = LibnftablesExecutor.openInNamespace(netns);

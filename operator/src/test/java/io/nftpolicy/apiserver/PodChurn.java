@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * patch is an event even where another churn left the tier; one JSON merge patch per event, started at a fixed rate
  * by 16 writers.
  */
-final class PodChurn implements AutoCloseable {
+public final class PodChurn implements AutoCloseable {
     private static final String[] TIERS = {"frontend", "backend", "db"};
 
     private final KubernetesClient admin;
@@ -36,20 +36,20 @@ final class PodChurn implements AutoCloseable {
     private final Map<String, Integer> tiers = new ConcurrentHashMap<>();
 
     /** @param pods the pods it may relabel (not the probes' models, whose labels must stay) */
-    PodChurn(KubernetesClient admin, List<Pod> pods) {
+    public PodChurn(KubernetesClient admin, List<Pod> pods) {
         this.admin = admin;
         this.pods = pods;
     }
 
     /** Starts {@code perSecond} label changes a second until {@link #close()}. */
-    PodChurn start(int perSecond) {
+    public PodChurn start(int perSecond) {
         ticks.scheduleAtFixedRate(() -> writers.submit(this::relabel), 0, 1_000_000L / perSecond,
                 TimeUnit.MICROSECONDS);
         return this;
     }
 
     /** {@code count} label changes as fast as the writers go; returns when all are answered. */
-    void burst(int count) throws InterruptedException {
+    public void burst(int count) throws InterruptedException {
         int before = written.get() + failed.get();
         for (int i = 0; i < count; i++) {
             writers.submit(this::relabel);
@@ -78,11 +78,11 @@ final class PodChurn implements AutoCloseable {
         }
     }
 
-    int written() {
+    public int written() {
         return written.get();
     }
 
-    int failed() {
+    public int failed() {
         return failed.get();
     }
 

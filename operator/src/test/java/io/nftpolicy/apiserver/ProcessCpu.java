@@ -6,13 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** CPU time of another process, from /proc/PID/stat (user + system), as a measurement sees it from outside. */
-final class ProcessCpu {
+public final class ProcessCpu {
     /** Linux reports utime and stime in clock ticks: USER_HZ, 100 on every architecture the project runs on. */
     private static final double TICKS_PER_SECOND = 100.0;
 
     private ProcessCpu() {}
 
-    static double seconds(long pid) {
+    public static double seconds(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             // The command name (field 2) may hold spaces: count fields after its closing parenthesis.

@@ -66,7 +66,7 @@ class RbacApiServerTest {
                 .serverSideApply();
         NetworkPolicyApiCrds.install(cluster);
         admin.genericKubernetesResources(CNP).resource(clusterPolicy("existing")).serverSideApply();
-        agent = ControlPlane.clientFor(agentKubeconfig(cluster, "agent-rbac"));
+        agent = ControlPlane.clientFor(Deployment.agentKubeconfig(cluster, "agent-rbac"));
     }
 
     private static final io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext CNP =
@@ -81,17 +81,6 @@ class RbacApiServerTest {
                 "subject", Map.of("namespaces", Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", NS))),
                 "ingress", List.of(Map.of("action", "Deny", "from", List.of(Map.of("namespaces", Map.of()))))));
         return object;
-    }
-
-    /** A kubeconfig with a fresh token of the agent's ServiceAccount. */
-    static Path agentKubeconfig(ControlPlane cluster, String name) {
-        return cluster.tokenKubeconfig(name, agentToken(cluster));
-    }
-
-    /** A fresh token of the agent's ServiceAccount, from the TokenRequest API. */
-    static String agentToken(ControlPlane cluster) {
-        return cluster.kubectl("create", "token", Deployment.SERVICE_ACCOUNT, "-n", Deployment.NAMESPACE,
-                "--duration=2h").strip();
     }
 
     @AfterAll

@@ -57,7 +57,7 @@ class ScaleApiServerMeasurement {
                  LibnftablesExecutor executor = LibnftablesExecutor.openInNamespace(netns.name());
                  LibnftablesExecutor driftReader = LibnftablesExecutor.openInNamespace(netns.name());
                  KubernetesClient agentClient = ControlPlane.clientFor(
-                         RbacApiServerTest.agentKubeconfig(cluster, "agent-scale"))) {
+                         Deployment.agentKubeconfig(cluster, "agent-scale"))) {
                 Agent agent = new Agent(Agent.Config.forNode(NODE)
                         .withMetricsAddress(new InetSocketAddress("127.0.0.1", 0)), agentClient, executor,
                         driftReader, Clock.systemUTC());
