@@ -47,11 +47,11 @@ final class ListParts {
         if (parts < 2) {
             return null;
         }
-        int items = text.startsWith(ITEMS) ? 0 : text.indexOf("\n" + ITEMS);
+        int items = itemsKey(text);
         if (items < 0) {
             return null;
         }
-        int itemsStart = items == 0 ? ITEMS.length() : items + 1 + ITEMS.length();
+        int itemsStart = itemsStart(items);
         int lastItem = text.lastIndexOf(ITEM);
         if (!text.startsWith("- ", itemsStart) || lastItem < itemsStart || otherDocument(text, itemsStart)) {
             return null;
@@ -87,25 +87,47 @@ final class ListParts {
         return result;
     }
 
+    /** Where the line {@code items:} at column 0 starts; -1 when there is none. */
+    static int itemsKey(String text) {
+        if (text.startsWith(ITEMS)) {
+            return 0;
+        }
+        int line = text.indexOf("\n" + ITEMS);
+        return line < 0 ? -1 : line + 1;
+    }
+
+    /** The first line after {@code items:}, where the items start. */
+    static int itemsStart(int itemsKey) {
+        return itemsKey + ITEMS.length();
+    }
+
     /** A document marker after the items: the file holds more than the List. */
-    private static boolean otherDocument(String text, int from) {
+    static boolean otherDocument(String text, int from) {
         return text.indexOf("\n---", from) >= 0 || text.indexOf("\n...", from) >= 0;
     }
 
     /** Where the top-level keys after the last item start: the first line at column 0 that continues no item. */
     private static int tailStart(String text, int lastItem) {
-        int line = text.indexOf('\n', lastItem);
-        while (line >= 0 && line + 1 < text.length()) {
+        return nextLineAtColumn0(text, lastItem, text.length());
+    }
+
+    /**
+     * The first line after the one at {@code from} that starts at column 0 with something other than a comment or
+     * white space, or {@code end}: where an item that starts at {@code from} ends.
+     */
+    static int nextLineAtColumn0(String text, int from, int end) {
+        int line = text.indexOf('\n', from);
+        while (line >= 0 && line + 1 < end) {
             char c = text.charAt(line + 1);
             if (c != ' ' && c != '\t' && c != '#' && c != '\n' && c != '\r') {
                 return line + 1;
             }
             line = text.indexOf('\n', line + 1);
         }
-        return text.length();
+        return end;
     }
 
-    private static int lines(String text, int from, int to) {
+    static int lines(String text, int from, int to) {
         int lines = 0;
         for (int i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) {
             lines++;

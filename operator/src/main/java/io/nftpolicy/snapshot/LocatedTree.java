@@ -162,6 +162,16 @@ final class LocatedTree {
         }
     }
 
+    /** An empty mapping that starts at {@code start}, for a reader that builds the tree itself ({@link BlockYaml}). */
+    static ObjectNode mapping(Position start) {
+        return new LocatedObject(start);
+    }
+
+    /** An empty sequence that starts at {@code start}, for a reader that builds the tree itself. */
+    static ArrayNode sequence(Position start) {
+        return new LocatedArray(start);
+    }
+
     /** Where a value starts: known for mappings and sequences, unknown for the others. */
     static Position start(JsonNode value) {
         if (value instanceof LocatedObject object) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.nftpolicy.snapshot.ListParts.Part;
 import io.nftpolicy.snapshot.ListParts.Role;
@@ -47,7 +48,7 @@ final class StreamedList {
         // second thread while the parser reads on.
         boolean convertAside = parts.size() == 1 && parts.get(0).text().length() >= ListParts.MIN_LENGTH;
         for (Part part : parts) {
-            PartReading reading = new PartReading(file, factory, part, convertAside);
+            PartReading reading = new PartReading(file, factory, part, parts.size() == 1, convertAside);
             readings.add(reading);
             if (part.role() == Role.ITEMS) {
                 FutureTask<PartReading> task = new FutureTask<>(reading, reading);
@@ -111,12 +112,15 @@ final class StreamedList {
         private boolean items;
         /** Whether the part read as expected, with no problem. */
         private boolean read;
+        /** Whether the part is the whole file. */
+        private final boolean alone;
         /** Items on their way to the thread that turns them into records; null when this thread does. */
         private final Converter converter;
 
-        PartReading(String file, JsonFactory factory, Part part, boolean convertAside) {
+        PartReading(String file, JsonFactory factory, Part part, boolean alone, boolean convertAside) {
             this.factory = factory;
             this.part = part;
+            this.alone = alone;
             this.tree = new LocatedTree(false, part.lineOffset());
             this.objects = new ObjectCollector(file, tree);
             this.converter = convertAside ? new Converter(objects) : null;
@@ -131,8 +135,15 @@ final class StreamedList {
                 thread.setDaemon(true);
                 thread.start();
             }
-            try (JsonParser parser = factory.createParser(part.text())) {
-                read = read(parser) && !tree.sawReferences();
+            try {
+                Boolean lines = factory instanceof YAMLFactory ? readLines() : null;
+                if (lines != null) {
+                    read = lines;
+                } else {
+                    try (JsonParser parser = factory.createParser(part.text())) {
+                        read = read(parser, parser.nextToken(), part.role(), tree) && !tree.sawReferences();
+                    }
+                }
             } catch (Exception e) {
                 read = false; // the whole reading reports it
             } finally {
@@ -142,12 +153,95 @@ final class StreamedList {
             }
         }
 
-        private boolean read(JsonParser parser) throws Exception {
-            JsonToken root = parser.nextToken();
+        /**
+         * Reads the part's items line by line ({@link BlockYaml}), and an item that reader declines with Jackson on
+         * its own; the List's other keys with Jackson. Null, having read nothing, when the part is not a List whose
+         * items are at column 0: Jackson then reads the part as a whole.
+         */
+        private Boolean readLines() throws Exception {
+            String text = part.text();
+            int start = 0;
+            int line = part.lineOffset();
+            if (part.role() == Role.TAIL) {
+                return null;
+            }
+            if (part.role() == Role.HEAD) {
+                int key = ListParts.itemsKey(text);
+                start = key < 0 ? -1 : ListParts.itemsStart(key);
+                if (start < 0 || !text.startsWith("- ", start) || ListParts.otherDocument(text, start)) {
+                    return null;
+                }
+                // The keys before items: a mapping, or nothing at all ("---" alone).
+                if (!readKeys(text.substring(0, key), part.lineOffset(), true)) {
+                    return false;
+                }
+                items = true;
+                line += ListParts.lines(text, 0, start);
+            }
+            BlockYaml lines = new BlockYaml(text, start, text.length(), line);
+            int at = start;
+            while (at < text.length() && itemStart(text, at)) {
+                JsonNode item;
+                try {
+                    item = lines.item();
+                    at = lines.position();
+                    line = lines.line();
+                } catch (BlockYaml.Declined declined) {
+                    int next = ListParts.nextLineAtColumn0(text, at, text.length());
+                    item = readItem(text.substring(at, next), line);
+                    if (item == null) {
+                        return false;
+                    }
+                    line += ListParts.lines(text, at, next);
+                    at = next;
+                    lines = new BlockYaml(text, at, text.length(), line);
+                }
+                add(item);
+            }
+            // What follows the items is the List's other keys, in a part that holds the whole List.
+            return at == text.length() || (part.role() == Role.HEAD && alone && readKeys(text.substring(at), line, false));
+        }
+
+        private static boolean itemStart(String text, int at) {
+            return text.charAt(at) == '-' && (at + 1 == text.length() || text.charAt(at + 1) == ' '
+                    || text.charAt(at + 1) == '\n');
+        }
+
+        /** One item, as Jackson reads it, from its text (its lines in the file from {@code line} on). */
+        private JsonNode readItem(String text, int line) throws Exception {
+            LocatedTree own = new LocatedTree(false, line);
+            try (JsonParser parser = factory.createParser(text)) {
+                if (parser.nextToken() != JsonToken.START_ARRAY) {
+                    return null;
+                }
+                parser.nextToken();
+                JsonNode item = own.readNested(parser, ITEM_DEPTH);
+                return parser.nextToken() == JsonToken.END_ARRAY && parser.nextToken() == null && !own.sawReferences()
+                        ? item : null;
+            }
+        }
+
+        /** The List's keys in {@code text}, as Jackson reads them; {@code before} the items or after them. */
+        private boolean readKeys(String text, int line, boolean before) throws Exception {
+            LocatedTree own = new LocatedTree(false, line);
+            try (JsonParser parser = factory.createParser(text)) {
+                JsonToken first = parser.nextToken();
+                if (before && first != JsonToken.START_OBJECT) {
+                    // Nothing before items, or only "---": an empty document, which the items continue.
+                    return first == null || ((first == JsonToken.VALUE_NULL
+                            || (first == JsonToken.VALUE_STRING && parser.getText().isEmpty()))
+                            && !anchored(parser) && parser.nextToken() == null);
+                }
+                return read(parser, first, Role.TAIL, own) && !own.sawReferences();
+            }
+        }
+
+        /** Reads the part from its first token, {@code root}, as the part {@code role} of the List. */
+        private boolean read(JsonParser parser, JsonToken root, Role role, LocatedTree tree) throws Exception {
             if (anchored(parser)) {
                 return false;
             }
-            if (part.role() == Role.ITEMS) {
+            if (role == Role.ITEMS) {
                 if (root != JsonToken.START_ARRAY) {
                     return false;
                 }
@@ -160,7 +254,7 @@ final class StreamedList {
                     String key = parser.currentName();
                     JsonToken value = parser.nextToken();
                     if (keys.containsKey(key) || key.equals(MERGE_KEY) || anchored(parser)
-                            || (key.equals(ITEMS) && (items || part.role() != Role.HEAD || value != JsonToken.START_ARRAY))) {
+                            || (key.equals(ITEMS) && (items || role != Role.HEAD || value != JsonToken.START_ARRAY))) {
                         return false;
                     }
                     if (key.equals(ITEMS)) {
@@ -176,15 +270,18 @@ final class StreamedList {
 
         private void readItems(JsonParser parser) throws Exception {
             while (parser.nextToken() != JsonToken.END_ARRAY) {
-                JsonNode item = tree.readNested(parser, ITEM_DEPTH);
-                if (item.isNull()) {
-                    continue;
-                }
-                if (converter != null) {
-                    converter.add(item);
-                } else {
-                    objects.value(item, LocatedTree.start(item), ITEMS);
-                }
+                add(tree.readNested(parser, ITEM_DEPTH));
+            }
+        }
+
+        private void add(JsonNode item) throws Exception {
+            if (item.isNull()) {
+                return;
+            }
+            if (converter != null) {
+                converter.add(item);
+            } else {
+                objects.value(item, LocatedTree.start(item), ITEMS);
             }
         }
 
