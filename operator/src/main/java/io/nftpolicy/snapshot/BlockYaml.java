@@ -43,6 +43,8 @@ final class BlockYaml {
     /** Characters that cannot start a plain scalar or key. */
     private static final String INDICATORS = "-?:,[]{}#&*!|>'\"%@`";
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** Strings up to this long are shared ({@link #string}). */
+    private static final int MAX_SHARED = 24;
 
     private final String text;
     /** End of the text read: the lines of the items end here. */
@@ -56,6 +58,8 @@ final class BlockYaml {
     /** After a key: where its {@code :} ends. After a quoted scalar: where its closing quote ends. */
     private int after;
     private int depth;
+    /** Short strings read before, by hash ({@link #string}). */
+    private final String[] shared = new String[1024];
 
     /**
      * @param text  the text, of which the lines from {@code start} to {@code end} hold items at column 0
@@ -65,6 +69,12 @@ final class BlockYaml {
     BlockYaml(String text, int start, int end, int line) {
         this.text = text;
         this.end = end;
+        this.pos = start;
+        this.line = line;
+    }
+
+    /** Goes on at {@code start}, the file's line {@code line}: after an item read elsewhere. */
+    void moveTo(int start, int line) {
         this.pos = start;
         this.line = line;
     }
@@ -256,7 +266,7 @@ final class BlockYaml {
             if (colon == eol || text.charAt(colon - 1) == ' ') {
                 throw DECLINED; // no key, or "key :"
             }
-            key = text.substring(i, colon);
+            key = string(i, colon);
             if (key.equals("<<")) {
                 throw DECLINED; // a merge key
             }
@@ -266,6 +276,30 @@ final class BlockYaml {
         }
         after = colon + 1;
         return key;
+    }
+
+    /**
+     * The text from {@code start} to {@code end}; a short one that was read before is the same String again. Keys
+     * and many values repeat from item to item (apiVersion, kind, labels, TCP, Running): a String used again costs
+     * no copy, and its hash, which the tree's maps ask for, is computed once.
+     */
+    private String string(int start, int end) {
+        int length = end - start;
+        if (length > MAX_SHARED) {
+            return text.substring(start, end);
+        }
+        int hash = 0;
+        for (int i = start; i < end; i++) {
+            hash = 31 * hash + text.charAt(i);
+        }
+        int slot = (hash ^ (hash >>> 11)) & (shared.length - 1);
+        String known = shared[slot];
+        if (known != null && known.length() == length && text.startsWith(known, start)) {
+            return known;
+        }
+        String string = text.substring(start, end);
+        shared[slot] = string;
+        return string;
     }
 
     /** Whether a plain scalar can start at {@code i}: not at an indicator, but at "-", "?" or ":" before a non-space. */
@@ -334,7 +368,7 @@ final class BlockYaml {
                 while (text.charAt(stop - 1) == ' ') {
                     stop--;
                 }
-                return plain(text.substring(i, stop));
+                return plain(string(i, stop));
             }
         }
     }
@@ -422,7 +456,7 @@ final class BlockYaml {
             char c = text.charAt(close);
             if (c == '"') {
                 after = close + 1;
-                return text.substring(i + 1, close);
+                return string(i + 1, close);
             }
             if (c == '\\') {
                 return escaped(i);

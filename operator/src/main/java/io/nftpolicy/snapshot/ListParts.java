@@ -102,7 +102,7 @@ final class ListParts {
     }
 
     /** A document marker after the items: the file holds more than the List. */
-    static boolean otherDocument(String text, int from) {
+    private static boolean otherDocument(String text, int from) {
         return text.indexOf("\n---", from) >= 0 || text.indexOf("\n...", from) >= 0;
     }
 

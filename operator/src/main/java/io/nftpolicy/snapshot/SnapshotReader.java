@@ -148,16 +148,22 @@ public final class SnapshotReader {
     }
 
     private static String decode(String name, byte[] content) throws SnapshotException {
-        try {
-            String text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(content))
-                    .toString();
-            return text.startsWith("\uFEFF") ? text.substring(1) : text;
-        } catch (CharacterCodingException e) {
-            throw new SnapshotException(name + ": not a YAML or JSON file (not UTF-8 text)", e);
+        // The String constructor decodes with the JDK's intrinsics, several times faster than a CharsetDecoder, but
+        // replaces what is not UTF-8 with U+FFFD: a text without U+FFFD was valid, one with it is decoded again
+        // strictly, which tells a file that holds the character from one that is not UTF-8.
+        String text = new String(content, StandardCharsets.UTF_8);
+        if (text.indexOf('\uFFFD') >= 0) {
+            try {
+                text = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(content))
+                        .toString();
+            } catch (CharacterCodingException e) {
+                throw new SnapshotException(name + ": not a YAML or JSON file (not UTF-8 text)", e);
+            }
         }
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 
     /**

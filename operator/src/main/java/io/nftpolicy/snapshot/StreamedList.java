@@ -168,7 +168,7 @@ final class StreamedList {
             if (part.role() == Role.HEAD) {
                 int key = ListParts.itemsKey(text);
                 start = key < 0 ? -1 : ListParts.itemsStart(key);
-                if (start < 0 || !text.startsWith("- ", start) || ListParts.otherDocument(text, start)) {
+                if (start < 0 || !text.startsWith("- ", start)) {
                     return null;
                 }
                 // The keys before items: a mapping, or nothing at all ("---" alone).
@@ -194,12 +194,14 @@ final class StreamedList {
                     }
                     line += ListParts.lines(text, at, next);
                     at = next;
-                    lines = new BlockYaml(text, at, text.length(), line);
+                    lines.moveTo(at, line);
                 }
                 add(item);
             }
-            // What follows the items is the List's other keys, in a part that holds the whole List.
-            return at == text.length() || (part.role() == Role.HEAD && alone && readKeys(text.substring(at), line, false));
+            // What follows the items is the List's other keys, in a part that holds the whole List; a line "---" or
+            // "..." there ends the List's document (what follows it is another).
+            return at == text.length() || (part.role() == Role.HEAD && alone && !text.startsWith("---", at)
+                    && !text.startsWith("...", at) && readKeys(text.substring(at), line, false));
         }
 
         private static boolean itemStart(String text, int at) {

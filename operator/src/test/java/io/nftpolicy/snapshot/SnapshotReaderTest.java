@@ -194,6 +194,17 @@ class SnapshotReaderTest {
                 .hasMessage("x.gz: not a YAML or JSON file (not UTF-8 text)");
     }
 
+    /** U+FFFD is what a lenient decoder puts for bytes that are not UTF-8; written in the file, it is a character. */
+    @Test
+    void readsTheReplacementCharacterWrittenInTheFileButNotBytesThatAreNotUtf8() throws Exception {
+        SnapshotFile objects = read("kind: Namespace\nmetadata:\n  name: a\n  annotations:\n    note: \"\uFFFD\"\n");
+
+        assertThat(objects.snapshot().namespaces()).singleElement().extracting(Namespace::name).isEqualTo("a");
+        byte[] latin1 = "kind: Namespace\nmetadata:\n  name: caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertThatThrownBy(() -> reader.read("x.yaml", latin1))
+                .hasMessage("x.yaml: not a YAML or JSON file (not UTF-8 text)");
+    }
+
     @Test
     void expandsYamlAliasesAsKubectlDoes() throws Exception {
         String yaml = """

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.nftpolicy.deploy.Repository;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.snapshot.ListParts.Part;
 import io.nftpolicy.snapshot.ListParts.Role;
@@ -116,6 +117,52 @@ class StreamedListTest {
             }
         }
         assertThat(gaveUp).isPositive();
+    }
+
+    /** samples/demo is a List with comments before it; samples/cluster-network-policy is documents, read whole. */
+    @Test
+    void readsTheDemoSampleAsTheWholeTreeReadsIt() throws Exception {
+        String text = Files.readString(Repository.path("samples/demo/cluster.yaml"));
+
+        assertThat(read(text)).isNotNull().isEqualTo(asTree(text));
+    }
+
+    /** A block scalar, a comment, a float: items the line reader declines are read by Jackson, in file order. */
+    @Test
+    void readsTheItemsTheLineReaderDeclinesAsTheWholeTreeReadsThem() throws Exception {
+        String text = "apiVersion: v1\nitems:\n"
+                + "- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: a\n    annotations:\n      note: |\n"
+                + "        two\n        lines\n"
+                + "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n    namespace: a\n  # a comment\n"
+                + "  spec:\n    nodeName: n1\n"
+                + "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: q\n    namespace: a\n  spec:\n    nodeName: n1\n"
+                + "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: r\n    namespace: a\n    labels:\n      weight: 1.5\n"
+                + "# the end\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
+        SnapshotFile expected = asTree(text);
+
+        assertThat(read(text)).isEqualTo(expected);
+        assertThat(expected.snapshot().pods()).extracting(p -> p.name() + " " + p.labels())
+                .containsExactly("p {}", "q {}", "r {weight=1.5}");
+    }
+
+    /** The reading line by line gives up on a value of the wrong type; the whole reading names its place. */
+    @Test
+    void leavesAProblemInAnItemReadLineByLineToTheWholeReadingWhichNamesFileLineObjectAndField() {
+        String text = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n"
+                + "    namespace: a\n  spec:\n    hostNetwork: 3\nkind: List\n";
+
+        assertThat(read(text)).isNull();
+        assertThatThrownBy(() -> reader.read("f.yaml", text.getBytes(StandardCharsets.UTF_8)))
+                .hasMessage("f.yaml:9:18: Pod a/p: spec.hostNetwork: expected true or false, found 3");
+    }
+
+    /** A second document after the List's keys: not one List. */
+    @Test
+    void givesUpOnADocumentAfterTheItems() {
+        assertThat(read("kind: List\nitems:\n- kind: Namespace\n  metadata:\n    name: a\n---\nkind: Namespace\n"))
+                .isNull();
+        assertThat(read("items:\n- kind: Namespace\n  metadata:\n    name: a\nkind: List\n---\nkind: Namespace\n"))
+                .isNull();
     }
 
     @Test
