@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nftpolicy.snapshot.LocatedTree.Position;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.resolver.Resolver;
@@ -24,6 +27,41 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * both readings give the same tree, with the same places, for what this one accepts.
  */
 final class BlockYaml {
+    /**
+     * Which keys of a mapping go into the tree. A Pod (once its {@code kind} is read) keeps only what
+     * {@link PodReader} and {@link ObjectCollector} read: most of a Pod as kubectl prints it (managed fields,
+     * containers' settings, volumes, tolerations, statuses) is read by nothing in policy, and building it was half
+     * of reading it. Any other kind, and a Pod whose {@code kind} comes after other keys, is kept whole.
+     */
+    private record Keep(Map<String, Keep> keys) {
+        /** Every key, at every depth. */
+        static final Keep ALL = new Keep(null);
+        /** Nothing: the value is read but not built. */
+        static final Keep NONE = new Keep(Map.of());
+        /** An item: everything, until {@code kind: Pod}. */
+        static final Keep ITEM = new Keep(null);
+        private static final Keep PORTS = new Keep(Map.of("ports", ALL));
+        static final Keep POD = new Keep(Map.of(
+                "apiVersion", ALL,
+                "kind", ALL,
+                "metadata", new Keep(Map.of("name", ALL, "namespace", ALL, "uid", ALL, "labels", ALL,
+                        "creationTimestamp", ALL, "deletionTimestamp", ALL)),
+                "spec", new Keep(Map.of("containers", PORTS, "initContainers", PORTS, "nodeName", ALL,
+                        "hostNetwork", ALL)),
+                "status", new Keep(Map.of("phase", ALL, "podIP", ALL, "podIPs", ALL))));
+
+        Keep child(String key) {
+            return keys == null ? ALL : keys.getOrDefault(key, NONE);
+        }
+    }
+
+    /** The first characters for which SnakeYAML's resolver tries a type: a plain scalar starting otherwise is a string. */
+    private static final class TypedFirstCharacters extends Resolver {
+        boolean typed(char c) {
+            return yamlImplicitResolvers.containsKey(null) || yamlImplicitResolvers.containsKey(c);
+        }
+    }
+
     /** Something outside the subset: the item is read by Jackson instead. */
     static final class Declined extends Exception {
         private static final long serialVersionUID = 1L;
@@ -43,10 +81,14 @@ final class BlockYaml {
     /** Characters that cannot start a plain scalar or key. */
     private static final String INDICATORS = "-?:,[]{}#&*!|>'\"%@`";
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** What a value left out of the tree reads as. */
+    private static final JsonNode SKIPPED = NODES.nullNode();
+    private static final TypedFirstCharacters TYPED_FIRST = new TypedFirstCharacters();
     /** Strings up to this long are shared ({@link #string}). */
     private static final int MAX_SHARED = 24;
 
     private final String text;
+    private final boolean whole;
     /** End of the text read: the lines of the items end here. */
     private final int end;
     /** Start of the current line, its end (its {@code \n}, or {@link #end}), its indentation; -1 past the end. */
@@ -58,6 +100,10 @@ final class BlockYaml {
     /** After a key: where its {@code :} ends. After a quoted scalar: where its closing quote ends. */
     private int after;
     private int depth;
+    /** Whether the values read now are left out of the tree ({@link Keep}): read and checked, not built. */
+    private boolean skim;
+    /** The keys of the mappings being skimmed, innermost last: a key written twice is declined there too. */
+    private final List<String> skimmedKeys = new ArrayList<>();
     /** Short strings read before, by hash ({@link #string}). */
     private final String[] shared = new String[1024];
 
@@ -67,6 +113,12 @@ final class BlockYaml {
      * @param line  the file's line number of that line, from 0
      */
     BlockYaml(String text, int start, int end, int line) {
+        this(text, start, end, line, false);
+    }
+
+    /** @param whole build every value, also those of a Pod that policy does not read ({@link Keep}) */
+    BlockYaml(String text, int start, int end, int line, boolean whole) {
+        this.whole = whole;
         this.text = text;
         this.end = end;
         this.pos = start;
@@ -99,7 +151,9 @@ final class BlockYaml {
             throw DECLINED;
         }
         depth = 0;
-        JsonNode item = entry(0);
+        skim = false;
+        skimmedKeys.clear();
+        JsonNode item = entry(0, whole ? Keep.ALL : Keep.ITEM);
         if (indent > 0) {
             throw DECLINED;
         }
@@ -140,36 +194,39 @@ final class BlockYaml {
     }
 
     /** The node whose first line is the current one, at indentation {@code column}: a sequence or a mapping. */
-    private JsonNode block(int column) throws Declined {
+    private JsonNode block(int column, Keep keep) throws Declined {
         if (++depth > MAX_DEPTH) {
             throw DECLINED;
         }
-        JsonNode node = entryAt(pos + column) ? sequence(column) : mapping(column);
+        JsonNode node = entryAt(pos + column) ? sequence(column, keep) : mapping(column, keep);
         depth--;
         return node;
     }
 
     /** The entries at indentation {@code column} from the current line on. */
-    private ArrayNode sequence(int column) throws Declined {
-        ArrayNode array = LocatedTree.sequence(at(column));
+    private JsonNode sequence(int column, Keep keep) throws Declined {
+        ArrayNode array = skim ? null : LocatedTree.sequence(at(column));
         do {
-            array.add(entry(column));
+            JsonNode entry = entry(column, keep);
+            if (!skim) {
+                array.add(entry);
+            }
         } while (indent == column && entryAt(pos + column));
         if (indent > column) {
             throw DECLINED;
         }
-        return array;
+        return skim ? SKIPPED : array;
     }
 
     /** The entry whose {@code -} is at {@code column} of the current line; moves past it. */
-    private JsonNode entry(int column) throws Declined {
+    private JsonNode entry(int column, Keep keep) throws Declined {
         int i = pos + column + 1;
         while (i < eol && text.charAt(i) == ' ') {
             i++;
         }
         if (i == eol) {
             nextLine();
-            return indent > column ? block(indent) : empty();
+            return indent > column ? block(indent, keep) : empty();
         }
         if (entryAt(i)) {
             throw DECLINED; // a sequence in a sequence on one line
@@ -178,7 +235,7 @@ final class BlockYaml {
             if (++depth > MAX_DEPTH) {
                 throw DECLINED;
             }
-            JsonNode mapping = mapping(i - pos);
+            JsonNode mapping = mapping(i - pos, keep);
             depth--;
             return mapping;
         }
@@ -205,11 +262,19 @@ final class BlockYaml {
         return false;
     }
 
-    /** The keys at indentation {@code column} from the current line on (the first may follow {@code - }). */
-    private ObjectNode mapping(int column) throws Declined {
-        ObjectNode object = LocatedTree.mapping(at(column));
+    /**
+     * The keys at indentation {@code column} from the current line on (the first may follow {@code - }). A key that
+     * {@code keep} leaves out is read all the same, so that the item is declined for what Jackson would refuse in it,
+     * but its value is neither built nor kept: the key holds null.
+     */
+    private JsonNode mapping(int column, Keep keep) throws Declined {
+        ObjectNode object = skim ? null : LocatedTree.mapping(at(column));
+        int keysBefore = skimmedKeys.size();
         while (true) {
             String key = key(pos + column);
+            Keep child = keep.child(key);
+            boolean outer = skim;
+            skim = outer || child == Keep.NONE;
             int v = after;
             while (v < eol && text.charAt(v) == ' ') {
                 v++;
@@ -218,12 +283,12 @@ final class BlockYaml {
             if (v == eol) {
                 nextLine();
                 if (indent > column) {
-                    value = block(indent);
+                    value = block(indent, child);
                 } else if (indent == column && entryAt(pos + column)) {
                     if (++depth > MAX_DEPTH) {
                         throw DECLINED;
                     }
-                    value = sequence(column); // kubectl writes a sequence under a key at the key's indentation
+                    value = sequence(column, child); // kubectl writes a sequence under a key at the key's indentation
                     depth--;
                 } else {
                     value = empty();
@@ -235,11 +300,24 @@ final class BlockYaml {
                     throw DECLINED; // a plain scalar going on, or an error
                 }
             }
-            if (object.replace(key, value) != null) {
+            skim = outer;
+            if (skim) {
+                // A key written twice: Jackson's reading refuses it, even where nothing is kept.
+                for (int k = keysBefore; k < skimmedKeys.size(); k++) {
+                    if (skimmedKeys.get(k).equals(key)) {
+                        throw DECLINED;
+                    }
+                }
+                skimmedKeys.add(key);
+            } else if (object.replace(key, value) != null) {
                 throw DECLINED; // written twice: the whole reading reports it
             }
+            if (keep == Keep.ITEM && key.equals("kind") && value.isTextual() && value.textValue().equals("Pod")) {
+                keep = Keep.POD;
+            }
             if (indent < column) {
-                return object;
+                skimmedKeys.subList(keysBefore, skimmedKeys.size()).clear();
+                return skim ? SKIPPED : object;
             }
             if (entryAt(pos + column)) {
                 throw DECLINED;
@@ -253,7 +331,7 @@ final class BlockYaml {
         String key;
         int colon;
         if (c == '"' || c == '\'') {
-            key = c == '"' ? doubleQuoted(i) : singleQuoted(i);
+            key = c == '"' ? doubleQuoted(i, true) : singleQuoted(i);
             colon = after;
             if (colon == eol || text.charAt(colon) != ':') {
                 throw DECLINED;
@@ -340,22 +418,22 @@ final class BlockYaml {
         }
     }
 
-    /** The value that starts at {@code i} of the current line and ends with it. */
+    /** The value that starts at {@code i} of the current line and ends with it; null when skimming. */
     private JsonNode value(int i) throws Declined {
         char c = text.charAt(i);
         switch (c) {
             case '"', '\'' -> {
-                String value = c == '"' ? doubleQuoted(i) : singleQuoted(i);
+                String value = c == '"' ? doubleQuoted(i, !skim) : singleQuoted(i);
                 restIsBlank(after);
-                return NODES.textNode(value);
+                return skim ? SKIPPED : NODES.textNode(value);
             }
             case '{' -> {
                 restIsBlank(emptyFlow(i, '}'));
-                return LocatedTree.mapping(at(i - pos));
+                return skim ? SKIPPED : LocatedTree.mapping(at(i - pos));
             }
             case '[' -> {
                 restIsBlank(emptyFlow(i, ']'));
-                return LocatedTree.sequence(at(i - pos));
+                return skim ? SKIPPED : LocatedTree.sequence(at(i - pos));
             }
             default -> {
                 if (!plainStart(i)) {
@@ -368,7 +446,11 @@ final class BlockYaml {
                 while (text.charAt(stop - 1) == ' ') {
                     stop--;
                 }
-                return plain(string(i, stop));
+                if (!TYPED_FIRST.typed(c)) {
+                    return skim ? SKIPPED : NODES.textNode(string(i, stop)); // a string, whatever follows
+                }
+                JsonNode value = plain(string(i, stop));
+                return skim ? SKIPPED : value;
             }
         }
     }
@@ -449,14 +531,17 @@ final class BlockYaml {
         throw DECLINED; // goes on on the next line
     }
 
-    /** A double-quoted scalar on one line, with {@link #after} set past its closing quote. */
-    private String doubleQuoted(int i) throws Declined {
+    /**
+     * A double-quoted scalar on one line, with {@link #after} set past its closing quote; without escapes and not
+     * {@code build}, only checked ("" is returned).
+     */
+    private String doubleQuoted(int i, boolean build) throws Declined {
         int close = i + 1;
         while (close < eol) {
             char c = text.charAt(close);
             if (c == '"') {
                 after = close + 1;
-                return string(i + 1, close);
+                return build ? string(i + 1, close) : "";
             }
             if (c == '\\') {
                 return escaped(i);

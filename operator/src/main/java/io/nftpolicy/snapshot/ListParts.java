@@ -53,7 +53,9 @@ final class ListParts {
         }
         int itemsStart = itemsStart(items);
         int lastItem = text.lastIndexOf(ITEM);
-        if (!text.startsWith("- ", itemsStart) || lastItem < itemsStart || otherDocument(text, itemsStart)) {
+        // A line "---" or "..." after the items (another document) is not looked for here, which would scan the whole
+        // file once more: the reading of the part it falls in ends the items there, and gives up.
+        if (!text.startsWith("- ", itemsStart) || lastItem < itemsStart) {
             return null;
         }
         int tail = tailStart(text, lastItem + 1);
@@ -99,11 +101,6 @@ final class ListParts {
     /** The first line after {@code items:}, where the items start. */
     static int itemsStart(int itemsKey) {
         return itemsKey + ITEMS.length();
-    }
-
-    /** A document marker after the items: the file holds more than the List. */
-    private static boolean otherDocument(String text, int from) {
-        return text.indexOf("\n---", from) >= 0 || text.indexOf("\n...", from) >= 0;
     }
 
     /** Where the top-level keys after the last item start: the first line at column 0 that continues no item. */

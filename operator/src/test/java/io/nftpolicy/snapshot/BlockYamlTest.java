@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.nftpolicy.generate.ClusterGenerator;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ class BlockYamlTest {
     private void readsEveryItemAsJacksonDoes(String text) throws Exception {
         int start = ListParts.itemsStart(ListParts.itemsKey(text));
         int end = ListParts.nextLineAtColumn0(text, text.lastIndexOf("\n- ") + 1, text.length());
-        BlockYaml lines = new BlockYaml(text, start, end, ListParts.lines(text, 0, start));
+        BlockYaml lines = new BlockYaml(text, start, end, ListParts.lines(text, 0, start), true);
         List<JsonNode> read = new ArrayList<>();
         while (lines.position() < end) {
             read.add(lines.item());
@@ -105,6 +106,39 @@ class BlockYamlTest {
                 + "          matchLabels:\n            a: b\n      ports:\n      - port: 80\n    -\n    - x\n"
                 + "    indented:\n      - a\n      -   b: c\n          d: e\n    policyTypes:\n    - Ingress\n"
                 + "  last: 1\n-\n- plain\n- \"quoted\"\n");
+    }
+
+    /** A Pod keeps what policy reads; the rest is read, so that what Jackson refuses is still declined, but left out. */
+    @Test
+    void keepsOfAPodWhatPolicyReadsAndLeavesTheRestNull() throws Exception {
+        String text = Files.readString(snapshot("kubectl-pods.yaml"));
+        int start = ListParts.itemsStart(ListParts.itemsKey(text));
+        JsonNode whole = jackson(text.substring(start, text.indexOf("\nkind: List") + 1), 2).get(0);
+
+        JsonNode pod = new BlockYaml(text, start, text.length(), 2).item();
+
+        for (String kept : List.of("/apiVersion", "/kind", "/metadata/name", "/metadata/namespace", "/metadata/uid",
+                "/metadata/labels", "/metadata/creationTimestamp", "/spec/containers/0/ports", "/spec/nodeName",
+                "/status/phase", "/status/podIP", "/status/podIPs")) {
+            assertThat(pod.at(kept)).as(kept).isEqualTo(whole.at(kept)).isNotEqualTo(MissingNode.getInstance());
+            assertThat(places(pod.at(kept))).as(kept).isEqualTo(places(whole.at(kept)));
+        }
+        for (String left : List.of("/metadata/managedFields", "/metadata/annotations", "/spec/containers/0/env",
+                "/spec/containers/0/name", "/spec/volumes", "/spec/tolerations", "/status/conditions",
+                "/status/containerStatuses")) {
+            assertThat(whole.at(left).isContainerNode() || whole.at(left).isTextual()).as(left).isTrue();
+            assertThat(pod.at(left).isNull()).as(left).isTrue();
+        }
+    }
+
+    @Test
+    void declinesInWhatItLeavesOutOfAPodWhatItDeclinesElsewhere() throws Exception {
+        String pod = "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n    managedFields:\n    - manager: x\n";
+
+        assertThat(item(pod + "      time: \"t\"\n").at("/metadata/name").asText()).isEqualTo("p");
+        for (String declined : List.of("      time: 1.5\n", "      manager: y\n", "      time: \"t\n", "      a: |\n")) {
+            assertThatThrownBy(() -> item(pod + declined)).as(declined).isInstanceOf(BlockYaml.Declined.class);
+        }
     }
 
     @Test

@@ -42,7 +42,6 @@ class ListPartsTest {
     void leavesOtherFilesWhole() {
         assertThat(ListParts.split("- kind: Pod\n- kind: Pod\n", 2)).isNull(); // no List
         assertThat(ListParts.split("items:\n  - kind: Pod\n  - kind: Pod\n", 2)).isNull(); // indented
-        assertThat(ListParts.split("items:\n- kind: Pod\n- kind: Pod\n---\nkind: Pod\n", 2)).isNull();
         assertThat(ListParts.split("items:\n- kind: Pod\n- kind: Pod\n", 1)).isNull();
     }
 

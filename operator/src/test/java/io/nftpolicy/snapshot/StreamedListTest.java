@@ -39,6 +39,17 @@ class StreamedListTest {
         assertThat(streamed.snapshot().pods()).hasSize(2);
     }
 
+    /** Pods as kubectl prints them: what policy does not read is left out of their trees, to the same records. */
+    @Test
+    void readsKubectlPodsAsTheWholeTreeReadsThem() throws Exception {
+        String text = Files.readString(snapshot("kubectl-pods.yaml"));
+
+        SnapshotFile streamed = StreamedList.read("f.yaml", yaml, whole(text));
+
+        assertThat(streamed).isNotNull().isEqualTo(asTree(text));
+        assertThat(streamed.snapshot().pods()).hasSize(2);
+    }
+
     @Test
     void readsAGeneratedListInAnyNumberOfPartsAsTheWholeTreeReadsIt() throws Exception {
         String text = SnapshotWriter.toYaml(ClusterGenerator.generate(SIZE));
@@ -156,13 +167,21 @@ class StreamedListTest {
                 .hasMessage("f.yaml:9:18: Pod a/p: spec.hostNetwork: expected true or false, found 3");
     }
 
-    /** A second document after the List's keys: not one List. */
+    /** A second document after the items or the List's keys: not one List, in whichever part it falls. */
     @Test
     void givesUpOnADocumentAfterTheItems() {
-        assertThat(read("kind: List\nitems:\n- kind: Namespace\n  metadata:\n    name: a\n---\nkind: Namespace\n"))
-                .isNull();
-        assertThat(read("items:\n- kind: Namespace\n  metadata:\n    name: a\nkind: List\n---\nkind: Namespace\n"))
-                .isNull();
+        StringBuilder list = new StringBuilder("kind: List\nitems:\n");
+        for (int i = 0; i < 4; i++) {
+            list.append("- kind: Namespace\n  metadata:\n    name: a").append(i).append('\n');
+        }
+        String items = list.toString();
+        assertThat(read(items)).isNotNull();
+        for (String after : List.of("---\nkind: Namespace\n", "...\n---\nkind: Namespace\n", "kind: List\n---\n- a\n")) {
+            assertThat(read(items + after)).as(after).isNull();
+            for (int parts = 2; parts <= 4; parts++) {
+                assertThat(StreamedList.read("f.yaml", yaml, ListParts.split(items + after, parts))).as(after).isNull();
+            }
+        }
     }
 
     @Test
