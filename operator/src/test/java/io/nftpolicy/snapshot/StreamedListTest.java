@@ -29,25 +29,17 @@ class StreamedListTest {
         return reader.readAsTree("f.yaml", text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** kubectl-pods.yaml has pods as kubectl prints them: what policy does not read is left out of their trees. */
     @Test
-    void readsAKubectlListAsTheWholeTreeReadsIt() throws Exception {
-        String text = Files.readString(snapshot("kubectl-list.yaml"));
+    void readsKubectlListsAsTheWholeTreeReadsThem() throws Exception {
+        for (String fixture : List.of("kubectl-list.yaml", "kubectl-pods.yaml")) {
+            String text = Files.readString(snapshot(fixture));
 
-        SnapshotFile streamed = StreamedList.read("f.yaml", yaml, whole(text));
+            SnapshotFile streamed = StreamedList.read("f.yaml", yaml, whole(text));
 
-        assertThat(streamed).isNotNull().isEqualTo(asTree(text));
-        assertThat(streamed.snapshot().pods()).hasSize(2);
-    }
-
-    /** Pods as kubectl prints them: what policy does not read is left out of their trees, to the same records. */
-    @Test
-    void readsKubectlPodsAsTheWholeTreeReadsThem() throws Exception {
-        String text = Files.readString(snapshot("kubectl-pods.yaml"));
-
-        SnapshotFile streamed = StreamedList.read("f.yaml", yaml, whole(text));
-
-        assertThat(streamed).isNotNull().isEqualTo(asTree(text));
-        assertThat(streamed.snapshot().pods()).hasSize(2);
+            assertThat(streamed).as(fixture).isNotNull().isEqualTo(asTree(text));
+            assertThat(streamed.snapshot().pods()).as(fixture).hasSize(2);
+        }
     }
 
     @Test
