@@ -429,11 +429,11 @@ final class BlockYaml {
             }
             case '{' -> {
                 restIsBlank(emptyFlow(i, '}'));
-                return skim ? SKIPPED : LocatedTree.mapping(at(i - pos));
+                return skim ? SKIPPED : LocatedTree.mapping(at(flowColumn(i)));
             }
             case '[' -> {
                 restIsBlank(emptyFlow(i, ']'));
-                return skim ? SKIPPED : LocatedTree.sequence(at(i - pos));
+                return skim ? SKIPPED : LocatedTree.sequence(at(flowColumn(i)));
             }
             default -> {
                 if (!plainStart(i)) {
@@ -453,6 +453,16 @@ final class BlockYaml {
                 return skim ? SKIPPED : value;
             }
         }
+    }
+
+    /** The column of {@code i}: SnakeYAML counts characters outside the BMP (two Java chars) as one column. */
+    private int flowColumn(int i) throws Declined {
+        for (int j = pos; j < i; j++) {
+            if (Character.isSurrogate(text.charAt(j))) {
+                throw DECLINED;
+            }
+        }
+        return i - pos;
     }
 
     private int emptyFlow(int i, char close) throws Declined {

@@ -188,7 +188,11 @@ final class StreamedList {
                     line = lines.line();
                 } catch (BlockYaml.Declined declined) {
                     int next = ListParts.nextLineAtColumn0(text, at, text.length());
-                    item = readItem(text.substring(at, next), line);
+                    String itemText = text.substring(at, next);
+                    if (otherLineBreaks(itemText)) {
+                        return false; // SnakeYAML counts lines its own way: the lines after it would be numbered wrong
+                    }
+                    item = readItem(itemText, line);
                     if (item == null) {
                         return false;
                     }
@@ -202,6 +206,12 @@ final class StreamedList {
             // "..." there ends the List's document (what follows it is another).
             return at == text.length() || (part.role() == Role.HEAD && alone && !text.startsWith("---", at)
                     && !text.startsWith("...", at) && readKeys(text.substring(at), line, false));
+        }
+
+        /** Line breaks SnakeYAML counts other than {@code \n} (here, lines are counted by {@code \n}). */
+        private static boolean otherLineBreaks(String text) {
+            return text.indexOf('\r') >= 0 || text.indexOf('\u0085') >= 0 || text.indexOf('\u2028') >= 0
+                    || text.indexOf('\u2029') >= 0;
         }
 
         private static boolean itemStart(String text, int at) {

@@ -96,7 +96,7 @@ class BlockYamlTest {
         readsEveryItemAsJacksonDoes("items:\n- kind: Pod\n  port: 8080\n  negative: -12\n  zero: 0\n"
                 + "  on: true\n  off: false\n  nothing: null\n  tilde: ~\n  empty:\n  ip: 10.65.64.2\n"
                 + "  image: registry:5000/app:1.4\n  quoted: \"80\"\n  single: 'it''s'\n  escaped: \"a\\\"b\\\\c\\n\\u00e9\\x41\"\n"
-                + "  hash: a#b\n  spaces: a  b   \n  unicode: café ✓\n  emptyQuoted: \"\"\n  flow: {}\n  list: []\n"
+                + "  smile: \"\uD83D\uDE00\"\n  \uD83D\uDE00: x\n  hash: a#b\n  spaces: a  b   \n  unicode: café ✓\n  emptyQuoted: \"\"\n  flow: {}\n  list: []\n"
                 + "  \"quoted key\": 1\n  'single key': 2\n  kubernetes.io/metadata.name: x\n");
     }
 
@@ -168,6 +168,7 @@ class BlockYamlTest {
                 "- a: b\r\n", // other line breaks
                 "- a: b\u0085c\n",
                 "- a: b: c\n",
+                "- \uD83D\uDE00: {}\n", // SnakeYAML counts the emoji as one column
                 "- ? a\n  : b\n",
                 "- - a\n",
                 "- a: b\n - c\n",

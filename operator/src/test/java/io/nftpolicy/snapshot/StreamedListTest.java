@@ -159,6 +159,16 @@ class StreamedListTest {
                 .hasMessage("f.yaml:9:18: Pod a/p: spec.hostNetwork: expected true or false, found 3");
     }
 
+    /** SnakeYAML counts U+2028 as a line break, and the lines after it; the whole reading reads such a file. */
+    @Test
+    void givesUpOnAnItemWithLineBreaksOtherThanNewline() throws Exception {
+        String text = "kind: List\nitems:\n- kind: Namespace\n  metadata:\n    name: a\n    annotations:\n"
+                + "      x: \"a\u2028b\"\n- kind: Namespace\n  metadata:\n    name: b\n";
+
+        assertThat(read(text)).isNull();
+        assertThat(asTree(text).snapshot().namespaces()).hasSize(2);
+    }
+
     /** A second document after the items or the List's keys: not one List, in whichever part it falls. */
     @Test
     void givesUpOnADocumentAfterTheItems() {
