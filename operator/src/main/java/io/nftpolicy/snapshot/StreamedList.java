@@ -172,7 +172,8 @@ final class StreamedList {
                     return null;
                 }
                 // The keys before items: a mapping, or nothing at all ("---" alone).
-                if (!readKeys(text.substring(0, key), part.lineOffset(), true)) {
+                String before = text.substring(0, key);
+                if (otherLineBreaks(before) || !readKeys(before, part.lineOffset(), true)) {
                     return false;
                 }
                 items = true;

@@ -162,11 +162,15 @@ class StreamedListTest {
     /** SnakeYAML counts U+2028 as a line break, and the lines after it; the whole reading reads such a file. */
     @Test
     void givesUpOnAnItemWithLineBreaksOtherThanNewline() throws Exception {
-        String text = "kind: List\nitems:\n- kind: Namespace\n  metadata:\n    name: a\n    annotations:\n"
+        String inItem = "kind: List\nitems:\n- kind: Namespace\n  metadata:\n    name: a\n    annotations:\n"
                 + "      x: \"a\u2028b\"\n- kind: Namespace\n  metadata:\n    name: b\n";
+        String beforeItems = "metadata:\n  x: \"a\u2028b\"\nkind: List\nitems:\n- kind: Namespace\n  metadata:\n"
+                + "    name: a\n- kind: Namespace\n  metadata:\n    name: b\n";
 
-        assertThat(read(text)).isNull();
-        assertThat(asTree(text).snapshot().namespaces()).hasSize(2);
+        for (String text : List.of(inItem, beforeItems)) {
+            assertThat(read(text)).isNull();
+            assertThat(asTree(text).snapshot().namespaces()).hasSize(2);
+        }
     }
 
     /** A second document after the items or the List's keys: not one List, in whichever part it falls. */
