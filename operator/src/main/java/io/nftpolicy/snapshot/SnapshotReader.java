@@ -93,8 +93,10 @@ public final class SnapshotReader {
             checkLineLengths(name, text);
         }
         List<Part> parts = json ? null : ListParts.cut(text, PARTS);
+        // UTF-8 of the same length as its text is all ASCII (any other character takes more bytes than chars).
+        byte[] ascii = json && content.length == text.length() ? content : null;
         SnapshotFile streamed = StreamedList.read(name, json ? jsonFactory : yamlFactory,
-                parts != null ? parts : List.of(new Part(Role.HEAD, text, 0)));
+                parts != null ? parts : List.of(new Part(Role.HEAD, text, 0)), ascii);
         return streamed != null ? streamed : readAsTree(name, text, json);
     }
 

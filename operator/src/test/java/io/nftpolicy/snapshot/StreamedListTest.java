@@ -63,6 +63,22 @@ class StreamedListTest {
         assertThat(json).isNotNull().isEqualTo(asTree(SnapshotWriter.toYaml(cluster)));
     }
 
+    /** JSON in ASCII is parsed from its bytes, other JSON from its text: the same records, warnings at the same columns. */
+    @Test
+    void readsJsonFromItsBytesAsTheWholeTreeReadsItsText() throws Exception {
+        String ascii = "{\"kind\":\"List\",\"items\":[{\"kind\":\"Namespace\",\"metadata\":{\"name\":\"a\"}},"
+                + "{\"apiVersion\":\"x/v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}]}";
+        String accented = ascii.replace("\"name\":\"a\"", "\"name\":\"a\",\"annotations\":{\"note\":\"caf\u00e9\"}");
+
+        for (String text : List.of(ascii, accented)) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            SnapshotFile file = reader.read("f.json", bytes);
+
+            assertThat(file).isEqualTo(reader.readAsTree("f.json", bytes));
+            assertThat(file.warnings()).singleElement().asString().startsWith("f.json:1:" + (text.indexOf("{\"apiV") + 1));
+        }
+    }
+
     /** Over a mebibyte in one part: the items become records on a second thread while the parser reads on. */
     @Test
     void readsALargeJsonListAsTheWholeTreeReadsIt() throws Exception {
