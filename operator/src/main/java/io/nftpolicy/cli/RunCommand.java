@@ -122,10 +122,8 @@ final class RunCommand implements Callable<Integer> {
                     + "libraries log warnings and errors only (default: ${DEFAULT-VALUE}).")
     String logLevel;
 
-    @Option(names = "--netns", paramLabel = "NAME",
-            description = "Program the nftables of this network namespace (ip netns) instead of the agent's own: "
-                    + "for trying the agent out on one machine.")
-    String netns;
+    @Mixin
+    NetnsOption netns;
 
     @Option(names = "--coalesce-ms", paramLabel = "MS", defaultValue = "20",
             description = "Wait after a change before syncing, to take a burst in one transaction "
@@ -194,7 +192,7 @@ final class RunCommand implements Callable<Integer> {
                 .withLoop(loop)
                 .withRelistInterval(Duration.ofMinutes(relistMinutes))
                 .withKeepEstablished(established.keep)
-                .withDropLog(new Agent.DropLog(dropLogs.options(), !noWriteDropLog, netns));
+                .withDropLog(new Agent.DropLog(dropLogs.options(), !noWriteDropLog, netns.name));
         if (failClosed) {
             config = config.withFailClosed(cidrs);
         }
@@ -202,9 +200,9 @@ final class RunCommand implements Callable<Integer> {
         NftExecutor executor;
         NftExecutor driftReader;
         try {
-            executor = environment.executor(netns);
+            executor = environment.executor(netns.name);
             // A second libnftables context: drift checks read the table back on their own thread with it.
-            driftReader = withListingsInChildProcess(environment.executor(netns), netns);
+            driftReader = withListingsInChildProcess(environment.executor(netns.name), netns.name);
         } catch (ApplyException e) {
             throw new UserException(e.getMessage() + " (the agent needs libnftables1 and NET_ADMIN)", e);
         }
