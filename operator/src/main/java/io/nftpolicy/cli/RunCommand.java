@@ -145,9 +145,8 @@ final class RunCommand implements Callable<Integer> {
                     + "The CIDRs come from the Node's spec.podCIDRs (RBAC: get on nodes) or --pod-cidr.")
     boolean failClosed;
 
-    @Option(names = "--pod-cidr", paramLabel = "CIDR",
-            description = "With --fail-closed: this node's pod CIDR instead of the Node's (repeat for dual stack).")
-    List<String> podCidrs = List.of();
+    @Mixin
+    PodCidrOption podCidrs;
 
     @Mixin
     EstablishedOption established;
@@ -179,7 +178,7 @@ final class RunCommand implements Callable<Integer> {
         NumberOptions.notNegative(spec, "--coalesce-ms", coalesceMillis);
         NumberOptions.positive(spec, "--drift-check-seconds", driftCheckSeconds);
         NumberOptions.notNegative(spec, "--relist-minutes", relistMinutes);
-        List<IpRange> cidrs = PodCidrs.parse(spec, podCidrs);
+        List<IpRange> cidrs = podCidrs.ranges(spec);
         if (!cidrs.isEmpty() && !failClosed) {
             throw new ParameterException(spec.commandLine(), "--pod-cidr is for fail-closed mode: add --fail-closed");
         }

@@ -35,6 +35,8 @@ class OptionHelpTest {
                 .startsWith("Work on the table of this network namespace");
         assertThat(help("apply", "--brief")).startsWith("Only the kind of transaction");
         assertThat(help("verify", "--brief")).startsWith("Only whether the table is in sync");
+        assertThat(help("compile", "--pod-cidr")).startsWith("Fail-closed mode: the node's pod CIDR");
+        assertThat(help("run", "--pod-cidr")).startsWith("With --fail-closed: this node's pod CIDR");
     }
 
     @Test
