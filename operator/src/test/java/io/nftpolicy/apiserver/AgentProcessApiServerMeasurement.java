@@ -99,13 +99,22 @@ class AgentProcessApiServerMeasurement {
                 print("wrote %s", costOf(cluster, () -> writer.pods(added.pods())));
                 print("wrote %s; %s", costOf(cluster, () -> writer.policies(added)),
                         ControlPlaneFootprint.read(cluster));
+                Exception agentFailure = null;
                 if (!Boolean.getBoolean("nftpolicy.measure.skipAgent")) {
                     try (NetworkNamespace netns = NetworkNamespace.create("scale-agent");
                          LibnftablesExecutor reader = LibnftablesExecutor.openInNamespace(netns.name())) {
                         measureAgent(cluster, admin, generated, jar, kubeconfig, netns, new KernelElements(reader));
+                    } catch (Exception e) {
+                        // A cluster this size takes most of an hour to write: the watchers' figures are still worth
+                        // taking on it; the failure is reported at the end.
+                        print("agent phase failed: %s", e);
+                        agentFailure = e;
                     }
                 }
                 measureWatchers(cluster, admin, generated, kubeconfig, watcherCounts);
+                if (agentFailure != null) {
+                    throw agentFailure;
+                }
                 print("end of step %d: %s; load average %s", step, ControlPlaneFootprint.read(cluster),
                         loadAverage());
             }
@@ -167,9 +176,9 @@ class AgentProcessApiServerMeasurement {
         print("agent for %s, the node with the most pods (%d)", node, generated.pods().stream()
                 .filter(p -> p.nodeName().equals(node)).count());
         long start = System.nanoTime();
-        try (AgentProcess agent = AgentProcess.start(jar, kubeconfig, node, netns.name(),
-                cluster.runDir().resolve("agent-process.log"))) {
-            agent.awaitReady(Duration.ofMinutes(10));
+        Path log = cluster.runDir().resolve("agent-process.log");
+        try (AgentProcess agent = AgentProcess.start(jar, kubeconfig, node, netns.name(), log)) {
+            agent.awaitReady(Duration.ofMinutes(20));
             double readySeconds = seconds(start);
             double cpuAtReady = agent.cpuSeconds();
             print("agent process: ready (first sync in the kernel) %.1f s after its start, %.1f CPU s by then; "
@@ -217,8 +226,14 @@ class AgentProcessApiServerMeasurement {
                     Percentiles.of(probes.adds()));
             print("event to kernel, pod delete (delete request to the address gone from the table): %s",
                     Percentiles.of(probes.deletes()));
+            print("event to kernel: %d of %d probes not seen in the table within %d s (left out above)",
+                    probes.timeouts(), probes.count(), Probes.TIMEOUT.toSeconds());
             print("agent's own nftpolicy_event_to_kernel_seconds: %s", agent.metrics().lines()
                     .filter(l -> l.startsWith("nftpolicy_event_to_kernel_seconds")).toList());
+        } finally {
+            // bin/cluster down removes the run directory with the log in it.
+            java.nio.file.Files.copy(log, Repository.path("operator/target/agent-process-measurement.log"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
@@ -324,6 +339,9 @@ class AgentProcessApiServerMeasurement {
 
     /** Twins of pods whose address the table holds, created and deleted one at a time while the churn runs. */
     private static final class Probes {
+        /** A probe the table has not caught up with by then is counted as such, and the run goes on. */
+        static final Duration TIMEOUT = Duration.ofSeconds(30);
+
         private final KubernetesClient admin;
         private final KernelElements kernel;
         private final List<io.nftpolicy.cluster.Pod> models;
@@ -331,6 +349,7 @@ class AgentProcessApiServerMeasurement {
         private final List<Double> adds = new ArrayList<>();
         private final List<Double> deletes = new ArrayList<>();
         private int serial;
+        private int timeouts;
 
         Probes(KubernetesClient admin, KernelElements kernel, List<io.nftpolicy.cluster.Pod> models,
                Map<String, KernelElements.Location> holders) {
@@ -353,11 +372,24 @@ class AgentProcessApiServerMeasurement {
             created.setStatus(twin.getStatus());
             long sent = System.nanoTime();
             pods.resource(created).updateStatus();
-            adds.add((kernel.awaitPresence(where, address, true, Duration.ofSeconds(30)) - sent) / 1e6);
+            record(adds, where, address, true, sent);
             Thread.sleep(100);
             sent = System.nanoTime();
             pods.withName(created.getMetadata().getName()).withGracePeriod(0).delete();
-            deletes.add((kernel.awaitPresence(where, address, false, Duration.ofSeconds(30)) - sent) / 1e6);
+            record(deletes, where, address, false, sent);
+        }
+
+        private void record(List<Double> samples, KernelElements.Location where, String address, boolean present,
+                            long sent) throws Exception {
+            try {
+                samples.add((kernel.awaitPresence(where, address, present, TIMEOUT) - sent) / 1e6);
+            } catch (AssertionError late) {
+                timeouts++;
+            }
+        }
+
+        int timeouts() {
+            return timeouts;
         }
 
         int count() {
@@ -377,6 +409,9 @@ class AgentProcessApiServerMeasurement {
     private record Percentiles(int n, double p50, double p90, double p99, double max) {
         static Percentiles of(List<Double> samples) {
             List<Double> sorted = samples.stream().sorted().toList();
+            if (sorted.isEmpty()) {
+                return new Percentiles(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+            }
             return new Percentiles(sorted.size(), rank(sorted, 0.50), rank(sorted, 0.90), rank(sorted, 0.99),
                     sorted.get(sorted.size() - 1));
         }
@@ -392,6 +427,13 @@ class AgentProcessApiServerMeasurement {
         }
     }
 
+    private static Object[] prepend(Object first, Object[] rest) {
+        Object[] all = new Object[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
     }
@@ -405,6 +447,7 @@ class AgentProcessApiServerMeasurement {
     }
 
     private static void print(String format, Object... args) {
-        System.out.printf(Locale.ROOT, "[scale] " + format + "%n", args);
+        System.out.printf(Locale.ROOT, "[scale %s] " + format + "%n", prepend(
+                java.time.LocalTime.now(java.time.ZoneOffset.UTC).withNano(0), args));
     }
 }
