@@ -299,6 +299,7 @@ class AgentProcessApiServerMeasurement {
                                   Path kubeconfig, int w, int events) throws Exception {
         List<KubernetesClient> clients = new ArrayList<>();
         List<SharedIndexInformer<?>> informers = new ArrayList<>();
+        DeliveredUpdates delivered = new DeliveredUpdates();
         try {
             ApiServerMetrics beforeList = ApiServerMetrics.read(cluster);
             long listStart = System.nanoTime();
@@ -306,10 +307,15 @@ class AgentProcessApiServerMeasurement {
                 KubernetesClient client = ControlPlane.clientFor(kubeconfig);
                 clients.add(client);
                 informers.add(client.namespaces().inform());
-                informers.add(client.pods().inAnyNamespace().inform());
+                informers.add(client.pods().inAnyNamespace().inform(delivered));
                 informers.add(client.network().v1().networkPolicies().inAnyNamespace().inform());
             }
-            while (!informers.stream().allMatch(SharedIndexInformer::hasSynced)) {
+            // Synced is the list processed; the watch starts after it. At 100,000 pods the watch connections were
+            // not yet open when synced, and their bytes went uncounted: wait for the watches too.
+            while (!informers.stream().allMatch(i -> i.hasSynced() && i.isWatching())) {
+                if (seconds(listStart) > 600) {
+                    throw new IllegalStateException(w + " watchers not listed and watching after 10 minutes");
+                }
                 Thread.sleep(50);
             }
             double listSeconds = seconds(listStart);
@@ -317,9 +323,8 @@ class AgentProcessApiServerMeasurement {
             ApiServerMetrics.Delta listed = afterList.since(beforeList);
             // The writers and kubectl are idle while the watchers list: the connections opened meanwhile and still
             // open are the watchers'.
-            java.util.Set<String> watcherPeers = new java.util.HashSet<>(afterList.sentPerConnection().keySet());
-            watcherPeers.removeAll(beforeList.sentPerConnection().keySet());
             ApiServerMetrics beforeChurn = ApiServerMetrics.read(cluster);
+            long deliveredBefore = delivered.count.get();
             long churnStart = System.nanoTime();
             try (PodChurn churn = new PodChurn(admin, generated.pods()).start(rate)) {
                 while (churn.written() + churn.failed() < events) {
@@ -329,12 +334,35 @@ class AgentProcessApiServerMeasurement {
             double churnSeconds = seconds(churnStart);
             Thread.sleep(3000);
             ApiServerMetrics afterChurn = ApiServerMetrics.read(cluster);
+            // The connections opened since the watchers started listing and still open (a connection opened during
+            // the churn counts in full): the watchers', as the churn's writer reuses the admin client's.
+            java.util.Set<String> watcherPeers = new java.util.HashSet<>(afterChurn.sentPerConnection().keySet());
+            watcherPeers.removeAll(beforeList.sentPerConnection().keySet());
+            print("watchers %2d: %d pod events delivered to them during the churn (%d label changes each would be "
+                    + "%d), on %d connections of their own", w, delivered.count.get() - deliveredBefore, events,
+                    (long) events * w, watcherPeers.size());
             return new WatcherRun(w, listSeconds, listed, churnSeconds, afterChurn.since(beforeChurn),
                     afterChurn.sentTo(watcherPeers, beforeChurn));
         } finally {
             informers.forEach(SharedIndexInformer::close);
             clients.forEach(KubernetesClient::close);
         }
+    }
+
+    /** Counts the pod updates the watchers' informers were handed: whether the churn reached them at all. */
+    private static final class DeliveredUpdates implements io.fabric8.kubernetes.client.informers.ResourceEventHandler<Pod> {
+        final java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public void onAdd(Pod pod) {}
+
+        @Override
+        public void onUpdate(Pod before, Pod after) {
+            count.incrementAndGet();
+        }
+
+        @Override
+        public void onDelete(Pod pod, boolean finalStateUnknown) {}
     }
 
     /** Twins of pods whose address the table holds, created and deleted one at a time while the churn runs. */
