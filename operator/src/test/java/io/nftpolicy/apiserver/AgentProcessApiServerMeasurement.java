@@ -319,6 +319,13 @@ class AgentProcessApiServerMeasurement {
                 Thread.sleep(50);
             }
             double listSeconds = seconds(listStart);
+            // The informers hand every listed pod to their handlers (onAdd) after they report synced; at 100,000 pods
+            // that queue was still draining when the churn began, and the watchers were handed 2 % of its updates.
+            while (delivered.added.get() < (long) w * generated.pods().size() && seconds(listStart) < 600) {
+                Thread.sleep(50);
+            }
+            print("watchers %2d: listed in %.1f s, every listed pod handed to them %.1f s after the start", w,
+                    listSeconds, seconds(listStart));
             ApiServerMetrics afterList = ApiServerMetrics.read(cluster);
             ApiServerMetrics.Delta listed = afterList.since(beforeList);
             // The writers and kubectl are idle while the watchers list: the connections opened meanwhile and still
@@ -352,9 +359,12 @@ class AgentProcessApiServerMeasurement {
     /** Counts the pod updates the watchers' informers were handed: whether the churn reached them at all. */
     private static final class DeliveredUpdates implements io.fabric8.kubernetes.client.informers.ResourceEventHandler<Pod> {
         final java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong added = new java.util.concurrent.atomic.AtomicLong();
 
         @Override
-        public void onAdd(Pod pod) {}
+        public void onAdd(Pod pod) {
+            added.incrementAndGet();
+        }
 
         @Override
         public void onUpdate(Pod before, Pod after) {
