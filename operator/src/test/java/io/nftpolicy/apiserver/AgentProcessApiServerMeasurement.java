@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * {@code nftpolicy run} as a separate process against kube-apiserver, measured from outside (issue 9 point 3), on a
  * generated cluster ({@link ClusterGenerator}, seed 1, 10 policies per namespace) written through the API by
- * {@link ClusterWriter}. Opt-in (about 10 minutes at 10,000 pods on a loaded 2-core machine):
+ * {@link ClusterWriter}. Opt-in (about 10 minutes at 10,000 pods on a loaded 2-core machine, 22 at 100,000 pods with
+ * {@code -Dnftpolicy.measure.steps=1000 -Dnftpolicy.measure.podsPerNamespace=100 -DargLine=-Xmx10g}):
  *
  * <pre>
  * mvn -B -pl operator -am test -Dtest=AgentProcessApiServerMeasurement -Dsurefire.failIfNoSpecifiedTests=false \
@@ -52,8 +53,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *   (no longer) in the smallest set or map of the node's table that holds its model's address, read through
  *   libnftables in the namespace every millisecond.</li>
  *   <li>The API server's cost per watching agent: W watchers (separate clients, each with the agent's three
- *   cluster-wide informers), their list, then the same churn: kube-apiserver's CPU (/proc) and the bytes it sent on
- *   its connections ({@link ApiServerMetrics}), against the mean of W = 0 before and after.</li>
+ *   cluster-wide informers), their list until every listed pod was handed to them, then the same churn:
+ *   kube-apiserver's CPU (/proc), the bytes it sent on its connections ({@link ApiServerMetrics}), against the mean of
+ *   W = 0 before and after, and the pod updates the watchers were handed.</li>
  * </ol>
  */
 @EnabledIfSystemProperty(named = "nftpolicy.measure", matches = "true")
