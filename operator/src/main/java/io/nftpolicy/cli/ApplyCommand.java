@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,9 +40,8 @@ final class ApplyCommand extends NodeTableCommand {
                     + "(then it is aborted), so a script it would refuse exits 4.")
     boolean dryRun;
 
-    @Option(names = "--brief", description = "Only the kind of transaction, its operations and the generation (and no "
-            + "script with --dry-run), in every format.")
-    boolean brief;
+    @Mixin
+    BriefOption brief;
 
     ApplyCommand(Main.Context context) {
         super(context);
@@ -70,7 +70,7 @@ final class ApplyCommand extends NodeTableCommand {
         }
         if (format != OutputFormat.TEXT) {
             output.print(document(result, kernel), format);
-        } else if (brief) {
+        } else if (brief.on) {
             output.print(brief(result) + "\n");
         } else if (dryRun) {
             output.print(String.join("", kernel.scripts()));
@@ -144,7 +144,7 @@ final class ApplyCommand extends NodeTableCommand {
         } else {
             document.putNull("generation");
         }
-        if (brief) {
+        if (brief.on) {
             return document;
         }
         Transaction.Counts c = result.counts();

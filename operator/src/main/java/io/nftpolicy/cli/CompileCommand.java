@@ -2,9 +2,8 @@ package io.nftpolicy.cli;
 
 import io.nftpolicy.compile.Compilation;
 import io.nftpolicy.ruleset.NftRenderer;
-import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code nftpolicy compile}: a snapshot and a node name in, the node's nft script out. */
 @Command(
@@ -14,10 +13,8 @@ import picocli.CommandLine.Option;
                 "The script is written for 'nft -f'; --output-file FILE (or a redirect) saves it. Problems with "
                         + "objects of the snapshot are warnings: the object is skipped (a broken policy still isolates its pods) and the exit status stays 0."})
 final class CompileCommand extends NodeRulesetCommand {
-    @Option(names = "--pod-cidr", paramLabel = "CIDR",
-            description = "Fail-closed mode: the node's pod CIDR (repeat for dual stack); its addresses that are not "
-                    + "known pods of the node are isolated (the agent's run --fail-closed).")
-    List<String> podCidrs = List.of();
+    @Mixin
+    PodCidrOption podCidrs;
 
     CompileCommand(Main.Context context) {
         super(context);
@@ -28,7 +25,7 @@ final class CompileCommand extends NodeRulesetCommand {
         output.format(" (the script is nft's own language; nft's JSON of the same table is 'nft -j list table "
                 + "inet nftpolicy' after 'nftpolicy apply', and 'nftpolicy explain -o json' gives the rules' decisions)",
                 OutputFormat.TEXT);
-        Compilation compilation = compile(PodCidrs.parse(spec, podCidrs));
+        Compilation compilation = compile(podCidrs.ranges(spec));
         String script = NftRenderer.render(compilation.ruleset());
         Timing.phase("render");
         output.print(script);

@@ -1,6 +1,7 @@
 package io.nftpolicy.cli;
 
 import io.nftpolicy.compile.DropLogs;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -20,9 +21,8 @@ final class DropLogOption {
                     + "audit of what policy allows; it costs allowed connections a rule).")
     boolean acceptsEverywhere;
 
-    @Option(names = "--drop-log-group", paramLabel = "N", defaultValue = "" + DropLogs.Options.DEFAULT_GROUP,
-            description = "The NFLOG group the drops go to (default: ${DEFAULT-VALUE}).")
-    int group;
+    @Mixin
+    DropLogGroupOption group;
 
     @Option(names = "--drop-log-rate", paramLabel = "N", defaultValue = "10",
             description = "Drops logged per second and group chain at most, in the kernel (default: ${DEFAULT-VALUE}); "
@@ -31,7 +31,7 @@ final class DropLogOption {
 
     DropLogs.Options options() throws UserException {
         try {
-            return new DropLogs.Options(everywhere, group, rate, Math.max(rate / 2, 5), acceptsEverywhere);
+            return new DropLogs.Options(everywhere, group.number, rate, Math.max(rate / 2, 5), acceptsEverywhere);
         } catch (IllegalArgumentException e) {
             throw new UserException("--drop-log-group/--drop-log-rate: " + e.getMessage(), e);
         }

@@ -9,7 +9,6 @@ import io.nftpolicy.backend.nflog.NflogSocket;
 import io.nftpolicy.backend.nflog.Suppressed;
 import io.nftpolicy.cluster.ClusterSnapshot;
 import io.nftpolicy.compile.DropAttribution;
-import io.nftpolicy.compile.DropLogs;
 import io.nftpolicy.compile.PolicyCompiler;
 import io.nftpolicy.ruleset.Ruleset;
 import java.io.IOException;
@@ -57,19 +56,18 @@ final class DropsCommand implements Callable<Integer> {
                     + "carry addresses and the dropping chain only. - reads standard input.")
     String input;
 
-    @Option(names = "--netns", paramLabel = "NAME",
-            description = "Read the drops of this network namespace (/var/run/netns/NAME) instead of the current one.")
-    String netns;
+    /** Where the drops are read: the namespace's NFLOG group. */
+    @Mixin
+    NetnsOption netns;
+
+    @Mixin
+    DropLogGroupOption group;
 
     @Option(names = "--count", paramLabel = "N", description = "Stop after N lines of drops.")
     Integer count;
 
     @Mixin
     OutputOptions output;
-
-    @Option(names = "--drop-log-group", paramLabel = "N", defaultValue = "" + DropLogs.Options.DEFAULT_GROUP,
-            description = "The NFLOG group the table logs to (default: ${DEFAULT-VALUE}).")
-    int group;
 
     DropsCommand(Main.Context context) {
         this.context = context;
@@ -85,10 +83,10 @@ final class DropsCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         DropAttribution attribution = attribution(err);
         PrintWriter out = null;
-        try (Kernel kernel = Kernel.open(context.host(), "drops", netns, false);
+        try (Kernel kernel = Kernel.open(context.host(), "drops", netns.name, false);
              NetnsThread thread = thread();
              NflogSocket socket = open(thread, kernel.where())) {
-            Messages.note(err, "reading NFLOG group " + group + " in " + kernel.where() + " (Ctrl-C stops)");
+            Messages.note(err, "reading NFLOG group " + group.number + " in " + kernel.where() + " (Ctrl-C stops)");
             out = output.stream();
             DropLogReader reader = new DropLogReader(node, Clock.systemUTC());
             long printed = 0;
@@ -137,11 +135,11 @@ final class DropsCommand implements Callable<Integer> {
     }
 
     private NetnsThread thread() throws UserException {
-        if (netns == null) {
-            return NetnsThread.inCurrentNamespace("nflog-" + group);
+        if (netns.name == null) {
+            return NetnsThread.inCurrentNamespace("nflog-" + group.number);
         }
         try {
-            return NetnsThread.enter(netns);
+            return NetnsThread.enter(netns.name);
         } catch (NetnsException e) {
             throw new UserException("--netns: " + e.getMessage(), e);
         }
@@ -149,7 +147,7 @@ final class DropsCommand implements Callable<Integer> {
 
     private NflogSocket open(NetnsThread thread, String where) throws UserException {
         try {
-            return NflogSocket.open(thread, group, where);
+            return NflogSocket.open(thread, group.number, where);
         } catch (IOException e) {
             throw new UserException(e.getMessage(), e);
         }

@@ -109,9 +109,8 @@ final class ExplainCommand implements Callable<Integer> {
                     + "(default tcp). Several, comma-separated, give one answer (or table) each.")
     List<Endpoint> ports;
 
-    @Option(names = "--brief", description = "Only the verdict and what decided it on each node, without the "
-            + "rule-by-rule traces (in text, JSON and YAML of --from/--to, and in the cells of -o html).")
-    boolean brief;
+    @Mixin
+    BriefOption brief;
 
     @Option(names = "--node", paramLabel = "NODE",
             description = "With -o html: read the counters of table inet nftpolicy in this network namespace (or "
@@ -119,10 +118,8 @@ final class ExplainCommand implements Callable<Integer> {
                     + "of that node's rules with its packets and bytes. Needs root and libnftables.")
     String counterNode;
 
-    @Option(names = "--netns", paramLabel = "NAME",
-            description = "With --node: read the table of this network namespace (/var/run/netns/NAME) instead of "
-                    + "the process's own.")
-    String netns;
+    @Mixin
+    NetnsOption netns;
 
     /** As given to apply: they decide the rules of the table whose counters --node reads, and so their positions. */
     @Mixin
@@ -171,11 +168,11 @@ final class ExplainCommand implements Callable<Integer> {
         if (format == OutputFormat.TEXT) {
             StringBuilder text = new StringBuilder();
             for (int i = 0; i < connections.size(); i++) {
-                text.append(i == 0 ? "" : "\n").append(ConnectionText.render(connections.get(i), !brief));
+                text.append(i == 0 ? "" : "\n").append(ConnectionText.render(connections.get(i), !brief.on));
             }
             output.print(text.toString());
         } else {
-            output.print(ExplainJson.connections(connections, !brief), format);
+            output.print(ExplainJson.connections(connections, !brief.on), format);
         }
         return connections.stream().allMatch(Connection::allowed) ? ExitCodes.OK : DENIED;
     }
@@ -213,7 +210,7 @@ final class ExplainCommand implements Callable<Integer> {
                     counters = read;
                 }
                 output.print(AuditReport.html(new AuditReport.Input(title(), pods, cells,
-                        policies(snapshot, selected), byNode, !brief, counters)));
+                        policies(snapshot, selected), byNode, !brief.on, counters)));
             }
             default -> output.print(ExplainJson.matrix(pods, cells), format);
         }
@@ -225,7 +222,7 @@ final class ExplainCommand implements Callable<Integer> {
 
     /** Read before the snapshot is compiled, so that a command that cannot read them says so first. */
     private Readings readCounters() throws UserException {
-        try (Kernel kernel = Kernel.open(context.host(), "explain", netns, false)) {
+        try (Kernel kernel = Kernel.open(context.host(), "explain", netns.name, false)) {
             Optional<CounterReadings> counters;
             try {
                 counters = kernel.readCounters();
@@ -273,7 +270,7 @@ final class ExplainCommand implements Callable<Integer> {
             problem = "--all already takes every namespace: give --namespace or --all";
         } else if (counterNode != null && format != OutputFormat.HTML) {
             problem = "--node reads a node's counters for the audit report: it needs -o html";
-        } else if (netns != null && counterNode == null) {
+        } else if (netns.name != null && counterNode == null) {
             problem = "--netns says where to read a node's counters: it needs --node";
         } else if (pair && format == OutputFormat.HTML) {
             problem = "-o html is the audit report of a matrix: give --all or --namespace (--from/--to print text, "

@@ -5,7 +5,7 @@ import io.nftpolicy.backend.sync.ApplyException;
 import io.nftpolicy.ruleset.Ruleset;
 import java.io.PrintWriter;
 import java.util.List;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * A command that compiles a snapshot's ruleset for one node and then works on table {@code inet nftpolicy} of this
@@ -14,10 +14,8 @@ import picocli.CommandLine.Option;
  * refused before either.
  */
 abstract class NodeTableCommand extends NodeRulesetCommand {
-    @Option(names = "--netns", paramLabel = "NAME",
-            description = "Work on the table of this network namespace (/var/run/netns/NAME, as 'ip netns add' "
-                    + "makes it) instead of the process's own.")
-    String netns;
+    @Mixin
+    NetnsOption netns;
 
     NodeTableCommand(Main.Context context) {
         super(context);
@@ -27,7 +25,7 @@ abstract class NodeTableCommand extends NodeRulesetCommand {
     public final Integer call() throws UserException {
         OutputFormat format = output.format(OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.YAML);
         PrintWriter err = spec.commandLine().getErr();
-        try (Kernel kernel = Kernel.open(context.host(), spec.name(), netns, dryRun())) {
+        try (Kernel kernel = Kernel.open(context.host(), spec.name(), netns.name, dryRun())) {
             return run(kernel, compile(List.of()).ruleset(), format, err);
         }
     }

@@ -122,10 +122,8 @@ final class RunCommand implements Callable<Integer> {
                     + "libraries log warnings and errors only (default: ${DEFAULT-VALUE}).")
     String logLevel;
 
-    @Option(names = "--netns", paramLabel = "NAME",
-            description = "Program the nftables of this network namespace (ip netns) instead of the agent's own: "
-                    + "for trying the agent out on one machine.")
-    String netns;
+    @Mixin
+    NetnsOption netns;
 
     @Option(names = "--coalesce-ms", paramLabel = "MS", defaultValue = "20",
             description = "Wait after a change before syncing, to take a burst in one transaction "
@@ -147,9 +145,8 @@ final class RunCommand implements Callable<Integer> {
                     + "The CIDRs come from the Node's spec.podCIDRs (RBAC: get on nodes) or --pod-cidr.")
     boolean failClosed;
 
-    @Option(names = "--pod-cidr", paramLabel = "CIDR",
-            description = "With --fail-closed: this node's pod CIDR instead of the Node's (repeat for dual stack).")
-    List<String> podCidrs = List.of();
+    @Mixin
+    PodCidrOption podCidrs;
 
     @Mixin
     EstablishedOption established;
@@ -181,7 +178,7 @@ final class RunCommand implements Callable<Integer> {
         NumberOptions.notNegative(spec, "--coalesce-ms", coalesceMillis);
         NumberOptions.positive(spec, "--drift-check-seconds", driftCheckSeconds);
         NumberOptions.notNegative(spec, "--relist-minutes", relistMinutes);
-        List<IpRange> cidrs = PodCidrs.parse(spec, podCidrs);
+        List<IpRange> cidrs = podCidrs.ranges(spec);
         if (!cidrs.isEmpty() && !failClosed) {
             throw new ParameterException(spec.commandLine(), "--pod-cidr is for fail-closed mode: add --fail-closed");
         }
@@ -194,7 +191,7 @@ final class RunCommand implements Callable<Integer> {
                 .withLoop(loop)
                 .withRelistInterval(Duration.ofMinutes(relistMinutes))
                 .withKeepEstablished(established.keep)
-                .withDropLog(new Agent.DropLog(dropLogs.options(), !noWriteDropLog, netns));
+                .withDropLog(new Agent.DropLog(dropLogs.options(), !noWriteDropLog, netns.name));
         if (failClosed) {
             config = config.withFailClosed(cidrs);
         }
@@ -202,9 +199,9 @@ final class RunCommand implements Callable<Integer> {
         NftExecutor executor;
         NftExecutor driftReader;
         try {
-            executor = environment.executor(netns);
+            executor = environment.executor(netns.name);
             // A second libnftables context: drift checks read the table back on their own thread with it.
-            driftReader = withListingsInChildProcess(environment.executor(netns), netns);
+            driftReader = withListingsInChildProcess(environment.executor(netns.name), netns.name);
         } catch (ApplyException e) {
             throw new UserException(e.getMessage() + " (the agent needs libnftables1 and NET_ADMIN)", e);
         }

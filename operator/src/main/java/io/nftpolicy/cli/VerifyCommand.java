@@ -10,7 +10,7 @@ import io.nftpolicy.ruleset.Ruleset;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code nftpolicy verify}: reads table {@code inet nftpolicy} back from the kernel and lists how it differs from
@@ -29,9 +29,8 @@ import picocli.CommandLine.Option;
                         + "docs/backend.md). Needs root and libnftables (Debian package libnftables1)."},
         footer = {"", "Exit status: 0 in sync, 1 the kernel differs, 2 unusable input or host."})
 final class VerifyCommand extends NodeTableCommand {
-    @Option(names = "--brief", description = "Only whether the table is in sync and how many differences there are, "
-            + "without listing them (in every format).")
-    boolean brief;
+    @Mixin
+    BriefOption brief;
 
     VerifyCommand(Main.Context context) {
         super(context);
@@ -71,7 +70,7 @@ final class VerifyCommand extends NodeTableCommand {
             if (n == 0) {
                 output.print("in sync: " + want.setCount() + " sets, " + want.chainCount() + " chains, "
                         + want.elementCount() + " elements\n");
-            } else if (brief) {
+            } else if (brief.on) {
                 output.print("differs: " + n + (n == 1 ? " difference" : " differences") + "\n");
             } else {
                 output.print(String.join("\n", differences) + "\n");
@@ -87,7 +86,7 @@ final class VerifyCommand extends NodeTableCommand {
         document.put("chains", want.chainCount());
         document.put("elements", want.elementCount());
         document.put("differenceCount", n);
-        if (!brief) {
+        if (!brief.on) {
             differences.forEach(document.putArray("differences")::add);
         }
         output.print(document, format);

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * {@code nftpolicy run} as a separate process against kube-apiserver, measured from outside (issue 9 point 3), on a
  * generated cluster ({@link ClusterGenerator}, seed 1, 10 policies per namespace) written through the API by
- * {@link ClusterWriter}. Opt-in (about 10 minutes at 10,000 pods on a loaded 2-core machine):
+ * {@link ClusterWriter}. Opt-in (about 10 minutes at 10,000 pods on a loaded 2-core machine, 22 at 100,000 pods with
+ * {@code -Dnftpolicy.measure.steps=1000 -Dnftpolicy.measure.podsPerNamespace=100 -DargLine=-Xmx10g}):
  *
  * <pre>
  * mvn -B -pl operator -am test -Dtest=AgentProcessApiServerMeasurement -Dsurefire.failIfNoSpecifiedTests=false \
@@ -52,8 +53,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *   (no longer) in the smallest set or map of the node's table that holds its model's address, read through
  *   libnftables in the namespace every millisecond.</li>
  *   <li>The API server's cost per watching agent: W watchers (separate clients, each with the agent's three
- *   cluster-wide informers), their list, then the same churn: kube-apiserver's CPU (/proc) and the bytes it sent on
- *   its connections ({@link ApiServerMetrics}), against the mean of W = 0 before and after.</li>
+ *   cluster-wide informers), their list until every listed pod was handed to them, then the same churn:
+ *   kube-apiserver's CPU (/proc), the bytes it sent on its connections ({@link ApiServerMetrics}), against the mean of
+ *   W = 0 before and after, and the pod updates the watchers were handed.</li>
  * </ol>
  */
 @EnabledIfSystemProperty(named = "nftpolicy.measure", matches = "true")
@@ -99,13 +101,22 @@ class AgentProcessApiServerMeasurement {
                 print("wrote %s", costOf(cluster, () -> writer.pods(added.pods())));
                 print("wrote %s; %s", costOf(cluster, () -> writer.policies(added)),
                         ControlPlaneFootprint.read(cluster));
+                Exception agentFailure = null;
                 if (!Boolean.getBoolean("nftpolicy.measure.skipAgent")) {
                     try (NetworkNamespace netns = NetworkNamespace.create("scale-agent");
                          LibnftablesExecutor reader = LibnftablesExecutor.openInNamespace(netns.name())) {
                         measureAgent(cluster, admin, generated, jar, kubeconfig, netns, new KernelElements(reader));
+                    } catch (Exception e) {
+                        // A cluster this size takes most of an hour to write: the watchers' figures are still worth
+                        // taking on it; the failure is reported at the end.
+                        print("agent phase failed: %s", e);
+                        agentFailure = e;
                     }
                 }
                 measureWatchers(cluster, admin, generated, kubeconfig, watcherCounts);
+                if (agentFailure != null) {
+                    throw agentFailure;
+                }
                 print("end of step %d: %s; load average %s", step, ControlPlaneFootprint.read(cluster),
                         loadAverage());
             }
@@ -167,9 +178,9 @@ class AgentProcessApiServerMeasurement {
         print("agent for %s, the node with the most pods (%d)", node, generated.pods().stream()
                 .filter(p -> p.nodeName().equals(node)).count());
         long start = System.nanoTime();
-        try (AgentProcess agent = AgentProcess.start(jar, kubeconfig, node, netns.name(),
-                cluster.runDir().resolve("agent-process.log"))) {
-            agent.awaitReady(Duration.ofMinutes(10));
+        Path log = cluster.runDir().resolve("agent-process.log");
+        try (AgentProcess agent = AgentProcess.start(jar, kubeconfig, node, netns.name(), log)) {
+            agent.awaitReady(Duration.ofMinutes(20));
             double readySeconds = seconds(start);
             double cpuAtReady = agent.cpuSeconds();
             print("agent process: ready (first sync in the kernel) %.1f s after its start, %.1f CPU s by then; "
@@ -217,8 +228,14 @@ class AgentProcessApiServerMeasurement {
                     Percentiles.of(probes.adds()));
             print("event to kernel, pod delete (delete request to the address gone from the table): %s",
                     Percentiles.of(probes.deletes()));
+            print("event to kernel: %d of %d probes not seen in the table within %d s (left out above)",
+                    probes.timeouts(), probes.count(), Probes.TIMEOUT.toSeconds());
             print("agent's own nftpolicy_event_to_kernel_seconds: %s", agent.metrics().lines()
                     .filter(l -> l.startsWith("nftpolicy_event_to_kernel_seconds")).toList());
+        } finally {
+            // bin/cluster down removes the run directory with the log in it.
+            java.nio.file.Files.copy(log, Repository.path("operator/target/agent-process-measurement.log"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
@@ -284,6 +301,7 @@ class AgentProcessApiServerMeasurement {
                                   Path kubeconfig, int w, int events) throws Exception {
         List<KubernetesClient> clients = new ArrayList<>();
         List<SharedIndexInformer<?>> informers = new ArrayList<>();
+        DeliveredUpdates delivered = new DeliveredUpdates();
         try {
             ApiServerMetrics beforeList = ApiServerMetrics.read(cluster);
             long listStart = System.nanoTime();
@@ -291,20 +309,31 @@ class AgentProcessApiServerMeasurement {
                 KubernetesClient client = ControlPlane.clientFor(kubeconfig);
                 clients.add(client);
                 informers.add(client.namespaces().inform());
-                informers.add(client.pods().inAnyNamespace().inform());
+                informers.add(client.pods().inAnyNamespace().inform(delivered));
                 informers.add(client.network().v1().networkPolicies().inAnyNamespace().inform());
             }
-            while (!informers.stream().allMatch(SharedIndexInformer::hasSynced)) {
+            // Synced is the list processed; the watch starts after it. At 100,000 pods the watch connections were
+            // not yet open when synced, and their bytes went uncounted: wait for the watches too.
+            while (!informers.stream().allMatch(i -> i.hasSynced() && i.isWatching())) {
+                if (seconds(listStart) > 600) {
+                    throw new IllegalStateException(w + " watchers not listed and watching after 10 minutes");
+                }
                 Thread.sleep(50);
             }
             double listSeconds = seconds(listStart);
+            // The informers hand every listed pod to their handlers (onAdd) after they report synced; at 100,000 pods
+            // that queue was still draining when the churn began, and the watchers were handed 2 % of its updates.
+            while (delivered.added.get() < (long) w * generated.pods().size() && seconds(listStart) < 600) {
+                Thread.sleep(50);
+            }
+            print("watchers %2d: listed in %.1f s, every listed pod handed to them %.1f s after the start", w,
+                    listSeconds, seconds(listStart));
             ApiServerMetrics afterList = ApiServerMetrics.read(cluster);
             ApiServerMetrics.Delta listed = afterList.since(beforeList);
             // The writers and kubectl are idle while the watchers list: the connections opened meanwhile and still
             // open are the watchers'.
-            java.util.Set<String> watcherPeers = new java.util.HashSet<>(afterList.sentPerConnection().keySet());
-            watcherPeers.removeAll(beforeList.sentPerConnection().keySet());
             ApiServerMetrics beforeChurn = ApiServerMetrics.read(cluster);
+            long deliveredBefore = delivered.count.get();
             long churnStart = System.nanoTime();
             try (PodChurn churn = new PodChurn(admin, generated.pods()).start(rate)) {
                 while (churn.written() + churn.failed() < events) {
@@ -314,6 +343,13 @@ class AgentProcessApiServerMeasurement {
             double churnSeconds = seconds(churnStart);
             Thread.sleep(3000);
             ApiServerMetrics afterChurn = ApiServerMetrics.read(cluster);
+            // The connections opened since the watchers started listing and still open (a connection opened during
+            // the churn counts in full): the watchers', as the churn's writer reuses the admin client's.
+            java.util.Set<String> watcherPeers = new java.util.HashSet<>(afterChurn.sentPerConnection().keySet());
+            watcherPeers.removeAll(beforeList.sentPerConnection().keySet());
+            print("watchers %2d: %d pod events delivered to them during the churn (%d label changes each would be "
+                    + "%d), on %d connections of their own", w, delivered.count.get() - deliveredBefore, events,
+                    (long) events * w, watcherPeers.size());
             return new WatcherRun(w, listSeconds, listed, churnSeconds, afterChurn.since(beforeChurn),
                     afterChurn.sentTo(watcherPeers, beforeChurn));
         } finally {
@@ -322,8 +358,30 @@ class AgentProcessApiServerMeasurement {
         }
     }
 
+    /** Counts the pod updates the watchers' informers were handed: whether the churn reached them at all. */
+    private static final class DeliveredUpdates implements io.fabric8.kubernetes.client.informers.ResourceEventHandler<Pod> {
+        final java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong added = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public void onAdd(Pod pod) {
+            added.incrementAndGet();
+        }
+
+        @Override
+        public void onUpdate(Pod before, Pod after) {
+            count.incrementAndGet();
+        }
+
+        @Override
+        public void onDelete(Pod pod, boolean finalStateUnknown) {}
+    }
+
     /** Twins of pods whose address the table holds, created and deleted one at a time while the churn runs. */
     private static final class Probes {
+        /** A probe the table has not caught up with by then is counted as such, and the run goes on. */
+        static final Duration TIMEOUT = Duration.ofSeconds(30);
+
         private final KubernetesClient admin;
         private final KernelElements kernel;
         private final List<io.nftpolicy.cluster.Pod> models;
@@ -331,6 +389,7 @@ class AgentProcessApiServerMeasurement {
         private final List<Double> adds = new ArrayList<>();
         private final List<Double> deletes = new ArrayList<>();
         private int serial;
+        private int timeouts;
 
         Probes(KubernetesClient admin, KernelElements kernel, List<io.nftpolicy.cluster.Pod> models,
                Map<String, KernelElements.Location> holders) {
@@ -353,11 +412,24 @@ class AgentProcessApiServerMeasurement {
             created.setStatus(twin.getStatus());
             long sent = System.nanoTime();
             pods.resource(created).updateStatus();
-            adds.add((kernel.awaitPresence(where, address, true, Duration.ofSeconds(30)) - sent) / 1e6);
+            record(adds, where, address, true, sent);
             Thread.sleep(100);
             sent = System.nanoTime();
             pods.withName(created.getMetadata().getName()).withGracePeriod(0).delete();
-            deletes.add((kernel.awaitPresence(where, address, false, Duration.ofSeconds(30)) - sent) / 1e6);
+            record(deletes, where, address, false, sent);
+        }
+
+        private void record(List<Double> samples, KernelElements.Location where, String address, boolean present,
+                            long sent) throws Exception {
+            try {
+                samples.add((kernel.awaitPresence(where, address, present, TIMEOUT) - sent) / 1e6);
+            } catch (AssertionError late) {
+                timeouts++;
+            }
+        }
+
+        int timeouts() {
+            return timeouts;
         }
 
         int count() {
@@ -377,6 +449,9 @@ class AgentProcessApiServerMeasurement {
     private record Percentiles(int n, double p50, double p90, double p99, double max) {
         static Percentiles of(List<Double> samples) {
             List<Double> sorted = samples.stream().sorted().toList();
+            if (sorted.isEmpty()) {
+                return new Percentiles(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+            }
             return new Percentiles(sorted.size(), rank(sorted, 0.50), rank(sorted, 0.90), rank(sorted, 0.99),
                     sorted.get(sorted.size() - 1));
         }
@@ -392,6 +467,13 @@ class AgentProcessApiServerMeasurement {
         }
     }
 
+    private static Object[] prepend(Object first, Object[] rest) {
+        Object[] all = new Object[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
     }
@@ -405,6 +487,7 @@ class AgentProcessApiServerMeasurement {
     }
 
     private static void print(String format, Object... args) {
-        System.out.printf(Locale.ROOT, "[scale] " + format + "%n", args);
+        System.out.printf(Locale.ROOT, "[scale %s] " + format + "%n", prepend(
+                java.time.LocalTime.now(java.time.ZoneOffset.UTC).withNano(0), args));
     }
 }

@@ -89,7 +89,9 @@ public final class PodChurn implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         ticks.shutdownNow();
-        writers.shutdown();
+        // Ticks the server could not keep up with wait in the queue: dropped, or they would go on writing into
+        // whatever is measured next.
+        writers.shutdownNow();
         writers.awaitTermination(1, TimeUnit.MINUTES);
     }
 }

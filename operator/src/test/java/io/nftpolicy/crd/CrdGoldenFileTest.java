@@ -3,6 +3,7 @@ package io.nftpolicy.crd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.crdv2.generator.CRDGenerator;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crdv2.generator.CRDPostProcessor;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -43,14 +45,15 @@ class CrdGoldenFileTest {
     private static HasMetadata orderPrinterColumns(HasMetadata crd) {
         if (crd instanceof CustomResourceDefinition definition
                 && definition.getSpec().getNames().getKind().equals(NodePolicyStatus.KIND)) {
-            List<String> order = NodePolicyStatus.PRINTER_COLUMN_ORDER;
+            List<String> order = Arrays.stream(NodePolicyStatus.class.getAnnotationsByType(AdditionalPrinterColumn.class))
+                    .map(AdditionalPrinterColumn::name).toList();
             for (CustomResourceDefinitionVersion version : definition.getSpec().getVersions()) {
                 List<CustomResourceColumnDefinition> columns = new ArrayList<>(version.getAdditionalPrinterColumns());
                 if (!columns.stream().map(CustomResourceColumnDefinition::getName).sorted().toList()
                         .equals(order.stream().sorted().toList())) {
                     throw new IllegalStateException("printer columns " + columns.stream()
                             .map(CustomResourceColumnDefinition::getName).toList()
-                            + " differ from NodePolicyStatus.PRINTER_COLUMN_ORDER " + order);
+                            + " differ from NodePolicyStatus's annotations " + order);
                 }
                 columns.sort(Comparator.comparingInt(c -> order.indexOf(c.getName())));
                 version.setAdditionalPrinterColumns(columns);

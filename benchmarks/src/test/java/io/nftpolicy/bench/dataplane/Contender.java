@@ -136,12 +136,12 @@ abstract class Contender implements AutoCloseable {
     /** What stopping leaves in the nodes, removed. */
     void afterStop() throws Exception {}
 
-    /** nftpolicy: {@code nftpolicy run} as its own JVM per node, with the image's JVM options. */
+    /** nftpolicy: {@code nftpolicy run} as its own JVM per node, with the image's JVM options unless told others. */
     static final class Nftpolicy extends Contender {
-        Nftpolicy(ControlPlane cluster, Lab lab, Path jar) throws Exception {
+        Nftpolicy(ControlPlane cluster, Lab lab, Path jar, List<String> jvmOptions) throws Exception {
             super("nftpolicy", lab, List.of("inet " + Ruleset.TABLE));
             startEach(node -> {
-                AgentProcess agent = AgentProcess.start(AgentProcess.IMAGE_JVM_OPTIONS, jar,
+                AgentProcess agent = AgentProcess.start(jvmOptions, jar,
                         Deployment.agentKubeconfig(cluster, "bench-peer-" + node), node,
                         lab.namespaceOf(Lab.NODE_SOURCE_PREFIX + node),
                         cluster.runDir().resolve("bench-nftpolicy-" + node + ".log"));

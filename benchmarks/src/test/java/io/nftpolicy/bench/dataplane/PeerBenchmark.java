@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.nftpolicy.apiserver.AgentProcess;
 import io.nftpolicy.apiserver.ControlPlane;
 import io.nftpolicy.apiserver.Deployment;
 import io.nftpolicy.apiserver.ClusterWriter;
@@ -64,7 +65,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <p>System properties: {@code nftpolicy.peer=true} (required), {@code peer.rounds} (3), {@code peer.samples}
  * (latency samples per event and phase, 10), {@code peer.pods} and {@code peer.policies} (10000, 2000),
  * {@code peer.churnRate} (label changes per second, 50), {@code peer.churnSeconds} (30), {@code peer.out}
- * (benchmarks/target/peer), {@code peer.plots} (the SVG's directory, default peer.out).
+ * (benchmarks/target/peer), {@code peer.plots} (the SVG's directory, default peer.out), {@code peer.jvmOptions}
+ * (nftpolicy's JVM options, space-separated; default the image's, {@link AgentProcess#IMAGE_JVM_OPTIONS}).
  */
 @EnabledIfSystemProperty(named = "nftpolicy.peer", matches = "true")
 @ExtendWith(ControlPlane.Extension.class)
@@ -86,6 +88,8 @@ class PeerBenchmark {
     private final Path out = Path.of(System.getProperty("peer.out", Repository.path("benchmarks/target/peer")
             .toString()));
     private final Path plots = Path.of(System.getProperty("peer.plots", out.toString()));
+    private final List<String> jvmOptions = System.getProperty("peer.jvmOptions") == null
+            ? AgentProcess.IMAGE_JVM_OPTIONS : List.of(System.getProperty("peer.jvmOptions").trim().split("\\s+"));
     private final ExecutorService probes = Executors.newSingleThreadExecutor();
 
     private ControlPlane cluster;
@@ -170,7 +174,8 @@ class PeerBenchmark {
 
     private PeerPhase phase(String agent, int round, Path jar, Path peerBinary) throws Exception {
         long start = System.nanoTime();
-        try (Contender contender = agent.equals(PeerReport.NFTPOLICY) ? new Contender.Nftpolicy(cluster, lab, jar)
+        try (Contender contender = agent.equals(PeerReport.NFTPOLICY)
+                ? new Contender.Nftpolicy(cluster, lab, jar, jvmOptions)
                 : new Contender.Peer(cluster, lab, peerBinary)) {
             contender.enforce();
             awaitProbes(true);
@@ -404,9 +409,10 @@ class PeerBenchmark {
         text.append(String.format(Locale.ROOT, "%nMethod: %d rounds; in each, each agent in turn (order alternating) "
                         + "starts one instance per node, alone; rates: %d slices of %d ms per placement, (a) and the "
                         + "agent in turn (its tables dormant for (a)); latency: %d samples per event; idle window %d s; "
-                        + "churn window %d s at %d pod label changes/s. nftpolicy runs with the image's JVM options "
-                        + "(%s).%n", rounds, SLICES, SLICE.toMillis(), samples, IDLE.toSeconds(), churnSeconds,
-                churnRate, String.join(" ", io.nftpolicy.apiserver.AgentProcess.IMAGE_JVM_OPTIONS)));
+                        + "churn window %d s at %d pod label changes/s. nftpolicy runs with %s (%s).%n", rounds,
+                SLICES, SLICE.toMillis(), samples, IDLE.toSeconds(), churnSeconds, churnRate,
+                jvmOptions.equals(AgentProcess.IMAGE_JVM_OPTIONS) ? "the image's JVM options" : "the JVM options",
+                String.join(" ", jvmOptions)));
         return text.toString();
     }
 

@@ -223,7 +223,8 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
     public void dataplane(BridgeNetfilter.Verdict verdict) {
         BridgeNetfilter.Verdict before = dataplane;
         dataplane = verdict;
-        if (before != null && !before.equals(verdict)) {
+        // The first verdict too: the first sync's status may have been written before this reconcile ended.
+        if (!verdict.equals(before)) {
             submit(this::beat);
         }
     }
