@@ -10,6 +10,7 @@ import io.nftpolicy.deploy.Repository;
 import io.nftpolicy.generate.ClusterGenerator;
 import io.nftpolicy.snapshot.SnapshotWriter;
 import io.nftpolicy.testing.KernelTest;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +38,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *     [-Dnftpolicy.measure.podsPerNamespace=50] [-Dnftpolicy.measure.nodes=20] [-Dnftpolicy.measure.writers=32]
  *     [-Dnftpolicy.measure.jar=PATH] [-Dnftpolicy.measure.rate=100] [-Dnftpolicy.measure.churnSeconds=60]
  *     [-Dnftpolicy.measure.burst=1000] [-Dnftpolicy.measure.watchers=1,5,10] [-Dnftpolicy.measure.skipAgent=true]
+ *     [-Dnftpolicy.measure.jvmOptions='-XX:+UseSerialGC -XX:MaxRAM=320m|-XX:+UseSerialGC ...']
  * </pre>
+ *
+ * jvmOptions: the agent's JVM options, space-separated; several sets separated by {@code |} measure one agent after
+ * the other on the same cluster (default: one agent with the JVM's defaults). Its resident memory is printed at
+ * ready, after the burst and after the churn, with Native Memory Tracking's totals when the options turn it on
+ * ({@code -XX:NativeMemoryTracking=summary}), and once more after {@code jcmd System.trim_native_heap}: what glibc's
+ * malloc kept of memory already freed. An empty watchers list ({@code -Dnftpolicy.measure.watchers=}) skips the
+ * watchers.
  *
  * With steps, the cluster grows in one control plane: each step writes the namespaces it adds (with their pods and
  * policies), then measures everything below on the whole cluster so far. The nodes are written once, at the start.
@@ -72,7 +81,11 @@ class AgentProcessApiServerMeasurement {
     void measure() throws Exception {
         Path jar = Path.of(System.getProperty("nftpolicy.measure.jar",
                 Repository.path("operator/target/nftpolicy.jar").toString()));
-        List<Integer> watcherCounts = integers(System.getProperty("nftpolicy.measure.watchers", "1,5,10"));
+        String watchers = System.getProperty("nftpolicy.measure.watchers", "1,5,10");
+        List<Integer> watcherCounts = watchers.isBlank() ? List.of() : integers(watchers);
+        List<List<String>> jvmOptionSets = Arrays.stream(System.getProperty("nftpolicy.measure.jvmOptions", "")
+                .split("\\|", -1)).map(String::strip)
+                .map(set -> set.isEmpty() ? List.<String>of() : List.of(set.split("\\s+"))).toList();
         List<Integer> steps = integers(System.getProperty("nftpolicy.measure.steps",
                 System.getProperty("nftpolicy.measure.namespaces", "200")));
         int nodes = Integer.getInteger("nftpolicy.measure.nodes", 20);
@@ -102,10 +115,12 @@ class AgentProcessApiServerMeasurement {
                 print("wrote %s; %s", costOf(cluster, () -> writer.policies(added)),
                         ControlPlaneFootprint.read(cluster));
                 Exception agentFailure = null;
-                if (!Boolean.getBoolean("nftpolicy.measure.skipAgent")) {
+                for (List<String> jvmOptions : Boolean.getBoolean("nftpolicy.measure.skipAgent")
+                        ? List.<List<String>>of() : jvmOptionSets) {
                     try (NetworkNamespace netns = NetworkNamespace.create("scale-agent");
                          LibnftablesExecutor reader = LibnftablesExecutor.openInNamespace(netns.name())) {
-                        measureAgent(cluster, admin, generated, jar, kubeconfig, netns, new KernelElements(reader));
+                        measureAgent(cluster, admin, generated, jar, jvmOptions, kubeconfig, netns,
+                                new KernelElements(reader));
                     } catch (Exception e) {
                         // A cluster this size takes most of an hour to write: the watchers' figures are still worth
                         // taking on it; the failure is reported at the end.
@@ -113,7 +128,9 @@ class AgentProcessApiServerMeasurement {
                         agentFailure = e;
                     }
                 }
-                measureWatchers(cluster, admin, generated, kubeconfig, watcherCounts);
+                if (!watcherCounts.isEmpty()) {
+                    measureWatchers(cluster, admin, generated, kubeconfig, watcherCounts);
+                }
                 if (agentFailure != null) {
                     throw agentFailure;
                 }
@@ -169,7 +186,8 @@ class AgentProcessApiServerMeasurement {
     }
 
     private void measureAgent(ControlPlane cluster, KubernetesClient admin, ClusterSnapshot generated, Path jar,
-                              Path kubeconfig, NetworkNamespace netns, KernelElements kernel) throws Exception {
+                              List<String> jvmOptions, Path kubeconfig, NetworkNamespace netns,
+                              KernelElements kernel) throws Exception {
         // The node with the most pods: at thousands of nodes many have none, and a node without pods has no policy
         // and so no pod address in its table to probe.
         String node = generated.pods().stream().collect(Collectors.groupingBy(io.nftpolicy.cluster.Pod::nodeName,
@@ -179,10 +197,12 @@ class AgentProcessApiServerMeasurement {
                 .filter(p -> p.nodeName().equals(node)).count());
         long start = System.nanoTime();
         Path log = cluster.runDir().resolve("agent-process.log");
-        try (AgentProcess agent = AgentProcess.start(jar, kubeconfig, node, netns.name(), log)) {
+        print("agent JVM options: %s", jvmOptions.isEmpty() ? "(the JVM's defaults)" : String.join(" ", jvmOptions));
+        try (AgentProcess agent = AgentProcess.start(jvmOptions, jar, kubeconfig, node, netns.name(), log)) {
             agent.awaitReady(Duration.ofMinutes(20));
             double readySeconds = seconds(start);
             double cpuAtReady = agent.cpuSeconds();
+            printMemory("at ready", agent);
             print("agent process: ready (first sync in the kernel) %.1f s after its start, %.1f CPU s by then; "
                     + "heap after GC %.1f MB", readySeconds, cpuAtReady, agent.heapAfterGcBytes() / 1e6);
 
@@ -210,6 +230,7 @@ class AgentProcessApiServerMeasurement {
                                 + "beyond idle (%.3f CPU s/s idle) = %.2f ms per event", burst, churn.failed(), elapsed,
                         cpu, idlePerSecond, cpu * 1000 / burst);
             }
+            printMemory("after the burst", agent);
 
             Probes probes = new Probes(admin, kernel, models, holders);
             double cpuBefore = agent.cpuSeconds();
@@ -232,11 +253,24 @@ class AgentProcessApiServerMeasurement {
                     probes.timeouts(), probes.count(), Probes.TIMEOUT.toSeconds());
             print("agent's own nftpolicy_event_to_kernel_seconds: %s", agent.metrics().lines()
                     .filter(l -> l.startsWith("nftpolicy_event_to_kernel_seconds")).toList());
+            printMemory("after the churn", agent);
+            print("agent memory: %s; after jcmd System.trim_native_heap: %s, %s", agent.resident(),
+                    agent.jcmd("System.trim_native_heap").strip().replace('\n', ' '), agent.resident());
         } finally {
             // bin/cluster down removes the run directory with the log in it.
             java.nio.file.Files.copy(log, Repository.path("operator/target/agent-process-measurement.log"),
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
+    }
+
+    /** Resident memory, and Native Memory Tracking's total and heap lines when it is on. */
+    private static void printMemory(String when, AgentProcess agent) throws IOException, InterruptedException {
+        String summary = agent.jcmd("VM.native_memory", "summary", "scale=MB");
+        String tracked = summary.contains("Native Memory Tracking") ? summary.lines().map(String::strip)
+                .filter(l -> l.startsWith("Total:") || l.startsWith("-") && l.contains("(reserved="))
+                .map(l -> l.replaceFirst("^-\\s+", "").replaceAll("\\s+", " "))
+                .collect(Collectors.joining("; ")) : "(Native Memory Tracking off)";
+        print("agent memory %s: %s; load average %s; NMT: %s", when, agent.resident(), loadAverage(), tracked);
     }
 
     private double idleCpuRate(AgentProcess agent) throws InterruptedException {

@@ -205,10 +205,10 @@ class DaemonSetTest {
         var resources = agent().getResources();
         assertThat(resources.getRequests()).containsOnlyKeys("cpu", "memory");
         assertThat(resources.getRequests().get("cpu")).isEqualTo(new Quantity("50m"));
-        assertThat(resources.getRequests().get("memory")).isEqualTo(new Quantity("192Mi"));
+        assertThat(resources.getRequests().get("memory")).isEqualTo(new Quantity("512Mi"));
         assertThat(resources.getLimits()).as("no CPU limit: throttling would delay enforcement")
                 .containsOnlyKeys("memory");
-        assertThat(resources.getLimits().get("memory")).isEqualTo(new Quantity("320Mi"));
+        assertThat(resources.getLimits().get("memory")).isEqualTo(new Quantity("640Mi"));
         assertThat(Quantity.getAmountInBytes(resources.getLimits().get("memory")))
                 .isGreaterThan(Quantity.getAmountInBytes(resources.getRequests().get("memory")));
     }

@@ -2,7 +2,9 @@ package io.nftpolicy.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.nftpolicy.apiserver.AgentProcess;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -112,6 +114,23 @@ class DockerfileTest {
         String jarPath = entrypoint.get(jar + 1);
         assertThat(dockerfile.runtime().arguments("COPY")).anyMatch(copy -> copy.endsWith(" " + jarPath));
         assertThat(jarPath).endsWith("/nftpolicy.jar");
+    }
+
+    @Test
+    void measurementsRunTheAgentWithTheImagesJvmOptionsUnderTheDaemonSetsMemoryLimit() {
+        List<String> entrypoint = entrypoint();
+        List<String> imageOptions = entrypoint.subList(1, entrypoint.indexOf("-jar"));
+        List<String> measured = AgentProcess.IMAGE_JVM_OPTIONS;
+        assertThat(measured.stream().filter(o -> !o.startsWith("-XX:MaxRAM=")).toList())
+                .as("AgentProcess.IMAGE_JVM_OPTIONS are the ENTRYPOINT's, plus MaxRAM for the container's limit")
+                .isEqualTo(imageOptions);
+        String maxRam = measured.stream().filter(o -> o.startsWith("-XX:MaxRAM=")).findFirst()
+                .orElseThrow(() -> new AssertionError("no -XX:MaxRAM in AgentProcess.IMAGE_JVM_OPTIONS"));
+        DaemonSet daemonSet = Manifests.one("daemonset.yaml", DaemonSet.class);
+        Quantity limit = daemonSet.getSpec().getTemplate().getSpec().getContainers().get(0).getResources()
+                .getLimits().get("memory");
+        assertThat(maxRam).as("MaxRAM stands for the DaemonSet's memory limit")
+                .isEqualTo("-XX:MaxRAM=" + Quantity.getAmountInBytes(limit).longValueExact() / (1024 * 1024) + "m");
     }
 
     @Test
