@@ -381,7 +381,7 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
                 if (resource == null) {
                     resource = resources.withName(node).get();
                     if (resource == null) {
-                        resource = resources.resource(NodePolicyStatus.forNode(node)).create();
+                        resource = resources.resource(ownedByTheNode(NodePolicyStatus.forNode(node))).create();
                     }
                 }
                 Long generation = resource.getMetadata().getGeneration();
@@ -407,6 +407,18 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
             lastWriteProblem = problem;
         }
         return false;
+    }
+
+    /**
+     * The owner reference the controller's dependent gives it: the status thread can create the resource first (the
+     * dependent is reconciled after the sync step), and a status must not stand without its owner meanwhile.
+     */
+    private NodePolicyStatus ownedByTheNode(NodePolicyStatus resource) {
+        io.fabric8.kubernetes.api.model.Node owner = client.nodes().withName(node).get();
+        if (owner != null) {
+            resource.addOwnerReference(owner);
+        }
+        return resource;
     }
 
     /** Stops the status thread after the write under way, waiting up to {@code timeout}. */
