@@ -19,7 +19,17 @@ public final class TablePoller implements AutoCloseable {
         thread = new Thread(() -> {
             try (LibnftablesExecutor executor = LibnftablesExecutor.openInNamespace(netns)) {
                 do {
-                    Optional<KernelTable> read = executor.readBack();
+                    Optional<KernelTable> read;
+                    try {
+                        read = executor.readBack();
+                    } catch (ApplyException e) {
+                        if (!(e.getCause() instanceof io.nftpolicy.backend.kernel.KernelTableFormatException)) {
+                            throw e;
+                        }
+                        // A listing is not atomic: a commit landing in the middle of the dump can show an object
+                        // twice. That is the listing's view, not what packets see; read again.
+                        continue;
+                    }
                     synchronized (reads) {
                         reads.add(read);
                     }
