@@ -1,6 +1,7 @@
 package io.nftpolicy.backend.sync;
 
 import io.nftpolicy.backend.kernel.KernelTable;
+import io.nftpolicy.backend.kernel.KernelTableFormatException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -23,7 +24,7 @@ public final class TablePoller implements AutoCloseable {
                     try {
                         read = executor.readBack();
                     } catch (ApplyException e) {
-                        if (!(e.getCause() instanceof io.nftpolicy.backend.kernel.KernelTableFormatException)) {
+                        if (!(e.getCause() instanceof KernelTableFormatException)) {
                             throw e;
                         }
                         // A listing is not atomic: a commit landing in the middle of the dump can show an object

@@ -1,5 +1,6 @@
 package io.nftpolicy.agent.reporting;
 
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nftpolicy.agent.sync.SyncObserver;
@@ -414,7 +415,7 @@ public final class StatusReporter implements SyncObserver, AutoCloseable {
      * dependent is reconciled after the sync step), and a status must not stand without its owner meanwhile.
      */
     private NodePolicyStatus ownedByTheNode(NodePolicyStatus resource) {
-        io.fabric8.kubernetes.api.model.Node owner = client.nodes().withName(node).get();
+        Node owner = client.nodes().withName(node).get();
         if (owner != null) {
             resource.addOwnerReference(owner);
         }
